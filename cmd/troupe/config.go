@@ -1,0 +1,151 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is the whole configuration of a Troupe server, read from flags
+// and TROUPE_* environment variables (flags win), validated before start.
+type Config struct {
+	Addr        string
+	DataDir     string
+	BaseURL     string
+	DatabaseURL string
+	BlobURL     string
+	SMTPURL     string
+	MailDir     string
+	MailFrom    string
+	LogFormat   string
+	LogLevel    string
+}
+
+// envOr returns the variable name, or name_FILE's content (for secrets
+// kept in files), or def.
+func envOr(getenv func(string) string, name, def string) (string, error) {
+	if v := getenv(name); v != "" {
+		return v, nil
+	}
+	if path := getenv(name + "_FILE"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("%s_FILE: %w", name, err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return def, nil
+}
+
+// LoadConfig reads args (without the program and command names) and the
+// environment.
+func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	var c Config
+	vars := []struct {
+		dst        *string
+		flag, env  string
+		def, usage string
+	}{
+		{&c.Addr, "addr", "TROUPE_ADDR", "127.0.0.1:8080", "address to listen on"},
+		{&c.DataDir, "data-dir", "TROUPE_DATA_DIR", "./troupe-data", "folder for the SQLite database and media"},
+		{&c.BaseURL, "base-url", "TROUPE_BASE_URL", "", "public URL, used in links in mail (default http://ADDR)"},
+		{&c.DatabaseURL, "database-url", "TROUPE_DATABASE_URL", "", "postgres://… for PostgreSQL (default SQLite in the data folder)"},
+		{&c.BlobURL, "blob-url", "TROUPE_BLOB_URL", "", "where media is stored (default file://DATA-DIR/media)"},
+		{&c.SMTPURL, "smtp-url", "TROUPE_SMTP_URL", "", "smtp://user:pass@host:port to send real mail (default: mail goes to the log)"},
+		{&c.MailDir, "mail-dir", "TROUPE_MAIL_DIR", "", "without SMTP, also write each mail here as an .eml file"},
+		{&c.MailFrom, "mail-from", "TROUPE_MAIL_FROM", "", "sender address of mail (default Troupe <no-reply@BASE-URL-HOST>)"},
+		{&c.LogFormat, "log-format", "TROUPE_LOG_FORMAT", "text", "log format: text or json"},
+		{&c.LogLevel, "log-level", "TROUPE_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, v := range vars {
+		def, err := envOr(getenv, v.env, v.def)
+		if err != nil {
+			return c, err
+		}
+		fs.StringVar(v.dst, v.flag, def, v.usage+" ["+v.env+"]")
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return c, c.complete()
+}
+
+// complete fills derived defaults and checks every value.
+func (c *Config) complete() error {
+	var problems []error
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		problems = append(problems, fmt.Errorf("TROUPE_ADDR %q is not host:port", c.Addr))
+	}
+	if c.DataDir == "" {
+		problems = append(problems, errors.New("TROUPE_DATA_DIR is empty"))
+	}
+	if c.BaseURL == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		_, port, _ := net.SplitHostPort(c.Addr)
+		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, fmt.Errorf("TROUPE_BASE_URL %q must be an http:// or https:// URL", c.BaseURL))
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = filepath.Join(c.DataDir, "troupe.db")
+	} else if strings.Contains(c.DatabaseURL, "://") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		problems = append(problems, errors.New("TROUPE_DATABASE_URL must be postgres://… or a SQLite file path"))
+	}
+	if c.BlobURL == "" {
+		c.BlobURL = "file://" + filepath.Join(c.DataDir, "media")
+	}
+	if !strings.HasPrefix(c.BlobURL, "file://") {
+		problems = append(problems, fmt.Errorf("TROUPE_BLOB_URL %q: this version stores media in a local folder only (file://…)", c.BlobURL))
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			problems = append(problems, errors.New("TROUPE_SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465"))
+		}
+	}
+	if c.MailFrom == "" {
+		h := "localhost"
+		if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
+			h = u.Hostname()
+		}
+		c.MailFrom = "Troupe <no-reply@" + h + ">"
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		problems = append(problems, fmt.Errorf("TROUPE_LOG_FORMAT %q must be text or json", c.LogFormat))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		problems = append(problems, fmt.Errorf("TROUPE_LOG_LEVEL %q must be debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(problems...)
+}
+
+// mediaDir is the local folder behind a file:// blob URL.
+func (c Config) mediaDir() string { return strings.TrimPrefix(c.BlobURL, "file://") }
+
+// newLogger builds the process logger.
+func (c Config) newLogger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

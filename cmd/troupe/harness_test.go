@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"troupe/internal/password"
+	"troupe/internal/testkit"
+)
+
+// testServer is a whole Troupe server on a random port with its mail going
+// to an SMTP server inside the test.
+type testServer struct {
+	main *Main
+	url  string
+	mail *testkit.Mailbox
+}
+
+func startServer(t *testing.T, e testkit.Engine) *testServer {
+	t.Helper()
+	box := testkit.StartSMTP(t)
+	dir := t.TempDir()
+	cfg, err := LoadConfig(nil, func(k string) string {
+		return map[string]string{
+			"TROUPE_ADDR":         "127.0.0.1:0",
+			"TROUPE_DATA_DIR":     dir,
+			"TROUPE_DATABASE_URL": e.URL,
+			"TROUPE_SMTP_URL":     box.URL(),
+			"TROUPE_BASE_URL":     "http://troupe.test", // replaced below once the port is known
+		}[k]
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	level := slog.LevelWarn
+	if os.Getenv("TROUPE_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level})))
+	m.HashParams = &password.Params{Memory: 1024, Time: 1, Threads: 1}
+	m.PollInterval = 50 * time.Millisecond
+	// Listen first so that links in mail carry the real address.
+	if err := m.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	m.Config.BaseURL = "http://" + m.Addr()
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := m.Close(ctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return &testServer{main: m, url: m.Config.BaseURL, mail: box}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// apiClient talks JSON to the server and keeps cookies like a browser.
+type apiClient struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func (s *testServer) client(t *testing.T) *apiClient {
+	jar, _ := cookiejar.New(nil)
+	return &apiClient{t: t, base: s.url, http: &http.Client{Jar: jar, Timeout: 20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("response is not JSON: %v\n%s", err, r.body)
+	}
+	return m
+}
+
+// do sends body (a string is sent as is, anything else as JSON).
+func (c *apiClient) do(method, path string, body any, header ...string) response {
+	c.t.Helper()
+	var rd io.Reader
+	ct := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case url.Values:
+		rd = strings.NewReader(b.Encode())
+		ct = "application/x-www-form-urlencoded"
+	default:
+		raw, _ := json.Marshal(b)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", ct)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// want checks the status and, for errors, the problem code.
+func (r response) want(t *testing.T, status int, code ...string) response {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d\n%s", r.status, status, r.body)
+	}
+	if len(code) > 0 {
+		if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+			t.Fatalf("Content-Type %q, want application/problem+json", ct)
+		}
+		if got := r.json(t)["code"]; got != code[0] {
+			t.Fatalf("code %v, want %s\n%s", got, code[0], r.body)
+		}
+	}
+	return r
+}
+
+func tokenOf(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("token")
+}
+
+// signupVerified creates a verified account through the API.
+func (s *testServer) signupVerified(t *testing.T, email, name, pass string) {
+	t.Helper()
+	c := s.client(t)
+	c.do("POST", "/api/v1/auth/signup", map[string]string{"email": email, "password": pass, "name": name}).want(t, 201)
+	link := s.mail.WaitFor(t, email, 10*time.Second).Link(t, "/verify-email")
+	c.do("POST", "/api/v1/auth/verify-email", map[string]string{"token": tokenOf(t, link)}).want(t, 200)
+}
+
+func forEngine(t *testing.T, fn func(t *testing.T, s *testServer)) {
+	for _, e := range testkit.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) { fn(t, startServer(t, e)) })
+	}
+}

@@ -1,0 +1,226 @@
+// Command troupe runs the Troupe server: `troupe serve` starts it, `troupe
+// version` prints the version.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"troupe/internal/app"
+	"troupe/internal/i18n"
+	"troupe/internal/jobs"
+	"troupe/internal/mail"
+	"troupe/internal/password"
+	"troupe/internal/store"
+	"troupe/internal/web"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "troupe", versionString())
+		return 0
+	case "serve":
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, "usage: troupe serve [flags] | troupe version\n\nRun 'troupe serve -h' for the flags.")
+		return 0
+	default:
+		fmt.Fprintf(stderr, "troupe: unknown command %q (try serve or version)\n", cmd)
+		return 2
+	}
+	cfg, err := LoadConfig(args, getenv, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "troupe: invalid configuration:\n%v\n", err)
+		return 2
+	}
+	m := NewMain(cfg, cfg.newLogger(stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := m.Run(ctx); err != nil {
+		m.Logger.Error("start failed", "err", err)
+		m.Close(context.Background())
+		return 1
+	}
+	m.Logger.Info("Troupe is ready: open " + m.Config.BaseURL + " in your browser", "listening", m.Addr())
+	<-ctx.Done()
+	m.Logger.Info("shutting down")
+	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := m.Close(closeCtx); err != nil {
+		m.Logger.Error("shutdown", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return "dev"
+}
+
+// Main wires Troupe's parts together. Tests start it on 127.0.0.1:0 with a
+// temporary data folder and drive it over HTTP.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	// HashParams overrides the argon2id cost (tests use a cheaper one).
+	HashParams *password.Params
+	// Now overrides the clock of the use cases (tests move time forward).
+	Now func() time.Time
+	// PollInterval overrides how often the job queue polls.
+	PollInterval time.Duration
+
+	db     *store.DB
+	queue  *jobs.Queue
+	server *http.Server
+	ln     net.Listener
+	served chan error
+}
+
+// NewMain returns a Main for cfg.
+func NewMain(cfg Config, logger *slog.Logger) *Main {
+	return &Main{Config: cfg, Logger: logger}
+}
+
+// Run opens the database, applies migrations, starts the job queue and
+// starts serving HTTP; it returns once the server listens.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	for _, dir := range []string{cfg.DataDir, cfg.mediaDir()} {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("create %s: %w", dir, err)
+		}
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	m.db = db
+	if err := db.Migrate(ctx, jobs.Migrate(db)); err != nil {
+		return err
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	render, err := mail.NewRenderer(cat, cfg.BaseURL)
+	if err != nil {
+		return err
+	}
+	var sender mail.Sender
+	if cfg.SMTPURL != "" {
+		if sender, err = mail.NewSMTPSender(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			return err
+		}
+	} else if sender, err = mail.NewLogSender(cfg.MailFrom, cfg.MailDir, m.Logger.With("component", "mail")); err != nil {
+		return err
+	}
+	if m.queue, err = jobs.New(db, sender, m.Logger, jobs.Config{PollInterval: m.PollInterval}); err != nil {
+		return err
+	}
+	if err := m.queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start queue: %w", err)
+	}
+	params := password.DefaultParams
+	if m.HashParams != nil {
+		params = *m.HashParams
+	}
+	// Leave a core free for everything else while passwords hash.
+	hasher := password.NewHasher(params, max(1, runtime.GOMAXPROCS(0)/2))
+	a := app.New(db, m.queue, render, hasher, cat, app.Config{Now: m.Now})
+	srv, err := web.NewServer(a, cat, m.Logger, web.Config{BaseURL: cfg.BaseURL, Version: versionString()})
+	if err != nil {
+		return err
+	}
+	if err := m.Listen(); err != nil {
+		return err
+	}
+	m.server = &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(m.ln) }()
+	m.Logger.Info("listening", "addr", m.ln.Addr().String(), "database", string(db.Dialect()), "version", versionString())
+	return nil
+}
+
+// Listen opens the listening socket, once; Run calls it when the caller
+// has not.
+func (m *Main) Listen() error {
+	if m.ln != nil {
+		return nil
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.ln = ln
+	return nil
+}
+
+// Addr returns the address the server listens on.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Close stops accepting requests, lets in-flight ones and running jobs
+// finish (until ctx ends) and closes the database.
+func (m *Main) Close(ctx context.Context) error {
+	var errs []error
+	if m.server == nil && m.ln != nil {
+		m.ln.Close()
+	}
+	if m.server != nil {
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if m.queue != nil {
+		if err := m.queue.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("queue stop: %w", err))
+		}
+	}
+	if m.db != nil {
+		if err := m.db.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,421 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"troupe/internal/mail"
+	"troupe/internal/password"
+	"troupe/internal/store"
+	"troupe/internal/troupe"
+)
+
+// Lifetimes of mailed links.
+const (
+	verifyTokenTTL = 48 * time.Hour
+	resetTokenTTL  = time.Hour
+)
+
+// SignupInput is what a new user gives.
+type SignupInput struct {
+	Email    string
+	Password string
+	Name     string
+}
+
+// Signup creates an account and mails a verification link. When the
+// address already has an account, it answers exactly as for a new one and
+// mails the real owner instead, so sign-up never reveals who has an
+// account.
+func (a *App) Signup(ctx context.Context, in SignupInput, c Client) (troupe.User, error) {
+	in.Email = strings.TrimSpace(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	var v troupe.Validation
+	troupe.ValidateName(&v, "name", in.Name)
+	troupe.ValidateEmail(&v, "email", in.Email)
+	troupe.ValidatePassword(&v, "password", in.Password)
+	if err := v.Err(); err != nil {
+		return troupe.User{}, err
+	}
+	if err := a.hit(ctx, limitSignupIP, c.IP); err != nil {
+		return troupe.User{}, err
+	}
+	// Hash first in every case, so both answers take the same time.
+	hash, err := a.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return troupe.User{}, err
+	}
+	now := a.now()
+	user := troupe.User{ID: newID(), Email: in.Email, Name: in.Name, Discoverable: true, CreatedAt: now}
+	err = a.db.Tx(ctx, func(tx *store.Tx) error {
+		existing, err := tx.FindUserByEmail(ctx, in.Email)
+		switch {
+		case err == nil:
+			return a.sendMail(ctx, tx, mail.Email{Kind: "signup_existing", To: existing.Email,
+				Lang: mailLang(existing.Locale, c), Path: "/login"})
+		case troupe.ErrorCode(err) != troupe.CodeNotFound:
+			return err
+		}
+		if err := tx.CreateUser(ctx, store.UserRecord{User: user, PasswordHash: hash}, now); err != nil {
+			return err
+		}
+		return a.mailVerification(ctx, tx, user, c)
+	})
+	if troupe.ErrorCode(err) == troupe.CodeConflict {
+		// Another sign-up took the address a moment ago: same answer.
+		return user, nil
+	}
+	if err != nil {
+		return troupe.User{}, fmt.Errorf("sign up: %w", err)
+	}
+	return user, nil
+}
+
+func (a *App) mailVerification(ctx context.Context, tx *store.Tx, u troupe.User, c Client) error {
+	now := a.now()
+	if err := tx.InvalidateUserTokens(ctx, u.ID, troupe.PurposeVerifyEmail, now); err != nil {
+		return err
+	}
+	secret, hash := troupe.NewSecret()
+	err := tx.CreateUserToken(ctx, store.UserToken{Hash: hash, UserID: u.ID, Purpose: troupe.PurposeVerifyEmail,
+		Email: troupe.NormalizeEmail(u.Email), CreatedAt: now, ExpiresAt: now.Add(verifyTokenTTL)})
+	if err != nil {
+		return err
+	}
+	return a.sendMail(ctx, tx, mail.Email{Kind: "verify_email", To: u.Email, Lang: mailLang(u.Locale, c),
+		Path: "/verify-email?token=" + secret, Params: []any{"name", u.Name}})
+}
+
+// ResendVerification mails a new verification link to the actor; older
+// links stop working.
+func (a *App) ResendVerification(ctx context.Context, actor troupe.User, c Client) error {
+	if actor.EmailVerified {
+		return troupe.Errorf(troupe.CodeConflict, "Your email address is already verified.")
+	}
+	if err := a.hit(ctx, limitVerifyResend, actor.ID); err != nil {
+		return err
+	}
+	return a.db.Tx(ctx, func(tx *store.Tx) error { return a.mailVerification(ctx, tx, actor, c) })
+}
+
+var errInvalidCredentials = troupe.Errorf(troupe.CodeInvalidCredentials, "The email or password is incorrect.")
+
+// Login checks credentials and opens a session, returning its secret.
+// Attempts are limited per account and per client address, and counted
+// before any hashing.
+func (a *App) Login(ctx context.Context, email, pass string, c Client) (troupe.User, string, error) {
+	email = strings.TrimSpace(email)
+	var v troupe.Validation
+	if email == "" {
+		v.Add("email", "required", "Enter your email address.")
+	}
+	if pass == "" {
+		v.Add("password", "required", "Enter your password.")
+	}
+	if err := v.Err(); err != nil {
+		return troupe.User{}, "", err
+	}
+	if err := a.hit(ctx, limitLoginIP, c.IP); err != nil {
+		return troupe.User{}, "", err
+	}
+	if err := a.hit(ctx, limitLoginAccount, troupe.NormalizeEmail(email)); err != nil {
+		return troupe.User{}, "", err
+	}
+	if len(pass) > 4*troupe.MaxPasswordLen {
+		return troupe.User{}, "", errInvalidCredentials
+	}
+	rec, err := a.db.Read().FindUserByEmail(ctx, email)
+	if err != nil && troupe.ErrorCode(err) != troupe.CodeNotFound {
+		return troupe.User{}, "", err
+	}
+	// An unknown address is checked against a dummy hash: same time.
+	if err := a.hasher.Verify(ctx, rec.PasswordHash, pass); err != nil {
+		if errors.Is(err, password.ErrMismatch) {
+			return troupe.User{}, "", errInvalidCredentials
+		}
+		return troupe.User{}, "", err
+	}
+	var secret string
+	err = a.db.Tx(ctx, func(tx *store.Tx) error {
+		secret, err = a.newSession(ctx, tx, rec.ID, c)
+		return err
+	})
+	if err != nil {
+		return troupe.User{}, "", fmt.Errorf("log in: %w", err)
+	}
+	return rec.User, secret, nil
+}
+
+func (a *App) newSession(ctx context.Context, tx *store.Tx, userID string, c Client) (string, error) {
+	now := a.now()
+	secret, hash := troupe.NewSecret()
+	err := tx.CreateSession(ctx, store.Session{IDHash: hash, UserID: userID, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(a.cfg.SessionIdle), IP: c.IP, UserAgent: truncate(c.UserAgent, 300)})
+	return secret, err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+var errNoSession = troupe.Errorf(troupe.CodeUnauthenticated, "Please sign in.")
+
+// Authenticate returns the user of a session secret. Sessions slide: each
+// use (at most once a minute) pushes the expiry back.
+func (a *App) Authenticate(ctx context.Context, secret string) (troupe.User, error) {
+	if !troupe.WellFormedSecret(secret) {
+		return troupe.User{}, errNoSession
+	}
+	now := a.now()
+	s, u, err := a.db.Read().FindSessionUser(ctx, troupe.HashSecret(secret), now)
+	if troupe.ErrorCode(err) == troupe.CodeNotFound {
+		return troupe.User{}, errNoSession
+	}
+	if err != nil {
+		return troupe.User{}, err
+	}
+	if now.Sub(s.LastSeenAt) > time.Minute {
+		err := a.db.Tx(ctx, func(tx *store.Tx) error {
+			return tx.TouchSession(ctx, s.IDHash, now, now.Add(a.cfg.SessionIdle))
+		})
+		if err != nil {
+			return troupe.User{}, err
+		}
+	}
+	return u.User, nil
+}
+
+// Logout ends the session with secret; an unknown secret is not an error.
+func (a *App) Logout(ctx context.Context, secret string) error {
+	if !troupe.WellFormedSecret(secret) {
+		return nil
+	}
+	return a.db.Tx(ctx, func(tx *store.Tx) error { return tx.DeleteSession(ctx, troupe.HashSecret(secret)) })
+}
+
+// useToken checks a mailed token and marks it used inside tx.
+func (a *App) useToken(ctx context.Context, tx *store.Tx, secret string, purpose troupe.TokenPurpose) (store.UserToken, error) {
+	invalid := troupe.Errorf(troupe.CodeTokenInvalid, "This link is not valid. It may have been used already or replaced by a newer one.")
+	if !troupe.WellFormedSecret(secret) {
+		return store.UserToken{}, invalid
+	}
+	t, err := tx.FindUserToken(ctx, troupe.HashSecret(secret), purpose)
+	if troupe.ErrorCode(err) == troupe.CodeNotFound {
+		return store.UserToken{}, invalid
+	}
+	if err != nil {
+		return store.UserToken{}, err
+	}
+	if t.UsedAt != nil {
+		return store.UserToken{}, invalid
+	}
+	if !a.now().Before(t.ExpiresAt) {
+		return store.UserToken{}, troupe.Errorf(troupe.CodeTokenExpired, "This link has expired. Ask for a new one.")
+	}
+	if err := tx.UseUserToken(ctx, t.Hash, a.now()); err != nil {
+		if troupe.ErrorCode(err) == troupe.CodeNotFound {
+			return store.UserToken{}, invalid
+		}
+		return store.UserToken{}, err
+	}
+	return t, nil
+}
+
+// VerifyEmail marks the address of a verification link verified.
+func (a *App) VerifyEmail(ctx context.Context, secret string) (troupe.User, error) {
+	var user troupe.User
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		t, err := a.useToken(ctx, tx, secret, troupe.PurposeVerifyEmail)
+		if err != nil {
+			return err
+		}
+		rec, err := tx.FindUserByID(ctx, t.UserID)
+		if err != nil {
+			return err
+		}
+		if troupe.NormalizeEmail(rec.Email) != t.Email {
+			return troupe.Errorf(troupe.CodeTokenInvalid, "This link was for another email address.")
+		}
+		if err := tx.UpdateUser(ctx, rec.ID, store.UserUpdate{VerifyEmail: true}, a.now()); err != nil {
+			return err
+		}
+		user = rec.User
+		user.EmailVerified = true
+		return nil
+	})
+	return user, err
+}
+
+// RequestPasswordReset mails a reset link when the address has an account
+// and does nothing otherwise; the answer is the same either way.
+func (a *App) RequestPasswordReset(ctx context.Context, email string, c Client) error {
+	email = strings.TrimSpace(email)
+	var v troupe.Validation
+	troupe.ValidateEmail(&v, "email", email)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := a.hit(ctx, limitResetIP, c.IP); err != nil {
+		return err
+	}
+	if err := a.hit(ctx, limitResetAccount, troupe.NormalizeEmail(email)); err != nil {
+		return err
+	}
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		rec, err := tx.FindUserByEmail(ctx, email)
+		if troupe.ErrorCode(err) == troupe.CodeNotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		now := a.now()
+		if err := tx.InvalidateUserTokens(ctx, rec.ID, troupe.PurposePasswordReset, now); err != nil {
+			return err
+		}
+		secret, hash := troupe.NewSecret()
+		err = tx.CreateUserToken(ctx, store.UserToken{Hash: hash, UserID: rec.ID, Purpose: troupe.PurposePasswordReset,
+			Email: troupe.NormalizeEmail(rec.Email), CreatedAt: now, ExpiresAt: now.Add(resetTokenTTL)})
+		if err != nil {
+			return err
+		}
+		return a.sendMail(ctx, tx, mail.Email{Kind: "password_reset", To: rec.Email, Lang: mailLang(rec.Locale, c),
+			Path: "/reset-password?token=" + secret})
+	})
+}
+
+// ResetPassword sets a new password from a reset link, ends every session
+// of the account and marks the address verified (the link proved it).
+func (a *App) ResetPassword(ctx context.Context, secret, newPassword string, c Client) error {
+	var v troupe.Validation
+	troupe.ValidatePassword(&v, "password", newPassword)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	hash, err := a.hasher.Hash(ctx, newPassword)
+	if err != nil {
+		return err
+	}
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		t, err := a.useToken(ctx, tx, secret, troupe.PurposePasswordReset)
+		if err != nil {
+			return err
+		}
+		rec, err := tx.FindUserByID(ctx, t.UserID)
+		if err != nil {
+			return err
+		}
+		upd := store.UserUpdate{PasswordHash: &hash, VerifyEmail: troupe.NormalizeEmail(rec.Email) == t.Email}
+		return a.passwordChanged(ctx, tx, rec.User, upd, c)
+	})
+}
+
+func (a *App) passwordChanged(ctx context.Context, tx *store.Tx, u troupe.User, upd store.UserUpdate, c Client) error {
+	if err := tx.UpdateUser(ctx, u.ID, upd, a.now()); err != nil {
+		return err
+	}
+	if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+		return err
+	}
+	return a.sendMail(ctx, tx, mail.Email{Kind: "password_changed", To: u.Email, Lang: mailLang(u.Locale, c),
+		Path: "/forgot-password"})
+}
+
+// ProfileUpdate lists the account fields to change; nil stays. A new
+// password needs the current one.
+type ProfileUpdate struct {
+	Name            *string
+	Locale          *string
+	Discoverable    *bool
+	CurrentPassword *string
+	NewPassword     *string
+}
+
+// UpdateProfile changes the actor's name, language, discoverability and
+// password, all or nothing. Changing the password ends every session of
+// the account and returns the secret of a new one for the caller.
+func (a *App) UpdateProfile(ctx context.Context, actor troupe.User, upd ProfileUpdate, c Client) (troupe.User, string, error) {
+	var v troupe.Validation
+	if upd.Name != nil {
+		name := strings.TrimSpace(*upd.Name)
+		upd.Name = &name
+		troupe.ValidateName(&v, "name", name)
+	}
+	if upd.Locale != nil && !troupe.ValidLocale(*upd.Locale) {
+		v.Add("locale", "invalid", "Choose English, French or the browser's language.")
+	}
+	changePassword := upd.NewPassword != nil || upd.CurrentPassword != nil
+	if changePassword {
+		if upd.CurrentPassword == nil || *upd.CurrentPassword == "" {
+			v.Add("current_password", "required", "Enter your current password.")
+		}
+		if upd.NewPassword == nil {
+			v.Add("new_password", "required", "Enter a new password.")
+		} else {
+			troupe.ValidatePassword(&v, "new_password", *upd.NewPassword)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return troupe.User{}, "", err
+	}
+	var hash *string
+	if changePassword {
+		h, err := a.checkAndHash(ctx, actor, *upd.CurrentPassword, *upd.NewPassword)
+		if err != nil {
+			return troupe.User{}, "", err
+		}
+		hash = &h
+	}
+	var user troupe.User
+	var secret string
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		err := tx.UpdateUser(ctx, actor.ID, store.UserUpdate{Name: upd.Name, Locale: upd.Locale, Discoverable: upd.Discoverable}, a.now())
+		if err != nil {
+			return err
+		}
+		rec, err := tx.FindUserByID(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		user = rec.User
+		if hash == nil {
+			return nil
+		}
+		if err := a.passwordChanged(ctx, tx, rec.User, store.UserUpdate{PasswordHash: hash}, c); err != nil {
+			return err
+		}
+		secret, err = a.newSession(ctx, tx, rec.ID, c)
+		return err
+	})
+	if err != nil {
+		return troupe.User{}, "", fmt.Errorf("update profile: %w", err)
+	}
+	return user, secret, nil
+}
+
+// checkAndHash verifies the actor's current password (limited like
+// sign-in, since it can be guessed here too) and hashes the next one.
+func (a *App) checkAndHash(ctx context.Context, actor troupe.User, current, next string) (string, error) {
+	if err := a.hit(ctx, limitLoginAccount, troupe.NormalizeEmail(actor.Email)); err != nil {
+		return "", err
+	}
+	rec, err := a.db.Read().FindUserByID(ctx, actor.ID)
+	if err != nil {
+		return "", err
+	}
+	if err := a.hasher.Verify(ctx, rec.PasswordHash, current); err != nil {
+		if errors.Is(err, password.ErrMismatch) {
+			var v troupe.Validation
+			v.Add("current_password", "incorrect", "The current password is incorrect.")
+			return "", v.Err()
+		}
+		return "", err
+	}
+	return a.hasher.Hash(ctx, next)
+}

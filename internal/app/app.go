@@ -1,0 +1,88 @@
+// Package app holds Troupe's use cases: one method per user action. Each
+// takes the actor, checks the rule, runs one transaction (enqueueing mail
+// and other jobs inside it) and returns domain values or a *troupe.Error.
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"troupe/internal/i18n"
+	"troupe/internal/mail"
+	"troupe/internal/password"
+	"troupe/internal/store"
+)
+
+// Mailer enqueues a mail inside a transaction.
+type Mailer interface {
+	EnqueueMail(ctx context.Context, tx *store.Tx, m mail.Message) error
+}
+
+// Config holds the settings the use cases need.
+type Config struct {
+	// SessionIdle is how long a session lives without use.
+	SessionIdle time.Duration
+	// Now returns the current time; tests move it to expire things.
+	Now func() time.Time
+}
+
+// App runs the use cases.
+type App struct {
+	db     *store.DB
+	mailer Mailer
+	render *mail.Renderer
+	hasher *password.Hasher
+	cat    *i18n.Catalog
+	cfg    Config
+}
+
+// New returns an App.
+func New(db *store.DB, mailer Mailer, render *mail.Renderer, hasher *password.Hasher, cat *i18n.Catalog, cfg Config) *App {
+	if cfg.SessionIdle <= 0 {
+		cfg.SessionIdle = 30 * 24 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &App{db: db, mailer: mailer, render: render, hasher: hasher, cat: cat, cfg: cfg}
+}
+
+func (a *App) now() time.Time { return a.cfg.Now().UTC() }
+
+// Ready reports whether the database answers.
+func (a *App) Ready(ctx context.Context) error { return a.db.Ping(ctx) }
+
+// Client describes where a request comes from.
+type Client struct {
+	IP        string
+	UserAgent string
+	// Lang is the language of the request, used for mail to people who
+	// have not chosen one.
+	Lang string
+}
+
+// newID returns a fresh, time-ordered, opaque id.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// sendMail renders e and enqueues it in tx.
+func (a *App) sendMail(ctx context.Context, tx *store.Tx, e mail.Email) error {
+	m, err := a.render.Render(e)
+	if err != nil {
+		return err
+	}
+	return a.mailer.EnqueueMail(ctx, tx, m)
+}
+
+// mailLang is the language for mail to u: their setting, else the
+// request's.
+func mailLang(locale string, c Client) string {
+	if locale != "" {
+		return locale
+	}
+	if c.Lang != "" {
+		return c.Lang
+	}
+	return i18n.Default
+}

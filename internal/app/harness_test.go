@@ -1,0 +1,125 @@
+package app_test
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"troupe/internal/app"
+	"troupe/internal/i18n"
+	"troupe/internal/jobs"
+	"troupe/internal/mail"
+	"troupe/internal/password"
+	"troupe/internal/store"
+	"troupe/internal/testkit"
+	"troupe/internal/troupe"
+)
+
+// clock is a settable time source, so tests can expire links.
+type clock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+// env is a complete set of use cases on one engine, with real mail
+// delivered to an SMTP server inside the test.
+type env struct {
+	app   *app.App
+	db    *store.DB
+	mail  *testkit.Mailbox
+	clock *clock
+}
+
+func newEnv(t *testing.T, e testkit.Engine) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, e.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx, jobs.Migrate(db)); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	render, err := mail.NewRenderer(cat, "http://troupe.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := testkit.StartSMTP(t)
+	sender, err := mail.NewSMTPSender(box.URL(), "Troupe <no-reply@troupe.test>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue, err := jobs.New(db, sender, slog.New(slog.DiscardHandler), jobs.Config{PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := queue.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		queue.Stop(stopCtx)
+		db.Close()
+	})
+	c := &clock{}
+	hasher := password.NewHasher(password.Params{Memory: 1024, Time: 1, Threads: 1}, 2)
+	return &env{app: app.New(db, queue, render, hasher, cat, app.Config{Now: c.Now}), db: db, mail: box, clock: c}
+}
+
+var client = app.Client{IP: "192.0.2.1", UserAgent: "test", Lang: "en"}
+
+// signup creates an account and returns the secret of its mailed
+// verification link.
+func (e *env) signup(t *testing.T, email string) (troupe.User, string) {
+	t.Helper()
+	u, err := e.app.Signup(context.Background(), app.SignupInput{Email: email, Password: "correct horse 1", Name: "Ada Lovelace"}, client)
+	if err != nil {
+		t.Fatalf("sign up %s: %v", email, err)
+	}
+	m := e.mail.WaitFor(t, email, 10*time.Second)
+	return u, tokenOf(t, m.Link(t, "/verify-email"))
+}
+
+func tokenOf(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("token")
+}
+
+func wantCode(t *testing.T, err error, code troupe.Code) {
+	t.Helper()
+	if got := troupe.ErrorCode(err); got != code {
+		t.Fatalf("got error %v (code %q), want code %q", err, got, code)
+	}
+}
+
+func forEngine(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, engine := range testkit.Engines(t) {
+		t.Run(engine.Name, func(t *testing.T) {
+			fn(t, newEnv(t, engine))
+		})
+	}
+}

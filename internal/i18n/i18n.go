@@ -1,0 +1,115 @@
+// Package i18n holds the English and French message catalogs and picks
+// the language of a request: the user's setting first, then the browser's.
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+//go:embed catalog/*.json
+var catalogs embed.FS
+
+// Default is the language used when nothing else matches.
+const Default = "en"
+
+// Langs are the languages with a catalog, the default first.
+var Langs = []string{"en", "fr"}
+
+// Catalog maps language → key → message. Messages may hold {name}
+// placeholders filled by T.
+type Catalog struct {
+	msgs    map[string]map[string]string
+	matcher language.Matcher
+}
+
+// Load reads the embedded catalogs and checks that every language has
+// exactly the keys of the default one, so a missing translation fails the
+// start instead of showing a key to a user.
+func Load() (*Catalog, error) {
+	c := &Catalog{msgs: map[string]map[string]string{}}
+	tags := make([]language.Tag, 0, len(Langs))
+	for _, lang := range Langs {
+		raw, err := catalogs.ReadFile("catalog/" + lang + ".json")
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %w", err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("i18n: catalog %s: %w", lang, err)
+		}
+		c.msgs[lang] = m
+		tags = append(tags, language.Make(lang))
+	}
+	base := c.msgs[Default]
+	for _, lang := range Langs[1:] {
+		for k := range base {
+			if _, ok := c.msgs[lang][k]; !ok {
+				return nil, fmt.Errorf("i18n: catalog %s lacks %q", lang, k)
+			}
+		}
+		for k := range c.msgs[lang] {
+			if _, ok := base[k]; !ok {
+				return nil, fmt.Errorf("i18n: catalog %s has unknown key %q", lang, k)
+			}
+		}
+	}
+	c.matcher = language.NewMatcher(tags)
+	return c, nil
+}
+
+// Has reports whether key exists in the catalogs.
+func (c *Catalog) Has(key string) bool {
+	_, ok := c.msgs[Default][key]
+	return ok
+}
+
+// T returns the message key in lang with {name} placeholders replaced by
+// the pairs in args ("name", value, …). An unknown key comes back as is,
+// which tests catch.
+func (c *Catalog) T(lang, key string, args ...any) string {
+	m, ok := c.msgs[lang]
+	if !ok {
+		m = c.msgs[Default]
+	}
+	s, ok := m[key]
+	if !ok {
+		return key
+	}
+	for i := 0; i+1 < len(args); i += 2 {
+		s = strings.ReplaceAll(s, "{"+fmt.Sprint(args[i])+"}", fmt.Sprint(args[i+1]))
+	}
+	return s
+}
+
+// Match picks the language for a request: setting when it names a
+// catalog, else the best match of the Accept-Language header.
+func (c *Catalog) Match(setting, acceptLanguage string) string {
+	if slices.Contains(Langs, setting) {
+		return setting
+	}
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return Default
+	}
+	_, idx, conf := c.matcher.Match(tags...)
+	if conf == language.No {
+		return Default
+	}
+	return Langs[idx]
+}
+
+// Keys returns every key of the default catalog.
+func (c *Catalog) Keys() []string {
+	keys := make([]string, 0, len(c.msgs[Default]))
+	for k := range c.msgs[Default] {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

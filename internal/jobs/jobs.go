@@ -1,0 +1,165 @@
+// Package jobs runs Troupe's background work — sending mail, cleaning up
+// expired rows — on a durable queue kept in the application's database.
+// Jobs are inserted in the same transaction as the change that causes them,
+// so a crash never loses a mail whose cause was committed.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"troupe/internal/mail"
+	"troupe/internal/store"
+)
+
+// Config tunes the queue.
+type Config struct {
+	// PollInterval is how often workers look for new jobs. SQLite and
+	// database/sql have no LISTEN/NOTIFY, so the queue polls.
+	PollInterval time.Duration
+	// MailAttempts is how many times a mail is tried before it is dropped.
+	MailAttempts int
+}
+
+// Queue inserts and works jobs.
+type Queue struct {
+	client *river.Client[*sql.Tx]
+}
+
+func driver(db *store.DB) riverdriver.Driver[*sql.Tx] {
+	if db.Dialect() == store.Postgres {
+		return riverdatabasesql.New(db.Writer())
+	}
+	// The writer pool has one connection: the queue's writes and the
+	// application's take turns instead of failing with SQLITE_BUSY.
+	return riversqlite.New(db.Writer())
+}
+
+// Migrate creates or updates the queue's tables. Call it through
+// store.DB.Migrate so it runs under the migration lock.
+func Migrate(db *store.DB) func(context.Context) error {
+	return func(ctx context.Context) error {
+		m, err := rivermigrate.New(driver(db), &rivermigrate.Config{Logger: quietLogger()})
+		if err != nil {
+			return fmt.Errorf("queue migrations: %w", err)
+		}
+		if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+			return fmt.Errorf("queue migrations: %w", err)
+		}
+		return nil
+	}
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.DiscardHandler)
+}
+
+// New builds a queue that sends mail with sender and cleans db.
+func New(db *store.DB, sender mail.Sender, log *slog.Logger, cfg Config) (*Queue, error) {
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.MailAttempts <= 0 {
+		cfg.MailAttempts = 12
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &mailWorker{sender: sender, attempts: cfg.MailAttempts}); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &cleanupWorker{db: db}); err != nil {
+		return nil, err
+	}
+	client, err := river.NewClient(driver(db), &river.Config{
+		Logger:            log.With("component", "queue"),
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Workers:           workers,
+		MaxAttempts:       cfg.MailAttempts,
+		RetryPolicy:       &backoff{},
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return CleanupArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	return &Queue{client: client}, nil
+}
+
+// Start starts working jobs until Stop.
+func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
+
+// Stop lets running jobs finish (until ctx ends) and stops fetching new ones.
+func (q *Queue) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+
+// EnqueueMail inserts a mail job in tx: it is sent once tx commits.
+func (q *Queue) EnqueueMail(ctx context.Context, tx *store.Tx, m mail.Message) error {
+	if _, err := q.client.InsertTx(ctx, tx.SQL(), MailArgs{Message: m}, nil); err != nil {
+		return fmt.Errorf("enqueue mail: %w", err)
+	}
+	return nil
+}
+
+// backoff retries quickly at first, then ever more slowly: 1s, 4s, 9s … up
+// to an hour between tries.
+type backoff struct{}
+
+func (backoff) NextRetry(job *rivertype.JobRow) time.Time {
+	n := len(job.Errors) + 1
+	d := min(time.Duration(n*n)*time.Second, time.Hour)
+	return time.Now().Add(d)
+}
+
+// MailArgs is a mail waiting to be sent.
+type MailArgs struct {
+	Message mail.Message `json:"message"`
+}
+
+// Kind names the job type in the queue's table.
+func (MailArgs) Kind() string { return "mail" }
+
+type mailWorker struct {
+	river.WorkerDefaults[MailArgs]
+	sender   mail.Sender
+	attempts int
+}
+
+func (w *mailWorker) Timeout(*river.Job[MailArgs]) time.Duration { return time.Minute }
+
+func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
+	return w.sender.Send(ctx, job.Args.Message)
+}
+
+// CleanupArgs asks for expired sessions and rate-limit counters to go.
+type CleanupArgs struct{}
+
+// Kind names the job type in the queue's table.
+func (CleanupArgs) Kind() string { return "cleanup" }
+
+type cleanupWorker struct {
+	river.WorkerDefaults[CleanupArgs]
+	db *store.DB
+}
+
+func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
+	now := time.Now()
+	return w.db.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.DeleteExpiredSessions(ctx, now); err != nil {
+			return err
+		}
+		return tx.DeleteRateLimitsBefore(ctx, now.Add(-24*time.Hour))
+	})
+}

@@ -1,0 +1,130 @@
+// Package password hashes and checks passwords with argon2id, bounding how
+// many hashes run at once so a burst of sign-ins cannot starve the server.
+package password
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are argon2id cost parameters.
+type Params struct {
+	Memory  uint32 // KiB
+	Time    uint32
+	Threads uint8
+}
+
+// DefaultParams are OWASP's recommended argon2id settings (19 MiB, t=2,
+// p=1), the low-memory option of RFC 9106 scaled for a server that hashes
+// on demand.
+var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1}
+
+const (
+	saltLen = 16
+	keyLen  = 32
+)
+
+// ErrMismatch means the password does not match the hash.
+var ErrMismatch = errors.New("password mismatch")
+
+// Hasher hashes passwords with at most a fixed number running at once.
+type Hasher struct {
+	params Params
+	slots  chan struct{}
+	dummy  string
+}
+
+// NewHasher returns a Hasher allowing concurrency simultaneous hashes.
+func NewHasher(params Params, concurrency int) *Hasher {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	h := &Hasher{params: params, slots: make(chan struct{}, concurrency)}
+	h.dummy = h.hash([]byte("not a real password"))
+	return h
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
+
+// Hash returns the PHC-format argon2id hash of password.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	return h.hash([]byte(password)), nil
+}
+
+func (h *Hasher) hash(password []byte) string {
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	key := argon2.IDKey(password, salt, h.params.Time, h.params.Memory, h.params.Threads, keyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version,
+		h.params.Memory, h.params.Time, h.params.Threads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
+// Verify checks password against encoded. It returns ErrMismatch for a
+// wrong password. An empty encoded hash is checked against a dummy so the
+// time taken does not reveal whether an account exists.
+func (h *Hasher) Verify(ctx context.Context, encoded, password string) error {
+	if err := h.acquire(ctx); err != nil {
+		return err
+	}
+	defer h.release()
+	if encoded == "" {
+		_, _ = verify(h.dummy, []byte(password))
+		return ErrMismatch
+	}
+	ok, err := verify(encoded, []byte(password))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrMismatch
+	}
+	return nil
+}
+
+func verify(encoded string, password []byte) (bool, error) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false, errors.New("password: unknown hash format")
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false, errors.New("password: unsupported argon2 version")
+	}
+	var p Params
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
+		return false, fmt.Errorf("password: bad parameters: %w", err)
+	}
+	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	if err != nil {
+		return false, fmt.Errorf("password: bad salt: %w", err)
+	}
+	want, err := base64.RawStdEncoding.DecodeString(parts[5])
+	if err != nil {
+		return false, fmt.Errorf("password: bad key: %w", err)
+	}
+	got := argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}

@@ -1,0 +1,65 @@
+package password
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestHashAndVerify(t *testing.T) {
+	h := NewHasher(Params{Memory: 1024, Time: 1, Threads: 1}, 2)
+	ctx := context.Background()
+	enc, err := h.Hash(ctx, "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(enc, "$argon2id$v=19$m=1024,t=1,p=1$") {
+		t.Fatalf("unexpected encoding %q", enc)
+	}
+	if err := h.Verify(ctx, enc, "correct horse battery"); err != nil {
+		t.Fatalf("right password refused: %v", err)
+	}
+	if err := h.Verify(ctx, enc, "wrong horse battery"); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("wrong password: got %v, want ErrMismatch", err)
+	}
+	if err := h.Verify(ctx, "", "anything at all"); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("empty hash: got %v, want ErrMismatch", err)
+	}
+	if err := h.Verify(ctx, "$bcrypt$x", "anything"); err == nil || errors.Is(err, ErrMismatch) {
+		t.Fatalf("foreign format: got %v, want a format error", err)
+	}
+	other, _ := h.Hash(ctx, "correct horse battery")
+	if other == enc {
+		t.Fatal("two hashes of one password are equal: salt not random")
+	}
+}
+
+func TestVerifyHonoursStoredParams(t *testing.T) {
+	old := NewHasher(Params{Memory: 512, Time: 1, Threads: 1}, 1)
+	enc, _ := old.Hash(context.Background(), "a password here")
+	current := NewHasher(Params{Memory: 2048, Time: 2, Threads: 1}, 1)
+	if err := current.Verify(context.Background(), enc, "a password here"); err != nil {
+		t.Fatalf("hash made with older parameters refused: %v", err)
+	}
+}
+
+func TestConcurrencyBoundHonoursContext(t *testing.T) {
+	h := NewHasher(Params{Memory: 1024, Time: 1, Threads: 1}, 1)
+	h.slots <- struct{}{} // the only slot is busy
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := h.Hash(ctx, "some password"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled while every slot is busy", err)
+	}
+}
+
+func BenchmarkHashDefault(b *testing.B) {
+	h := NewHasher(DefaultParams, 1)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := h.Hash(ctx, "correct horse battery staple"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,186 @@
+// Package store keeps Troupe's data in SQLite or PostgreSQL. SQL is written
+// once, in the subset both engines speak, with "?" placeholders; the small
+// differences between the engines live in dialect.go.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// DB is an open database: a writer pool and a reader pool (the same pool
+// on PostgreSQL; on SQLite one writer connection beside several readers).
+type DB struct {
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+}
+
+// Open connects to the database named by rawURL: "postgres://…" or
+// "postgresql://…" for PostgreSQL, anything else is a SQLite file path
+// (optionally prefixed "sqlite:" or "file:").
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
+		return openPostgres(ctx, rawURL)
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "file:")
+	return openSQLite(ctx, path)
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return &DB{dialect: Postgres, write: db, read: db}, nil
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open sqlite: empty path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	// Write transactions take the lock at BEGIN, so two writers never
+	// deadlock upgrading a read lock; readers never write.
+	wq := url.Values{"_txlock": {"immediate"}}
+	for k, v := range q {
+		wq[k] = v
+	}
+	write, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	// SQLite has one writer at a time; one connection makes writers queue
+	// in Go instead of failing with SQLITE_BUSY.
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	write.SetConnMaxLifetime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	q.Add("_pragma", "query_only(1)")
+	read, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	read.SetMaxOpenConns(8)
+	read.SetMaxIdleConns(8)
+	return &DB{dialect: SQLite, write: write, read: read}, nil
+}
+
+// Dialect returns the engine behind db.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Writer returns the pool that write transactions use. The job queue
+// shares it so that, on SQLite, all writes go through one connection.
+func (db *DB) Writer() *sql.DB { return db.write }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.read.PingContext(ctx); err != nil {
+		return err
+	}
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Read returns queries that run on the reader pool, outside any
+// transaction.
+func (db *DB) Read() *Queries {
+	return &Queries{q: db.read, d: db.dialect}
+}
+
+// Tx runs fn inside one write transaction and commits when fn returns nil.
+func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", translate(err))
+	}
+	tx := &Tx{Queries: Queries{q: sqlTx, d: db.dialect}, tx: sqlTx}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", translate(err))
+	}
+	return nil
+}
+
+// Tx is an open write transaction.
+type Tx struct {
+	Queries
+	tx *sql.Tx
+}
+
+// SQL returns the underlying transaction, for libraries (the job queue)
+// that must write in the same transaction.
+func (tx *Tx) SQL() *sql.Tx { return tx.tx }
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Queries are the data operations; they run on a pool or in a transaction.
+type Queries struct {
+	q querier
+	d Dialect
+}
+
+func (q *Queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := q.q.ExecContext(ctx, q.d.rebind(query), args...)
+	return res, translate(err)
+}
+
+func (q *Queries) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.q.QueryRowContext(ctx, q.d.rebind(query), args...)
+}
+
+func (q *Queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := q.q.QueryContext(ctx, q.d.rebind(query), args...)
+	return rows, translate(err)
+}
+
+// Exec runs a raw statement; tests and maintenance use it.
+func (q *Queries) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := q.exec(ctx, query, args...)
+	return err
+}

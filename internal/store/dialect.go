@@ -1,0 +1,68 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"troupe/internal/troupe"
+)
+
+// Dialect names a database engine. The few places where the engines
+// differ switch on it; everything else is shared SQL.
+type Dialect string
+
+// The supported engines.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// rebind turns "?" placeholders into "$1, $2, …" for PostgreSQL. Queries
+// never contain a literal question mark inside a string.
+func (d Dialect) rebind(query string) string {
+	if d != Postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+// translate turns driver errors into the domain's: no rows becomes
+// not_found and a unique violation becomes conflict, on both engines.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &troupe.Error{Code: troupe.CodeNotFound, Message: "Not found.", Err: err}
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return &troupe.Error{Code: troupe.CodeConflict, Message: "This already exists.", Err: err}
+	}
+	var sqliteErr *sqlite.Error
+	if errors.As(err, &sqliteErr) {
+		switch sqliteErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return &troupe.Error{Code: troupe.CodeConflict, Message: "This already exists.", Err: err}
+		}
+	}
+	return err
+}

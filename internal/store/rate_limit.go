@@ -1,0 +1,23 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// HitRateLimit counts one hit on key in the fixed window that starts at
+// windowStart and returns the hits counted so far in it, this one included.
+// Counters live in the database so every instance shares them.
+func (q *Queries) HitRateLimit(ctx context.Context, key string, windowStart time.Time) (int, error) {
+	var hits int
+	err := q.queryRow(ctx, `INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, 1)
+		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+		RETURNING hits`, key, millis(windowStart)).Scan(&hits)
+	return hits, translate(err)
+}
+
+// DeleteRateLimitsBefore drops counters of windows that started before t.
+func (q *Queries) DeleteRateLimitsBefore(ctx context.Context, t time.Time) error {
+	_, err := q.exec(ctx, `DELETE FROM rate_limits WHERE window_start < ?`, millis(t))
+	return err
+}

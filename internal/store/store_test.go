@@ -1,0 +1,202 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"troupe/internal/store"
+	"troupe/internal/testkit"
+	"troupe/internal/troupe"
+)
+
+func open(t *testing.T, e testkit.Engine) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), e.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestStore(t *testing.T) {
+	for _, e := range testkit.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := open(t, e)
+			now := time.Now().UTC().Truncate(time.Millisecond)
+
+			t.Run("emails are unique case-insensitively", func(t *testing.T) {
+				u := store.UserRecord{User: troupe.User{ID: "u1", Email: "Ada@Example.com", Name: "Ada"}, PasswordHash: "h"}
+				if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.CreateUser(ctx, u, now) }); err != nil {
+					t.Fatal(err)
+				}
+				u2 := store.UserRecord{User: troupe.User{ID: "u2", Email: "ada@example.COM", Name: "Ada 2"}, PasswordHash: "h"}
+				err := db.Tx(ctx, func(tx *store.Tx) error { return tx.CreateUser(ctx, u2, now) })
+				if code := troupe.ErrorCode(err); code != troupe.CodeConflict {
+					t.Fatalf("second user with same address: got %v (%s), want conflict", err, code)
+				}
+				got, err := db.Read().FindUserByEmail(ctx, "ADA@example.com")
+				if err != nil || got.ID != "u1" || got.Email != "Ada@Example.com" {
+					t.Fatalf("find by email: %+v, %v", got, err)
+				}
+			})
+
+			t.Run("missing rows are not_found", func(t *testing.T) {
+				_, err := db.Read().FindUserByID(ctx, "nobody")
+				if troupe.ErrorCode(err) != troupe.CodeNotFound {
+					t.Fatalf("got %v, want not_found", err)
+				}
+				err = db.Tx(ctx, func(tx *store.Tx) error { return tx.UpdateUser(ctx, "nobody", store.UserUpdate{}, now) })
+				if troupe.ErrorCode(err) != troupe.CodeNotFound {
+					t.Fatalf("update of missing user: got %v, want not_found", err)
+				}
+			})
+
+			t.Run("a failed transaction changes nothing", func(t *testing.T) {
+				name := "Changed"
+				err := db.Tx(ctx, func(tx *store.Tx) error {
+					if err := tx.UpdateUser(ctx, "u1", store.UserUpdate{Name: &name}, now); err != nil {
+						return err
+					}
+					return troupe.Errorf(troupe.CodeValidation, "stop")
+				})
+				if troupe.ErrorCode(err) != troupe.CodeValidation {
+					t.Fatalf("got %v", err)
+				}
+				u, _ := db.Read().FindUserByID(ctx, "u1")
+				if u.Name != "Ada" {
+					t.Fatalf("rolled-back change is visible: name %q", u.Name)
+				}
+			})
+
+			t.Run("sessions expire and die with their user's other sessions", func(t *testing.T) {
+				err := db.Tx(ctx, func(tx *store.Tx) error {
+					for _, s := range []store.Session{
+						{IDHash: "live", UserID: "u1", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)},
+						{IDHash: "old", UserID: "u1", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(-time.Second)},
+					} {
+						if err := tx.CreateSession(ctx, s); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, u, err := db.Read().FindSessionUser(ctx, "live", now); err != nil || u.ID != "u1" {
+					t.Fatalf("live session: %v", err)
+				}
+				if _, _, err := db.Read().FindSessionUser(ctx, "old", now); troupe.ErrorCode(err) != troupe.CodeNotFound {
+					t.Fatalf("expired session: got %v, want not_found", err)
+				}
+				if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.DeleteUserSessions(ctx, "u1") }); err != nil {
+					t.Fatal(err)
+				}
+				if _, _, err := db.Read().FindSessionUser(ctx, "live", now); troupe.ErrorCode(err) != troupe.CodeNotFound {
+					t.Fatalf("session after DeleteUserSessions: got %v, want not_found", err)
+				}
+			})
+
+			t.Run("a token is used at most once under concurrency", func(t *testing.T) {
+				tok := store.UserToken{Hash: "tok", UserID: "u1", Purpose: troupe.PurposeVerifyEmail, Email: "ada@example.com",
+					CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+				if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.CreateUserToken(ctx, tok) }); err != nil {
+					t.Fatal(err)
+				}
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				wins := 0
+				for range 10 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						err := db.Tx(ctx, func(tx *store.Tx) error { return tx.UseUserToken(ctx, "tok", now) })
+						if err == nil {
+							mu.Lock()
+							wins++
+							mu.Unlock()
+						} else if troupe.ErrorCode(err) != troupe.CodeNotFound {
+							t.Errorf("unexpected error: %v", err)
+						}
+					}()
+				}
+				wg.Wait()
+				if wins != 1 {
+					t.Fatalf("token used %d times, want exactly once", wins)
+				}
+			})
+
+			t.Run("rate-limit counters count per key and window", func(t *testing.T) {
+				w := now.Truncate(time.Minute)
+				for i := 1; i <= 3; i++ {
+					var hits int
+					err := db.Tx(ctx, func(tx *store.Tx) (err error) { hits, err = tx.HitRateLimit(ctx, "k", w); return })
+					if err != nil || hits != i {
+						t.Fatalf("hit %d: got %d, %v", i, hits, err)
+					}
+				}
+				var hits int
+				db.Tx(ctx, func(tx *store.Tx) (err error) { hits, err = tx.HitRateLimit(ctx, "k", w.Add(time.Minute)); return })
+				if hits != 1 {
+					t.Fatalf("new window starts at %d, want 1", hits)
+				}
+			})
+		})
+	}
+}
+
+func TestMigrations(t *testing.T) {
+	for _, e := range testkit.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+
+			t.Run("instances starting together both migrate", func(t *testing.T) {
+				var wg sync.WaitGroup
+				errs := make([]error, 3)
+				for i := range errs {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						db, err := store.Open(ctx, e.URL)
+						if err != nil {
+							errs[i] = err
+							return
+						}
+						defer db.Close()
+						errs[i] = db.Migrate(ctx)
+					}()
+				}
+				wg.Wait()
+				for _, err := range errs {
+					if err != nil {
+						t.Fatalf("concurrent migrate: %v", err)
+					}
+				}
+			})
+
+			t.Run("a schema newer than the binary is refused", func(t *testing.T) {
+				db := open(t, e)
+				v, err := db.SchemaVersion(ctx)
+				if err != nil || v < 1 {
+					t.Fatalf("schema version %d, %v", v, err)
+				}
+				err = db.Tx(ctx, func(tx *store.Tx) error { return tx.Exec(ctx, "INSERT INTO goose_db_version (version_id, is_applied) VALUES (99999, TRUE)") })
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = db.Migrate(ctx)
+				if err == nil || !strings.Contains(err.Error(), "newer than this binary") {
+					t.Fatalf("got %v, want a refusal", err)
+				}
+			})
+		})
+	}
+}

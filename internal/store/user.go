@@ -1,0 +1,108 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"troupe/internal/troupe"
+)
+
+// UserRecord is a user row, with the password hash the domain type omits.
+type UserRecord struct {
+	troupe.User
+	PasswordHash string
+}
+
+const userColumns = `id, email, name, password_hash, email_verified_at, locale, discoverable, created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (UserRecord, error) {
+	var u UserRecord
+	var verified sql.NullInt64
+	var created int64
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &verified, &u.Locale, &u.Discoverable, &created)
+	if err != nil {
+		return UserRecord{}, translate(err)
+	}
+	u.EmailVerified = verified.Valid
+	u.CreatedAt = fromMillis(created)
+	return u, nil
+}
+
+// CreateUser inserts a user; a taken address is a conflict.
+func (q *Queries) CreateUser(ctx context.Context, u UserRecord, now time.Time) error {
+	var verified any
+	if u.EmailVerified {
+		verified = millis(now)
+	}
+	_, err := q.exec(ctx, `INSERT INTO users (id, email, email_norm, name, password_hash, email_verified_at, locale, discoverable, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, troupe.NormalizeEmail(u.Email), u.Name, u.PasswordHash, verified, u.Locale, u.Discoverable, millis(now), millis(now))
+	return err
+}
+
+// FindUserByID returns a user or not_found.
+func (q *Queries) FindUserByID(ctx context.Context, id string) (UserRecord, error) {
+	return scanUser(q.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+}
+
+// FindUserByEmail looks a user up by address, case-insensitively.
+func (q *Queries) FindUserByEmail(ctx context.Context, email string) (UserRecord, error) {
+	return scanUser(q.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email_norm = ?`, troupe.NormalizeEmail(email)))
+}
+
+// UserUpdate lists the fields to change; nil fields stay as they are.
+type UserUpdate struct {
+	Name         *string
+	PasswordHash *string
+	Locale       *string
+	Discoverable *bool
+	VerifyEmail  bool
+}
+
+// UpdateUser applies upd to the user with id.
+func (q *Queries) UpdateUser(ctx context.Context, id string, upd UserUpdate, now time.Time) error {
+	set := "updated_at = ?"
+	args := []any{millis(now)}
+	add := func(col string, v any) {
+		set += ", " + col + " = ?"
+		args = append(args, v)
+	}
+	if upd.Name != nil {
+		add("name", *upd.Name)
+	}
+	if upd.PasswordHash != nil {
+		add("password_hash", *upd.PasswordHash)
+	}
+	if upd.Locale != nil {
+		add("locale", *upd.Locale)
+	}
+	if upd.Discoverable != nil {
+		add("discoverable", *upd.Discoverable)
+	}
+	if upd.VerifyEmail {
+		set += ", email_verified_at = COALESCE(email_verified_at, ?)"
+		args = append(args, millis(now))
+	}
+	args = append(args, id)
+	res, err := q.exec(ctx, `UPDATE users SET `+set+` WHERE id = ?`, args...)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+func mustAffect(res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return translate(sql.ErrNoRows)
+	}
+	return nil
+}
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

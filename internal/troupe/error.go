@@ -1,0 +1,106 @@
+// Package troupe holds the domain of Troupe: its types, the rules that
+// decide what is valid and who may do what, and the error codes every layer
+// speaks. It imports nothing outside the standard library and does no I/O.
+package troupe
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Code is a stable, machine-readable error code. Clients code against it,
+// so existing values never change meaning.
+type Code string
+
+// The error codes of the product.
+const (
+	CodeInternal           Code = "internal"
+	CodeValidation         Code = "validation_failed"
+	CodeMalformed          Code = "malformed_request"
+	CodeBodyTooLarge       Code = "body_too_large"
+	CodeNotFound           Code = "not_found"
+	CodeForbidden          Code = "forbidden"
+	CodeUnauthenticated    Code = "unauthenticated"
+	CodeConflict           Code = "conflict"
+	CodeRateLimited        Code = "rate_limited"
+	CodeInvalidCredentials Code = "invalid_credentials"
+	CodeTokenInvalid       Code = "token_invalid"
+	CodeTokenExpired       Code = "token_expired"
+	CodeUnavailable        Code = "unavailable"
+)
+
+// FieldError says what is wrong with one input field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error is the one error type that crosses layers. Message is safe to show
+// to users; Err, when set, is the cause and only ever reaches the logs.
+type Error struct {
+	Code       Code
+	Message    string
+	Fields     []FieldError
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf builds an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err, or CodeInternal when err is not an
+// *Error (anything unexpected is an internal error as far as users know).
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// ErrorMessage returns the user-facing message of err.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "An internal error occurred."
+}
+
+// AsError returns err as an *Error when it is one.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// Validation collects field errors; Err returns nil when there are none.
+type Validation struct {
+	fields []FieldError
+}
+
+// Add records a problem with one field.
+func (v *Validation) Add(field, code, message string) {
+	v.fields = append(v.fields, FieldError{Field: field, Code: code, Message: message})
+}
+
+// Err returns a validation_failed *Error listing every field problem.
+func (v *Validation) Err() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return &Error{Code: CodeValidation, Message: "Some fields are not valid.", Fields: v.fields}
+}

@@ -1,0 +1,197 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"troupe/internal/app"
+	"troupe/internal/troupe"
+)
+
+// reqState travels with a request: handlers fill it in, the outermost
+// middleware reads it back for logs and metrics.
+type reqState struct {
+	id      string
+	route   string
+	user    *troupe.User
+	authed  bool
+	authErr error
+}
+
+type ctxKey struct{}
+
+func state(r *http.Request) *reqState {
+	if st, ok := r.Context().Value(ctxKey{}).(*reqState); ok {
+		return st
+	}
+	return &reqState{}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// observe gives each request an id, recovers panics, and logs and counts
+// the request once it is done: the one place where requests are logged.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		st := &reqState{id: newRequestID()}
+		ctx := context.WithValue(r.Context(), ctxKey{}, st)
+		r = r.WithContext(ctx)
+		w.Header().Set("X-Request-Id", st.id)
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.ErrorContext(ctx, "panic", "request_id", st.id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.fail(sw, r, fmt.Errorf("panic: %v", p))
+				}
+			}
+			route := st.route
+			if route == "" {
+				route = "unmatched"
+			}
+			d := time.Since(start)
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			s.metrics.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+			s.metrics.duration.WithLabelValues(route).Observe(d.Seconds())
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			attrs := []any{"request_id", st.id, "method", r.Method, "path", r.URL.Path, "route", route,
+				"status", status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds()) / 1000}
+			if st.user != nil {
+				attrs = append(attrs, "user_id", st.user.ID)
+			}
+			s.log.Log(ctx, level, "request", attrs...)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// securityHeaders sets the headers every response carries.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if s.secure {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+const sessionCookie = "troupe_session"
+
+// currentUser resolves the session cookie once per request.
+func (s *Server) currentUser(r *http.Request) (*troupe.User, error) {
+	st := state(r)
+	if st.authed {
+		return st.user, st.authErr
+	}
+	st.authed = true
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, nil
+	}
+	u, err := s.app.Authenticate(r.Context(), c.Value)
+	switch {
+	case troupe.ErrorCode(err) == troupe.CodeUnauthenticated:
+		return nil, nil
+	case err != nil:
+		st.authErr = err
+		return nil, err
+	}
+	st.user = &u
+	return st.user, nil
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, secret string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true,
+		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.SessionIdle.Seconds())})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// client describes the request's origin for the use cases. The address is
+// the peer's: deployments behind a proxy should terminate there and pass
+// the connection through, or extend this with a trusted-proxy list.
+func (s *Server) client(r *http.Request) app.Client {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	return app.Client{IP: ip, UserAgent: r.UserAgent(), Lang: s.lang(r)}
+}
+
+// lang picks the language of the response.
+func (s *Server) lang(r *http.Request) string {
+	setting := ""
+	if u, _ := s.currentUser(r); u != nil {
+		setting = u.Locale
+	}
+	if setting == "" {
+		if c, err := r.Cookie(langCookie); err == nil {
+			setting = c.Value
+		}
+	}
+	return s.cat.Match(setting, r.Header.Get("Accept-Language"))
+}
+
+const langCookie = "troupe_lang"

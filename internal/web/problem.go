@@ -1,0 +1,134 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"troupe/internal/troupe"
+)
+
+// statusOf maps error codes to HTTP status: the one table that does.
+var statusOf = map[troupe.Code]int{
+	troupe.CodeValidation:         http.StatusUnprocessableEntity,
+	troupe.CodeMalformed:          http.StatusBadRequest,
+	troupe.CodeBodyTooLarge:       http.StatusRequestEntityTooLarge,
+	troupe.CodeNotFound:           http.StatusNotFound,
+	troupe.CodeForbidden:          http.StatusForbidden,
+	troupe.CodeUnauthenticated:    http.StatusUnauthorized,
+	troupe.CodeConflict:           http.StatusConflict,
+	troupe.CodeRateLimited:        http.StatusTooManyRequests,
+	troupe.CodeInvalidCredentials: http.StatusUnauthorized,
+	troupe.CodeTokenInvalid:       http.StatusBadRequest,
+	troupe.CodeTokenExpired:       http.StatusGone,
+	troupe.CodeUnavailable:        http.StatusServiceUnavailable,
+	troupe.CodeInternal:           http.StatusInternalServerError,
+}
+
+func httpStatus(code troupe.Code) int {
+	if s, ok := statusOf[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// problem is an RFC 9457 problem document with Troupe's stable code.
+type problem struct {
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Code      troupe.Code         `json:"code"`
+	Detail    string              `json:"detail"`
+	Instance  string              `json:"instance,omitempty"`
+	RequestID string              `json:"request_id,omitempty"`
+	Errors    []troupe.FieldError `json:"errors,omitempty"`
+}
+
+// fail answers with err: problem+json on the API, a page elsewhere.
+// Internal errors are logged here with their cause and shown generically.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := troupe.ErrorCode(err)
+	status := httpStatus(code)
+	st := state(r)
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", "request_id", st.id, "err", err)
+	}
+	e, _ := troupe.AsError(err)
+	if e != nil && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())))
+	}
+	if !isAPI(r) {
+		s.pages.renderError(w, r, s, status, err)
+		return
+	}
+	p := problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: code,
+		Detail: troupe.ErrorMessage(err), Instance: r.URL.Path, RequestID: st.id}
+	if e != nil {
+		p.Errors = e.Fields
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(p)
+}
+
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// maxJSONBody bounds API request bodies.
+const maxJSONBody = 1 << 20
+
+// decode reads one JSON object into dst, refusing unknown fields, trailing
+// data and oversized bodies with a clear code.
+func decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return troupe.Errorf(troupe.CodeMalformed, "Send a JSON body with Content-Type: application/json.")
+	}
+	body := http.MaxBytesReader(w, r.Body, maxJSONBody)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		if err != nil {
+			if de := decodeError(err); troupe.ErrorCode(de) == troupe.CodeBodyTooLarge {
+				return de
+			}
+		}
+		return troupe.Errorf(troupe.CodeMalformed, "The body must hold a single JSON object.")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var maxErr *http.MaxBytesError
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &maxErr):
+		return troupe.Errorf(troupe.CodeBodyTooLarge, "The request body is larger than %d bytes.", maxErr.Limit)
+	case errors.Is(err, io.EOF):
+		return troupe.Errorf(troupe.CodeMalformed, "The request body is empty; send a JSON object.")
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return troupe.Errorf(troupe.CodeMalformed, "The body is not valid JSON.")
+	case errors.As(err, &typeErr):
+		return troupe.Errorf(troupe.CodeMalformed, "The field %q has the wrong type.", typeErr.Field)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return troupe.Errorf(troupe.CodeMalformed, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return troupe.Errorf(troupe.CodeMalformed, "The body could not be read: %v", err)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		// The status line is out; nothing more can be said to the client.
+		_ = fmt.Errorf("encode response: %w", err)
+	}
+}

@@ -1,0 +1,131 @@
+// Package web serves Troupe over HTTP: the JSON API under /api/v1, the
+// server-rendered pages, static assets and operational endpoints. Handlers
+// decode input, ask internal/app, and render the answer; they decide no
+// rule themselves.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"troupe/internal/app"
+	"troupe/internal/i18n"
+	"troupe/internal/troupe"
+)
+
+// Config holds what the web layer needs to know about its deployment.
+type Config struct {
+	// BaseURL is the public address, used to decide cookie security.
+	BaseURL string
+	// Version is shown by the version endpoint and in metrics.
+	Version string
+	// SessionIdle is how long the session cookie lives.
+	SessionIdle time.Duration
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	app     *app.App
+	cat     *i18n.Catalog
+	log     *slog.Logger
+	cfg     Config
+	pages   *pages
+	static  *static
+	metrics *metrics
+	secure  bool
+}
+
+// NewServer prepares templates and assets; a broken template fails here,
+// at start, not on the tenth request.
+func NewServer(a *app.App, cat *i18n.Catalog, log *slog.Logger, cfg Config) (*Server, error) {
+	st, err := newStatic()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{app: a, cat: cat, log: log, cfg: cfg, static: st,
+		secure: strings.HasPrefix(cfg.BaseURL, "https://")}
+	if s.cfg.SessionIdle <= 0 {
+		s.cfg.SessionIdle = 30 * 24 * time.Hour
+	}
+	if s.pages, err = newPages(cat, st); err != nil {
+		return nil, err
+	}
+	s.metrics = newMetrics(cfg.Version)
+	return s, nil
+}
+
+// Handler returns the whole HTTP surface with its middleware.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.routeOps(mux)
+	s.routeAPI(mux)
+	s.routePages(mux)
+
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, troupe.Errorf(troupe.CodeForbidden, "This request came from another site and was refused."))
+	}))
+	var h http.Handler = mux
+	h = csrf.Handler(h)
+	h = s.securityHeaders(h)
+	h = s.observe(h)
+	return h
+}
+
+func (s *Server) routeOps(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := s.app.Ready(ctx); err != nil {
+			s.log.WarnContext(r.Context(), "not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("database unreachable\n"))
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /static/", s.static)
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, s.static.url("favicon.svg"), http.StatusMovedPermanently)
+	})
+}
+
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(version string) *metrics {
+	reg := prometheus.NewRegistry()
+	m := &metrics{
+		reg: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "troupe_http_requests_total", Help: "HTTP requests by route and status.",
+		}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "troupe_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route"}),
+	}
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "troupe_build_info", Help: "Build information.", ConstLabels: prometheus.Labels{"version": version},
+	})
+	build.Set(1)
+	reg.MustRegister(m.requests, m.duration, build,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}

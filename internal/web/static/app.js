@@ -1,0 +1,98 @@
+// Progressive enhancement for Troupe's pages: everything works without
+// this file; with it, forms give instant feedback and messages appear as
+// toasts.
+(function () {
+  "use strict";
+
+  // Show a spinner on the submit button and prevent double submits.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return;
+    var button = event.submitter || form.querySelector("button[type=submit]");
+    if (!button) return;
+    if (button.getAttribute("aria-busy") === "true") {
+      event.preventDefault();
+      return;
+    }
+    button.setAttribute("aria-busy", "true");
+    // Restore the button if the page comes back from the cache.
+    window.addEventListener("pageshow", function () { button.removeAttribute("aria-busy"); }, { once: true });
+  });
+
+  // Inline validation: explain a field's problem when it loses focus, in
+  // the page's language, using the messages the server rendered for the
+  // browser's built-in checks.
+  var messages = {
+    en: { valueMissing: "This field is required.", typeMismatch: "Enter a valid email address, like name@example.com.", tooShort: "Use at least 10 characters." },
+    fr: { valueMissing: "Ce champ est obligatoire.", typeMismatch: "Saisissez une adresse e-mail valide, comme nom@exemple.fr.", tooShort: "Utilisez au moins 10 caractères." }
+  };
+  var lang = messages[document.documentElement.lang] || messages.en;
+
+  function problem(input) {
+    var v = input.validity;
+    if (v.valueMissing) return lang.valueMissing;
+    if (v.typeMismatch) return lang.typeMismatch;
+    if (v.tooShort || (input.minLength > 0 && input.value.length > 0 && input.value.length < input.minLength)) return lang.tooShort;
+    return "";
+  }
+
+  function show(input, text) {
+    var id = input.id + "-error";
+    var el = document.getElementById(id);
+    if (!text) {
+      if (el && el.dataset.live) { el.remove(); input.removeAttribute("aria-invalid"); }
+      return;
+    }
+    if (!el) {
+      el = document.createElement("p");
+      el.className = "field-error";
+      el.id = id;
+      el.dataset.live = "1";
+      input.insertAdjacentElement("afterend", el);
+      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (described.indexOf(id) < 0) described.push(id);
+      input.setAttribute("aria-describedby", described.join(" "));
+    }
+    el.textContent = text;
+    input.setAttribute("aria-invalid", "true");
+  }
+
+  document.addEventListener("focusout", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || !input.form || !input.form.hasAttribute("novalidate")) return;
+    if (input.value === "" && !input.dataset.touched) return;
+    input.dataset.touched = "1";
+    show(input, problem(input));
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("novalidate")) return;
+    var first = null;
+    form.querySelectorAll("input[required]").forEach(function (input) {
+      var text = problem(input);
+      show(input, text);
+      if (text && !first) first = input;
+    });
+    if (first) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      first.focus();
+    }
+  }, true);
+
+  // Success messages rendered as banners become toasts that fade out.
+  document.addEventListener("DOMContentLoaded", function () {
+    var region = document.querySelector(".toast-region");
+    document.querySelectorAll("[data-toast]").forEach(function (banner) {
+      if (!region) return;
+      var toast = document.createElement("div");
+      toast.className = "toast";
+      toast.setAttribute("role", "status");
+      toast.textContent = banner.textContent;
+      region.appendChild(toast);
+      banner.remove();
+      setTimeout(function () { toast.remove(); }, 5000);
+    });
+  });
+})();
