@@ -48,7 +48,7 @@
       el.className = "field-error";
       el.id = id;
       el.dataset.live = "1";
-      input.insertAdjacentElement("afterend", el);
+      (input.closest(".field") || input.parentNode).appendChild(el);
       var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
       if (described.indexOf(id) < 0) described.push(id);
       input.setAttribute("aria-describedby", described.join(" "));

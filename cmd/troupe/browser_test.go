@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"troupe/internal/i18n"
+	"troupe/internal/testkit"
+)
+
+// browserPage drives one tab of headless Chromium against a test server.
+type browserPage struct {
+	t    *testing.T
+	ctx  context.Context
+	s    *testServer
+	cat  *i18n.Catalog
+	lang string
+}
+
+func (p *browserPage) do(steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, steps...); err != nil {
+		p.t.Fatalf("browser: %v", err)
+	}
+}
+
+func (p *browserPage) text(sel string) string {
+	p.t.Helper()
+	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		p.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// wantHeading waits for the page's h1 to read the catalog message key.
+// It polls, because a click may still be loading the next page.
+func (p *browserPage) wantHeading(key string, args ...any) {
+	p.t.Helper()
+	want := p.cat.T(p.lang, key, args...)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`(document.querySelector("h1") || {textContent: ""}).textContent.trim()`))
+		if err == nil && got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			loc, _ := chromedp.Run(p.ctx, chromedp.Location())
+			p.t.Fatalf("heading %q at %s (%v), want %q", got, loc, err, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// check screenshots the page at desktop and phone sizes and fails on a
+// horizontal scrollbar at phone width, an image without alternative text
+// or a form field without a label.
+func (p *browserPage) check(name string) {
+	p.t.Helper()
+	for _, size := range []struct {
+		label string
+		w, h  int64
+	}{{"desktop", 1280, 800}, {"phone", 390, 844}} {
+		p.do(chromedp.EmulateViewport(size.w, size.h))
+		problems, err := chromedp.Run(p.ctx, chromedp.Evaluate[[]string](`(() => {
+			const problems = [];
+			if (document.documentElement.scrollWidth > window.innerWidth) problems.push("horizontal scrollbar (" + document.documentElement.scrollWidth + "px wide)");
+			document.querySelectorAll("img:not([alt])").forEach(i => problems.push("image without alt: " + i.src));
+			document.querySelectorAll("input:not([type=hidden]), select, textarea").forEach(el => {
+				if (!(el.labels && el.labels.length) && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby")) problems.push("field without label: " + (el.name || el.id));
+			});
+			return problems;
+		})()`))
+		if err != nil {
+			p.t.Fatalf("page check: %v", err)
+		}
+		testkit.Screenshot(p.t, p.ctx, p.lang+"-"+name+"-"+size.label)
+		if len(problems) > 0 {
+			p.t.Errorf("%s at %s: %s", name, size.label, strings.Join(problems, "; "))
+		}
+	}
+	p.do(chromedp.EmulateViewport(1280, 800))
+}
+
+func TestBrowserAccountJourney(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser := testkit.Browser(t)
+	s := startServer(t, testkit.Engines(t)[0])
+	for _, lang := range i18n.Langs {
+		t.Run(lang, func(t *testing.T) {
+			p := &browserPage{t: t, ctx: testkit.NewBrowserContext(t, browser), s: s, cat: cat, lang: lang}
+			email := "journey-" + lang + "@example.com"
+			p.do(testkit.SetLanguage(lang), chromedp.Navigate(s.url+"/signup"))
+			p.wantHeading("signup.title")
+			p.check("signup")
+
+			// A weak password is explained in place, in the page's language.
+			p.do(
+				chromedp.SendKeys(chromedp.CSS("#f-name"), "Ada Lovelace"),
+				chromedp.SendKeys(chromedp.CSS("#f-email"), email),
+				chromedp.SendKeys(chromedp.CSS("#f-password"), "short"),
+				chromedp.Click(chromedp.CSS("button[type=submit]")),
+				chromedp.WaitVisible(chromedp.CSS("#f-password-error")),
+			)
+			if got, want := p.text("#f-password-error"), cat.T(lang, "fielderr.too_short"); got != want {
+				t.Fatalf("password error %q, want %q", got, want)
+			}
+			if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`document.querySelector("#f-password").value = ""; true`)); err != nil {
+				t.Fatal(err)
+			}
+			p.do(
+				chromedp.SendKeys(chromedp.CSS("#f-password"), "correct horse 1"),
+				chromedp.Click(chromedp.CSS("button[type=submit]")),
+			)
+			p.wantHeading("check.title")
+			p.check("check-email")
+
+			link := s.mail.WaitFor(t, email, 10*time.Second).Link(t, "/verify-email")
+			p.do(chromedp.Navigate(link))
+			p.wantHeading("verify.title")
+			p.do(chromedp.Click(chromedp.CSS("button[type=submit]")))
+			p.wantHeading("verify.done_title")
+
+			p.do(chromedp.Navigate(s.url + "/login"))
+			p.wantHeading("login.title")
+			p.check("login")
+			p.do(
+				chromedp.SendKeys(chromedp.CSS("#f-email"), email),
+				chromedp.SendKeys(chromedp.CSS("#f-password"), "correct horse 1"),
+				chromedp.Click(chromedp.CSS("button[type=submit]")),
+			)
+			p.wantHeading("home.welcome", "name", "Ada Lovelace")
+			p.check("home")
+
+			p.do(chromedp.Navigate(s.url + "/account"))
+			p.wantHeading("account.title")
+			if got := p.text("#account-email"); got != email {
+				t.Fatalf("account page shows %q, want %q", got, email)
+			}
+			if got := p.text(".badge-green"); got != cat.T(lang, "account.verified") {
+				t.Fatalf("badge %q", got)
+			}
+			p.check("account")
+		})
+	}
+}
