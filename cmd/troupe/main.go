@@ -63,7 +63,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		m.Close(context.Background())
 		return 1
 	}
-	m.Logger.Info("Troupe is ready: open " + m.Config.BaseURL + " in your browser", "listening", m.Addr())
+	m.Logger.Info("Troupe is ready: open "+m.Config.BaseURL+" in your browser", "listening", m.Addr())
 	<-ctx.Done()
 	m.Logger.Info("shutting down")
 	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -188,7 +188,9 @@ func TestMigrations(t *testing.T) {
 				if err != nil || v < 1 {
 					t.Fatalf("schema version %d, %v", v, err)
 				}
-				err = db.Tx(ctx, func(tx *store.Tx) error { return tx.Exec(ctx, "INSERT INTO goose_db_version (version_id, is_applied) VALUES (99999, TRUE)") })
+				err = db.Tx(ctx, func(tx *store.Tx) error {
+					return tx.Exec(ctx, "INSERT INTO goose_db_version (version_id, is_applied) VALUES (99999, TRUE)")
+				})
 				if err != nil {
 					t.Fatal(err)
 				}
