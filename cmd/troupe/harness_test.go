@@ -177,3 +177,10 @@ func forEngine(t *testing.T, fn func(t *testing.T, s *testServer)) {
 		t.Run(e.Name, func(t *testing.T) { fn(t, startServer(t, e)) })
 	}
 }
+
+func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
 
@@ -106,6 +107,9 @@ type Main struct {
 	server *http.Server
 	ln     net.Listener
 	served chan error
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // NewMain returns a Main for cfg.
@@ -200,6 +204,11 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 // Close stops accepting requests, lets in-flight ones and running jobs
 // finish (until ctx ends) and closes the database.
 func (m *Main) Close(ctx context.Context) error {
+	m.closeOnce.Do(func() { m.closeErr = m.close(ctx) })
+	return m.closeErr
+}
+
+func (m *Main) close(ctx context.Context) error {
 	var errs []error
 	if m.server == nil && m.ln != nil {
 		m.ln.Close()

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"troupe/internal/testkit"
+)
+
+func TestConfig(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+	t.Run("defaults run on SQLite in ./troupe-data on 127.0.0.1:8080", func(t *testing.T) {
+		c, err := LoadConfig(nil, env(nil), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Addr != "127.0.0.1:8080" || c.DataDir != "./troupe-data" || c.DatabaseURL != "troupe-data/troupe.db" ||
+			c.BaseURL != "http://127.0.0.1:8080" || c.BlobURL != "file://troupe-data/media" || c.MailFrom != "Troupe <no-reply@127.0.0.1>" {
+			t.Fatalf("%+v", c)
+		}
+	})
+
+	t.Run("flags win over the environment", func(t *testing.T) {
+		c, err := LoadConfig([]string{"-addr", "127.0.0.1:9000"}, env(map[string]string{"TROUPE_ADDR": "127.0.0.1:7000", "TROUPE_LOG_LEVEL": "debug"}), io.Discard)
+		if err != nil || c.Addr != "127.0.0.1:9000" || c.LogLevel != "debug" {
+			t.Fatalf("%+v %v", c, err)
+		}
+	})
+
+	t.Run("secrets can come from files", func(t *testing.T) {
+		f := t.TempDir() + "/db"
+		if err := writeFile(f, "postgres://u:secret@db/troupe\n"); err != nil {
+			t.Fatal(err)
+		}
+		c, err := LoadConfig(nil, env(map[string]string{"TROUPE_DATABASE_URL_FILE": f}), io.Discard)
+		if err != nil || c.DatabaseURL != "postgres://u:secret@db/troupe" {
+			t.Fatalf("%+v %v", c, err)
+		}
+	})
+
+	t.Run("invalid values stop the start, each named", func(t *testing.T) {
+		_, err := LoadConfig(nil, env(map[string]string{
+			"TROUPE_ADDR": "nonsense", "TROUPE_BASE_URL": "ftp://x", "TROUPE_DATABASE_URL": "mysql://x",
+			"TROUPE_SMTP_URL": "http://mail", "TROUPE_LOG_FORMAT": "xml", "TROUPE_LOG_LEVEL": "loud", "TROUPE_BLOB_URL": "gs://bucket",
+		}), io.Discard)
+		if err == nil {
+			t.Fatal("accepted")
+		}
+		for _, name := range []string{"TROUPE_ADDR", "TROUPE_BASE_URL", "TROUPE_DATABASE_URL", "TROUPE_SMTP_URL", "TROUPE_LOG_FORMAT", "TROUPE_LOG_LEVEL", "TROUPE_BLOB_URL"} {
+			if !strings.Contains(err.Error(), name) {
+				t.Errorf("error does not name %s: %v", name, err)
+			}
+		}
+	})
+
+	t.Run("the command reports bad configuration and exits 2", func(t *testing.T) {
+		var out, errOut bytes.Buffer
+		code := run([]string{"serve", "-addr", "nonsense"}, env(nil), &out, &errOut)
+		if code != 2 || !strings.Contains(errOut.String(), "invalid configuration") {
+			t.Fatalf("exit %d, stderr %q", code, errOut.String())
+		}
+		if code := run([]string{"version"}, env(nil), &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "troupe ") {
+			t.Fatalf("version: exit %d, %q", code, out.String())
+		}
+	})
+}
+
+func TestServeCreatesDataDirAndAnswers(t *testing.T) {
+	dir := t.TempDir() + "/fresh"
+	var out bytes.Buffer
+	cfg, err := LoadConfig([]string{"-addr", "127.0.0.1:0", "-data-dir", dir}, func(string) string { return "" }, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain(cfg, cfg.newLogger(&out))
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	res, err := http.Get("http://" + m.Addr() + "/readyz")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("readyz: %v %v", res, err)
+	}
+	for _, p := range []string{dir + "/troupe.db", dir + "/media"} {
+		if !exists(p) {
+			t.Fatalf("%s was not created", p)
+		}
+	}
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	s := startServer(t, testkit.Engines(t)[0])
+	// A request whose body is still arriving when shutdown starts.
+	conn, err := net.Dial("tcp", s.main.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"email":"late@example.com","password":"correct horse 1","name":"Late"}`
+	fmt.Fprintf(conn, "POST /api/v1/auth/signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:10])
+	time.Sleep(100 * time.Millisecond)
+
+	closed := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		closed <- s.main.Close(ctx)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if _, err := net.DialTimeout("tcp", s.main.Addr(), time.Second); err == nil {
+		t.Fatal("new connections are still accepted during shutdown")
+	}
+	select {
+	case err := <-closed:
+		t.Fatalf("shutdown finished before the in-flight request: %v", err)
+	default:
+	}
+	fmt.Fprint(conn, body[10:])
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 201 {
+		t.Fatalf("in-flight request got %d", res.StatusCode)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("close: %v", err)
+	}
+}
