@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -36,9 +37,10 @@ var ErrMismatch = errors.New("password mismatch")
 
 // Hasher hashes passwords with at most a fixed number running at once.
 type Hasher struct {
-	params Params
-	slots  chan struct{}
-	dummy  string
+	params    Params
+	slots     chan struct{}
+	dummyOnce sync.Once
+	dummy     string
 }
 
 // NewHasher returns a Hasher allowing concurrency simultaneous hashes.
@@ -46,9 +48,7 @@ func NewHasher(params Params, concurrency int) *Hasher {
 	if concurrency < 1 {
 		concurrency = 1
 	}
-	h := &Hasher{params: params, slots: make(chan struct{}, concurrency)}
-	h.dummy = h.hash([]byte("not a real password"))
-	return h
+	return &Hasher{params: params, slots: make(chan struct{}, concurrency)}
 }
 
 func (h *Hasher) acquire(ctx context.Context) error {
@@ -91,6 +91,9 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) error {
 	}
 	defer h.release()
 	if encoded == "" {
+		// Made on first use: hashing at start would hold the hash's
+		// memory in an idle process.
+		h.dummyOnce.Do(func() { h.dummy = h.hash([]byte("not a real password")) })
 		_, _ = verify(h.dummy, []byte(password))
 		return ErrMismatch
 	}

@@ -22,6 +22,7 @@ import (
 // on PostgreSQL; on SQLite one writer connection beside several readers).
 type DB struct {
 	dialect Dialect
+	path    string // SQLite file
 	write   *sql.DB
 	read    *sql.DB
 }
@@ -92,7 +93,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	return &DB{dialect: SQLite, write: write, read: read}, nil
+	return &DB{dialect: SQLite, path: path, write: write, read: read}, nil
 }
 
 // Dialect returns the engine behind db.

@@ -65,11 +65,11 @@ func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
 	return v, err
 }
 
-// lock takes the migration lock. On SQLite one process owns the file, so
-// there is nothing to take.
+// lock takes the migration lock: an advisory lock on PostgreSQL, a lock
+// file beside the database on SQLite.
 func (db *DB) lock(ctx context.Context) (func(), error) {
 	if db.dialect != Postgres {
-		return func() {}, nil
+		return lockFile(db.path + ".migrate-lock")
 	}
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
