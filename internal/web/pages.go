@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"troupe/internal/app"
@@ -103,9 +102,7 @@ func (s *Server) showForm(w http.ResponseWriter, r *http.Request, id string, v *
 	case troupe.CodeInternal, troupe.CodeUnavailable:
 		return err
 	}
-	if e, ok := troupe.AsError(err); ok && e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())))
-	}
+	setRetryAfter(w, err)
 	v.setError(err)
 	s.show(w, r, httpStatus(troupe.ErrorCode(err)), id, v)
 	return nil
@@ -236,10 +233,15 @@ func (s *Server) pageResetPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) pageAccount(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+// accountView is the account page's view with the form filled from u.
+func (s *Server) accountView(r *http.Request, u troupe.User) *view {
 	v := s.newView(r)
 	v.Form["name"], v.Form["locale"] = u.Name, u.Locale
-	s.show(w, r, http.StatusOK, "account", v)
+	return v
+}
+
+func (s *Server) pageAccount(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	s.show(w, r, http.StatusOK, "account", s.accountView(r, u))
 	return nil
 }
 
@@ -248,9 +250,8 @@ func (s *Server) pageAccountProfile(w http.ResponseWriter, r *http.Request, u tr
 	discoverable := r.PostForm.Get("discoverable") == "on"
 	_, _, err := s.app.UpdateProfile(r.Context(), u, app.ProfileUpdate{Name: &name, Locale: &locale, Discoverable: &discoverable}, s.client(r))
 	if err != nil {
-		v := s.newView(r)
-		v.Form["name"], v.Form["locale"] = name, locale
-		return s.showForm(w, r, "account", v, err)
+		u.Name, u.Locale = name, locale
+		return s.showForm(w, r, "account", s.accountView(r, u), err)
 	}
 	s.flash(w, "flash.profile_saved")
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
@@ -261,9 +262,7 @@ func (s *Server) pageAccountPassword(w http.ResponseWriter, r *http.Request, u t
 	current, next := r.PostForm.Get("current_password"), r.PostForm.Get("new_password")
 	_, secret, err := s.app.UpdateProfile(r.Context(), u, app.ProfileUpdate{CurrentPassword: &current, NewPassword: &next}, s.client(r))
 	if err != nil {
-		v := s.newView(r)
-		v.Form["name"], v.Form["locale"] = u.Name, u.Locale
-		return s.showForm(w, r, "account", v, err)
+		return s.showForm(w, r, "account", s.accountView(r, u), err)
 	}
 	s.setSessionCookie(w, secret)
 	s.flash(w, "flash.password_changed")
@@ -273,9 +272,7 @@ func (s *Server) pageAccountPassword(w http.ResponseWriter, r *http.Request, u t
 
 func (s *Server) pageAccountResend(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	if err := s.app.ResendVerification(r.Context(), u, s.client(r)); err != nil {
-		v := s.newView(r)
-		v.Form["name"], v.Form["locale"] = u.Name, u.Locale
-		return s.showForm(w, r, "account", v, err)
+		return s.showForm(w, r, "account", s.accountView(r, u), err)
 	}
 	s.flash(w, "flash.verification_sent")
 	http.Redirect(w, r, "/account", http.StatusSeeOther)

@@ -57,23 +57,27 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "request_id", st.id, "err", err)
 	}
-	e, _ := troupe.AsError(err)
-	if e != nil && e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())))
-	}
+	setRetryAfter(w, err)
 	if !isAPI(r) {
 		s.pages.renderError(w, r, s, status, err)
 		return
 	}
 	p := problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: code,
 		Detail: troupe.ErrorMessage(err), Instance: r.URL.Path, RequestID: st.id}
-	if e != nil {
+	if e, ok := troupe.AsError(err); ok {
 		p.Errors = e.Fields
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(p)
+}
+
+// setRetryAfter tells a rate-limited client when to come back.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if e, ok := troupe.AsError(err); ok && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())))
+	}
 }
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }

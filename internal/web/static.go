@@ -56,7 +56,6 @@ func (st *static) url(name string) string {
 }
 
 func (st *static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	state(r).route = "GET /static/"
 	rest := strings.TrimPrefix(r.URL.Path, "/static/")
 	hash, name, ok := strings.Cut(rest, "/")
 	if !ok || st.hashes[name] != hash {
