@@ -5,14 +5,14 @@ import (
 	"time"
 )
 
-// HitRateLimit counts one hit on key in the fixed window that starts at
-// windowStart and returns the hits counted so far in it, this one included.
+// HitRateLimit counts n hits on key in the fixed window that starts at
+// windowStart and returns the hits counted so far in it, these included.
 // Counters live in the database so every instance shares them.
-func (q *Queries) HitRateLimit(ctx context.Context, key string, windowStart time.Time) (int, error) {
+func (q *Queries) HitRateLimit(ctx context.Context, key string, windowStart time.Time, n int) (int, error) {
 	var hits int
-	err := q.queryRow(ctx, `INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, 1)
-		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-		RETURNING hits`, key, millis(windowStart)).Scan(&hits)
+	err := q.queryRow(ctx, `INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, ?)
+		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + excluded.hits
+		RETURNING hits`, key, millis(windowStart), n).Scan(&hits)
 	return hits, translate(err)
 }
 

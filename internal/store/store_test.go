@@ -138,13 +138,13 @@ func TestStore(t *testing.T) {
 				w := now.Truncate(time.Minute)
 				for i := 1; i <= 3; i++ {
 					var hits int
-					err := db.Tx(ctx, func(tx *store.Tx) (err error) { hits, err = tx.HitRateLimit(ctx, "k", w); return })
+					err := db.Tx(ctx, func(tx *store.Tx) (err error) { hits, err = tx.HitRateLimit(ctx, "k", w, 1); return })
 					if err != nil || hits != i {
 						t.Fatalf("hit %d: got %d, %v", i, hits, err)
 					}
 				}
 				var hits int
-				db.Tx(ctx, func(tx *store.Tx) (err error) { hits, err = tx.HitRateLimit(ctx, "k", w.Add(time.Minute)); return })
+				db.Tx(ctx, func(tx *store.Tx) (err error) { hits, err = tx.HitRateLimit(ctx, "k", w.Add(time.Minute), 1); return })
 				if hits != 1 {
 					t.Fatalf("new window starts at %d, want 1", hits)
 				}

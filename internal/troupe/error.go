@@ -104,3 +104,17 @@ func (v *Validation) Err() error {
 	}
 	return &Error{Code: CodeValidation, Message: "Some fields are not valid.", Fields: v.fields}
 }
+
+// Codes of workspace membership.
+const (
+	CodeSeatLimitReached  Code = "seat_limit_reached"
+	CodeInvitationExpired Code = "invitation_expired"
+	CodeInvitationInvalid Code = "invitation_invalid"
+	CodeEmailMismatch     Code = "email_mismatch"
+	CodeEmailUnverified   Code = "email_unverified"
+	CodeAlreadyMember     Code = "already_member"
+	CodeLastSuperAdmin    Code = "last_super_admin"
+	CodeLinkInvalid       Code = "invite_link_invalid"
+	CodeRequestPending    Code = "request_pending"
+	CodePublicDomain      Code = "public_domain"
+)

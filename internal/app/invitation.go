@@ -1,0 +1,361 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"troupe/internal/mail"
+	"troupe/internal/store"
+	"troupe/internal/troupe"
+)
+
+// invitationTTL is how long an invitation link works.
+const invitationTTL = 7 * 24 * time.Hour
+
+// MaxInvitesPerBatch bounds one invitation request.
+const MaxInvitesPerBatch = 100
+
+// Per-address results of an invitation batch.
+const (
+	InviteInvited        = "invited"
+	InviteAlreadyMember  = "already_member"
+	InviteAlreadyInvited = "already_invited"
+	InviteInvalid        = "invalid"
+)
+
+// InviteResult is what happened to one address of a batch.
+type InviteResult struct {
+	Email        string
+	Result       string
+	InvitationID string
+	Detail       string
+}
+
+// Invite sends email invitations with role to up to 100 addresses. Each
+// address gets its own result; a taken or invalid one never fails the
+// batch. Invitations are limited per workspace and per inviter.
+func (a *App) Invite(ctx context.Context, actor troupe.User, workspaceID string, emails []string, role troupe.Role, c Client) ([]InviteResult, error) {
+	var v troupe.Validation
+	if !role.Valid() {
+		v.Add("role", "invalid_role", "Choose developer, creator or viewer.")
+	}
+	switch {
+	case len(emails) == 0:
+		v.Add("emails", "required", "Enter at least one email address.")
+	case len(emails) > MaxInvitesPerBatch:
+		v.Add("emails", "too_many", fmt.Sprintf("Invite at most %d people at once.", MaxInvitesPerBatch))
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	// Check the right to invite before counting against the limits.
+	w, err := a.GetWorkspace(ctx, actor, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.canInvite(w, role); err != nil {
+		return nil, err
+	}
+	if err := a.hitN(ctx, limitInviteWS, workspaceID, len(emails)); err != nil {
+		return nil, err
+	}
+	if err := a.hitN(ctx, limitInviter, actor.ID, len(emails)); err != nil {
+		return nil, err
+	}
+	results := make([]InviteResult, len(emails))
+	err = a.db.Tx(ctx, func(tx *store.Tx) error {
+		// Decide again inside the transaction: the right may have changed.
+		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
+		if err != nil {
+			return err
+		}
+		w, err := tx.FindWorkspace(ctx, workspaceID)
+		if err != nil {
+			return err
+		}
+		if err := a.canInvite(WorkspaceView{Workspace: w, Role: m.Role}, role); err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for i, raw := range emails {
+			email := strings.TrimSpace(raw)
+			results[i] = InviteResult{Email: email}
+			var ev troupe.Validation
+			troupe.ValidateEmail(&ev, "email", email)
+			norm := troupe.NormalizeEmail(email)
+			switch {
+			case ev.Err() != nil:
+				results[i].Result, results[i].Detail = InviteInvalid, "This is not a valid email address."
+				continue
+			case seen[norm]:
+				results[i].Result, results[i].Detail = InviteAlreadyInvited, "This address appears twice in the list."
+				continue
+			}
+			seen[norm] = true
+			res, err := a.inviteOne(ctx, tx, actor, w, email, role, c)
+			if err != nil {
+				return err
+			}
+			res.Email = email
+			results[i] = res
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("invite: %w", err)
+	}
+	return results, nil
+}
+
+func (a *App) canInvite(w WorkspaceView, role troupe.Role) error {
+	if !w.Role.CanInvite(w.Settings) {
+		return troupe.Errorf(troupe.CodeForbidden, "Only Super Admins can invite people to this workspace.")
+	}
+	if !w.Role.CanGrant(role) {
+		return troupe.Errorf(troupe.CodeForbidden, "You can invite people with at most your own role, and never as Super Admin.")
+	}
+	return nil
+}
+
+func (a *App) inviteOne(ctx context.Context, tx *store.Tx, actor troupe.User, w troupe.Workspace, email string, role troupe.Role, c Client) (InviteResult, error) {
+	now := a.now()
+	existing, err := tx.FindUserByEmail(ctx, email)
+	switch {
+	case err == nil:
+		if _, err := tx.FindMember(ctx, w.ID, existing.ID); err == nil {
+			return InviteResult{Result: InviteAlreadyMember, Detail: "Already a member of this workspace."}, nil
+		} else if troupe.ErrorCode(err) != troupe.CodeNotFound {
+			return InviteResult{}, err
+		}
+	case troupe.ErrorCode(err) != troupe.CodeNotFound:
+		return InviteResult{}, err
+	}
+	if err := a.expireStaleInvitation(ctx, tx, w.ID, email); err != nil {
+		return InviteResult{}, err
+	}
+	secret, hash := troupe.NewSecret()
+	inv := store.Invitation{ID: newID(), WorkspaceID: w.ID, Email: email, Role: role, InviterID: actor.ID, TokenHash: hash,
+		Status: store.InvitationPending, CreatedAt: now, ExpiresAt: now.Add(invitationTTL)}
+	err = tx.CreateInvitation(ctx, inv)
+	if troupe.ErrorCode(err) == troupe.CodeConflict {
+		return InviteResult{Result: InviteAlreadyInvited, Detail: "An invitation to this address is already pending."}, nil
+	}
+	if err != nil {
+		return InviteResult{}, err
+	}
+	if err := a.mailInvitation(ctx, tx, actor, w, inv, existing.Locale, secret, c); err != nil {
+		return InviteResult{}, err
+	}
+	if err := a.audit(ctx, tx, w.ID, actor, "invitation.create", inv.ID, email+" as "+string(role), c); err != nil {
+		return InviteResult{}, err
+	}
+	return InviteResult{Result: InviteInvited, InvitationID: inv.ID}, nil
+}
+
+// expireStaleInvitation ends a pending invitation to email that has passed
+// its expiry, so a new one can be sent.
+func (a *App) expireStaleInvitation(ctx context.Context, tx *store.Tx, workspaceID, email string) error {
+	return tx.ExpireInvitations(ctx, workspaceID, email, a.now())
+}
+
+func (a *App) mailInvitation(ctx context.Context, tx *store.Tx, inviter troupe.User, w troupe.Workspace, inv store.Invitation, locale, secret string, c Client) error {
+	return a.sendMail(ctx, tx, mail.Email{Kind: "invitation", To: inv.Email, Lang: mailLang(locale, c),
+		Path: "/invitations/" + secret, Params: []any{"inviter", inviter.Name, "workspace", w.Name}})
+}
+
+// ListInvitations returns the actor's pending invitations.
+func (a *App) ListMyInvitations(ctx context.Context, actor troupe.User) ([]store.MyInvitation, error) {
+	return a.db.Read().ListInvitationsForEmail(ctx, actor.Email, a.now())
+}
+
+// manageInvitation loads an invitation that the actor may resend or
+// revoke: Super Admins any, others their own while they may still invite.
+func (a *App) manageInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, workspaceID, id string) (store.Invitation, troupe.Workspace, error) {
+	m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
+	if err != nil {
+		return store.Invitation{}, troupe.Workspace{}, err
+	}
+	w, err := tx.FindWorkspace(ctx, workspaceID)
+	if err != nil {
+		return store.Invitation{}, troupe.Workspace{}, err
+	}
+	inv, err := tx.FindInvitation(ctx, workspaceID, id)
+	if troupe.ErrorCode(err) == troupe.CodeNotFound || (err == nil && inv.Status != store.InvitationPending) {
+		return inv, w, troupe.Errorf(troupe.CodeNotFound, "There is no pending invitation with this id.")
+	}
+	if err != nil {
+		return inv, w, err
+	}
+	own := inv.InviterID == actor.ID && m.Role.CanInvite(w.Settings)
+	if !m.Role.CanManageMembers() && !own {
+		return inv, w, troupe.Errorf(troupe.CodeForbidden, "Only a Super Admin or the person who sent an invitation can change it.")
+	}
+	return inv, w, nil
+}
+
+// ResendInvitation mails an invitation again with a new token (the old
+// link dies) and a fresh 7-day expiry.
+func (a *App) ResendInvitation(ctx context.Context, actor troupe.User, workspaceID, id string, c Client) error {
+	if err := a.hit(ctx, limitInviter, actor.ID); err != nil {
+		return err
+	}
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		inv, w, err := a.manageInvitation(ctx, tx, actor, workspaceID, id)
+		if err != nil {
+			return err
+		}
+		secret, hash := troupe.NewSecret()
+		if err := tx.RotateInvitationToken(ctx, inv.ID, hash, a.now().Add(invitationTTL), a.now()); err != nil {
+			return err
+		}
+		locale := ""
+		if u, err := tx.FindUserByEmail(ctx, inv.Email); err == nil {
+			locale = u.Locale
+		}
+		if err := a.mailInvitation(ctx, tx, actor, w, inv, locale, secret, c); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, workspaceID, actor, "invitation.resend", inv.ID, inv.Email, c)
+	})
+}
+
+// RevokeInvitation kills a pending invitation.
+func (a *App) RevokeInvitation(ctx context.Context, actor troupe.User, workspaceID, id string, c Client) error {
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		inv, _, err := a.manageInvitation(ctx, tx, actor, workspaceID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetInvitationStatus(ctx, inv.ID, store.InvitationRevoked, a.now()); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, workspaceID, actor, "invitation.revoke", inv.ID, inv.Email, c)
+	})
+}
+
+// openInvitation checks an invitation token for the actor: it must be
+// pending, unexpired and addressed to the actor's email.
+func (a *App) openInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, secret string) (store.Invitation, error) {
+	notFound := troupe.Errorf(troupe.CodeNotFound, "This invitation does not exist.")
+	if !troupe.WellFormedSecret(secret) {
+		return store.Invitation{}, notFound
+	}
+	inv, err := tx.FindInvitationByToken(ctx, troupe.HashSecret(secret))
+	if troupe.ErrorCode(err) == troupe.CodeNotFound {
+		return inv, notFound
+	}
+	if err != nil {
+		return inv, err
+	}
+	if inv.Status != store.InvitationPending {
+		return inv, troupe.Errorf(troupe.CodeInvitationInvalid, "This invitation was already %s.", inv.Status)
+	}
+	if !a.now().Before(inv.ExpiresAt) {
+		return inv, troupe.Errorf(troupe.CodeInvitationExpired, "This invitation has expired. Ask for a new one.")
+	}
+	if troupe.NormalizeEmail(actor.Email) != troupe.NormalizeEmail(inv.Email) {
+		return inv, troupe.Errorf(troupe.CodeEmailMismatch, "This invitation was sent to another email address. Sign in with that address to accept it.")
+	}
+	return inv, nil
+}
+
+// AcceptInvitation makes the actor a member through the join gate. When
+// every seat is taken the invitation stays pending and the Super Admins
+// are told.
+func (a *App) AcceptInvitation(ctx context.Context, actor troupe.User, secret string, c Client) (WorkspaceView, error) {
+	var wsID string
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		inv, err := a.openInvitation(ctx, tx, actor, secret)
+		if err != nil {
+			return err
+		}
+		wsID = inv.WorkspaceID
+		w, err := tx.LockWorkspace(ctx, inv.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		attempt := troupe.JoinAttempt{Via: troupe.ViaInvitation, Role: inv.Role, Settings: w.Settings,
+			SeatsTotal: w.Seats, SeatsUsed: w.SeatsUsed, EmailVerified: true}
+		if _, err := tx.FindMember(ctx, w.ID, actor.ID); err == nil {
+			attempt.AlreadyMember = true
+		}
+		inviter, err := tx.FindMember(ctx, w.ID, inv.InviterID)
+		if err == nil {
+			attempt.GranterRole = inviter.Role
+		}
+		if _, err := troupe.CheckJoin(attempt); err != nil {
+			return err
+		}
+		if err := tx.AddMember(ctx, w.ID, actor.ID, inv.Role, a.now()); err != nil {
+			return err
+		}
+		if err := tx.SetInvitationStatus(ctx, inv.ID, store.InvitationAccepted, a.now()); err != nil {
+			return err
+		}
+		// Accepting proves the address, like a verification link.
+		if err := tx.UpdateUser(ctx, actor.ID, store.UserUpdate{VerifyEmail: true}, a.now()); err != nil {
+			return err
+		}
+		if err := a.sendMail(ctx, tx, mail.Email{Kind: "invitation_accepted", To: inviter.User.Email,
+			Lang: mailLang(inviter.User.Locale, Client{}), Path: "/", Params: []any{"name", actor.Name, "email", actor.Email, "workspace", w.Name}}); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, w.ID, actor, "invitation.accept", inv.ID, actor.Email+" as "+string(inv.Role), c)
+	})
+	if troupe.ErrorCode(err) == troupe.CodeSeatLimitReached {
+		if nerr := a.noticeSeatLimit(ctx, wsID, actor); nerr != nil {
+			err = errors.Join(err, nerr)
+		}
+	}
+	if err != nil {
+		return WorkspaceView{}, err
+	}
+	return a.GetWorkspace(ctx, actor, wsID)
+}
+
+// DeclineInvitation turns an invitation down.
+func (a *App) DeclineInvitation(ctx context.Context, actor troupe.User, secret string, c Client) error {
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		inv, err := a.openInvitation(ctx, tx, actor, secret)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetInvitationStatus(ctx, inv.ID, store.InvitationDeclined, a.now()); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, inv.WorkspaceID, actor, "invitation.decline", inv.ID, actor.Email, c)
+	})
+}
+
+// noticeSeatLimit tells the Super Admins that someone could not join for
+// lack of seats — at most once an hour per workspace, so a crowd at the
+// door does not flood their inbox.
+func (a *App) noticeSeatLimit(ctx context.Context, workspaceID string, who troupe.User) error {
+	if err := a.hit(ctx, limitSeatNotice, workspaceID); troupe.ErrorCode(err) == troupe.CodeRateLimited {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		w, err := tx.FindWorkspace(ctx, workspaceID)
+		if err != nil {
+			return err
+		}
+		admins, err := tx.ListMembersByRole(ctx, workspaceID, troupe.RoleSuperAdmin)
+		if err != nil {
+			return err
+		}
+		// One mail per admin: no admin sees another's address.
+		for _, ad := range admins {
+			err := a.sendMail(ctx, tx, mail.Email{Kind: "seat_limit", To: ad.User.Email, Lang: mailLang(ad.User.Locale, Client{}),
+				Path: "/workspaces/" + w.ID + "/settings/seats", Params: []any{"workspace", w.Name, "email", who.Email, "seats", w.Seats}})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

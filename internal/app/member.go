@@ -1,0 +1,181 @@
+package app
+
+import (
+	"context"
+
+	"troupe/internal/mail"
+	"troupe/internal/store"
+	"troupe/internal/troupe"
+)
+
+// MemberFilter narrows the members view.
+type MemberFilter = store.MemberFilter
+
+// MemberRow is one line of the members view.
+type MemberRow = store.MemberRow
+
+// ListMembers pages through a workspace's members and, for those who may
+// invite, its pending invitations.
+func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID string, f MemberFilter) ([]MemberRow, string, error) {
+	q := a.db.Read()
+	m, err := a.membership(ctx, q, workspaceID, actor)
+	if err != nil {
+		return nil, "", err
+	}
+	w, err := q.FindWorkspace(ctx, workspaceID)
+	if err != nil {
+		return nil, "", err
+	}
+	var v troupe.Validation
+	switch f.Status {
+	case "", "active", "invited":
+	default:
+		v.Add("status", "invalid", "Status must be active or invited.")
+	}
+	if f.Role != "" && !f.Role.Valid() {
+		v.Add("role", "invalid_role", "Unknown role.")
+	}
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	if !m.Role.CanInvite(w.Settings) {
+		// Pending invitations are for those who invite.
+		if f.Status == "invited" {
+			return []MemberRow{}, "", nil
+		}
+		f.Status = "active"
+	}
+	f.Limit = pageSize(f.Limit)
+	return q.ListMembers(ctx, workspaceID, f, a.now())
+}
+
+// pageSize bounds a list's page: 50 by default, at most 200.
+func pageSize(n int) int {
+	switch {
+	case n <= 0:
+		return 50
+	case n > 200:
+		return 200
+	}
+	return n
+}
+
+// ChangeRole gives a member another role (Super Admins only). The last
+// Super Admin cannot be demoted. It takes effect on the member's next
+// request, since every request reads the current membership.
+func (a *App) ChangeRole(ctx context.Context, actor troupe.User, workspaceID, userID string, role troupe.Role, c Client) (troupe.Member, error) {
+	if !role.Valid() {
+		var v troupe.Validation
+		v.Add("role", "invalid_role", "Choose super_admin, developer, creator or viewer.")
+		return troupe.Member{}, v.Err()
+	}
+	var out troupe.Member
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
+		if err != nil {
+			return err
+		}
+		if err := allow(m.Role.CanManageMembers(), "Only a Super Admin can change roles."); err != nil {
+			return err
+		}
+		target, err := a.findMember(ctx, tx, workspaceID, userID)
+		if err != nil {
+			return err
+		}
+		if target.Role == role {
+			out = target
+			return nil
+		}
+		if err := a.keepOneSuperAdmin(ctx, tx, workspaceID, target); err != nil {
+			return err
+		}
+		if err := tx.UpdateMemberRole(ctx, workspaceID, userID, role); err != nil {
+			return err
+		}
+		target.Role = role
+		out = target
+		w, err := tx.FindWorkspace(ctx, workspaceID)
+		if err != nil {
+			return err
+		}
+		if err := a.sendMail(ctx, tx, mail.Email{Kind: "role_changed", To: target.User.Email, Lang: mailLang(target.User.Locale, Client{}),
+			Path: "/", Params: []any{"workspace", w.Name, "role", string(role)}}); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, workspaceID, actor, "member.role", userID, string(role), c)
+	})
+	return out, err
+}
+
+func (a *App) findMember(ctx context.Context, tx *store.Tx, workspaceID, userID string) (troupe.Member, error) {
+	m, err := tx.FindMember(ctx, workspaceID, userID)
+	if troupe.ErrorCode(err) == troupe.CodeNotFound {
+		return m, troupe.Errorf(troupe.CodeNotFound, "This person is not a member of the workspace.")
+	}
+	return m, err
+}
+
+// keepOneSuperAdmin fails when target is the workspace's last Super Admin.
+func (a *App) keepOneSuperAdmin(ctx context.Context, tx *store.Tx, workspaceID string, target troupe.Member) error {
+	if target.Role != troupe.RoleSuperAdmin {
+		return nil
+	}
+	n, err := tx.CountSuperAdmins(ctx, workspaceID)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return troupe.Errorf(troupe.CodeLastSuperAdmin, "A workspace needs at least one Super Admin: make someone else Super Admin first.")
+	}
+	return nil
+}
+
+// RemoveMember ends someone's membership (Super Admins only). The last
+// Super Admin cannot be removed.
+func (a *App) RemoveMember(ctx context.Context, actor troupe.User, workspaceID, userID string, c Client) error {
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
+		if err != nil {
+			return err
+		}
+		if err := allow(m.Role.CanManageMembers(), "Only a Super Admin can remove members."); err != nil {
+			return err
+		}
+		target, err := a.findMember(ctx, tx, workspaceID, userID)
+		if err != nil {
+			return err
+		}
+		if err := a.keepOneSuperAdmin(ctx, tx, workspaceID, target); err != nil {
+			return err
+		}
+		if err := a.endMembership(ctx, tx, workspaceID, target, actor.ID); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, workspaceID, actor, "member.remove", userID, target.User.Email, c)
+	})
+}
+
+// Leave ends the actor's own membership; the last Super Admin cannot leave.
+func (a *App) Leave(ctx context.Context, actor troupe.User, workspaceID string, c Client) error {
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
+		if err != nil {
+			return err
+		}
+		if err := a.keepOneSuperAdmin(ctx, tx, workspaceID, m); err != nil {
+			return err
+		}
+		if err := a.endMembership(ctx, tx, workspaceID, m, ""); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, workspaceID, actor, "member.leave", actor.ID, actor.Email, c)
+	})
+}
+
+// endMembership removes a member. heir is who inherits their items: the
+// Super Admin who removed them, or (when empty, for leaving) the
+// longest-standing Super Admin; content arrives with items, and hands over
+// here.
+func (a *App) endMembership(ctx context.Context, tx *store.Tx, workspaceID string, m troupe.Member, heir string) error {
+	return tx.DeleteMember(ctx, workspaceID, m.User.ID)
+}

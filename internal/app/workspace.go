@@ -1,0 +1,281 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"troupe/internal/store"
+	"troupe/internal/troupe"
+)
+
+// WorkspaceView is a workspace as one of its members sees it.
+type WorkspaceView struct {
+	troupe.Workspace
+	Role troupe.Role
+}
+
+var errNoWorkspace = troupe.Errorf(troupe.CodeNotFound, "This workspace does not exist or you are not a member.")
+
+// membership returns the actor's membership. Someone who is not a member
+// learns nothing, not even that the workspace exists.
+func (a *App) membership(ctx context.Context, q *store.Queries, workspaceID string, actor troupe.User) (troupe.Member, error) {
+	m, err := q.FindMember(ctx, workspaceID, actor.ID)
+	if troupe.ErrorCode(err) == troupe.CodeNotFound {
+		return troupe.Member{}, errNoWorkspace
+	}
+	return m, err
+}
+
+// allow fails with forbidden when ok is false.
+func allow(ok bool, message string) error {
+	if !ok {
+		return troupe.Errorf(troupe.CodeForbidden, "%s", message)
+	}
+	return nil
+}
+
+// audit appends an entry to the workspace's audit log inside tx.
+func (a *App) audit(ctx context.Context, tx *store.Tx, workspaceID string, actor troupe.User, action, target, detail string, c Client) error {
+	return tx.AddAudit(ctx, store.AuditEntry{ID: newID(), WorkspaceID: workspaceID, ActorID: actor.ID, Action: action,
+		Target: target, Detail: detail, IP: c.IP, CreatedAt: a.now()})
+}
+
+// CreateWorkspace creates a workspace whose first Super Admin is the actor.
+func (a *App) CreateWorkspace(ctx context.Context, actor troupe.User, name string, c Client) (WorkspaceView, error) {
+	name = strings.TrimSpace(name)
+	var v troupe.Validation
+	troupe.ValidateWorkspaceName(&v, "name", name)
+	if err := v.Err(); err != nil {
+		return WorkspaceView{}, err
+	}
+	w := troupe.Workspace{ID: newID(), Name: name, Settings: troupe.DefaultSettings, Plan: troupe.DefaultPlan, Seats: troupe.DefaultSeats}
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateWorkspace(ctx, w, a.now()); err != nil {
+			return err
+		}
+		if err := tx.AddMember(ctx, w.ID, actor.ID, troupe.RoleSuperAdmin, a.now()); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, w.ID, actor, "workspace.create", w.ID, name, c)
+	})
+	if err != nil {
+		return WorkspaceView{}, fmt.Errorf("create workspace: %w", err)
+	}
+	return a.GetWorkspace(ctx, actor, w.ID)
+}
+
+// ListWorkspaces returns the actor's workspaces.
+func (a *App) ListWorkspaces(ctx context.Context, actor troupe.User) ([]WorkspaceView, error) {
+	ws, err := a.db.Read().ListUserWorkspaces(ctx, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]WorkspaceView, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, WorkspaceView{Workspace: w.Workspace, Role: w.Role})
+	}
+	return out, nil
+}
+
+// GetWorkspace returns a workspace the actor is a member of.
+func (a *App) GetWorkspace(ctx context.Context, actor troupe.User, id string) (WorkspaceView, error) {
+	q := a.db.Read()
+	m, err := a.membership(ctx, q, id, actor)
+	if err != nil {
+		return WorkspaceView{}, err
+	}
+	w, err := q.FindWorkspace(ctx, id)
+	if err != nil {
+		return WorkspaceView{}, err
+	}
+	return WorkspaceView{Workspace: w, Role: m.Role}, nil
+}
+
+// WorkspaceUpdate lists the settings to change; nil stays.
+type WorkspaceUpdate struct {
+	Name             *string
+	Description      *string
+	JoinPolicy       *troupe.JoinPolicy
+	WhoCanInvite     *troupe.WhoCanInvite
+	InviteLinkPolicy *troupe.LinkPolicy
+	DefaultAccess    *troupe.DefaultAccess
+	Downloads        *troupe.Permission
+	Publishing       *troupe.Permission
+	Domains          *[]string
+}
+
+// UpdateWorkspace changes a workspace's settings (Super Admins only). A
+// domain can be added only by a Super Admin whose own verified address is
+// at it, and never a public mail domain. Changes apply from now on: no
+// existing invitation, link or share is rewritten.
+func (a *App) UpdateWorkspace(ctx context.Context, actor troupe.User, id string, upd WorkspaceUpdate, c Client) (WorkspaceView, error) {
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		m, err := a.membership(ctx, &tx.Queries, id, actor)
+		if err != nil {
+			return err
+		}
+		if err := allow(m.Role.CanManageWorkspace(), "Only a Super Admin can change the workspace's settings."); err != nil {
+			return err
+		}
+		w, err := tx.FindWorkspace(ctx, id)
+		if err != nil {
+			return err
+		}
+		var v troupe.Validation
+		set := w.Settings
+		var changed []string
+		if upd.Name != nil {
+			name := strings.TrimSpace(*upd.Name)
+			upd.Name = &name
+			troupe.ValidateWorkspaceName(&v, "name", name)
+			changed = append(changed, "name")
+		}
+		if upd.Description != nil {
+			desc := strings.TrimSpace(*upd.Description)
+			upd.Description = &desc
+			troupe.ValidateDescription(&v, "description", desc)
+			changed = append(changed, "description")
+		}
+		setIf(&set.JoinPolicy, upd.JoinPolicy, "join_policy", &changed)
+		setIf(&set.WhoCanInvite, upd.WhoCanInvite, "who_can_invite", &changed)
+		setIf(&set.InviteLinkPolicy, upd.InviteLinkPolicy, "invite_link_policy", &changed)
+		setIf(&set.DefaultAccess, upd.DefaultAccess, "default_access", &changed)
+		setIf(&set.Downloads, upd.Downloads, "downloads", &changed)
+		setIf(&set.Publishing, upd.Publishing, "publishing", &changed)
+		set.Validate(&v)
+		var domains []string
+		if upd.Domains != nil {
+			domains = a.checkDomains(&v, actor, w.Domains, *upd.Domains)
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := tx.UpdateWorkspace(ctx, id, store.WorkspaceUpdate{Name: upd.Name, Description: upd.Description, Settings: &set}, a.now()); err != nil {
+			return err
+		}
+		if len(changed) > 0 {
+			if err := a.audit(ctx, tx, id, actor, "settings.update", id, strings.Join(changed, ","), c); err != nil {
+				return err
+			}
+		}
+		if upd.Domains == nil {
+			return nil
+		}
+		for _, d := range domains {
+			if !slices.Contains(w.Domains, d) {
+				if err := a.audit(ctx, tx, id, actor, "domain.add", d, "", c); err != nil {
+					return err
+				}
+			}
+		}
+		for _, d := range w.Domains {
+			if !slices.Contains(domains, d) {
+				if err := a.audit(ctx, tx, id, actor, "domain.remove", d, "", c); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.SetDomains(ctx, id, domains, a.now())
+	})
+	if err != nil {
+		return WorkspaceView{}, err
+	}
+	return a.GetWorkspace(ctx, actor, id)
+}
+
+func setIf[T comparable](dst *T, src *T, name string, changed *[]string) {
+	if src != nil && *src != *dst {
+		*dst = *src
+		*changed = append(*changed, name)
+	}
+}
+
+// checkDomains validates a new domain list against the current one and
+// returns it normalised and without duplicates.
+func (a *App) checkDomains(v *troupe.Validation, actor troupe.User, current, next []string) []string {
+	var out []string
+	for _, d := range next {
+		d = strings.ToLower(strings.TrimSpace(d))
+		if slices.Contains(out, d) {
+			continue
+		}
+		out = append(out, d)
+		if slices.Contains(current, d) {
+			continue
+		}
+		var dv troupe.Validation
+		troupe.ValidateDomain(&dv, "domains", d)
+		switch {
+		case dv.Err() != nil:
+			v.Add("domains", "invalid_domain", fmt.Sprintf("%q is not a domain like example.com.", d))
+		case troupe.IsPublicMailDomain(d):
+			v.Add("domains", "public_domain", fmt.Sprintf("%s is a public mail provider; only company domains can be added.", d))
+		case !actor.EmailVerified || troupe.EmailDomain(actor.Email) != d:
+			v.Add("domains", "not_your_domain", fmt.Sprintf("You can add %s only with a verified email address at it.", d))
+		}
+	}
+	if len(out) > 20 {
+		v.Add("domains", "too_many", "A workspace can have at most 20 domains.")
+	}
+	return out
+}
+
+// Subscription is a workspace's plan and seats.
+type Subscription struct {
+	Plan      string
+	Seats     int
+	SeatsUsed int
+}
+
+// GetSubscription returns the plan and seats (Super Admins only).
+func (a *App) GetSubscription(ctx context.Context, actor troupe.User, id string) (Subscription, error) {
+	w, err := a.GetWorkspace(ctx, actor, id)
+	if err != nil {
+		return Subscription{}, err
+	}
+	if err := allow(w.Role.CanManageWorkspace(), "Only a Super Admin can see the subscription."); err != nil {
+		return Subscription{}, err
+	}
+	return Subscription{Plan: w.Plan, Seats: w.Seats, SeatsUsed: w.SeatsUsed}, nil
+}
+
+// UpdateSubscription changes the plan and number of seats; seats never go
+// below the active members.
+func (a *App) UpdateSubscription(ctx context.Context, actor troupe.User, id, plan string, seats int, c Client) (Subscription, error) {
+	plan = strings.TrimSpace(plan)
+	var out Subscription
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		m, err := a.membership(ctx, &tx.Queries, id, actor)
+		if err != nil {
+			return err
+		}
+		if err := allow(m.Role.CanManageWorkspace(), "Only a Super Admin can change the subscription."); err != nil {
+			return err
+		}
+		w, err := tx.LockWorkspace(ctx, id)
+		if err != nil {
+			return err
+		}
+		var v troupe.Validation
+		if plan == "" || len(plan) > 50 {
+			v.Add("plan", "invalid", "Enter a plan name of at most 50 characters.")
+		}
+		switch {
+		case seats < 1 || seats > troupe.MaxSeats:
+			v.Add("seats", "out_of_range", fmt.Sprintf("Choose between 1 and %d seats.", troupe.MaxSeats))
+		case seats < w.SeatsUsed:
+			v.Add("seats", "below_active_members", fmt.Sprintf("%d members are active: remove some before going below %d seats.", w.SeatsUsed, w.SeatsUsed))
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := tx.UpdateWorkspace(ctx, id, store.WorkspaceUpdate{Plan: &plan, Seats: &seats}, a.now()); err != nil {
+			return err
+		}
+		out = Subscription{Plan: plan, Seats: seats, SeatsUsed: w.SeatsUsed}
+		return a.audit(ctx, tx, id, actor, "subscription.update", id, fmt.Sprintf("plan=%s seats=%d->%d", plan, w.Seats, seats), c)
+	})
+	return out, err
+}

@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// AuditEntry is one line of a workspace's append-only audit log.
+type AuditEntry struct {
+	ID          string
+	WorkspaceID string
+	ActorID     string
+	ActorEmail  string // filled when listing
+	Action      string
+	Target      string
+	Detail      string
+	IP          string
+	CreatedAt   time.Time
+}
+
+// AddAudit appends an entry.
+func (q *Queries) AddAudit(ctx context.Context, e AuditEntry) error {
+	_, err := q.exec(ctx, `INSERT INTO audit_log (id, workspace_id, actor_id, action, target, detail, ip, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, e.WorkspaceID, e.ActorID, e.Action, e.Target, e.Detail, e.IP, millis(e.CreatedAt))
+	return err
+}
+
+// AuditFilter narrows the audit log.
+type AuditFilter struct {
+	Action  string // prefix, e.g. "member." or "invitation.create"
+	ActorID string
+	Since   time.Time
+	Until   time.Time
+	Cursor  string
+	Limit   int
+}
+
+// ListAudit pages through the audit log, newest first.
+func (q *Queries) ListAudit(ctx context.Context, workspaceID string, f AuditFilter) ([]AuditEntry, string, error) {
+	where := []string{"a.workspace_id = ?"}
+	args := []any{workspaceID}
+	if f.Action != "" {
+		where = append(where, `a.action LIKE ? ESCAPE '\'`)
+		args = append(args, escapeLike(f.Action)+"%")
+	}
+	if f.ActorID != "" {
+		where = append(where, "a.actor_id = ?")
+		args = append(args, f.ActorID)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "a.created_at >= ?")
+		args = append(args, millis(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "a.created_at < ?")
+		args = append(args, millis(f.Until))
+	}
+	if f.Cursor != "" {
+		key, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		at, err := strconv.ParseInt(key, 10, 64)
+		if err != nil {
+			return nil, "", errBadCursor
+		}
+		where = append(where, "(a.created_at < ? OR (a.created_at = ? AND a.id < ?))")
+		args = append(args, at, at, id)
+	}
+	args = append(args, f.Limit+1)
+	rows, err := q.query(ctx, `SELECT a.id, a.workspace_id, a.actor_id, COALESCE(u.email, ''), a.action, a.target, a.detail, a.ip, a.created_at
+		FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY a.created_at DESC, a.id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &e.WorkspaceID, &e.ActorID, &e.ActorEmail, &e.Action, &e.Target, &e.Detail, &e.IP, &at); err != nil {
+			return nil, "", translate(err)
+		}
+		e.CreatedAt = fromMillis(at)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", translate(err)
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[len(out)-1]
+		next = encodeCursor(strconv.FormatInt(millis(last.CreatedAt), 10), last.ID)
+	}
+	return out, next, nil
+}

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"troupe/internal/troupe"
+)
+
+// Invitation statuses.
+const (
+	InvitationPending  = "pending"
+	InvitationAccepted = "accepted"
+	InvitationDeclined = "declined"
+	InvitationRevoked  = "revoked"
+)
+
+// Invitation is an email invitation to a workspace.
+type Invitation struct {
+	ID          string
+	WorkspaceID string
+	Email       string
+	Role        troupe.Role
+	InviterID   string
+	TokenHash   string
+	Status      string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+const invitationColumns = `id, workspace_id, email, role, inviter_id, token_hash, status, created_at, expires_at`
+
+func scanInvitation(row interface{ Scan(...any) error }) (Invitation, error) {
+	var i Invitation
+	var created, expires int64
+	if err := row.Scan(&i.ID, &i.WorkspaceID, &i.Email, &i.Role, &i.InviterID, &i.TokenHash, &i.Status, &created, &expires); err != nil {
+		return Invitation{}, translate(err)
+	}
+	i.CreatedAt, i.ExpiresAt = fromMillis(created), fromMillis(expires)
+	return i, nil
+}
+
+// CreateInvitation inserts a pending invitation; a second pending one for
+// the same address and workspace is a conflict. The conflict is detected
+// without a failing statement, which would abort a PostgreSQL transaction.
+func (q *Queries) CreateInvitation(ctx context.Context, i Invitation) error {
+	res, err := q.exec(ctx, `INSERT INTO invitations (id, workspace_id, email, email_norm, role, inviter_id, token_hash, status, created_at, expires_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (workspace_id, email_norm) WHERE status = 'pending' DO NOTHING`,
+		i.ID, i.WorkspaceID, i.Email, troupe.NormalizeEmail(i.Email), i.Role, i.InviterID, i.TokenHash, i.Status,
+		millis(i.CreatedAt), millis(i.ExpiresAt), millis(i.CreatedAt))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return &troupe.Error{Code: troupe.CodeConflict, Message: "An invitation to this address is already pending.", Err: err}
+	}
+	return nil
+}
+
+// FindInvitation returns an invitation of a workspace by id.
+func (q *Queries) FindInvitation(ctx context.Context, workspaceID, id string) (Invitation, error) {
+	return scanInvitation(q.queryRow(ctx, `SELECT `+invitationColumns+` FROM invitations WHERE workspace_id = ? AND id = ?`, workspaceID, id))
+}
+
+// FindInvitationByToken returns the invitation whose token hashes to hash.
+func (q *Queries) FindInvitationByToken(ctx context.Context, hash string) (Invitation, error) {
+	return scanInvitation(q.queryRow(ctx, `SELECT `+invitationColumns+` FROM invitations WHERE token_hash = ?`, hash))
+}
+
+// PendingInvitationFor reports whether email has a pending invitation to
+// the workspace.
+func (q *Queries) PendingInvitationFor(ctx context.Context, workspaceID, email string) (bool, error) {
+	var n int
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM invitations WHERE workspace_id = ? AND email_norm = ? AND status = 'pending'`,
+		workspaceID, troupe.NormalizeEmail(email)).Scan(&n)
+	return n > 0, translate(err)
+}
+
+// SetInvitationStatus moves a pending invitation to status; it fails with
+// not_found when the invitation is no longer pending, so it ends once.
+func (q *Queries) SetInvitationStatus(ctx context.Context, id, status string, now time.Time) error {
+	res, err := q.exec(ctx, `UPDATE invitations SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending'`, status, millis(now), id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// RotateInvitationToken gives a pending invitation a new token and expiry.
+func (q *Queries) RotateInvitationToken(ctx context.Context, id, hash string, expires, now time.Time) error {
+	res, err := q.exec(ctx, `UPDATE invitations SET token_hash = ?, expires_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`,
+		hash, millis(expires), millis(now), id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// MyInvitation is a pending invitation to the user, with its workspace and
+// inviter's names.
+type MyInvitation struct {
+	Invitation
+	WorkspaceName string
+	InviterName   string
+}
+
+// ListInvitationsForEmail returns the pending, unexpired invitations to an
+// address.
+func (q *Queries) ListInvitationsForEmail(ctx context.Context, email string, now time.Time) ([]MyInvitation, error) {
+	rows, err := q.query(ctx, `SELECT i.id, i.workspace_id, i.email, i.role, i.inviter_id, i.token_hash, i.status, i.created_at, i.expires_at,
+			w.name, u.name
+		FROM invitations i JOIN workspaces w ON w.id = i.workspace_id JOIN users u ON u.id = i.inviter_id
+		WHERE i.email_norm = ? AND i.status = 'pending' AND i.expires_at > ? ORDER BY i.created_at DESC`,
+		troupe.NormalizeEmail(email), millis(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MyInvitation
+	for rows.Next() {
+		var m MyInvitation
+		var ws, inviter string
+		inv, err := scanInvitation(scanSuffix{row: rows, suffix: []any{&ws, &inviter}})
+		if err != nil {
+			return nil, err
+		}
+		m.Invitation, m.WorkspaceName, m.InviterName = inv, ws, inviter
+		out = append(out, m)
+	}
+	return out, translate(rows.Err())
+}
+
+// scanSuffix lets a scan function read a row that has more columns after
+// its own.
+type scanSuffix struct {
+	row    interface{ Scan(...any) error }
+	suffix []any
+}
+
+func (s scanSuffix) Scan(dest ...any) error { return s.row.Scan(append(dest, s.suffix...)...) }
+
+// ExpireInvitations marks pending invitations to email that are past
+// their expiry as expired.
+func (q *Queries) ExpireInvitations(ctx context.Context, workspaceID, email string, now time.Time) error {
+	_, err := q.exec(ctx, `UPDATE invitations SET status = 'expired', updated_at = ?
+		WHERE workspace_id = ? AND email_norm = ? AND status = 'pending' AND expires_at <= ?`,
+		millis(now), workspaceID, troupe.NormalizeEmail(email), millis(now))
+	return err
+}

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"troupe/internal/troupe"
+)
+
+// AddMember makes userID an active member with role.
+func (q *Queries) AddMember(ctx context.Context, workspaceID, userID string, role troupe.Role, now time.Time) error {
+	_, err := q.exec(ctx, `INSERT INTO members (workspace_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)`,
+		workspaceID, userID, role, millis(now))
+	return err
+}
+
+// FindMember returns the membership of userID, or not_found.
+func (q *Queries) FindMember(ctx context.Context, workspaceID, userID string) (troupe.Member, error) {
+	row := q.queryRow(ctx, `SELECT m.role, m.joined_at, `+userColumns+` FROM members m JOIN users u ON u.id = m.user_id
+		WHERE m.workspace_id = ? AND m.user_id = ?`, workspaceID, userID)
+	var m troupe.Member
+	var joined int64
+	u, err := scanUser(scanPrefix{row: row, prefix: []any{&m.Role, &joined}})
+	if err != nil {
+		return troupe.Member{}, err
+	}
+	m.WorkspaceID, m.User, m.Since = workspaceID, u.User, fromMillis(joined)
+	return m, nil
+}
+
+// UpdateMemberRole changes a member's role.
+func (q *Queries) UpdateMemberRole(ctx context.Context, workspaceID, userID string, role troupe.Role) error {
+	res, err := q.exec(ctx, `UPDATE members SET role = ? WHERE workspace_id = ? AND user_id = ?`, role, workspaceID, userID)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// DeleteMember ends a membership.
+func (q *Queries) DeleteMember(ctx context.Context, workspaceID, userID string) error {
+	res, err := q.exec(ctx, `DELETE FROM members WHERE workspace_id = ? AND user_id = ?`, workspaceID, userID)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// CountSuperAdmins counts a workspace's Super Admins.
+func (q *Queries) CountSuperAdmins(ctx context.Context, workspaceID string) (int, error) {
+	var n int
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM members WHERE workspace_id = ? AND role = ?`, workspaceID, troupe.RoleSuperAdmin).Scan(&n)
+	return n, translate(err)
+}
+
+// MemberRow is one line of the members view: an active member or a
+// pending invitation.
+type MemberRow struct {
+	Status       string // "active" or "invited"
+	Role         troupe.Role
+	Email        string
+	UserID       string
+	UserName     string
+	InvitationID string
+	Since        time.Time
+
+	sortKey, rowID string // the row's place in the order, for the cursor
+}
+
+// MemberFilter narrows the members view.
+type MemberFilter struct {
+	Status string // "", "active", "invited"
+	Role   troupe.Role
+	Query  string // part of a name or email
+	Cursor string
+	Limit  int
+}
+
+// ListMembers pages through active members and pending invitations in
+// email order. The cursor is opaque to clients.
+func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f MemberFilter, now time.Time) ([]MemberRow, string, error) {
+	where := []string{"1 = 1"}
+	args := []any{workspaceID, workspaceID, millis(now)}
+	if f.Status != "" {
+		where = append(where, "status = ?")
+		args = append(args, f.Status)
+	}
+	if f.Role != "" {
+		where = append(where, "role = ?")
+		args = append(args, f.Role)
+	}
+	if f.Query != "" {
+		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
+		where = append(where, `(sort_key LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`)
+		args = append(args, like, like)
+	}
+	if f.Cursor != "" {
+		key, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where = append(where, "(sort_key > ? OR (sort_key = ? AND row_id > ?))")
+		args = append(args, key, key, id)
+	}
+	args = append(args, f.Limit+1)
+	rows, err := q.query(ctx, `SELECT status, role, email, user_id, name, invitation_id, since, sort_key, row_id FROM (
+			SELECT 'active' AS status, m.role, u.email, u.id AS user_id, u.name, '' AS invitation_id,
+				m.joined_at AS since, u.email_norm AS sort_key, u.id AS row_id
+			FROM members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ?
+			UNION ALL
+			SELECT 'invited', i.role, i.email, '', '', i.id, i.created_at, i.email_norm, i.id
+			FROM invitations i WHERE i.workspace_id = ? AND i.status = 'pending' AND i.expires_at > ?
+		) x WHERE `+strings.Join(where, " AND ")+` ORDER BY sort_key, row_id LIMIT ?`, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []MemberRow
+	for rows.Next() {
+		var r MemberRow
+		var since int64
+		if err := rows.Scan(&r.Status, &r.Role, &r.Email, &r.UserID, &r.UserName, &r.InvitationID, &since, &r.sortKey, &r.rowID); err != nil {
+			return nil, "", translate(err)
+		}
+		r.Since = fromMillis(since)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", translate(err)
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[len(out)-1]
+		next = encodeCursor(last.sortKey, last.rowID)
+	}
+	return out, next, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func encodeCursor(key, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(key + "\x00" + id))
+}
+
+var errBadCursor = troupe.Errorf(troupe.CodeValidation, "The cursor is not valid; start again without it.")
+
+func decodeCursor(c string) (key, id string, err error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", "", errBadCursor
+	}
+	key, id, ok := strings.Cut(string(raw), "\x00")
+	if !ok {
+		return "", "", errBadCursor
+	}
+	return key, id, nil
+}
+
+// ListMembersByRole returns a workspace's members with role, longest
+// standing first.
+func (q *Queries) ListMembersByRole(ctx context.Context, workspaceID string, role troupe.Role) ([]troupe.Member, error) {
+	rows, err := q.query(ctx, `SELECT m.role, m.joined_at, `+userColumns+` FROM members m JOIN users u ON u.id = m.user_id
+		WHERE m.workspace_id = ? AND m.role = ? ORDER BY m.joined_at, u.id`, workspaceID, role)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []troupe.Member
+	for rows.Next() {
+		var m troupe.Member
+		var joined int64
+		u, err := scanUser(scanPrefix{row: rows, prefix: []any{&m.Role, &joined}})
+		if err != nil {
+			return nil, err
+		}
+		m.WorkspaceID, m.User, m.Since = workspaceID, u.User, fromMillis(joined)
+		out = append(out, m)
+	}
+	return out, translate(rows.Err())
+}

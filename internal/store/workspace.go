@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"troupe/internal/troupe"
+)
+
+const workspaceColumns = `w.id, w.name, w.description, w.join_policy, w.who_can_invite, w.invite_link_policy,
+	w.default_access, w.downloads, w.publishing, w.plan, w.seats, w.created_at,
+	(SELECT COUNT(*) FROM members m WHERE m.workspace_id = w.id)`
+
+func scanWorkspace(row interface{ Scan(...any) error }, extra ...any) (troupe.Workspace, error) {
+	var w troupe.Workspace
+	var s troupe.Settings
+	var created int64
+	dest := []any{&w.ID, &w.Name, &w.Description, &s.JoinPolicy, &s.WhoCanInvite, &s.InviteLinkPolicy,
+		&s.DefaultAccess, &s.Downloads, &s.Publishing, &w.Plan, &w.Seats, &created, &w.SeatsUsed}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return troupe.Workspace{}, translate(err)
+	}
+	w.Settings = s
+	w.CreatedAt = fromMillis(created)
+	return w, nil
+}
+
+// CreateWorkspace inserts a workspace.
+func (q *Queries) CreateWorkspace(ctx context.Context, w troupe.Workspace, now time.Time) error {
+	s := w.Settings
+	_, err := q.exec(ctx, `INSERT INTO workspaces (id, name, description, join_policy, who_can_invite, invite_link_policy,
+			default_access, downloads, publishing, plan, seats, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		w.ID, w.Name, w.Description, s.JoinPolicy, s.WhoCanInvite, s.InviteLinkPolicy, s.DefaultAccess,
+		s.Downloads, s.Publishing, w.Plan, w.Seats, millis(now), millis(now))
+	return err
+}
+
+// FindWorkspace returns a workspace with its seat count and domains.
+func (q *Queries) FindWorkspace(ctx context.Context, id string) (troupe.Workspace, error) {
+	w, err := scanWorkspace(q.queryRow(ctx, `SELECT `+workspaceColumns+` FROM workspaces w WHERE w.id = ?`, id))
+	if err != nil {
+		return w, err
+	}
+	w.Domains, err = q.ListDomains(ctx, id)
+	return w, err
+}
+
+// LockWorkspace reads a workspace for an update that depends on its seats:
+// on PostgreSQL the row stays locked until the transaction ends, so two
+// transactions taking the last seat run one after the other. SQLite
+// serialises write transactions already.
+func (q *Queries) LockWorkspace(ctx context.Context, id string) (troupe.Workspace, error) {
+	if q.d == Postgres {
+		if _, err := q.exec(ctx, `SELECT id FROM workspaces WHERE id = ? FOR UPDATE`, id); err != nil {
+			return troupe.Workspace{}, err
+		}
+	}
+	return q.FindWorkspace(ctx, id)
+}
+
+// WorkspaceUpdate lists the fields to change; nil stays.
+type WorkspaceUpdate struct {
+	Name        *string
+	Description *string
+	Settings    *troupe.Settings
+	Plan        *string
+	Seats       *int
+}
+
+// UpdateWorkspace applies upd.
+func (q *Queries) UpdateWorkspace(ctx context.Context, id string, upd WorkspaceUpdate, now time.Time) error {
+	set := "updated_at = ?"
+	args := []any{millis(now)}
+	add := func(col string, v any) {
+		set += ", " + col + " = ?"
+		args = append(args, v)
+	}
+	if upd.Name != nil {
+		add("name", *upd.Name)
+	}
+	if upd.Description != nil {
+		add("description", *upd.Description)
+	}
+	if s := upd.Settings; s != nil {
+		add("join_policy", s.JoinPolicy)
+		add("who_can_invite", s.WhoCanInvite)
+		add("invite_link_policy", s.InviteLinkPolicy)
+		add("default_access", s.DefaultAccess)
+		add("downloads", s.Downloads)
+		add("publishing", s.Publishing)
+	}
+	if upd.Plan != nil {
+		add("plan", *upd.Plan)
+	}
+	if upd.Seats != nil {
+		add("seats", *upd.Seats)
+	}
+	res, err := q.exec(ctx, `UPDATE workspaces SET `+set+` WHERE id = ?`, append(args, id)...)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// MyWorkspace is a workspace seen by one of its members.
+type MyWorkspace struct {
+	troupe.Workspace
+	Role troupe.Role
+}
+
+// ListUserWorkspaces returns the workspaces where userID is a member,
+// oldest membership first.
+func (q *Queries) ListUserWorkspaces(ctx context.Context, userID string) ([]MyWorkspace, error) {
+	rows, err := q.query(ctx, `SELECT `+workspaceColumns+`, me.role FROM workspaces w
+		JOIN members me ON me.workspace_id = w.id AND me.user_id = ?
+		ORDER BY me.joined_at, w.id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MyWorkspace
+	for rows.Next() {
+		var role troupe.Role
+		w, err := scanWorkspace(rows, &role)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, MyWorkspace{Workspace: w, Role: role})
+	}
+	return out, translate(rows.Err())
+}
+
+// ListDomains returns a workspace's company domains.
+func (q *Queries) ListDomains(ctx context.Context, workspaceID string) ([]string, error) {
+	rows, err := q.query(ctx, `SELECT domain FROM workspace_domains WHERE workspace_id = ? ORDER BY domain`, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	domains := []string{}
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		domains = append(domains, d)
+	}
+	return domains, translate(rows.Err())
+}
+
+// SetDomains replaces a workspace's domains.
+func (q *Queries) SetDomains(ctx context.Context, workspaceID string, domains []string, now time.Time) error {
+	if _, err := q.exec(ctx, `DELETE FROM workspace_domains WHERE workspace_id = ?`, workspaceID); err != nil {
+		return err
+	}
+	for _, d := range domains {
+		if _, err := q.exec(ctx, `INSERT INTO workspace_domains (workspace_id, domain, created_at) VALUES (?, ?, ?)`,
+			workspaceID, d, millis(now)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
