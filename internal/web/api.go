@@ -27,6 +27,7 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	open("POST /api/v1/auth/password-reset/confirm", s.handlePasswordResetConfirm)
 	authed("GET /api/v1/me", s.handleMe)
 	authed("PATCH /api/v1/me", s.handleMeUpdate)
+	s.routeWorkspaceAPI(authed)
 
 	open("/api/", func(w http.ResponseWriter, r *http.Request) error {
 		return troupe.Errorf(troupe.CodeNotFound, "There is no API route %s %s.", r.Method, r.URL.Path)

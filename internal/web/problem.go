@@ -27,6 +27,16 @@ var statusOf = map[troupe.Code]int{
 	troupe.CodeTokenExpired:       http.StatusGone,
 	troupe.CodeUnavailable:        http.StatusServiceUnavailable,
 	troupe.CodeInternal:           http.StatusInternalServerError,
+	troupe.CodeSeatLimitReached:   http.StatusConflict,
+	troupe.CodeInvitationExpired:  http.StatusGone,
+	troupe.CodeInvitationInvalid:  http.StatusGone,
+	troupe.CodeEmailMismatch:      http.StatusForbidden,
+	troupe.CodeEmailUnverified:    http.StatusForbidden,
+	troupe.CodeAlreadyMember:      http.StatusConflict,
+	troupe.CodeLastSuperAdmin:     http.StatusConflict,
+	troupe.CodeLinkInvalid:        http.StatusGone,
+	troupe.CodeRequestPending:     http.StatusConflict,
+	troupe.CodePublicDomain:       http.StatusUnprocessableEntity,
 }
 
 func httpStatus(code troupe.Code) int {

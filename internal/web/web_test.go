@@ -44,7 +44,10 @@ func TestTemplatesUseKnownMessages(t *testing.T) {
 func TestEveryCodeHasAStatus(t *testing.T) {
 	for _, c := range []troupe.Code{troupe.CodeInternal, troupe.CodeValidation, troupe.CodeMalformed, troupe.CodeBodyTooLarge,
 		troupe.CodeNotFound, troupe.CodeForbidden, troupe.CodeUnauthenticated, troupe.CodeConflict, troupe.CodeRateLimited,
-		troupe.CodeInvalidCredentials, troupe.CodeTokenInvalid, troupe.CodeTokenExpired, troupe.CodeUnavailable} {
+		troupe.CodeInvalidCredentials, troupe.CodeTokenInvalid, troupe.CodeTokenExpired, troupe.CodeUnavailable,
+		troupe.CodeSeatLimitReached, troupe.CodeInvitationExpired, troupe.CodeInvitationInvalid, troupe.CodeEmailMismatch,
+		troupe.CodeEmailUnverified, troupe.CodeAlreadyMember, troupe.CodeLastSuperAdmin, troupe.CodeLinkInvalid,
+		troupe.CodeRequestPending, troupe.CodePublicDomain} {
 		if _, ok := statusOf[c]; !ok {
 			t.Errorf("%s has no HTTP status", c)
 		}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// signedIn returns a client signed in as a new verified account.
+func (s *testServer) signedIn(t *testing.T, email string) (*apiClient, string) {
+	t.Helper()
+	s.signupVerified(t, email, strings.Split(email, "@")[0], "correct horse 1")
+	c := s.client(t)
+	me := c.do("POST", "/api/v1/auth/login", map[string]string{"email": email, "password": "correct horse 1"}).want(t, 200).json(t)
+	return c, me["id"].(string)
+}
+
+// member signs up email and makes it a member of ws with role, invited
+// by admin.
+func (s *testServer) member(t *testing.T, admin *apiClient, ws, email, role string) (*apiClient, string) {
+	t.Helper()
+	c, id := s.signedIn(t, email)
+	res := admin.do("POST", "/api/v1/workspaces/"+ws+"/invitations", map[string]any{"emails": []string{email}, "role": role}).want(t, 200).json(t)
+	if r := res["results"].([]any)[0].(map[string]any); r["result"] != "invited" {
+		t.Fatalf("invite %s: %v", email, r)
+	}
+	link := s.mail.WaitFor(t, email, 10*time.Second).Link(t, "/invitations/")
+	c.do("POST", "/api/v1/invitations/"+link[strings.LastIndex(link, "/")+1:]+"/accept", nil).want(t, 200)
+	return c, id
+}
+
+// Every membership route, as every kind of caller: allowed or refused
+// with the right code.
+func TestMembershipAuthorization(t *testing.T) {
+	forEngine(t, func(t *testing.T, s *testServer) {
+		admin, _ := s.signedIn(t, "admin@acme.com")
+		ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201).json(t)["id"].(string)
+		callers := map[string]*apiClient{"super_admin": admin, "anonymous": s.client(t)}
+		for _, role := range []string{"developer", "creator", "viewer"} {
+			callers[role], _ = s.member(t, admin, ws, role+"@acme.com", role)
+		}
+		callers["non_member"], _ = s.signedIn(t, "outsider@other.org")
+		_, victim := s.member(t, admin, ws, "victim@acme.com", "viewer")
+		admin.do("POST", "/api/v1/workspaces/"+ws+"/invitations", map[string]any{"emails": []string{"pending@acme.com"}, "role": "viewer"}).want(t, 200)
+		s.mail.WaitFor(t, "pending@acme.com", 10*time.Second)
+		inv := admin.do("GET", "/api/v1/workspaces/"+ws+"/invitations", nil).want(t, 200).json(t)["items"].([]any)[0].(map[string]any)["invitation_id"].(string)
+
+		base := "/api/v1/workspaces/" + ws
+		everyMember := map[string]int{"super_admin": 200, "developer": 200, "creator": 200, "viewer": 200}
+		adminOnly := func(status int) map[string]int { return map[string]int{"super_admin": status} }
+		routes := []struct {
+			method, path string
+			body         any
+			allowed      map[string]int // role → success status; others are refused
+		}{
+			{"GET", base, nil, everyMember},
+			{"PATCH", base, map[string]string{"description": "Our studio"}, adminOnly(200)},
+			{"GET", base + "/subscription", nil, adminOnly(200)},
+			{"PUT", base + "/subscription", map[string]any{"plan": "Team", "seats": 20}, adminOnly(200)},
+			{"GET", base + "/members", nil, everyMember},
+			{"GET", base + "/invitations", nil, everyMember},
+			{"POST", base + "/invitations", map[string]any{"emails": []string{"new@acme.com"}, "role": "viewer"}, adminOnly(200)},
+			{"POST", base + "/invitations/" + inv + "/resend", nil, adminOnly(204)},
+			{"GET", base + "/audit-log", nil, adminOnly(200)},
+			{"GET", base + "/audit-log?format=csv", nil, adminOnly(200)},
+			{"PATCH", base + "/members/" + victim, map[string]string{"role": "creator"}, adminOnly(200)},
+			{"DELETE", base + "/invitations/" + inv, nil, adminOnly(204)},
+			{"DELETE", base + "/members/" + victim, nil, adminOnly(204)},
+		}
+		// The Super Admin goes last: some of its calls change what the
+		// others would see.
+		order := []string{"anonymous", "non_member", "viewer", "creator", "developer", "super_admin"}
+		for _, rt := range routes {
+			for _, who := range order {
+				t.Run(fmt.Sprintf("%s %s as %s", rt.method, strings.TrimPrefix(rt.path, base), who), func(t *testing.T) {
+					res := callers[who].do(rt.method, rt.path, rt.body)
+					switch {
+					case who == "anonymous":
+						res.want(t, 401, "unauthenticated")
+					case who == "non_member":
+						res.want(t, 404, "not_found")
+					case rt.allowed[who] != 0:
+						res.want(t, rt.allowed[who])
+					default:
+						res.want(t, 403, "forbidden")
+					}
+				})
+			}
+		}
+
+		t.Run("a removed member is refused on the very next request", func(t *testing.T) {
+			dev := callers["developer"]
+			me := dev.do("GET", "/api/v1/me", nil).want(t, 200).json(t)
+			admin.do("DELETE", base+"/members/"+me["id"].(string), nil).want(t, 204)
+			dev.do("GET", base, nil).want(t, 404, "not_found")
+		})
+
+		t.Run("leaving", func(t *testing.T) {
+			callers["viewer"].do("POST", base+"/leave", nil).want(t, 204)
+			callers["viewer"].do("GET", base, nil).want(t, 404, "not_found")
+			admin.do("POST", base+"/leave", nil).want(t, 409, "last_super_admin")
+		})
+	})
+}

@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+
+	"troupe/internal/store"
+	"troupe/internal/troupe"
+)
+
+// AuditFilter narrows the audit log.
+type AuditFilter = store.AuditFilter
+
+// AuditEntry is one line of the audit log.
+type AuditEntry = store.AuditEntry
+
+func (a *App) auditReader(ctx context.Context, actor troupe.User, workspaceID string) (*store.Queries, error) {
+	q := a.db.Read()
+	m, err := a.membership(ctx, q, workspaceID, actor)
+	if err != nil {
+		return nil, err
+	}
+	return q, allow(m.Role.CanViewAudit(), "Only a Super Admin can read the audit log.")
+}
+
+// ListAudit pages through a workspace's audit log (Super Admins only).
+func (a *App) ListAudit(ctx context.Context, actor troupe.User, workspaceID string, f AuditFilter) ([]AuditEntry, string, error) {
+	q, err := a.auditReader(ctx, actor, workspaceID)
+	if err != nil {
+		return nil, "", err
+	}
+	f.Limit = pageSize(f.Limit)
+	return q.ListAudit(ctx, workspaceID, f)
+}
+
+// EachAudit calls fn for every entry matching f, newest first, a page at
+// a time so an export never holds the whole log in memory.
+func (a *App) EachAudit(ctx context.Context, actor troupe.User, workspaceID string, f AuditFilter, fn func(AuditEntry) error) error {
+	q, err := a.auditReader(ctx, actor, workspaceID)
+	if err != nil {
+		return err
+	}
+	f.Limit = 500
+	for {
+		entries, next, err := q.ListAudit(ctx, workspaceID, f)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		f.Cursor = next
+	}
+}
