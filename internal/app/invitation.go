@@ -359,3 +359,46 @@ func (a *App) noticeSeatLimit(ctx context.Context, workspaceID string, who troup
 		return nil
 	})
 }
+
+// SignupWithInvitation creates an account from an invitation link: the
+// address must be the invited one, and holding the link proves it, so the
+// account starts verified and signed in. The link's holder may learn that
+// the address already has an account; nobody else can.
+func (a *App) SignupWithInvitation(ctx context.Context, in SignupInput, secret string, c Client) (troupe.User, string, error) {
+	in.Email, in.Name = strings.TrimSpace(in.Email), strings.TrimSpace(in.Name)
+	var v troupe.Validation
+	troupe.ValidateName(&v, "name", in.Name)
+	troupe.ValidateEmail(&v, "email", in.Email)
+	troupe.ValidatePassword(&v, "password", in.Password)
+	if err := v.Err(); err != nil {
+		return troupe.User{}, "", err
+	}
+	if err := a.hit(ctx, limitSignupIP, c.IP); err != nil {
+		return troupe.User{}, "", err
+	}
+	hash, err := a.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return troupe.User{}, "", err
+	}
+	user := troupe.User{ID: newID(), Email: in.Email, Name: in.Name, EmailVerified: true, Discoverable: true, CreatedAt: a.now()}
+	var session string
+	err = a.db.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := a.openInvitation(ctx, tx, user, secret); err != nil {
+			return err
+		}
+		if _, err := tx.FindUserByEmail(ctx, in.Email); err == nil {
+			return troupe.Errorf(troupe.CodeConflict, "You already have an account with this address: sign in to accept the invitation.")
+		} else if troupe.ErrorCode(err) != troupe.CodeNotFound {
+			return err
+		}
+		if err := tx.CreateUser(ctx, store.UserRecord{User: user, PasswordHash: hash}, a.now()); err != nil {
+			return err
+		}
+		session, err = a.newSession(ctx, tx, user.ID, c)
+		return err
+	})
+	if err != nil {
+		return troupe.User{}, "", err
+	}
+	return user, session, nil
+}

@@ -6,13 +6,14 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 
 	"golang.org/x/text/language"
 )
 
-//go:embed catalog/*.json
+//go:embed catalog
 var catalogs embed.FS
 
 // Default is the language used when nothing else matches.
@@ -28,20 +29,34 @@ type Catalog struct {
 	matcher language.Matcher
 }
 
-// Load reads the embedded catalogs and checks that every language has
-// exactly the keys of the default one, so a missing translation fails the
-// start instead of showing a key to a user.
+// Load reads the embedded catalogs — one folder per language, one file per
+// area of the product — and checks that every language has exactly the
+// keys of the default one, so a missing translation fails the start
+// instead of showing a key to a user.
 func Load() (*Catalog, error) {
 	c := &Catalog{msgs: map[string]map[string]string{}}
 	tags := make([]language.Tag, 0, len(Langs))
 	for _, lang := range Langs {
-		raw, err := catalogs.ReadFile("catalog/" + lang + ".json")
-		if err != nil {
-			return nil, fmt.Errorf("i18n: %w", err)
+		files, err := fs.Glob(catalogs, "catalog/"+lang+"/*.json")
+		if err != nil || len(files) == 0 {
+			return nil, fmt.Errorf("i18n: no catalog for %s", lang)
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("i18n: catalog %s: %w", lang, err)
+		for _, f := range files {
+			raw, err := catalogs.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("i18n: %w", err)
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(raw, &part); err != nil {
+				return nil, fmt.Errorf("i18n: %s: %w", f, err)
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					return nil, fmt.Errorf("i18n: %s repeats key %q", f, k)
+				}
+				m[k] = v
+			}
 		}
 		c.msgs[lang] = m
 		tags = append(tags, language.Make(lang))

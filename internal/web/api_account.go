@@ -7,14 +7,31 @@ import (
 	"troupe/internal/troupe"
 )
 
+// handleSignup creates an account. With an invitation token it creates a
+// verified account for the invited address, signs it in and accepts the
+// invitation.
 func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
-		Name     string `json:"name"`
+		Email           string `json:"email"`
+		Password        string `json:"password"`
+		Name            string `json:"name"`
+		InvitationToken string `json:"invitation_token"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
+	}
+	if in.InvitationToken != "" {
+		u, secret, err := s.app.SignupWithInvitation(r.Context(), app.SignupInput{Email: in.Email, Password: in.Password, Name: in.Name},
+			in.InvitationToken, s.client(r))
+		if err != nil {
+			return err
+		}
+		s.setSessionCookie(w, secret)
+		if _, err := s.app.AcceptInvitation(r.Context(), u, in.InvitationToken, s.client(r)); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, toUserJSON(u))
+		return nil
 	}
 	u, err := s.app.Signup(r.Context(), app.SignupInput{Email: in.Email, Password: in.Password, Name: in.Name}, s.client(r))
 	if err != nil {

@@ -41,6 +41,7 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	authed("POST /account/password", s.pageAccountPassword)
 	authed("POST /account/verify-email", s.pageAccountResend)
 	open("POST /language", s.pageLanguage)
+	s.routeWorkspacePages(open, authed)
 	open("/", func(w http.ResponseWriter, r *http.Request) error {
 		return troupe.Errorf(troupe.CodeNotFound, "This page does not exist.")
 	})
