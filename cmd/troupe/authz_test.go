@@ -41,6 +41,9 @@ func TestMembershipAuthorization(t *testing.T) {
 			callers[role], _ = s.member(t, admin, ws, role+"@acme.com", role)
 		}
 		callers["non_member"], _ = s.signedIn(t, "outsider@other.org")
+		revoked := admin.do("POST", "/api/v1/workspaces/"+ws+"/api-tokens", map[string]string{"name": "old"}).want(t, 201).json(t)
+		admin.do("DELETE", "/api/v1/workspaces/"+ws+"/api-tokens/"+revoked["id"].(string), nil).want(t, 204)
+		callers["revoked_token"] = s.withToken(t, revoked["token"].(string))
 		_, victim := s.member(t, admin, ws, "victim@acme.com", "viewer")
 		admin.do("POST", "/api/v1/workspaces/"+ws+"/invitations", map[string]any{"emails": []string{"pending@acme.com"}, "role": "viewer"}).want(t, 200)
 		s.mail.WaitFor(t, "pending@acme.com", 10*time.Second)
@@ -64,19 +67,27 @@ func TestMembershipAuthorization(t *testing.T) {
 			{"POST", base + "/invitations/" + inv + "/resend", nil, adminOnly(204)},
 			{"GET", base + "/audit-log", nil, adminOnly(200)},
 			{"GET", base + "/audit-log?format=csv", nil, adminOnly(200)},
+			{"GET", base + "/suggestions", nil, adminOnly(200)},
+			{"GET", base + "/join-requests", nil, adminOnly(200)},
+			{"PUT", base + "/invite-link", map[string]any{"role": "viewer"}, adminOnly(200)},
+			{"GET", base + "/invite-link", nil, adminOnly(200)},
+			{"POST", base + "/invite-link/reset", nil, adminOnly(200)},
+			{"DELETE", base + "/invite-link", nil, adminOnly(204)},
+			{"GET", base + "/api-tokens", nil, map[string]int{"super_admin": 200, "developer": 200}},
+			{"POST", base + "/api-tokens", map[string]string{"name": "ci"}, map[string]int{"super_admin": 201, "developer": 201}},
 			{"PATCH", base + "/members/" + victim, map[string]string{"role": "creator"}, adminOnly(200)},
 			{"DELETE", base + "/invitations/" + inv, nil, adminOnly(204)},
 			{"DELETE", base + "/members/" + victim, nil, adminOnly(204)},
 		}
 		// The Super Admin goes last: some of its calls change what the
 		// others would see.
-		order := []string{"anonymous", "non_member", "viewer", "creator", "developer", "super_admin"}
+		order := []string{"anonymous", "revoked_token", "non_member", "viewer", "creator", "developer", "super_admin"}
 		for _, rt := range routes {
 			for _, who := range order {
 				t.Run(fmt.Sprintf("%s %s as %s", rt.method, strings.TrimPrefix(rt.path, base), who), func(t *testing.T) {
 					res := callers[who].do(rt.method, rt.path, rt.body)
 					switch {
-					case who == "anonymous":
+					case who == "anonymous" || who == "revoked_token":
 						res.want(t, 401, "unauthenticated")
 					case who == "non_member":
 						res.want(t, 404, "not_found")

@@ -76,9 +76,10 @@ func (w testWriter) Write(p []byte) (int, error) {
 
 // apiClient talks JSON to the server and keeps cookies like a browser.
 type apiClient struct {
-	t    *testing.T
-	base string
-	http *http.Client
+	t      *testing.T
+	base   string
+	http   *http.Client
+	bearer string // sent as Authorization: Bearer when set
 }
 
 func (s *testServer) client(t *testing.T) *apiClient {
@@ -124,6 +125,9 @@ func (c *apiClient) do(method, path string, body any, header ...string) response
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", ct)
+	}
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
@@ -183,4 +187,16 @@ func writeFile(path, content string) error { return os.WriteFile(path, []byte(co
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// withToken returns a cookie-less client that authenticates with token.
+func (s *testServer) withToken(t *testing.T, token string) *apiClient {
+	c := s.client(t)
+	c.bearer = token
+	return c
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }

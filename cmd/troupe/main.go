@@ -178,6 +178,7 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
+	m.server.RegisterOnShutdown(srv.CloseStreams)
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(m.ln) }()
 	m.Logger.Info("listening", "addr", m.ln.Addr().String(), "database", string(db.Dialect()), "version", versionString())

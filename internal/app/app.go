@@ -36,6 +36,7 @@ type App struct {
 	hasher *password.Hasher
 	cat    *i18n.Catalog
 	cfg    Config
+	live   live
 }
 
 // New returns an App.

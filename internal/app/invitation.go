@@ -303,6 +303,10 @@ func (a *App) AcceptInvitation(ctx context.Context, actor troupe.User, secret st
 			Lang: mailLang(inviter.User.Locale, Client{}), Path: "/", Params: []any{"name", actor.Name, "email", actor.Email, "workspace", w.Name}}); err != nil {
 			return err
 		}
+		if err := a.notify(ctx, tx, inviter.User.ID, w.ID, NoteInvitationAccepted, inv.ID,
+			map[string]string{"workspace": w.Name, "name": actor.Name, "email": actor.Email}); err != nil {
+			return err
+		}
 		return a.audit(ctx, tx, w.ID, actor, "invitation.accept", inv.ID, actor.Email+" as "+string(inv.Role), c)
 	})
 	if troupe.ErrorCode(err) == troupe.CodeSeatLimitReached {
@@ -344,7 +348,8 @@ func (a *App) noticeSeatLimit(ctx context.Context, workspaceID string, who troup
 		if err != nil {
 			return err
 		}
-		admins, err := tx.ListMembersByRole(ctx, workspaceID, troupe.RoleSuperAdmin)
+		admins, err := a.notifyAdmins(ctx, tx, workspaceID, NoteSeatLimit, workspaceID,
+			map[string]any{"workspace": w.Name, "email": who.Email, "seats": w.Seats})
 		if err != nil {
 			return err
 		}

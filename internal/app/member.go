@@ -102,6 +102,9 @@ func (a *App) ChangeRole(ctx context.Context, actor troupe.User, workspaceID, us
 			Path: "/", Params: []any{"workspace", w.Name, "role", string(role)}}); err != nil {
 			return err
 		}
+		if err := a.notify(ctx, tx, userID, workspaceID, NoteRoleChanged, workspaceID, map[string]string{"workspace": w.Name, "role": string(role)}); err != nil {
+			return err
+		}
 		return a.audit(ctx, tx, workspaceID, actor, "member.role", userID, string(role), c)
 	})
 	return out, err
@@ -177,5 +180,8 @@ func (a *App) Leave(ctx context.Context, actor troupe.User, workspaceID string, 
 // longest-standing Super Admin; content arrives with items, and hands over
 // here.
 func (a *App) endMembership(ctx context.Context, tx *store.Tx, workspaceID string, m troupe.Member, heir string) error {
+	if err := tx.RevokeMemberAPITokens(ctx, workspaceID, m.User.ID, a.now()); err != nil {
+		return err
+	}
 	return tx.DeleteMember(ctx, workspaceID, m.User.ID)
 }

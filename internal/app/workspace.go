@@ -20,7 +20,11 @@ var errNoWorkspace = troupe.Errorf(troupe.CodeNotFound, "This workspace does not
 
 // membership returns the actor's membership. Someone who is not a member
 // learns nothing, not even that the workspace exists.
+// Through an API token, only the token's workspace exists.
 func (a *App) membership(ctx context.Context, q *store.Queries, workspaceID string, actor troupe.User) (troupe.Member, error) {
+	if actor.TokenWorkspace != "" && actor.TokenWorkspace != workspaceID {
+		return troupe.Member{}, errNoWorkspace
+	}
 	m, err := q.FindMember(ctx, workspaceID, actor.ID)
 	if troupe.ErrorCode(err) == troupe.CodeNotFound {
 		return troupe.Member{}, errNoWorkspace
@@ -74,7 +78,9 @@ func (a *App) ListWorkspaces(ctx context.Context, actor troupe.User) ([]Workspac
 	}
 	out := make([]WorkspaceView, 0, len(ws))
 	for _, w := range ws {
-		out = append(out, WorkspaceView{Workspace: w.Workspace, Role: w.Role})
+		if actor.TokenWorkspace == "" || actor.TokenWorkspace == w.ID {
+			out = append(out, WorkspaceView{Workspace: w.Workspace, Role: w.Role})
+		}
 	}
 	return out, nil
 }

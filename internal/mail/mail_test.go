@@ -26,7 +26,7 @@ func renderer(t *testing.T) *Renderer {
 
 func TestRenderEveryKindInEveryLanguage(t *testing.T) {
 	r := renderer(t)
-	for _, kind := range []string{"verify_email", "password_reset", "signup_existing", "password_changed", "invitation", "invitation_accepted", "role_changed", "seat_limit"} {
+	for _, kind := range []string{"verify_email", "password_reset", "signup_existing", "password_changed", "invitation", "invitation_accepted", "role_changed", "seat_limit", "join_request", "request_approved", "request_denied"} {
 		for _, lang := range i18n.Langs {
 			m, err := r.Render(Email{Kind: kind, To: "a@example.com", Lang: lang, Path: "/x?token=abc", Params: []any{"name", "<Ada>"}})
 			if err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -58,13 +57,9 @@ func (q *Queries) ListAudit(ctx context.Context, workspaceID string, f AuditFilt
 		args = append(args, millis(f.Until))
 	}
 	if f.Cursor != "" {
-		key, id, err := decodeCursor(f.Cursor)
+		at, id, err := decodeTimeCursor(f.Cursor)
 		if err != nil {
 			return nil, "", err
-		}
-		at, err := strconv.ParseInt(key, 10, 64)
-		if err != nil {
-			return nil, "", errBadCursor
 		}
 		where = append(where, "(a.created_at < ? OR (a.created_at = ? AND a.id < ?))")
 		args = append(args, at, at, id)
@@ -94,7 +89,7 @@ func (q *Queries) ListAudit(ctx context.Context, workspaceID string, f AuditFilt
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
 		last := out[len(out)-1]
-		next = encodeCursor(strconv.FormatInt(millis(last.CreatedAt), 10), last.ID)
+		next = encodeTimeCursor(last.CreatedAt, last.ID)
 	}
 	return out, next, nil
 }

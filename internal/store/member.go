@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"time"
 
@@ -182,4 +183,21 @@ func (q *Queries) ListMembersByRole(ctx context.Context, workspaceID string, rol
 		out = append(out, m)
 	}
 	return out, translate(rows.Err())
+}
+
+// encodeTimeCursor and decodeTimeCursor page lists ordered by time, then id.
+func encodeTimeCursor(at time.Time, id string) string {
+	return encodeCursor(strconv.FormatInt(millis(at), 10), id)
+}
+
+func decodeTimeCursor(c string) (int64, string, error) {
+	key, id, err := decodeCursor(c)
+	if err != nil {
+		return 0, "", err
+	}
+	at, err := strconv.ParseInt(key, 10, 64)
+	if err != nil {
+		return 0, "", errBadCursor
+	}
+	return at, id, nil
 }

@@ -61,7 +61,9 @@ func CheckJoin(a JoinAttempt) (JoinOutcome, error) {
 			return 0, Errorf(CodeInvitationInvalid, "This invitation is no longer valid. Ask for a new one.")
 		}
 	case ViaLink:
-		if a.Settings.InviteLinkPolicy == LinkNoOne {
+		// The link works while whoever made it may still manage links and
+		// give its role.
+		if !a.GranterRole.CanManageInviteLink(a.Settings) || !a.GranterRole.CanGrant(a.Role) {
 			return 0, Errorf(CodeLinkInvalid, "This invite link is not valid any more.")
 		}
 		if !a.EmailVerified {

@@ -28,6 +28,9 @@ type User struct {
 	Locale        string
 	Discoverable  bool
 	CreatedAt     time.Time
+	// TokenWorkspace is set when the user acts through an API token: the
+	// token's workspace, the only one the request may touch.
+	TokenWorkspace string
 }
 
 // NormalizeEmail trims an address and lower-cases it, which is how

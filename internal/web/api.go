@@ -28,6 +28,8 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	authed("GET /api/v1/me", s.handleMe)
 	authed("PATCH /api/v1/me", s.handleMeUpdate)
 	s.routeWorkspaceAPI(authed)
+	s.routeMembershipAPI(authed)
+	s.routeNotificationAPI(authed)
 
 	open("/api/", func(w http.ResponseWriter, r *http.Request) error {
 		return troupe.Errorf(troupe.CodeNotFound, "There is no API route %s %s.", r.Method, r.URL.Path)

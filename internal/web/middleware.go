@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"troupe/internal/app"
@@ -143,11 +144,29 @@ func (s *Server) currentUser(r *http.Request) (*troupe.User, error) {
 		return st.user, st.authErr
 	}
 	st.authed = true
+	var u troupe.User
+	var err error
+	if h := r.Header.Get("Authorization"); h != "" {
+		// A bearer token stands for its owner in its workspace; a bad one
+		// is an error even if a cookie came too.
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			st.authErr = troupe.Errorf(troupe.CodeUnauthenticated, "Send Authorization: Bearer <token>.")
+			return nil, st.authErr
+		}
+		u, err = s.app.AuthenticateToken(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			st.authErr = err
+			return nil, err
+		}
+		st.user = &u
+		return st.user, nil
+	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return nil, nil
 	}
-	u, err := s.app.Authenticate(r.Context(), c.Value)
+	u, err = s.app.Authenticate(r.Context(), c.Value)
 	switch {
 	case troupe.ErrorCode(err) == troupe.CodeUnauthenticated:
 		return nil, nil

@@ -40,6 +40,10 @@ type Server struct {
 	static  *static
 	metrics *metrics
 	secure  bool
+	// streams ends with the server, closing event streams that would
+	// otherwise hold a graceful shutdown open.
+	streams     context.Context
+	stopStreams context.CancelFunc
 }
 
 // NewServer prepares templates and assets; a broken template fails here,
@@ -58,8 +62,12 @@ func NewServer(a *app.App, cat *i18n.Catalog, log *slog.Logger, cfg Config) (*Se
 		return nil, err
 	}
 	s.metrics = newMetrics(cfg.Version)
+	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	return s, nil
 }
+
+// CloseStreams ends every open event stream; call it when shutting down.
+func (s *Server) CloseStreams() { s.stopStreams() }
 
 // Handler returns the whole HTTP surface with its middleware.
 func (s *Server) Handler() http.Handler {

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bufio"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestInviteLink(t *testing.T) {
+	forEngine(t, func(t *testing.T, s *testServer) {
+		admin, _ := s.signedIn(t, "admin@acme.com")
+		ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201).json(t)["id"].(string)
+		base := "/api/v1/workspaces/" + ws + "/invite-link"
+		admin.do("GET", base, nil).want(t, 404, "not_found")
+		admin.do("PUT", base, map[string]any{"role": "super_admin"}).want(t, 422, "validation_failed")
+		link := admin.do("PUT", base, map[string]any{"role": "creator", "max_uses": 2}).want(t, 200).json(t)
+		token := link["token"].(string)
+		if !strings.HasSuffix(link["url"].(string), "/join/"+token) {
+			t.Fatalf("url %v", link["url"])
+		}
+		if got := admin.do("GET", base, nil).want(t, 200).json(t); got["url"] != nil || got["role"] != "creator" {
+			t.Fatalf("the stored link must not reveal its token: %v", got)
+		}
+
+		ann, _ := s.signedIn(t, "ann@example.org")
+		res := ann.do("POST", "/api/v1/join/"+token, nil).want(t, 200).json(t)
+		if res["result"] != "joined" || res["workspace_id"] != ws {
+			t.Fatalf("%v", res)
+		}
+		ann.do("POST", "/api/v1/join/"+token, nil).want(t, 409, "already_member")
+		ann.do("GET", "/api/v1/workspaces/"+ws, nil).want(t, 200)
+
+		unverified := s.client(t)
+		unverified.do("POST", "/api/v1/auth/signup", map[string]string{"email": "unv@example.org", "password": "correct horse 1", "name": "U"}).want(t, 201)
+		unverified.do("POST", "/api/v1/auth/login", map[string]string{"email": "unv@example.org", "password": "correct horse 1"}).want(t, 200)
+		unverified.do("POST", "/api/v1/join/"+token, nil).want(t, 403, "email_unverified")
+
+		bob, _ := s.signedIn(t, "bob@example.org")
+		bob.do("POST", "/api/v1/join/"+token, nil).want(t, 200)
+		cat, _ := s.signedIn(t, "cat@example.org")
+		cat.do("POST", "/api/v1/join/"+token, nil).want(t, 410, "invite_link_invalid") // past its maximum uses
+
+		fresh := admin.do("POST", base+"/reset", nil).want(t, 200).json(t)["token"].(string)
+		admin.do("PUT", base, map[string]any{"role": "viewer"}).want(t, 200)
+		cat.do("POST", "/api/v1/join/"+token, nil).want(t, 410, "invite_link_invalid") // the old link died
+		admin.do("PATCH", "/api/v1/workspaces/"+ws, map[string]string{"join_policy": "request"}).want(t, 200)
+		res = cat.do("POST", "/api/v1/join/"+fresh, nil).want(t, 200).json(t)
+		if res["result"] != "requested" {
+			t.Fatalf("under the request policy a link join is a request: %v", res)
+		}
+		admin.do("DELETE", base, nil).want(t, 204)
+		cat.do("POST", "/api/v1/join/"+fresh, nil).want(t, 410, "invite_link_invalid")
+		cat.do("POST", "/api/v1/join/not-a-token", nil).want(t, 410, "invite_link_invalid")
+	})
+}
+
+func TestDomainsDiscoveryAndJoinRequests(t *testing.T) {
+	forEngine(t, func(t *testing.T, s *testServer) {
+		admin, _ := s.signedIn(t, "admin@acme.com")
+		ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201).json(t)["id"].(string)
+		wsPath := "/api/v1/workspaces/" + ws
+		p := admin.do("PATCH", wsPath, map[string]any{"domains": []string{"gmail.com"}}).want(t, 422).json(t)
+		if !strings.Contains(string(mustJSON(p["errors"])), "public_domain") {
+			t.Fatalf("%v", p)
+		}
+		admin.do("PATCH", wsPath, map[string]any{"domains": []string{"other.com"}}).want(t, 422, "validation_failed")
+		admin.do("PATCH", wsPath, map[string]any{"domains": []string{"acme.com"}, "join_policy": "request"}).want(t, 200)
+
+		gmail, _ := s.signedIn(t, "someone@gmail.com")
+		if items := gmail.do("GET", "/api/v1/discover", nil).want(t, 200).json(t)["items"].([]any); len(items) != 0 {
+			t.Fatal("public-domain users discover nothing")
+		}
+
+		bob, _ := s.signedIn(t, "bob@acme.com")
+		sugg := admin.do("GET", wsPath+"/suggestions", nil).want(t, 200).json(t)["items"].([]any)
+		if len(sugg) != 1 || sugg[0].(map[string]any)["email"] != "bob@acme.com" {
+			t.Fatalf("suggestions %v", sugg)
+		}
+		found := bob.do("GET", "/api/v1/discover", nil).want(t, 200).json(t)["items"].([]any)
+		if len(found) != 1 || found[0].(map[string]any)["id"] != ws {
+			t.Fatalf("discover %v", found)
+		}
+
+		// The admin's panel updates live when the request arrives.
+		events := openStream(t, s, admin)
+		if got := <-events; got != `{"unread":0}` {
+			t.Fatalf("first event %q", got)
+		}
+		res := bob.do("POST", wsPath+"/join", nil).want(t, 200).json(t)
+		if res["result"] != "requested" {
+			t.Fatalf("%v", res)
+		}
+		select {
+		case got := <-events:
+			if got != `{"unread":1}` {
+				t.Fatalf("event %q", got)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no live update within 10s")
+		}
+		bob.do("POST", wsPath+"/join", nil).want(t, 409, "request_pending")
+		if m := s.mail.WaitFor(t, "admin@acme.com", 10*time.Second); !strings.Contains(m.Subject, "asks to join Acme") {
+			t.Fatalf("admin mail %q", m.Subject)
+		}
+
+		notes := admin.do("GET", "/api/v1/notifications", nil).want(t, 200).json(t)
+		note := notes["items"].([]any)[0].(map[string]any)
+		if notes["unread"] != float64(1) || note["kind"] != "join_request" {
+			t.Fatalf("%v", notes)
+		}
+		reqID := note["subject_id"].(string)
+		reqs := admin.do("GET", wsPath+"/join-requests", nil).want(t, 200).json(t)["items"].([]any)
+		if len(reqs) != 1 || reqs[0].(map[string]any)["id"] != reqID {
+			t.Fatalf("%v", reqs)
+		}
+		admin.do("POST", wsPath+"/join-requests/"+reqID+"/approve", map[string]string{"role": "super_admin"}).want(t, 403, "forbidden")
+		admin.do("POST", wsPath+"/join-requests/"+reqID+"/approve", map[string]string{"role": "viewer"}).want(t, 204)
+		admin.do("POST", wsPath+"/join-requests/"+reqID+"/approve", map[string]string{"role": "viewer"}).want(t, 409, "conflict")
+		if got := admin.do("GET", "/api/v1/notifications", nil).want(t, 200).json(t)["unread"]; got != float64(0) {
+			t.Fatalf("the decided request still counts as unread: %v", got)
+		}
+		me := bob.do("GET", wsPath, nil).want(t, 200).json(t)
+		if me["role"] != "viewer" {
+			t.Fatalf("%v", me)
+		}
+		bobNotes := bob.do("GET", "/api/v1/notifications", nil).want(t, 200).json(t)
+		if bobNotes["items"].([]any)[0].(map[string]any)["kind"] != "request_approved" {
+			t.Fatalf("%v", bobNotes)
+		}
+		bob.do("POST", "/api/v1/notifications/read-all", nil).want(t, 204)
+		if got := bob.do("GET", "/api/v1/notifications", nil).want(t, 200).json(t)["unread"]; got != float64(0) {
+			t.Fatalf("%v", got)
+		}
+
+		carol, _ := s.signedIn(t, "carol@acme.com")
+		carol.do("POST", wsPath+"/join", nil).want(t, 200)
+		reqs = admin.do("GET", wsPath+"/join-requests", nil).want(t, 200).json(t)["items"].([]any)
+		admin.do("POST", wsPath+"/join-requests/"+reqs[0].(map[string]any)["id"].(string)+"/deny", nil).want(t, 204)
+		r := carol.do("POST", wsPath+"/join", nil).want(t, 429, "rate_limited")
+		if r.header.Get("Retry-After") == "" {
+			t.Fatal("no Retry-After after a denial")
+		}
+
+		admin.do("PATCH", wsPath, map[string]string{"join_policy": "domain"}).want(t, 200)
+		dan, _ := s.signedIn(t, "dan@acme.com")
+		if res := dan.do("POST", wsPath+"/join", nil).want(t, 200).json(t); res["result"] != "joined" {
+			t.Fatalf("%v", res)
+		}
+		admin.do("PATCH", wsPath, map[string]string{"join_policy": "invite_only"}).want(t, 200)
+		eve, _ := s.signedIn(t, "eve@acme.com")
+		eve.do("POST", wsPath+"/join", nil).want(t, 404, "not_found")
+	})
+}
+
+func TestAPITokens(t *testing.T) {
+	forEngine(t, func(t *testing.T, s *testServer) {
+		admin, _ := s.signedIn(t, "admin@acme.com")
+		ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201).json(t)["id"].(string)
+		other := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Other"}).want(t, 201).json(t)["id"].(string)
+		wsPath := "/api/v1/workspaces/" + ws
+		dev, devID := s.member(t, admin, wsPath[len("/api/v1/workspaces/"):], "dev@acme.com", "developer")
+		created := dev.do("POST", wsPath+"/api-tokens", map[string]string{"name": "CI"}).want(t, 201).json(t)
+		token := created["token"].(string)
+		if !strings.HasPrefix(token, "trp_") || !strings.HasPrefix(token, created["prefix"].(string)) {
+			t.Fatalf("%v", created)
+		}
+		listed := dev.do("GET", wsPath+"/api-tokens", nil).want(t, 200).json(t)["items"].([]any)[0].(map[string]any)
+		if _, shown := listed["token"]; shown {
+			t.Fatal("a listed token shows its secret")
+		}
+		bearer := s.withToken(t, token)
+		bearer.do("GET", wsPath, nil).want(t, 200)
+		bearer.do("GET", "/api/v1/me", nil).want(t, 200)
+		if items := bearer.do("GET", "/api/v1/workspaces", nil).want(t, 200).json(t)["items"].([]any); len(items) != 1 {
+			t.Fatalf("a token sees only its workspace: %v", items)
+		}
+		bearer.do("GET", "/api/v1/workspaces/"+other, nil).want(t, 404, "not_found")
+		s.withToken(t, "trp_garbage").do("GET", "/api/v1/me", nil).want(t, 401, "unauthenticated")
+		s.withToken(t, token+"x").do("GET", "/api/v1/me", nil).want(t, 401, "unauthenticated")
+
+		admin.do("PATCH", wsPath+"/members/"+devID, map[string]string{"role": "creator"}).want(t, 200)
+		bearer.do("GET", wsPath, nil).want(t, 401, "unauthenticated")
+		admin.do("PATCH", wsPath+"/members/"+devID, map[string]string{"role": "developer"}).want(t, 200)
+		bearer.do("GET", wsPath, nil).want(t, 200)
+		dev.do("DELETE", wsPath+"/api-tokens/"+created["id"].(string), nil).want(t, 204)
+		bearer.do("GET", wsPath, nil).want(t, 401, "unauthenticated")
+
+		second := dev.do("POST", wsPath+"/api-tokens", map[string]string{"name": "CI 2"}).want(t, 201).json(t)["token"].(string)
+		admin.do("DELETE", wsPath+"/members/"+devID, nil).want(t, 204)
+		s.withToken(t, second).do("GET", "/api/v1/me", nil).want(t, 401, "unauthenticated")
+	})
+}
+
+// openStream reads the notification stream's "unread" events.
+func openStream(t *testing.T, s *testServer, c *apiClient) <-chan string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.url+"/api/v1/notifications/stream", nil)
+	stream := &http.Client{Jar: c.http.Jar}
+	res, err := stream.Do(req)
+	if err != nil || res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("stream: %v %v", res, err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	out := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				out <- data
+			}
+		}
+	}()
+	return out
+}

@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"troupe/internal/store"
+	"troupe/internal/troupe"
+)
+
+// apiTokenPrefix marks Troupe's API tokens, so leaked ones are easy to
+// recognise (and to scan for).
+const apiTokenPrefix = "trp_"
+
+// APIToken is a token as its owner sees it; Secret is set only in the
+// answer that creates it.
+type APIToken struct {
+	store.APIToken
+	Secret string
+}
+
+// CreateAPIToken makes a token for the actor in a workspace (Developers
+// and Super Admins). The secret is shown once and stored only as a hash.
+func (a *App) CreateAPIToken(ctx context.Context, actor troupe.User, workspaceID, name string, c Client) (APIToken, error) {
+	name = strings.TrimSpace(name)
+	var v troupe.Validation
+	if name == "" || utf8.RuneCountInString(name) > 80 {
+		v.Add("name", "invalid", "Name the token in at most 80 characters.")
+	}
+	if err := v.Err(); err != nil {
+		return APIToken{}, err
+	}
+	var out APIToken
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
+		if err != nil {
+			return err
+		}
+		if err := allow(m.Role.CanUseAPITokens(), "API tokens are for Developers and Super Admins."); err != nil {
+			return err
+		}
+		secret, _ := troupe.NewSecret()
+		secret = apiTokenPrefix + secret
+		t := store.APIToken{ID: newID(), WorkspaceID: workspaceID, UserID: actor.ID, Name: name, Prefix: secret[:len(apiTokenPrefix)+6],
+			TokenHash: troupe.HashSecret(secret), CreatedAt: a.now()}
+		if err := tx.CreateAPIToken(ctx, t); err != nil {
+			return err
+		}
+		out = APIToken{APIToken: t, Secret: secret}
+		return a.audit(ctx, tx, workspaceID, actor, "api_token.create", t.ID, name, c)
+	})
+	return out, err
+}
+
+// ListAPITokens lists the actor's tokens in a workspace; Super Admins see
+// every member's.
+func (a *App) ListAPITokens(ctx context.Context, actor troupe.User, workspaceID string) ([]store.APIToken, error) {
+	q := a.db.Read()
+	m, err := a.membership(ctx, q, workspaceID, actor)
+	if err != nil {
+		return nil, err
+	}
+	if err := allow(m.Role.CanUseAPITokens(), "API tokens are for Developers and Super Admins."); err != nil {
+		return nil, err
+	}
+	owner := actor.ID
+	if m.Role.CanManageMembers() {
+		owner = ""
+	}
+	return q.ListAPITokens(ctx, workspaceID, owner)
+}
+
+// RevokeAPIToken ends a token: its owner's, or any for Super Admins.
+func (a *App) RevokeAPIToken(ctx context.Context, actor troupe.User, workspaceID, id string, c Client) error {
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
+		if err != nil {
+			return err
+		}
+		t, err := tx.FindAPIToken(ctx, workspaceID, id)
+		if troupe.ErrorCode(err) == troupe.CodeNotFound || (err == nil && t.UserID != actor.ID && !m.Role.CanManageMembers()) {
+			return troupe.Errorf(troupe.CodeNotFound, "There is no such token.")
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.RevokeAPIToken(ctx, id, a.now()); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, workspaceID, actor, "api_token.revoke", id, t.Name, c)
+	})
+}
+
+var errBadToken = troupe.Errorf(troupe.CodeUnauthenticated, "This API token is not valid.")
+
+// AuthenticateToken returns the user of an API token, acting only in the
+// token's workspace. A token works only while its owner is a member with
+// a role of Developer or above; revoked tokens never work again.
+func (a *App) AuthenticateToken(ctx context.Context, secret string) (troupe.User, error) {
+	raw, ok := strings.CutPrefix(secret, apiTokenPrefix)
+	if !ok || !troupe.WellFormedSecret(raw) {
+		return troupe.User{}, errBadToken
+	}
+	q := a.db.Read()
+	t, err := q.FindAPITokenByHash(ctx, troupe.HashSecret(secret))
+	if troupe.ErrorCode(err) == troupe.CodeNotFound {
+		return troupe.User{}, errBadToken
+	}
+	if err != nil {
+		return troupe.User{}, err
+	}
+	m, err := q.FindMember(ctx, t.WorkspaceID, t.UserID)
+	if troupe.ErrorCode(err) == troupe.CodeNotFound || (err == nil && !m.Role.CanUseAPITokens()) {
+		return troupe.User{}, errBadToken
+	}
+	if err != nil {
+		return troupe.User{}, err
+	}
+	now := a.now()
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
+		if err := a.db.Tx(ctx, func(tx *store.Tx) error { return tx.TouchAPIToken(ctx, t.ID, now) }); err != nil {
+			return troupe.User{}, err
+		}
+	}
+	u := m.User
+	u.TokenWorkspace = t.WorkspaceID
+	return u, nil
+}

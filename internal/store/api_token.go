@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// APIToken is a user's token for the API in one workspace, stored under
+// the hash of its secret.
+type APIToken struct {
+	ID          string
+	WorkspaceID string
+	UserID      string
+	Name        string
+	Prefix      string
+	TokenHash   string
+	CreatedAt   time.Time
+	LastUsedAt  *time.Time
+}
+
+// CreateAPIToken stores a token.
+func (q *Queries) CreateAPIToken(ctx context.Context, t APIToken) error {
+	_, err := q.exec(ctx, `INSERT INTO api_tokens (id, workspace_id, user_id, name, prefix, token_hash, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, t.ID, t.WorkspaceID, t.UserID, t.Name, t.Prefix, t.TokenHash, millis(t.CreatedAt))
+	return err
+}
+
+func scanAPIToken(row interface{ Scan(...any) error }) (APIToken, error) {
+	var t APIToken
+	var created int64
+	var used sql.NullInt64
+	if err := row.Scan(&t.ID, &t.WorkspaceID, &t.UserID, &t.Name, &t.Prefix, &t.TokenHash, &created, &used); err != nil {
+		return APIToken{}, translate(err)
+	}
+	t.CreatedAt = fromMillis(created)
+	if used.Valid {
+		u := fromMillis(used.Int64)
+		t.LastUsedAt = &u
+	}
+	return t, nil
+}
+
+const apiTokenColumns = `id, workspace_id, user_id, name, prefix, token_hash, created_at, last_used_at`
+
+// FindAPITokenByHash returns a live (unrevoked) token.
+func (q *Queries) FindAPITokenByHash(ctx context.Context, hash string) (APIToken, error) {
+	return scanAPIToken(q.queryRow(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`, hash))
+}
+
+// ListAPITokens returns a member's live tokens in a workspace, or every
+// member's when userID is empty.
+func (q *Queries) ListAPITokens(ctx context.Context, workspaceID, userID string) ([]APIToken, error) {
+	rows, err := q.query(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens
+		WHERE workspace_id = ? AND (? = '' OR user_id = ?) AND revoked_at IS NULL ORDER BY created_at DESC, id`, workspaceID, userID, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []APIToken
+	for rows.Next() {
+		t, err := scanAPIToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, translate(rows.Err())
+}
+
+// FindAPIToken returns a live token of a workspace by id.
+func (q *Queries) FindAPIToken(ctx context.Context, workspaceID, id string) (APIToken, error) {
+	return scanAPIToken(q.queryRow(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL`, workspaceID, id))
+}
+
+// RevokeAPIToken ends one token.
+func (q *Queries) RevokeAPIToken(ctx context.Context, id string, now time.Time) error {
+	res, err := q.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, millis(now), id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// RevokeMemberAPITokens ends every token of a member in a workspace.
+func (q *Queries) RevokeMemberAPITokens(ctx context.Context, workspaceID, userID string, now time.Time) error {
+	_, err := q.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE workspace_id = ? AND user_id = ? AND revoked_at IS NULL`,
+		millis(now), workspaceID, userID)
+	return err
+}
+
+// TouchAPIToken records a use of a token.
+func (q *Queries) TouchAPIToken(ctx context.Context, id string, now time.Time) error {
+	_, err := q.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, millis(now), id)
+	return err
+}

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+)
+
+// Notification is one entry of a user's notifications panel. Data holds
+// the kind's details as JSON.
+type Notification struct {
+	ID          string
+	UserID      string
+	WorkspaceID string
+	Kind        string
+	SubjectID   string
+	Data        string
+	CreatedAt   time.Time
+	ReadAt      *time.Time
+}
+
+// AddNotification stores a notification.
+func (q *Queries) AddNotification(ctx context.Context, n Notification) error {
+	_, err := q.exec(ctx, `INSERT INTO notifications (id, user_id, workspace_id, kind, subject_id, data, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, n.ID, n.UserID, n.WorkspaceID, n.Kind, n.SubjectID, n.Data, millis(n.CreatedAt))
+	return err
+}
+
+func scanNotification(row interface{ Scan(...any) error }) (Notification, error) {
+	var n Notification
+	var created int64
+	var read sql.NullInt64
+	if err := row.Scan(&n.ID, &n.UserID, &n.WorkspaceID, &n.Kind, &n.SubjectID, &n.Data, &created, &read); err != nil {
+		return Notification{}, translate(err)
+	}
+	n.CreatedAt = fromMillis(created)
+	if read.Valid {
+		t := fromMillis(read.Int64)
+		n.ReadAt = &t
+	}
+	return n, nil
+}
+
+// ListNotifications pages through a user's notifications, newest first.
+func (q *Queries) ListNotifications(ctx context.Context, userID, cursor string, limit int) ([]Notification, string, error) {
+	where := []string{"user_id = ?"}
+	args := []any{userID}
+	if cursor != "" {
+		at, id, err := decodeTimeCursor(cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where = append(where, "(created_at < ? OR (created_at = ? AND id < ?))")
+		args = append(args, at, at, id)
+	}
+	args = append(args, limit+1)
+	rows, err := q.query(ctx, `SELECT id, user_id, workspace_id, kind, subject_id, data, created_at, read_at FROM notifications
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY created_at DESC, id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", translate(err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[len(out)-1]
+		next = encodeTimeCursor(last.CreatedAt, last.ID)
+	}
+	return out, next, nil
+}
+
+// CountUnread counts a user's unread notifications.
+func (q *Queries) CountUnread(ctx context.Context, userID string) (int, error) {
+	var n int
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, userID).Scan(&n)
+	return n, translate(err)
+}
+
+// MarkNotificationRead marks one of the user's notifications read.
+func (q *Queries) MarkNotificationRead(ctx context.Context, userID, id string, now time.Time) error {
+	res, err := q.exec(ctx, `UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE user_id = ? AND id = ?`, millis(now), userID, id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// MarkAllNotificationsRead marks every notification of the user read.
+func (q *Queries) MarkAllNotificationsRead(ctx context.Context, userID string, now time.Time) error {
+	_, err := q.exec(ctx, `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`, millis(now), userID)
+	return err
+}
+
+// MarkSubjectNotificationsRead marks read every notification about one
+// subject (a join request once someone decided it), for every recipient.
+func (q *Queries) MarkSubjectNotificationsRead(ctx context.Context, subjectID string, now time.Time) error {
+	_, err := q.exec(ctx, `UPDATE notifications SET read_at = ? WHERE subject_id = ? AND read_at IS NULL`, millis(now), subjectID)
+	return err
+}
+
+// NotifiedUsersSince returns the users who got a notification created at
+// or after since, with the newest creation time seen. The live-update hub
+// polls it: one query per instance, whatever the number of open panels.
+func (q *Queries) NotifiedUsersSince(ctx context.Context, since time.Time) (map[string]bool, time.Time, error) {
+	rows, err := q.query(ctx, `SELECT user_id, MAX(created_at) FROM notifications WHERE created_at >= ? GROUP BY user_id`, millis(since))
+	if err != nil {
+		return nil, since, err
+	}
+	defer rows.Close()
+	users := map[string]bool{}
+	newest := since
+	for rows.Next() {
+		var id string
+		var at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, since, err
+		}
+		users[id] = true
+		if t := fromMillis(at); t.After(newest) {
+			newest = t
+		}
+	}
+	return users, newest, translate(rows.Err())
+}
