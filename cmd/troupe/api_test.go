@@ -89,6 +89,7 @@ func TestBadInputOverAPI(t *testing.T) {
 			{"weak password", "POST", "/api/v1/auth/signup", map[string]string{"email": "x@example.com", "password": "123", "name": "X"}, nil, 422, "validation_failed"},
 			{"over-long password", "POST", "/api/v1/auth/signup", map[string]string{"email": "x@example.com", "password": strings.Repeat("p", 200), "name": "X"}, nil, 422, "validation_failed"},
 			{"wrong password", "POST", "/api/v1/auth/login", map[string]string{"email": "known@example.com", "password": "wrong password"}, nil, 401, "invalid_credentials"},
+			{"huge email at sign-in", "POST", "/api/v1/auth/login", map[string]string{"email": strings.Repeat("a", 20000) + "@example.com", "password": "correct horse 1"}, nil, 401, "invalid_credentials"},
 			{"missing cookie", "GET", "/api/v1/me", nil, nil, 401, "unauthenticated"},
 			{"tampered cookie", "GET", "/api/v1/me", nil, []string{"Cookie", "troupe_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, 401, "unauthenticated"},
 			{"garbage cookie", "GET", "/api/v1/me", nil, []string{"Cookie", "troupe_session=<script>"}, 401, "unauthenticated"},
@@ -115,6 +116,10 @@ func TestBadInputOverAPI(t *testing.T) {
 			if !fields["email"] || !fields["password"] || !fields["name"] {
 				t.Fatalf("field errors %v", p["errors"])
 			}
+		})
+		t.Run("a user agent cut inside a character still signs in", func(t *testing.T) {
+			ua := strings.Repeat("a", 299) + "é" + strings.Repeat("b", 50)
+			s.client(t).do("POST", "/api/v1/auth/login", map[string]string{"email": "known@example.com", "password": "correct horse 1"}, "User-Agent", ua).want(t, 200)
 		})
 		t.Run("nothing was stored by the refused requests", func(t *testing.T) {
 			c.do("POST", "/api/v1/auth/login", map[string]string{"email": "x@example.com", "password": "correct horse 1"}).want(t, 401, "invalid_credentials")

@@ -66,6 +66,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 	m.Logger.Info("Troupe is ready: open "+m.Config.BaseURL+" in your browser", "listening", m.Addr())
 	<-ctx.Done()
+	stop() // a second signal stops at once
 	m.Logger.Info("shutting down")
 	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -153,9 +154,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.queue, err = jobs.New(db, sender, m.Logger, jobs.Config{PollInterval: m.PollInterval}); err != nil {
 		return err
 	}
-	if err := m.queue.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start queue: %w", err)
-	}
 	params := password.DefaultParams
 	if m.HashParams != nil {
 		params = *m.HashParams
@@ -163,6 +161,10 @@ func (m *Main) Run(ctx context.Context) error {
 	// Leave a core free for everything else while passwords hash.
 	hasher := password.NewHasher(params, max(1, runtime.GOMAXPROCS(0)/2))
 	a := app.New(db, m.queue, render, hasher, cat, app.Config{Now: m.Now})
+	// Start working jobs once the use cases registered their tasks.
+	if err := m.queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start queue: %w", err)
+	}
 	srv, err := web.NewServer(a, cat, m.Logger, web.Config{BaseURL: cfg.BaseURL, Version: versionString()})
 	if err != nil {
 		return err

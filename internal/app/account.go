@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"troupe/internal/mail"
 	"troupe/internal/password"
@@ -31,29 +33,22 @@ type SignupInput struct {
 // mails the real owner instead, so sign-up never reveals who has an
 // account.
 func (a *App) Signup(ctx context.Context, in SignupInput, c Client) (troupe.User, error) {
-	in.Email = strings.TrimSpace(in.Email)
-	in.Name = strings.TrimSpace(in.Name)
-	var v troupe.Validation
-	troupe.ValidateName(&v, "name", in.Name)
-	troupe.ValidateEmail(&v, "email", in.Email)
-	troupe.ValidatePassword(&v, "password", in.Password)
-	if err := v.Err(); err != nil {
-		return troupe.User{}, err
-	}
-	if err := a.hit(ctx, limitSignupIP, c.IP); err != nil {
-		return troupe.User{}, err
-	}
-	// Hash first in every case, so both answers take the same time.
-	hash, err := a.hasher.Hash(ctx, in.Password)
+	in, hash, err := a.prepareSignup(ctx, in, c)
 	if err != nil {
 		return troupe.User{}, err
 	}
+	flooded := troupe.ErrorCode(a.hit(ctx, limitSignupMail, troupe.NormalizeEmail(in.Email))) == troupe.CodeRateLimited
 	now := a.now()
 	user := troupe.User{ID: newID(), Email: in.Email, Name: in.Name, Discoverable: true, CreatedAt: now}
 	err = a.db.Tx(ctx, func(tx *store.Tx) error {
 		existing, err := tx.FindUserByEmail(ctx, in.Email)
 		switch {
 		case err == nil:
+			// Repeated attempts on one address mail its owner a few times
+			// an hour at most; the answer stays the same.
+			if flooded {
+				return nil
+			}
 			return a.sendMail(ctx, tx, mail.Email{Kind: "signup_existing", To: existing.Email,
 				Lang: mailLang(existing.Locale, c), Path: "/login"})
 		case troupe.ErrorCode(err) != troupe.CodeNotFound:
@@ -72,6 +67,25 @@ func (a *App) Signup(ctx context.Context, in SignupInput, c Client) (troupe.User
 		return troupe.User{}, fmt.Errorf("sign up: %w", err)
 	}
 	return user, nil
+}
+
+// prepareSignup validates a sign-up, counts it against the client's
+// limit and hashes the password (in every case, so every answer takes the
+// same time).
+func (a *App) prepareSignup(ctx context.Context, in SignupInput, c Client) (SignupInput, string, error) {
+	in.Email, in.Name = strings.TrimSpace(in.Email), strings.TrimSpace(in.Name)
+	var v troupe.Validation
+	troupe.ValidateName(&v, "name", in.Name)
+	troupe.ValidateEmail(&v, "email", in.Email)
+	troupe.ValidatePassword(&v, "password", in.Password)
+	if err := v.Err(); err != nil {
+		return in, "", err
+	}
+	if err := a.hit(ctx, limitSignupIP, c.IP); err != nil {
+		return in, "", err
+	}
+	hash, err := a.hasher.Hash(ctx, in.Password)
+	return in, hash, err
 }
 
 func (a *App) mailVerification(ctx context.Context, tx *store.Tx, u troupe.User, c Client) error {
@@ -121,11 +135,11 @@ func (a *App) Login(ctx context.Context, email, pass string, c Client) (troupe.U
 	if err := a.hit(ctx, limitLoginIP, c.IP); err != nil {
 		return troupe.User{}, "", err
 	}
-	if err := a.hit(ctx, limitLoginAccount, troupe.NormalizeEmail(email)); err != nil {
-		return troupe.User{}, "", err
-	}
-	if len(pass) > 4*troupe.MaxPasswordLen {
+	if len(email) > troupe.MaxEmailLen || len(pass) > 4*troupe.MaxPasswordLen {
 		return troupe.User{}, "", errInvalidCredentials
+	}
+	if err := a.checkFailures(ctx, email, c); err != nil {
+		return troupe.User{}, "", err
 	}
 	rec, err := a.db.Read().FindUserByEmail(ctx, email)
 	if err != nil && troupe.ErrorCode(err) != troupe.CodeNotFound {
@@ -134,7 +148,7 @@ func (a *App) Login(ctx context.Context, email, pass string, c Client) (troupe.U
 	// An unknown address is checked against a dummy hash: same time.
 	if err := a.hasher.Verify(ctx, rec.PasswordHash, pass); err != nil {
 		if errors.Is(err, password.ErrMismatch) {
-			return troupe.User{}, "", errInvalidCredentials
+			return troupe.User{}, "", a.countFailure(ctx, email, c)
 		}
 		return troupe.User{}, "", err
 	}
@@ -149,6 +163,28 @@ func (a *App) Login(ctx context.Context, email, pass string, c Client) (troupe.U
 	return rec.User, secret, nil
 }
 
+// checkFailures refuses a password check once the account has failed too
+// often, from this address or from anywhere.
+func (a *App) checkFailures(ctx context.Context, email string, c Client) error {
+	norm := troupe.NormalizeEmail(email)
+	if err := a.exceeded(ctx, limitLoginFail, norm+"|"+c.IP); err != nil {
+		return err
+	}
+	return a.exceeded(ctx, limitLoginAccountFail, norm)
+}
+
+// countFailure records a wrong password and returns the error to show.
+func (a *App) countFailure(ctx context.Context, email string, c Client) error {
+	norm := troupe.NormalizeEmail(email)
+	if err := a.hit(ctx, limitLoginFail, norm+"|"+c.IP); err != nil && troupe.ErrorCode(err) != troupe.CodeRateLimited {
+		return err
+	}
+	if err := a.hit(ctx, limitLoginAccountFail, norm); err != nil && troupe.ErrorCode(err) != troupe.CodeRateLimited {
+		return err
+	}
+	return errInvalidCredentials
+}
+
 func (a *App) newSession(ctx context.Context, tx *store.Tx, userID string, c Client) (string, error) {
 	now := a.now()
 	secret, hash := troupe.NewSecret()
@@ -157,9 +193,14 @@ func (a *App) newSession(ctx context.Context, tx *store.Tx, userID string, c Cli
 	return secret, err
 }
 
+// truncate cuts s to at most n bytes of valid UTF-8.
 func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "")
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }
@@ -199,28 +240,39 @@ func (a *App) Logout(ctx context.Context, secret string) error {
 	return a.db.Tx(ctx, func(tx *store.Tx) error { return tx.DeleteSession(ctx, troupe.HashSecret(secret)) })
 }
 
-// useToken checks a mailed token and marks it used inside tx.
-func (a *App) useToken(ctx context.Context, tx *store.Tx, secret string, purpose troupe.TokenPurpose) (store.UserToken, error) {
-	invalid := troupe.Errorf(troupe.CodeTokenInvalid, "This link is not valid. It may have been used already or replaced by a newer one.")
+var errLinkInvalid = troupe.Errorf(troupe.CodeTokenInvalid, "This link is not valid. It may have been used already or replaced by a newer one.")
+
+// checkToken finds a mailed token that is unused and unexpired.
+func (a *App) checkToken(ctx context.Context, q *store.Queries, secret string, purpose troupe.TokenPurpose) (store.UserToken, error) {
 	if !troupe.WellFormedSecret(secret) {
-		return store.UserToken{}, invalid
+		return store.UserToken{}, errLinkInvalid
 	}
-	t, err := tx.FindUserToken(ctx, troupe.HashSecret(secret), purpose)
+	t, err := q.FindUserToken(ctx, troupe.HashSecret(secret), purpose)
 	if troupe.ErrorCode(err) == troupe.CodeNotFound {
-		return store.UserToken{}, invalid
+		return store.UserToken{}, errLinkInvalid
 	}
 	if err != nil {
 		return store.UserToken{}, err
 	}
 	if t.UsedAt != nil {
-		return store.UserToken{}, invalid
+		return store.UserToken{}, errLinkInvalid
 	}
 	if !a.now().Before(t.ExpiresAt) {
 		return store.UserToken{}, troupe.Errorf(troupe.CodeTokenExpired, "This link has expired. Ask for a new one.")
 	}
+	return t, nil
+}
+
+// useToken checks a mailed token and marks it used inside tx; of two
+// concurrent uses, one fails.
+func (a *App) useToken(ctx context.Context, tx *store.Tx, secret string, purpose troupe.TokenPurpose) (store.UserToken, error) {
+	t, err := a.checkToken(ctx, &tx.Queries, secret, purpose)
+	if err != nil {
+		return t, err
+	}
 	if err := tx.UseUserToken(ctx, t.Hash, a.now()); err != nil {
 		if troupe.ErrorCode(err) == troupe.CodeNotFound {
-			return store.UserToken{}, invalid
+			return store.UserToken{}, errLinkInvalid
 		}
 		return store.UserToken{}, err
 	}
@@ -252,8 +304,9 @@ func (a *App) VerifyEmail(ctx context.Context, secret string) (troupe.User, erro
 	return user, err
 }
 
-// RequestPasswordReset mails a reset link when the address has an account
-// and does nothing otherwise; the answer is the same either way.
+// RequestPasswordReset queues a reset for the address and answers at once.
+// Whether the address has an account is looked at later, by the queued
+// task, so the answer looks and takes the same either way.
 func (a *App) RequestPasswordReset(ctx context.Context, email string, c Client) error {
 	email = strings.TrimSpace(email)
 	var v troupe.Validation
@@ -268,7 +321,26 @@ func (a *App) RequestPasswordReset(ctx context.Context, email string, c Client) 
 		return err
 	}
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
-		rec, err := tx.FindUserByEmail(ctx, email)
+		return a.queue.EnqueueTask(ctx, tx, taskPasswordReset, resetRequest{Email: email, Lang: c.Lang})
+	})
+}
+
+const taskPasswordReset = "password_reset"
+
+type resetRequest struct {
+	Email string `json:"email"`
+	Lang  string `json:"lang"`
+}
+
+// runPasswordReset mails a reset link when the address has an account,
+// and does nothing otherwise.
+func (a *App) runPasswordReset(ctx context.Context, payload json.RawMessage) error {
+	var req resetRequest
+	if err := json.Unmarshal(payload, &req); err != nil {
+		return err
+	}
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		rec, err := tx.FindUserByEmail(ctx, req.Email)
 		if troupe.ErrorCode(err) == troupe.CodeNotFound {
 			return nil
 		}
@@ -285,17 +357,25 @@ func (a *App) RequestPasswordReset(ctx context.Context, email string, c Client) 
 		if err != nil {
 			return err
 		}
-		return a.sendMail(ctx, tx, mail.Email{Kind: "password_reset", To: rec.Email, Lang: mailLang(rec.Locale, c),
+		return a.sendMail(ctx, tx, mail.Email{Kind: "password_reset", To: rec.Email, Lang: mailLang(rec.Locale, Client{Lang: req.Lang}),
 			Path: "/reset-password?token=" + secret})
 	})
 }
 
 // ResetPassword sets a new password from a reset link, ends every session
-// of the account and marks the address verified (the link proved it).
+// of the account and marks the address verified (the link proved it). The
+// link is checked before any hashing, and attempts are limited.
 func (a *App) ResetPassword(ctx context.Context, secret, newPassword string, c Client) error {
 	var v troupe.Validation
 	troupe.ValidatePassword(&v, "password", newPassword)
 	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := a.hit(ctx, limitResetConfirmIP, c.IP); err != nil {
+		return err
+	}
+	// A read-only look first: a bad link costs no hash.
+	if _, err := a.checkToken(ctx, a.db.Read(), secret, troupe.PurposePasswordReset); err != nil {
 		return err
 	}
 	hash, err := a.hasher.Hash(ctx, newPassword)
@@ -321,6 +401,9 @@ func (a *App) passwordChanged(ctx context.Context, tx *store.Tx, u troupe.User, 
 		return err
 	}
 	if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+		return err
+	}
+	if err := tx.InvalidateUserTokens(ctx, u.ID, troupe.PurposePasswordReset, a.now()); err != nil {
 		return err
 	}
 	return a.sendMail(ctx, tx, mail.Email{Kind: "password_changed", To: u.Email, Lang: mailLang(u.Locale, c),
@@ -366,7 +449,7 @@ func (a *App) UpdateProfile(ctx context.Context, actor troupe.User, upd ProfileU
 	}
 	var hash *string
 	if changePassword {
-		h, err := a.checkAndHash(ctx, actor, *upd.CurrentPassword, *upd.NewPassword)
+		h, err := a.checkAndHash(ctx, actor, *upd.CurrentPassword, *upd.NewPassword, c)
 		if err != nil {
 			return troupe.User{}, "", err
 		}
@@ -401,8 +484,8 @@ func (a *App) UpdateProfile(ctx context.Context, actor troupe.User, upd ProfileU
 
 // checkAndHash verifies the actor's current password (limited like
 // sign-in, since it can be guessed here too) and hashes the next one.
-func (a *App) checkAndHash(ctx context.Context, actor troupe.User, current, next string) (string, error) {
-	if err := a.hit(ctx, limitLoginAccount, troupe.NormalizeEmail(actor.Email)); err != nil {
+func (a *App) checkAndHash(ctx context.Context, actor troupe.User, current, next string, c Client) (string, error) {
+	if err := a.checkFailures(ctx, actor.Email, c); err != nil {
 		return "", err
 	}
 	rec, err := a.db.Read().FindUserByID(ctx, actor.ID)
@@ -411,6 +494,9 @@ func (a *App) checkAndHash(ctx context.Context, actor troupe.User, current, next
 	}
 	if err := a.hasher.Verify(ctx, rec.PasswordHash, current); err != nil {
 		if errors.Is(err, password.ErrMismatch) {
+			if err := a.countFailure(ctx, actor.Email, c); troupe.ErrorCode(err) != troupe.CodeInvalidCredentials {
+				return "", err
+			}
 			var v troupe.Validation
 			v.Add("current_password", "incorrect", "The current password is incorrect.")
 			return "", v.Err()

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -171,25 +172,41 @@ func TestLoginAndSessions(t *testing.T) {
 			wantCode(t, err, troupe.CodeUnauthenticated)
 		})
 
-		t.Run("sign-in attempts are limited per account, even with the right password", func(t *testing.T) {
+		t.Run("failed sign-ins are limited per account and address, even for the right password", func(t *testing.T) {
 			e.signup(t, "target@example.com")
-			c := client
-			for i := range 10 {
-				c.IP = "198.51.100." + string(rune('0'+i)) // many addresses, one account
-				_, _, err := e.app.Login(ctx, "target@example.com", "wrong password", c)
+			attacker := client
+			attacker.IP = "198.51.100.7"
+			for range 10 {
+				_, _, err := e.app.Login(ctx, "target@example.com", "wrong password", attacker)
 				wantCode(t, err, troupe.CodeInvalidCredentials)
 			}
-			_, _, err := e.app.Login(ctx, "target@example.com", "correct horse 1", client)
+			_, _, err := e.app.Login(ctx, "target@example.com", "correct horse 1", attacker)
 			wantCode(t, err, troupe.CodeRateLimited)
 			fe, _ := troupe.AsError(err)
 			if fe.RetryAfter <= 0 || fe.RetryAfter > 16*time.Minute {
 				t.Fatalf("Retry-After %v", fe.RetryAfter)
 			}
+			// The owner, elsewhere, is not locked out by the stranger.
+			if _, _, err := e.app.Login(ctx, "target@example.com", "correct horse 1", client); err != nil {
+				t.Fatalf("owner locked out: %v", err)
+			}
 			e.clock.Advance(16 * time.Minute)
 			defer e.clock.Advance(-16 * time.Minute)
-			if _, _, err := e.app.Login(ctx, "target@example.com", "correct horse 1", client); err != nil {
+			if _, _, err := e.app.Login(ctx, "target@example.com", "correct horse 1", attacker); err != nil {
 				t.Fatalf("after the window: %v", err)
 			}
+		})
+
+		t.Run("an account under attack from many addresses is locked", func(t *testing.T) {
+			e.signup(t, "popular@example.com")
+			c := client
+			for i := range 100 {
+				c.IP = fmt.Sprintf("198.18.%d.%d", i/250, i%250)
+				_, _, err := e.app.Login(ctx, "popular@example.com", "wrong password", c)
+				wantCode(t, err, troupe.CodeInvalidCredentials)
+			}
+			_, _, err := e.app.Login(ctx, "popular@example.com", "correct horse 1", client)
+			wantCode(t, err, troupe.CodeRateLimited)
 		})
 
 		t.Run("sign-in attempts are limited per client address", func(t *testing.T) {

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,9 +16,12 @@ import (
 	"troupe/internal/store"
 )
 
-// Mailer enqueues a mail inside a transaction.
-type Mailer interface {
+// Queue takes background work inside a transaction: mail to send, and
+// tasks the use cases defer.
+type Queue interface {
 	EnqueueMail(ctx context.Context, tx *store.Tx, m mail.Message) error
+	EnqueueTask(ctx context.Context, tx *store.Tx, name string, payload any) error
+	Handle(name string, fn func(ctx context.Context, payload json.RawMessage) error)
 }
 
 // Config holds the settings the use cases need.
@@ -31,7 +35,7 @@ type Config struct {
 // App runs the use cases.
 type App struct {
 	db     *store.DB
-	mailer Mailer
+	queue  Queue
 	render *mail.Renderer
 	hasher *password.Hasher
 	cat    *i18n.Catalog
@@ -39,15 +43,17 @@ type App struct {
 	live   live
 }
 
-// New returns an App.
-func New(db *store.DB, mailer Mailer, render *mail.Renderer, hasher *password.Hasher, cat *i18n.Catalog, cfg Config) *App {
+// New returns an App and registers its background tasks with queue.
+func New(db *store.DB, queue Queue, render *mail.Renderer, hasher *password.Hasher, cat *i18n.Catalog, cfg Config) *App {
 	if cfg.SessionIdle <= 0 {
 		cfg.SessionIdle = 30 * 24 * time.Hour
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &App{db: db, mailer: mailer, render: render, hasher: hasher, cat: cat, cfg: cfg}
+	a := &App{db: db, queue: queue, render: render, hasher: hasher, cat: cat, cfg: cfg}
+	queue.Handle(taskPasswordReset, a.runPasswordReset)
+	return a
 }
 
 func (a *App) now() time.Time { return a.cfg.Now().UTC() }
@@ -73,7 +79,7 @@ func (a *App) sendMail(ctx context.Context, tx *store.Tx, e mail.Email) error {
 	if err != nil {
 		return err
 	}
-	return a.mailer.EnqueueMail(ctx, tx, m)
+	return a.queue.EnqueueMail(ctx, tx, m)
 }
 
 // mailLang is the language for mail to u: their setting, else the

@@ -72,9 +72,6 @@ func newEnv(t *testing.T, e testkit.Engine) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := queue.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
 		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
@@ -83,7 +80,11 @@ func newEnv(t *testing.T, e testkit.Engine) *env {
 	})
 	c := &clock{}
 	hasher := password.NewHasher(password.Params{Memory: 1024, Time: 1, Threads: 1}, 2)
-	return &env{app: app.New(db, queue, render, hasher, cat, app.Config{Now: c.Now}), db: db, mail: box, clock: c}
+	a := app.New(db, queue, render, hasher, cat, app.Config{Now: c.Now})
+	if err := queue.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return &env{app: a, db: db, mail: box, clock: c}
 }
 
 var client = app.Client{IP: "192.0.2.1", UserAgent: "test", Lang: "en"}

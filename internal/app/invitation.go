@@ -267,48 +267,14 @@ func (a *App) openInvitation(ctx context.Context, tx *store.Tx, actor troupe.Use
 // are told.
 func (a *App) AcceptInvitation(ctx context.Context, actor troupe.User, secret string, c Client) (WorkspaceView, error) {
 	var wsID string
-	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		inv, err := a.openInvitation(ctx, tx, actor, secret)
-		if err != nil {
-			return err
-		}
-		wsID = inv.WorkspaceID
-		w, err := tx.LockWorkspace(ctx, inv.WorkspaceID)
-		if err != nil {
-			return err
-		}
-		attempt := troupe.JoinAttempt{Via: troupe.ViaInvitation, Role: inv.Role, Settings: w.Settings,
-			SeatsTotal: w.Seats, SeatsUsed: w.SeatsUsed, EmailVerified: true}
-		if _, err := tx.FindMember(ctx, w.ID, actor.ID); err == nil {
-			attempt.AlreadyMember = true
-		}
-		inviter, err := tx.FindMember(ctx, w.ID, inv.InviterID)
-		if err == nil {
-			attempt.GranterRole = inviter.Role
-		}
-		if _, err := troupe.CheckJoin(attempt); err != nil {
-			return err
-		}
-		if err := tx.AddMember(ctx, w.ID, actor.ID, inv.Role, a.now()); err != nil {
-			return err
-		}
-		if err := tx.SetInvitationStatus(ctx, inv.ID, store.InvitationAccepted, a.now()); err != nil {
-			return err
-		}
-		// Accepting proves the address, like a verification link.
-		if err := tx.UpdateUser(ctx, actor.ID, store.UserUpdate{VerifyEmail: true}, a.now()); err != nil {
-			return err
-		}
-		if err := a.sendMail(ctx, tx, mail.Email{Kind: "invitation_accepted", To: inviter.User.Email,
-			Lang: mailLang(inviter.User.Locale, Client{}), Path: "/", Params: []any{"name", actor.Name, "email", actor.Email, "workspace", w.Name}}); err != nil {
-			return err
-		}
-		if err := a.notify(ctx, tx, inviter.User.ID, w.ID, NoteInvitationAccepted, inv.ID,
-			map[string]string{"workspace": w.Name, "name": actor.Name, "email": actor.Email}); err != nil {
-			return err
-		}
-		return a.audit(ctx, tx, w.ID, actor, "invitation.accept", inv.ID, actor.Email+" as "+string(inv.Role), c)
+	err := a.db.Tx(ctx, func(tx *store.Tx) (err error) {
+		wsID, err = a.acceptInvitation(ctx, tx, actor, secret, c)
+		return err
 	})
+	return a.afterAccept(ctx, actor, wsID, err)
+}
+
+func (a *App) afterAccept(ctx context.Context, actor troupe.User, wsID string, err error) (WorkspaceView, error) {
 	if troupe.ErrorCode(err) == troupe.CodeSeatLimitReached {
 		if nerr := a.noticeSeatLimit(ctx, wsID, actor); nerr != nil {
 			err = errors.Join(err, nerr)
@@ -318,6 +284,50 @@ func (a *App) AcceptInvitation(ctx context.Context, actor troupe.User, secret st
 		return WorkspaceView{}, err
 	}
 	return a.GetWorkspace(ctx, actor, wsID)
+}
+
+// acceptInvitation applies an acceptance inside tx and returns the
+// workspace's id (also on failure, when the invitation was found).
+func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, secret string, c Client) (string, error) {
+	inv, err := a.openInvitation(ctx, tx, actor, secret)
+	if err != nil {
+		return "", err
+	}
+	w, err := tx.LockWorkspace(ctx, inv.WorkspaceID)
+	if err != nil {
+		return inv.WorkspaceID, err
+	}
+	attempt := troupe.JoinAttempt{Via: troupe.ViaInvitation, Role: inv.Role, Settings: w.Settings,
+		SeatsTotal: w.Seats, SeatsUsed: w.SeatsUsed, EmailVerified: true}
+	if _, err := tx.FindMember(ctx, w.ID, actor.ID); err == nil {
+		attempt.AlreadyMember = true
+	}
+	inviter, err := tx.FindMember(ctx, w.ID, inv.InviterID)
+	if err == nil {
+		attempt.GranterRole = inviter.Role
+	}
+	if _, err := troupe.CheckJoin(attempt); err != nil {
+		return w.ID, err
+	}
+	if err := tx.AddMember(ctx, w.ID, actor.ID, inv.Role, a.now()); err != nil {
+		return w.ID, err
+	}
+	if err := tx.SetInvitationStatus(ctx, inv.ID, store.InvitationAccepted, a.now()); err != nil {
+		return w.ID, err
+	}
+	// Accepting proves the address, like a verification link.
+	if err := tx.UpdateUser(ctx, actor.ID, store.UserUpdate{VerifyEmail: true}, a.now()); err != nil {
+		return w.ID, err
+	}
+	if err := a.sendMail(ctx, tx, mail.Email{Kind: "invitation_accepted", To: inviter.User.Email,
+		Lang: mailLang(inviter.User.Locale, Client{}), Path: "/", Params: []any{"name", actor.Name, "email", actor.Email, "workspace", w.Name}}); err != nil {
+		return w.ID, err
+	}
+	if err := a.notify(ctx, tx, inviter.User.ID, w.ID, NoteInvitationAccepted, inv.ID,
+		map[string]string{"workspace": w.Name, "name": actor.Name, "email": actor.Email}); err != nil {
+		return w.ID, err
+	}
+	return w.ID, a.audit(ctx, tx, w.ID, actor, "invitation.accept", inv.ID, actor.Email+" as "+string(inv.Role), c)
 }
 
 // DeclineInvitation turns an invitation down.
@@ -365,28 +375,18 @@ func (a *App) noticeSeatLimit(ctx context.Context, workspaceID string, who troup
 	})
 }
 
-// SignupWithInvitation creates an account from an invitation link: the
-// address must be the invited one, and holding the link proves it, so the
-// account starts verified and signed in. The link's holder may learn that
-// the address already has an account; nobody else can.
+// SignupWithInvitation creates an account from an invitation link and
+// accepts the invitation, all or nothing: the address must be the invited
+// one, and holding the link proves it, so the account starts verified and
+// signed in. The link's holder may learn that the address already has an
+// account; nobody else can.
 func (a *App) SignupWithInvitation(ctx context.Context, in SignupInput, secret string, c Client) (troupe.User, string, error) {
-	in.Email, in.Name = strings.TrimSpace(in.Email), strings.TrimSpace(in.Name)
-	var v troupe.Validation
-	troupe.ValidateName(&v, "name", in.Name)
-	troupe.ValidateEmail(&v, "email", in.Email)
-	troupe.ValidatePassword(&v, "password", in.Password)
-	if err := v.Err(); err != nil {
-		return troupe.User{}, "", err
-	}
-	if err := a.hit(ctx, limitSignupIP, c.IP); err != nil {
-		return troupe.User{}, "", err
-	}
-	hash, err := a.hasher.Hash(ctx, in.Password)
+	in, hash, err := a.prepareSignup(ctx, in, c)
 	if err != nil {
 		return troupe.User{}, "", err
 	}
 	user := troupe.User{ID: newID(), Email: in.Email, Name: in.Name, EmailVerified: true, Discoverable: true, CreatedAt: a.now()}
-	var session string
+	var session, wsID string
 	err = a.db.Tx(ctx, func(tx *store.Tx) error {
 		if _, err := a.openInvitation(ctx, tx, user, secret); err != nil {
 			return err
@@ -399,10 +399,13 @@ func (a *App) SignupWithInvitation(ctx context.Context, in SignupInput, secret s
 		if err := tx.CreateUser(ctx, store.UserRecord{User: user, PasswordHash: hash}, a.now()); err != nil {
 			return err
 		}
+		if wsID, err = a.acceptInvitation(ctx, tx, user, secret, c); err != nil {
+			return err
+		}
 		session, err = a.newSession(ctx, tx, user.ID, c)
 		return err
 	})
-	if err != nil {
+	if _, err := a.afterAccept(ctx, user, wsID, err); err != nil {
 		return troupe.User{}, "", err
 	}
 	return user, session, nil

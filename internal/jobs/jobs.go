@@ -7,6 +7,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -34,6 +35,7 @@ type Config struct {
 // Queue inserts and works jobs.
 type Queue struct {
 	client *river.Client[*sql.Tx]
+	tasks  *taskWorker
 }
 
 func driver(db *store.DB) riverdriver.Driver[*sql.Tx] {
@@ -70,13 +72,17 @@ func New(db *store.DB, sender mail.Sender, log *slog.Logger, cfg Config) (*Queue
 		cfg.PollInterval = time.Second
 	}
 	if cfg.MailAttempts <= 0 {
-		cfg.MailAttempts = 12
+		cfg.MailAttempts = 25 // about a day of retries with the backoff below
 	}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &mailWorker{sender: sender, attempts: cfg.MailAttempts}); err != nil {
 		return nil, err
 	}
 	if err := river.AddWorkerSafely(workers, &cleanupWorker{db: db}); err != nil {
+		return nil, err
+	}
+	tasks := &taskWorker{handlers: map[string]TaskFunc{}}
+	if err := river.AddWorkerSafely(workers, tasks); err != nil {
 		return nil, err
 	}
 	client, err := river.NewClient(driver(db), &river.Config{
@@ -87,6 +93,10 @@ func New(db *store.DB, sender mail.Sender, log *slog.Logger, cfg Config) (*Queue
 		Workers:           workers,
 		MaxAttempts:       cfg.MailAttempts,
 		RetryPolicy:       &backoff{},
+		// Finished jobs may hold mail with live links: keep them briefly.
+		CompletedJobRetentionPeriod: time.Minute,
+		CancelledJobRetentionPeriod: time.Minute,
+		DiscardedJobRetentionPeriod: 24 * time.Hour,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return CleanupArgs{}, nil
@@ -96,7 +106,7 @@ func New(db *store.DB, sender mail.Sender, log *slog.Logger, cfg Config) (*Queue
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
-	return &Queue{client: client}, nil
+	return &Queue{client: client, tasks: tasks}, nil
 }
 
 // Start starts working jobs until Stop.
@@ -113,14 +123,14 @@ func (q *Queue) EnqueueMail(ctx context.Context, tx *store.Tx, m mail.Message) e
 	return nil
 }
 
-// backoff retries quickly at first, then ever more slowly: 1s, 4s, 9s … up
-// to an hour between tries.
+// backoff retries quickly at first, then ever more slowly: 1s, 2s, 4s …
+// up to an hour between tries, so a mail server down for hours loses
+// nothing.
 type backoff struct{}
 
 func (backoff) NextRetry(job *rivertype.JobRow) time.Time {
-	n := len(job.Errors) + 1
-	d := min(time.Duration(n*n)*time.Second, time.Hour)
-	return time.Now().Add(d)
+	n := min(len(job.Errors), 12)
+	return time.Now().Add(min(time.Duration(1<<n)*time.Second, time.Hour))
 }
 
 // MailArgs is a mail waiting to be sent.
@@ -141,6 +151,48 @@ func (w *mailWorker) Timeout(*river.Job[MailArgs]) time.Duration { return time.M
 
 func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
 	return w.sender.Send(ctx, job.Args.Message)
+}
+
+// TaskFunc does one deferred piece of application work. It runs in the
+// background and is retried when it fails, so it must be safe to repeat.
+type TaskFunc = func(ctx context.Context, payload json.RawMessage) error
+
+// Handle registers the function for tasks named name. Register every
+// handler before Start.
+func (q *Queue) Handle(name string, fn TaskFunc) { q.tasks.handlers[name] = fn }
+
+// EnqueueTask inserts a task in tx: it runs once tx commits.
+func (q *Queue) EnqueueTask(ctx context.Context, tx *store.Tx, name string, payload any) error {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	if _, err := q.client.InsertTx(ctx, tx.SQL(), TaskArgs{Name: name, Payload: raw}, nil); err != nil {
+		return fmt.Errorf("enqueue %s: %w", name, err)
+	}
+	return nil
+}
+
+// TaskArgs is an application task waiting to run.
+type TaskArgs struct {
+	Name    string          `json:"name"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// Kind names the job type in the queue's table.
+func (TaskArgs) Kind() string { return "task" }
+
+type taskWorker struct {
+	river.WorkerDefaults[TaskArgs]
+	handlers map[string]TaskFunc
+}
+
+func (w *taskWorker) Work(ctx context.Context, job *river.Job[TaskArgs]) error {
+	fn, ok := w.handlers[job.Args.Name]
+	if !ok {
+		return river.JobCancel(fmt.Errorf("no handler for task %q", job.Args.Name))
+	}
+	return fn(ctx, job.Args.Payload)
 }
 
 // CleanupArgs asks for expired sessions and rate-limit counters to go.

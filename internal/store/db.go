@@ -81,7 +81,16 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
 	write.SetConnMaxLifetime(0)
-	if err := write.PingContext(ctx); err != nil {
+	// Turning a new file to WAL needs an exclusive lock that SQLite does
+	// not wait for: processes opening it together take turns here.
+	unlock, err := lockFile(path + ".migrate-lock")
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	err = write.PingContext(ctx)
+	unlock()
+	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -134,10 +143,18 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", translate(err))
 	}
 	tx := &Tx{Queries: Queries{q: sqlTx, d: db.dialect}, tx: sqlTx}
+	// Roll back on a panic too, so the one SQLite writer is not left
+	// holding an open transaction.
+	committed := false
+	defer func() {
+		if !committed {
+			_ = sqlTx.Rollback()
+		}
+	}()
 	if err := fn(tx); err != nil {
-		_ = sqlTx.Rollback()
 		return err
 	}
+	committed = true
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", translate(err))
 	}

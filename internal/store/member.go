@@ -80,40 +80,55 @@ type MemberFilter struct {
 }
 
 // ListMembers pages through active members and pending invitations in
-// email order. The cursor is opaque to clients.
+// email order. The cursor is opaque to clients. Each side of the union
+// filters, seeks past the cursor and stops at the page size on its own,
+// so a page costs the same at the start of a large workspace as at its end.
 func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f MemberFilter, now time.Time) ([]MemberRow, string, error) {
-	where := []string{"1 = 1"}
-	args := []any{workspaceID, workspaceID, millis(now)}
-	if f.Status != "" {
-		where = append(where, "status = ?")
-		args = append(args, f.Status)
-	}
-	if f.Role != "" {
-		where = append(where, "role = ?")
-		args = append(args, f.Role)
-	}
-	if f.Query != "" {
-		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
-		where = append(where, `(sort_key LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`)
-		args = append(args, like, like)
-	}
+	var key, id string
 	if f.Cursor != "" {
-		key, id, err := decodeCursor(f.Cursor)
-		if err != nil {
+		var err error
+		if key, id, err = decodeCursor(f.Cursor); err != nil {
 			return nil, "", err
 		}
-		where = append(where, "(sort_key > ? OR (sort_key = ? AND row_id > ?))")
-		args = append(args, key, key, id)
+	}
+	like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
+	// branch builds one side: its columns, table, own conditions, and the
+	// shared filters on its sort key, row id, role and name.
+	var parts []string
+	var args []any
+	branch := func(cols, from, where, sortKey, rowID, role, name string, own ...any) {
+		conds := []string{where}
+		args = append(args, own...)
+		if f.Role != "" {
+			conds = append(conds, role+" = ?")
+			args = append(args, f.Role)
+		}
+		if f.Query != "" {
+			conds = append(conds, "("+sortKey+` LIKE ? ESCAPE '\' OR LOWER(`+name+`) LIKE ? ESCAPE '\')`)
+			args = append(args, like, like)
+		}
+		if f.Cursor != "" {
+			conds = append(conds, "("+sortKey+" > ? OR ("+sortKey+" = ? AND "+rowID+" > ?))")
+			args = append(args, key, key, id)
+		}
+		args = append(args, f.Limit+1)
+		parts = append(parts, "SELECT * FROM (SELECT "+cols+" FROM "+from+" WHERE "+strings.Join(conds, " AND ")+
+			" ORDER BY "+sortKey+", "+rowID+" LIMIT ?) AS "+"b"+strconv.Itoa(len(parts)))
+	}
+	if f.Status == "" || f.Status == "active" {
+		branch(`'active' AS status, m.role, u.email, u.id AS user_id, u.name, '' AS invitation_id, m.joined_at AS since,
+				u.email_norm AS sort_key, u.id AS row_id`,
+			"members m JOIN users u ON u.id = m.user_id", "m.workspace_id = ?", "u.email_norm", "u.id", "m.role", "u.name", workspaceID)
+	}
+	if f.Status == "" || f.Status == "invited" {
+		branch(`'invited' AS status, i.role, i.email, '' AS user_id, '' AS name, i.id AS invitation_id, i.created_at AS since,
+				i.email_norm AS sort_key, i.id AS row_id`,
+			"invitations i", "i.workspace_id = ? AND i.status = 'pending' AND i.expires_at > ?", "i.email_norm", "i.id", "i.role", "i.email",
+			workspaceID, millis(now))
 	}
 	args = append(args, f.Limit+1)
-	rows, err := q.query(ctx, `SELECT status, role, email, user_id, name, invitation_id, since, sort_key, row_id FROM (
-			SELECT 'active' AS status, m.role, u.email, u.id AS user_id, u.name, '' AS invitation_id,
-				m.joined_at AS since, u.email_norm AS sort_key, u.id AS row_id
-			FROM members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ?
-			UNION ALL
-			SELECT 'invited', i.role, i.email, '', '', i.id, i.created_at, i.email_norm, i.id
-			FROM invitations i WHERE i.workspace_id = ? AND i.status = 'pending' AND i.expires_at > ?
-		) x WHERE `+strings.Join(where, " AND ")+` ORDER BY sort_key, row_id LIMIT ?`, args...)
+	rows, err := q.query(ctx, `SELECT status, role, email, user_id, name, invitation_id, since, sort_key, row_id FROM (`+
+		strings.Join(parts, " UNION ALL ")+`) x ORDER BY sort_key, row_id LIMIT ?`, args...)
 	if err != nil {
 		return nil, "", err
 	}

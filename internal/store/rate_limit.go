@@ -21,3 +21,11 @@ func (q *Queries) DeleteRateLimitsBefore(ctx context.Context, t time.Time) error
 	_, err := q.exec(ctx, `DELETE FROM rate_limits WHERE window_start < ?`, millis(t))
 	return err
 }
+
+// RateLimitHits returns the hits counted on key in the window that starts
+// at windowStart, without counting one.
+func (q *Queries) RateLimitHits(ctx context.Context, key string, windowStart time.Time) (int, error) {
+	var hits int
+	err := q.queryRow(ctx, `SELECT COALESCE(SUM(hits), 0) FROM rate_limits WHERE key = ? AND window_start = ?`, key, millis(windowStart)).Scan(&hits)
+	return hits, translate(err)
+}

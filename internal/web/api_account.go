@@ -8,8 +8,8 @@ import (
 )
 
 // handleSignup creates an account. With an invitation token it creates a
-// verified account for the invited address, signs it in and accepts the
-// invitation.
+// verified account for the invited address, accepts the invitation and
+// signs the account in.
 func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Email           string `json:"email"`
@@ -27,9 +27,6 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		s.setSessionCookie(w, secret)
-		if _, err := s.app.AcceptInvitation(r.Context(), u, in.InvitationToken, s.client(r)); err != nil {
-			return err
-		}
 		writeJSON(w, http.StatusCreated, toUserJSON(u))
 		return nil
 	}

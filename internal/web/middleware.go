@@ -178,9 +178,12 @@ func (s *Server) currentUser(r *http.Request) (*troupe.User, error) {
 	return st.user, nil
 }
 
+// setSessionCookie hands the browser its session. The cookie outlives any
+// session (400 days, the most browsers keep): the server decides when a
+// session ends, sliding it with use.
 func (s *Server) setSessionCookie(w http.ResponseWriter, secret string) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true,
-		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.SessionIdle.Seconds())})
+		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: 400 * 24 * 3600})
 }
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter) {

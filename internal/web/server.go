@@ -6,9 +6,10 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
+	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,8 +27,6 @@ type Config struct {
 	BaseURL string
 	// Version is shown by the version endpoint and in metrics.
 	Version string
-	// SessionIdle is how long the session cookie lives.
-	SessionIdle time.Duration
 }
 
 // Server holds the handlers' dependencies.
@@ -53,11 +52,11 @@ func NewServer(a *app.App, cat *i18n.Catalog, log *slog.Logger, cfg Config) (*Se
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{app: a, cat: cat, log: log, cfg: cfg, static: st,
-		secure: strings.HasPrefix(cfg.BaseURL, "https://")}
-	if s.cfg.SessionIdle <= 0 {
-		s.cfg.SessionIdle = 30 * 24 * time.Hour
+	base, err := url.Parse(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("base url: %w", err)
 	}
+	s := &Server{app: a, cat: cat, log: log, cfg: cfg, static: st, secure: base.Scheme == "https"}
 	if s.pages, err = newPages(cat, st); err != nil {
 		return nil, err
 	}
