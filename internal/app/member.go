@@ -22,7 +22,7 @@ func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID st
 	if err != nil {
 		return nil, "", err
 	}
-	w, err := q.FindWorkspace(ctx, workspaceID)
+	settings, err := q.FindWorkspaceSettings(ctx, workspaceID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -38,7 +38,7 @@ func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID st
 	if err := v.Err(); err != nil {
 		return nil, "", err
 	}
-	if !m.Role.CanInvite(w.Settings) {
+	if !m.Role.CanInvite(settings) {
 		// Pending invitations are for those who invite.
 		if f.Status == "invited" {
 			return []MemberRow{}, "", nil

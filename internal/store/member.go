@@ -12,8 +12,9 @@ import (
 
 // AddMember makes userID an active member with role.
 func (q *Queries) AddMember(ctx context.Context, workspaceID, userID string, role troupe.Role, now time.Time) error {
-	_, err := q.exec(ctx, `INSERT INTO members (workspace_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)`,
-		workspaceID, userID, role, millis(now))
+	_, err := q.exec(ctx, `INSERT INTO members (workspace_id, user_id, role, joined_at, email_norm)
+		SELECT ?, id, ?, ?, email_norm FROM users WHERE id = ?`,
+		workspaceID, role, millis(now), userID)
 	return err
 }
 
@@ -108,7 +109,8 @@ func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f MemberF
 			args = append(args, like, like)
 		}
 		if f.Cursor != "" {
-			conds = append(conds, "("+sortKey+" > ? OR ("+sortKey+" = ? AND "+rowID+" > ?))")
+			// The lone lower bound lets the engine seek in the sort key's index.
+			conds = append(conds, sortKey+" >= ? AND ("+sortKey+" > ? OR "+rowID+" > ?)")
 			args = append(args, key, key, id)
 		}
 		args = append(args, f.Limit+1)
@@ -118,7 +120,7 @@ func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f MemberF
 	if f.Status == "" || f.Status == "active" {
 		branch(`'active' AS status, m.role, u.email, u.id AS user_id, u.name, '' AS invitation_id, m.joined_at AS since,
 				u.email_norm AS sort_key, u.id AS row_id`,
-			"members m JOIN users u ON u.id = m.user_id", "m.workspace_id = ?", "u.email_norm", "u.id", "m.role", "u.name", workspaceID)
+			"members m JOIN users u ON u.id = m.user_id", "m.workspace_id = ?", "m.email_norm", "m.user_id", "m.role", "u.name", workspaceID)
 	}
 	if f.Status == "" || f.Status == "invited" {
 		branch(`'invited' AS status, i.role, i.email, '' AS user_id, '' AS name, i.id AS invitation_id, i.created_at AS since,

@@ -46,6 +46,15 @@ func (q *Queries) FindWorkspace(ctx context.Context, id string) (troupe.Workspac
 	return w, err
 }
 
+// FindWorkspaceSettings returns only a workspace's settings: cheaper than
+// FindWorkspace, which counts the members.
+func (q *Queries) FindWorkspaceSettings(ctx context.Context, id string) (troupe.Settings, error) {
+	var s troupe.Settings
+	err := q.queryRow(ctx, `SELECT join_policy, who_can_invite, invite_link_policy, default_access, downloads, publishing
+		FROM workspaces WHERE id = ?`, id).Scan(&s.JoinPolicy, &s.WhoCanInvite, &s.InviteLinkPolicy, &s.DefaultAccess, &s.Downloads, &s.Publishing)
+	return s, translate(err)
+}
+
 // LockWorkspace reads a workspace for an update that depends on its seats:
 // on PostgreSQL the row stays locked until the transaction ends, so two
 // transactions taking the last seat run one after the other. SQLite

@@ -117,9 +117,15 @@ func localPath(next string) string {
 	return next
 }
 
+// pageHome opens the current workspace or, for someone in none yet, offers
+// to create one.
 func (s *Server) pageHome(w http.ResponseWriter, r *http.Request, u troupe.User) error {
-	s.show(w, r, http.StatusOK, "home", s.newView(r))
-	return nil
+	v := s.newView(r)
+	if v.Workspace != nil {
+		http.Redirect(w, r, wsPath(v.Workspace.ID, ""), http.StatusSeeOther)
+		return nil
+	}
+	return s.showHome(w, r, u, v)
 }
 
 func (s *Server) pageSignup(w http.ResponseWriter, r *http.Request) error {

@@ -10,6 +10,7 @@ import (
 	"path"
 	"strings"
 
+	"troupe/internal/app"
 	"troupe/internal/i18n"
 	"troupe/internal/troupe"
 )
@@ -34,6 +35,7 @@ func newPages(cat *i18n.Catalog, st *static) (*pages, error) {
 		},
 	}
 	funcs["field"] = makeField
+	funcs["hasPrefix"] = strings.HasPrefix
 	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
@@ -65,6 +67,10 @@ type view struct {
 	Form   map[string]string
 	Data   any
 	Status int
+	// Workspaces are the user's workspaces, for the sidebar's switcher;
+	// Workspace is the one the page is about, else the current one.
+	Workspaces []app.WorkspaceView
+	Workspace  *app.WorkspaceView
 }
 
 // T translates key into the page's language.
@@ -79,11 +85,17 @@ func (v *view) Val(field string) string { return v.Form[field] }
 // newView starts the view of a page for r.
 func (s *Server) newView(r *http.Request) *view {
 	u, _ := s.currentUser(r)
-	return &view{cat: s.cat, Lang: s.lang(r), User: u, Path: r.URL.Path, Fields: map[string]string{}, Form: map[string]string{}}
+	v := &view{cat: s.cat, Lang: s.lang(r), User: u, Path: r.URL.Path, Fields: map[string]string{}, Form: map[string]string{}}
+	if u != nil {
+		s.fillWorkspaces(r, *u, v)
+	}
+	return v
 }
 
 // setError turns err into a banner and field messages in the page's
-// language, falling back to the error's own message.
+// language, falling back to the error's own message. A field's message is
+// looked up for that field first ("fielderr.seats.out_of_range"), then
+// for its code alone.
 func (v *view) setError(err error) {
 	code := troupe.ErrorCode(err)
 	if key := "error." + string(code); v.cat.Has(key) {
@@ -93,7 +105,9 @@ func (v *view) setError(err error) {
 	}
 	if e, ok := troupe.AsError(err); ok {
 		for _, f := range e.Fields {
-			if key := "fielderr." + f.Code; v.cat.Has(key) {
+			if key := "fielderr." + f.Field + "." + f.Code; v.cat.Has(key) {
+				v.Fields[f.Field] = v.T(key)
+			} else if key := "fielderr." + f.Code; v.cat.Has(key) {
 				v.Fields[f.Field] = v.T(key)
 			} else {
 				v.Fields[f.Field] = f.Message

@@ -4,6 +4,9 @@
 (function () {
   "use strict";
 
+  // Lets the stylesheet hide what only matters without JavaScript.
+  document.documentElement.classList.add("js");
+
   // Show a spinner on the submit button and prevent double submits.
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -93,6 +96,84 @@
       region.appendChild(toast);
       banner.remove();
       setTimeout(function () { toast.remove(); }, 5000);
+    });
+  });
+  // Dialogs: a link with data-dialog opens the native <dialog> it names
+  // instead of its no-JavaScript page; focus returns to the opener.
+  var opener = null;
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-dialog]");
+    if (link) {
+      var dialog = document.getElementById(link.getAttribute("data-dialog"));
+      if (dialog && dialog.showModal) {
+        event.preventDefault();
+        opener = link;
+        dialog.showModal();
+        var first = dialog.querySelector("textarea, input:not([type=hidden]), select");
+        if (first) first.focus();
+      }
+      return;
+    }
+    var close = event.target.closest && event.target.closest("dialog [data-close]");
+    if (close) {
+      event.preventDefault();
+      close.closest("dialog").close();
+      return;
+    }
+    // A click on the backdrop (the dialog element itself) closes it.
+    if (event.target instanceof HTMLDialogElement && event.target.open) event.target.close();
+  });
+  document.addEventListener("close", function () {
+    if (opener) { opener.focus(); opener = null; }
+  }, true);
+
+  // Destructive forms (data-confirm) ask first in the confirm dialog;
+  // without JavaScript they simply post.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return;
+    if (form.dataset.confirmed) { delete form.dataset.confirmed; return; }
+    var dialog = document.getElementById("confirm-dialog");
+    if (!dialog || !dialog.showModal) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var submitter = event.submitter;
+    dialog.querySelector("[data-confirm-text]").textContent = form.dataset.confirm;
+    var ok = dialog.querySelector("[data-confirm-ok]");
+    if (form.dataset.confirmAction) ok.textContent = form.dataset.confirmAction;
+    ok.onclick = function () {
+      dialog.close();
+      form.dataset.confirmed = "1";
+      form.requestSubmit(submitter || undefined);
+    };
+    // Focus goes back to the menu's button, since the menu closes.
+    var menu = form.closest("details");
+    if (menu) menu.open = false;
+    opener = menu ? menu.querySelector("summary") : submitter || null;
+    dialog.showModal();
+    dialog.querySelector("[data-close]").focus();
+  }, true);
+
+  // Filters apply as soon as they change.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.requestSubmit();
+    // A role select shows its Save button once changed.
+    var roleForm = el.closest && el.closest(".role-form");
+    if (roleForm) roleForm.classList.add("dirty");
+  });
+
+  // Menus close when a click lands outside them, or on Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
     });
   });
 })();
