@@ -239,13 +239,39 @@ func (a *App) RevokeInvitation(ctx context.Context, actor troupe.User, workspace
 // openInvitation checks an invitation token for the actor: it must be
 // pending, unexpired and addressed to the actor's email.
 func (a *App) openInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, secret string) (store.Invitation, error) {
-	notFound := troupe.Errorf(troupe.CodeNotFound, "This invitation does not exist.")
-	if !troupe.WellFormedSecret(secret) {
-		return store.Invitation{}, notFound
+	inv, err := a.findInvitation(ctx, &tx.Queries, byToken(secret))
+	if err != nil {
+		return inv, err
 	}
-	inv, err := tx.FindInvitationByToken(ctx, troupe.HashSecret(secret))
+	return inv, a.checkInvitee(inv, actor)
+}
+
+// invitationRef finds an invitation: by the secret of its link, or by id
+// for the invited person picking it from their list.
+type invitationRef func(ctx context.Context, q *store.Queries) (store.Invitation, error)
+
+var errNoInvitation = troupe.Errorf(troupe.CodeNotFound, "This invitation does not exist.")
+
+func byToken(secret string) invitationRef {
+	return func(ctx context.Context, q *store.Queries) (store.Invitation, error) {
+		if !troupe.WellFormedSecret(secret) {
+			return store.Invitation{}, errNoInvitation
+		}
+		return q.FindInvitationByToken(ctx, troupe.HashSecret(secret))
+	}
+}
+
+func byID(id string) invitationRef {
+	return func(ctx context.Context, q *store.Queries) (store.Invitation, error) {
+		return q.FindInvitationByID(ctx, id)
+	}
+}
+
+// findInvitation returns an invitation that is pending and unexpired.
+func (a *App) findInvitation(ctx context.Context, q *store.Queries, ref invitationRef) (store.Invitation, error) {
+	inv, err := ref(ctx, q)
 	if troupe.ErrorCode(err) == troupe.CodeNotFound {
-		return inv, notFound
+		return inv, errNoInvitation
 	}
 	if err != nil {
 		return inv, err
@@ -256,10 +282,43 @@ func (a *App) openInvitation(ctx context.Context, tx *store.Tx, actor troupe.Use
 	if !a.now().Before(inv.ExpiresAt) {
 		return inv, troupe.Errorf(troupe.CodeInvitationExpired, "This invitation has expired. Ask for a new one.")
 	}
-	if troupe.NormalizeEmail(actor.Email) != troupe.NormalizeEmail(inv.Email) {
-		return inv, troupe.Errorf(troupe.CodeEmailMismatch, "This invitation was sent to another email address. Sign in with that address to accept it.")
-	}
 	return inv, nil
+}
+
+// checkInvitee fails unless the actor's address is the invited one.
+func (a *App) checkInvitee(inv store.Invitation, actor troupe.User) error {
+	if troupe.NormalizeEmail(actor.Email) != troupe.NormalizeEmail(inv.Email) {
+		return troupe.Errorf(troupe.CodeEmailMismatch, "This invitation was sent to another email address. Sign in with that address to accept it.")
+	}
+	return nil
+}
+
+// InvitationPreview is what an invitation link shows before anyone acts.
+type InvitationPreview struct {
+	WorkspaceName string
+	InviterName   string
+	Email         string
+	Role          troupe.Role
+	ExpiresAt     time.Time
+}
+
+// PreviewInvitation describes the invitation of a link to whoever holds
+// it, or says why it no longer works.
+func (a *App) PreviewInvitation(ctx context.Context, secret string) (InvitationPreview, error) {
+	q := a.db.Read()
+	inv, err := a.findInvitation(ctx, q, byToken(secret))
+	if err != nil {
+		return InvitationPreview{}, err
+	}
+	w, err := q.FindWorkspace(ctx, inv.WorkspaceID)
+	if err != nil {
+		return InvitationPreview{}, err
+	}
+	inviter, err := q.FindUserByID(ctx, inv.InviterID)
+	if err != nil {
+		return InvitationPreview{}, err
+	}
+	return InvitationPreview{WorkspaceName: w.Name, InviterName: inviter.Name, Email: inv.Email, Role: inv.Role, ExpiresAt: inv.ExpiresAt}, nil
 }
 
 // AcceptInvitation makes the actor a member through the join gate. When
@@ -268,7 +327,18 @@ func (a *App) openInvitation(ctx context.Context, tx *store.Tx, actor troupe.Use
 func (a *App) AcceptInvitation(ctx context.Context, actor troupe.User, secret string, c Client) (WorkspaceView, error) {
 	var wsID string
 	err := a.db.Tx(ctx, func(tx *store.Tx) (err error) {
-		wsID, err = a.acceptInvitation(ctx, tx, actor, secret, c)
+		wsID, err = a.acceptInvitation(ctx, tx, actor, byToken(secret), c)
+		return err
+	})
+	return a.afterAccept(ctx, actor, wsID, err)
+}
+
+// AcceptMyInvitation accepts one of the actor's pending invitations, by
+// id, from their list.
+func (a *App) AcceptMyInvitation(ctx context.Context, actor troupe.User, id string, c Client) (WorkspaceView, error) {
+	var wsID string
+	err := a.db.Tx(ctx, func(tx *store.Tx) (err error) {
+		wsID, err = a.acceptInvitation(ctx, tx, actor, byID(id), c)
 		return err
 	})
 	return a.afterAccept(ctx, actor, wsID, err)
@@ -288,9 +358,12 @@ func (a *App) afterAccept(ctx context.Context, actor troupe.User, wsID string, e
 
 // acceptInvitation applies an acceptance inside tx and returns the
 // workspace's id (also on failure, when the invitation was found).
-func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, secret string, c Client) (string, error) {
-	inv, err := a.openInvitation(ctx, tx, actor, secret)
+func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, ref invitationRef, c Client) (string, error) {
+	inv, err := a.findInvitation(ctx, &tx.Queries, ref)
 	if err != nil {
+		return "", err
+	}
+	if err := a.checkInvitee(inv, actor); err != nil {
 		return "", err
 	}
 	w, err := tx.LockWorkspace(ctx, inv.WorkspaceID)
@@ -332,9 +405,21 @@ func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 
 // DeclineInvitation turns an invitation down.
 func (a *App) DeclineInvitation(ctx context.Context, actor troupe.User, secret string, c Client) error {
+	return a.declineInvitation(ctx, actor, byToken(secret), c)
+}
+
+// DeclineMyInvitation turns down one of the actor's invitations by id.
+func (a *App) DeclineMyInvitation(ctx context.Context, actor troupe.User, id string, c Client) error {
+	return a.declineInvitation(ctx, actor, byID(id), c)
+}
+
+func (a *App) declineInvitation(ctx context.Context, actor troupe.User, ref invitationRef, c Client) error {
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
-		inv, err := a.openInvitation(ctx, tx, actor, secret)
+		inv, err := a.findInvitation(ctx, &tx.Queries, ref)
 		if err != nil {
+			return err
+		}
+		if err := a.checkInvitee(inv, actor); err != nil {
 			return err
 		}
 		if err := tx.SetInvitationStatus(ctx, inv.ID, store.InvitationDeclined, a.now()); err != nil {
@@ -399,7 +484,7 @@ func (a *App) SignupWithInvitation(ctx context.Context, in SignupInput, secret s
 		if err := tx.CreateUser(ctx, store.UserRecord{User: user, PasswordHash: hash}, a.now()); err != nil {
 			return err
 		}
-		if wsID, err = a.acceptInvitation(ctx, tx, user, secret, c); err != nil {
+		if wsID, err = a.acceptInvitation(ctx, tx, user, byToken(secret), c); err != nil {
 			return err
 		}
 		session, err = a.newSession(ctx, tx, user.ID, c)

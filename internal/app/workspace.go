@@ -14,6 +14,9 @@ import (
 type WorkspaceView struct {
 	troupe.Workspace
 	Role troupe.Role
+	// PendingInvitations counts live invitations, for those who may see
+	// them (who may invite); zero for others.
+	PendingInvitations int
 }
 
 var errNoWorkspace = troupe.Errorf(troupe.CodeNotFound, "This workspace does not exist or you are not a member.")
@@ -96,7 +99,13 @@ func (a *App) GetWorkspace(ctx context.Context, actor troupe.User, id string) (W
 	if err != nil {
 		return WorkspaceView{}, err
 	}
-	return WorkspaceView{Workspace: w, Role: m.Role}, nil
+	view := WorkspaceView{Workspace: w, Role: m.Role}
+	if m.Role.CanInvite(w.Settings) {
+		if view.PendingInvitations, err = q.CountPendingInvitations(ctx, id, a.now()); err != nil {
+			return WorkspaceView{}, err
+		}
+	}
+	return view, nil
 }
 
 // WorkspaceUpdate lists the settings to change; nil stays.

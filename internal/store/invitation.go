@@ -63,6 +63,19 @@ func (q *Queries) FindInvitation(ctx context.Context, workspaceID, id string) (I
 	return scanInvitation(q.queryRow(ctx, `SELECT `+invitationColumns+` FROM invitations WHERE workspace_id = ? AND id = ?`, workspaceID, id))
 }
 
+// FindInvitationByID returns an invitation by id, in any workspace.
+func (q *Queries) FindInvitationByID(ctx context.Context, id string) (Invitation, error) {
+	return scanInvitation(q.queryRow(ctx, `SELECT `+invitationColumns+` FROM invitations WHERE id = ?`, id))
+}
+
+// CountPendingInvitations counts a workspace's live invitations.
+func (q *Queries) CountPendingInvitations(ctx context.Context, workspaceID string, now time.Time) (int, error) {
+	var n int
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM invitations WHERE workspace_id = ? AND status = 'pending' AND expires_at > ?`,
+		workspaceID, millis(now)).Scan(&n)
+	return n, translate(err)
+}
+
 // FindInvitationByToken returns the invitation whose token hashes to hash.
 func (q *Queries) FindInvitationByToken(ctx context.Context, hash string) (Invitation, error) {
 	return scanInvitation(q.queryRow(ctx, `SELECT `+invitationColumns+` FROM invitations WHERE token_hash = ?`, hash))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,7 +54,12 @@ func (s *Server) page(pattern string, h pageHandler) http.Handler {
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 			if err := r.ParseForm(); err != nil {
-				s.fail(w, r, troupe.Errorf(troupe.CodeBodyTooLarge, "The form is too large."))
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					s.fail(w, r, troupe.Errorf(troupe.CodeBodyTooLarge, "The form is too large."))
+				} else {
+					s.fail(w, r, troupe.Errorf(troupe.CodeMalformed, "The form could not be read."))
+				}
 				return
 			}
 		}
@@ -111,10 +117,17 @@ func (s *Server) showForm(w http.ResponseWriter, r *http.Request, id string, v *
 
 // localPath returns next when it is a path on this site, else "/".
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	// Browsers drop tabs and newlines and read "\\" as "/", so any of them
+	// could turn a path into another site's address.
+	if strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	return u.RequestURI()
 }
 
 // pageHome opens the current workspace or, for someone in none yet, offers

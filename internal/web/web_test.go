@@ -55,7 +55,9 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 }
 
 func TestLocalPath(t *testing.T) {
-	for in, want := range map[string]string{"/account": "/account", "": "/", "https://x": "/", "//x": "/", "/\\x": "/", "account": "/"} {
+	for in, want := range map[string]string{"/account": "/account", "/w/1/members?status=active": "/w/1/members?status=active",
+		"": "/", "https://x": "/", "//x": "/", "/\\x": "/", "account": "/", "/\t/evil.example": "/", "/\n/evil.example": "/",
+		"/%09/evil.example": "/%09/evil.example", "javascript:alert(1)": "/", "/ok\x7f": "/"} {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
 		}
