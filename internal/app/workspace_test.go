@@ -321,3 +321,45 @@ func TestSeatRace(t *testing.T) {
 		}
 	})
 }
+
+func TestInvitationPreviewAndOwnList(t *testing.T) {
+	forEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		admin := e.user(t, "admin@studio.io")
+		w, _ := e.app.CreateWorkspace(ctx, admin, "Studio", client)
+		tok := e.invite(t, admin, w.ID, "Zed@studio.io", troupe.RoleCreator)
+
+		p, err := e.app.PreviewInvitation(ctx, tok)
+		if err != nil || p.WorkspaceName != "Studio" || p.InviterName != "admin" || p.Email != "Zed@studio.io" || p.Role != troupe.RoleCreator {
+			t.Fatalf("%+v %v", p, err)
+		}
+		_, err = e.app.PreviewInvitation(ctx, "nope")
+		wantCode(t, err, troupe.CodeNotFound)
+
+		zed := e.user(t, "zed@studio.io")
+		mine, err := e.app.ListMyInvitations(ctx, zed)
+		if err != nil || len(mine) != 1 || mine[0].WorkspaceName != "Studio" {
+			t.Fatalf("%+v %v", mine, err)
+		}
+		other := e.user(t, "other@studio.io")
+		_, err = e.app.AcceptMyInvitation(ctx, other, mine[0].ID, client)
+		wantCode(t, err, troupe.CodeEmailMismatch)
+		got, err := e.app.AcceptMyInvitation(ctx, zed, mine[0].ID, client)
+		if err != nil || got.Role != troupe.RoleCreator {
+			t.Fatalf("%+v %v", got, err)
+		}
+		_, err = e.app.PreviewInvitation(ctx, tok)
+		wantCode(t, err, troupe.CodeInvitationInvalid)
+
+		tok2 := e.invite(t, admin, w.ID, "other@studio.io", troupe.RoleViewer)
+		mine, _ = e.app.ListMyInvitations(ctx, other)
+		if err := e.app.DeclineMyInvitation(ctx, other, mine[0].ID, client); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.app.AcceptInvitation(ctx, other, tok2, client)
+		wantCode(t, err, troupe.CodeInvitationInvalid)
+		if v, _ := e.app.GetWorkspace(ctx, admin, w.ID); v.PendingInvitations != 0 {
+			t.Fatalf("pending %d", v.PendingInvitations)
+		}
+	})
+}
