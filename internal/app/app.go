@@ -20,6 +20,7 @@ import (
 // tasks the use cases defer.
 type Queue interface {
 	EnqueueMail(ctx context.Context, tx *store.Tx, m mail.Message) error
+	EnqueueMails(ctx context.Context, tx *store.Tx, ms []mail.Message) error
 	EnqueueTask(ctx context.Context, tx *store.Tx, name string, payload any) error
 	Handle(name string, fn func(ctx context.Context, payload json.RawMessage) error)
 }

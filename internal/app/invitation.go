@@ -79,30 +79,7 @@ func (a *App) Invite(ctx context.Context, actor troupe.User, workspaceID string,
 		if err := a.canInvite(WorkspaceView{Workspace: w, Role: m.Role}, role); err != nil {
 			return err
 		}
-		seen := map[string]bool{}
-		for i, raw := range emails {
-			email := strings.TrimSpace(raw)
-			results[i] = InviteResult{Email: email}
-			var ev troupe.Validation
-			troupe.ValidateEmail(&ev, "email", email)
-			norm := troupe.NormalizeEmail(email)
-			switch {
-			case ev.Err() != nil:
-				results[i].Result, results[i].Detail = InviteInvalid, "This is not a valid email address."
-				continue
-			case seen[norm]:
-				results[i].Result, results[i].Detail = InviteAlreadyInvited, "This address appears twice in the list."
-				continue
-			}
-			seen[norm] = true
-			res, err := a.inviteOne(ctx, tx, actor, w, email, role, c)
-			if err != nil {
-				return err
-			}
-			res.Email = email
-			results[i] = res
-		}
-		return nil
+		return a.inviteBatch(ctx, tx, actor, w, emails, role, results, c)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("invite: %w", err)
@@ -120,45 +97,87 @@ func (a *App) canInvite(w WorkspaceView, role troupe.Role) error {
 	return nil
 }
 
-func (a *App) inviteOne(ctx context.Context, tx *store.Tx, actor troupe.User, w troupe.Workspace, email string, role troupe.Role, c Client) (InviteResult, error) {
+// inviteBatch fills results for emails with a handful of set-based
+// statements, whatever the batch size: one look at existing accounts, one
+// update for stale invitations, one insert of invitations, one of audit
+// entries and one of mail jobs.
+func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor troupe.User, w troupe.Workspace, emails []string, role troupe.Role, results []InviteResult, c Client) error {
 	now := a.now()
-	existing, err := tx.FindUserByEmail(ctx, email)
-	switch {
-	case err == nil:
-		if _, err := tx.FindMember(ctx, w.ID, existing.ID); err == nil {
-			return InviteResult{Result: InviteAlreadyMember, Detail: "Already a member of this workspace."}, nil
-		} else if troupe.ErrorCode(err) != troupe.CodeNotFound {
-			return InviteResult{}, err
+	seen := map[string]bool{}
+	var norms []string
+	for i, raw := range emails {
+		email := strings.TrimSpace(raw)
+		results[i] = InviteResult{Email: email}
+		var ev troupe.Validation
+		troupe.ValidateEmail(&ev, "email", email)
+		norm := troupe.NormalizeEmail(email)
+		switch {
+		case ev.Err() != nil:
+			results[i].Result, results[i].Detail = InviteInvalid, "This is not a valid email address."
+		case seen[norm]:
+			results[i].Result, results[i].Detail = InviteAlreadyInvited, "This address appears twice in the list."
+		default:
+			seen[norm] = true
+			norms = append(norms, norm)
 		}
-	case troupe.ErrorCode(err) != troupe.CodeNotFound:
-		return InviteResult{}, err
 	}
-	if err := a.expireStaleInvitation(ctx, tx, w.ID, email); err != nil {
-		return InviteResult{}, err
+	if len(norms) == 0 {
+		return nil
 	}
-	secret, hash := troupe.NewSecret()
-	inv := store.Invitation{ID: newID(), WorkspaceID: w.ID, Email: email, Role: role, InviterID: actor.ID, TokenHash: hash,
-		Status: store.InvitationPending, CreatedAt: now, ExpiresAt: now.Add(invitationTTL)}
-	err = tx.CreateInvitation(ctx, inv)
-	if troupe.ErrorCode(err) == troupe.CodeConflict {
-		return InviteResult{Result: InviteAlreadyInvited, Detail: "An invitation to this address is already pending."}, nil
-	}
+	facts, err := tx.InviteeFacts(ctx, w.ID, norms)
 	if err != nil {
-		return InviteResult{}, err
+		return err
 	}
-	if err := a.mailInvitation(ctx, tx, actor, w, inv, existing.Locale, secret, c); err != nil {
-		return InviteResult{}, err
+	if err := tx.ExpireInvitations(ctx, w.ID, norms, now); err != nil {
+		return err
 	}
-	if err := a.audit(ctx, tx, w.ID, actor, "invitation.create", inv.ID, email+" as "+string(role), c); err != nil {
-		return InviteResult{}, err
+	var invs []store.Invitation
+	secrets := map[string]string{} // invitation id → link secret
+	for i := range results {
+		r := &results[i]
+		if r.Result != "" {
+			continue
+		}
+		if facts[troupe.NormalizeEmail(r.Email)].Member {
+			r.Result, r.Detail = InviteAlreadyMember, "Already a member of this workspace."
+			continue
+		}
+		secret, hash := troupe.NewSecret()
+		inv := store.Invitation{ID: newID(), WorkspaceID: w.ID, Email: r.Email, Role: role, InviterID: actor.ID, TokenHash: hash,
+			Status: store.InvitationPending, CreatedAt: now, ExpiresAt: now.Add(invitationTTL)}
+		invs = append(invs, inv)
+		secrets[inv.ID] = secret
+		r.InvitationID = inv.ID
 	}
-	return InviteResult{Result: InviteInvited, InvitationID: inv.ID}, nil
-}
-
-// expireStaleInvitation ends a pending invitation to email that has passed
-// its expiry, so a new one can be sent.
-func (a *App) expireStaleInvitation(ctx context.Context, tx *store.Tx, workspaceID, email string) error {
-	return tx.ExpireInvitations(ctx, workspaceID, email, a.now())
+	created, err := tx.CreateInvitations(ctx, invs)
+	if err != nil {
+		return err
+	}
+	var audits []store.AuditEntry
+	var msgs []mail.Message
+	for i := range results {
+		r := &results[i]
+		if r.Result != "" {
+			continue
+		}
+		if !created[r.InvitationID] {
+			r.Result, r.Detail, r.InvitationID = InviteAlreadyInvited, "An invitation to this address is already pending.", ""
+			continue
+		}
+		r.Result = InviteInvited
+		m, err := a.render.Render(mail.Email{Kind: "invitation", To: r.Email, Lang: mailLang(facts[troupe.NormalizeEmail(r.Email)].Locale, c),
+			Path: "/invitations/" + secrets[r.InvitationID], Params: []any{"inviter", actor.Name, "workspace", w.Name}})
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, m)
+		audits = append(audits, store.AuditEntry{ID: newID(), WorkspaceID: w.ID, ActorID: actor.ID, Action: "invitation.create",
+			Target: r.InvitationID, Detail: r.Email + " as " + string(role), IP: c.IP, CreatedAt: now})
+	}
+	if err := tx.AddAudits(ctx, audits); err != nil {
+		return err
+	}
+	return a.queue.EnqueueMails(ctx, tx, msgs)
 }
 
 func (a *App) mailInvitation(ctx context.Context, tx *store.Tx, inviter troupe.User, w troupe.Workspace, inv store.Invitation, locale, secret string, c Client) error {

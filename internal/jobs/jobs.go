@@ -123,6 +123,21 @@ func (q *Queue) EnqueueMail(ctx context.Context, tx *store.Tx, m mail.Message) e
 	return nil
 }
 
+// EnqueueMails inserts many mail jobs in tx with one statement.
+func (q *Queue) EnqueueMails(ctx context.Context, tx *store.Tx, ms []mail.Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(ms))
+	for i, m := range ms {
+		params[i] = river.InsertManyParams{Args: MailArgs{Message: m}}
+	}
+	if _, err := q.client.InsertManyTx(ctx, tx.SQL(), params); err != nil {
+		return fmt.Errorf("enqueue mails: %w", err)
+	}
+	return nil
+}
+
 // backoff retries quickly at first, then ever more slowly: 1s, 2s, 4s …
 // up to an hour between tries, so a mail server down for hours loses
 // nothing.

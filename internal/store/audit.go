@@ -26,6 +26,22 @@ func (q *Queries) AddAudit(ctx context.Context, e AuditEntry) error {
 	return err
 }
 
+// AddAudits appends many entries with one statement.
+func (q *Queries) AddAudits(ctx context.Context, es []AuditEntry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	rows := make([]string, len(es))
+	var args []any
+	for i, e := range es {
+		rows[i] = "(?, ?, ?, ?, ?, ?, ?, ?)"
+		args = append(args, e.ID, e.WorkspaceID, e.ActorID, e.Action, e.Target, e.Detail, e.IP, millis(e.CreatedAt))
+	}
+	_, err := q.exec(ctx, `INSERT INTO audit_log (id, workspace_id, actor_id, action, target, detail, ip, created_at) VALUES `+
+		strings.Join(rows, ", "), args...)
+	return err
+}
+
 // AuditFilter narrows the audit log.
 type AuditFilter struct {
 	Action  string // prefix, e.g. "member." or "invitation.create"

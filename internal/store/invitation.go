@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"troupe/internal/troupe"
@@ -153,11 +154,87 @@ type scanSuffix struct {
 
 func (s scanSuffix) Scan(dest ...any) error { return s.row.Scan(append(dest, s.suffix...)...) }
 
-// ExpireInvitations marks pending invitations to email that are past
-// their expiry as expired.
-func (q *Queries) ExpireInvitations(ctx context.Context, workspaceID, email string, now time.Time) error {
+// ExpireInvitations marks pending invitations to the addresses (normalised)
+// that are past their expiry as expired, so new ones can be sent.
+func (q *Queries) ExpireInvitations(ctx context.Context, workspaceID string, emails []string, now time.Time) error {
+	if len(emails) == 0 {
+		return nil
+	}
+	args := []any{millis(now), workspaceID}
+	args = append(args, anys(emails)...)
+	args = append(args, millis(now))
 	_, err := q.exec(ctx, `UPDATE invitations SET status = 'expired', updated_at = ?
-		WHERE workspace_id = ? AND email_norm = ? AND status = 'pending' AND expires_at <= ?`,
-		millis(now), workspaceID, troupe.NormalizeEmail(email), millis(now))
+		WHERE workspace_id = ? AND email_norm IN (`+placeholders(len(emails))+`) AND status = 'pending' AND expires_at <= ?`, args...)
 	return err
+}
+
+// CreateInvitations inserts pending invitations in one statement and
+// returns the ids it created: an address with a pending invitation
+// already is skipped, without a failing statement.
+func (q *Queries) CreateInvitations(ctx context.Context, invs []Invitation) (map[string]bool, error) {
+	created := map[string]bool{}
+	if len(invs) == 0 {
+		return created, nil
+	}
+	rows := make([]string, len(invs))
+	var args []any
+	for i, inv := range invs {
+		rows[i] = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		args = append(args, inv.ID, inv.WorkspaceID, inv.Email, troupe.NormalizeEmail(inv.Email), inv.Role, inv.InviterID,
+			inv.TokenHash, inv.Status, millis(inv.CreatedAt), millis(inv.ExpiresAt), millis(inv.CreatedAt))
+	}
+	res, err := q.query(ctx, `INSERT INTO invitations (id, workspace_id, email, email_norm, role, inviter_id, token_hash, status, created_at, expires_at, updated_at)
+		VALUES `+strings.Join(rows, ", ")+`
+		ON CONFLICT (workspace_id, email_norm) WHERE status = 'pending' DO NOTHING RETURNING id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	for res.Next() {
+		var id string
+		if err := res.Scan(&id); err != nil {
+			return nil, err
+		}
+		created[id] = true
+	}
+	return created, translate(res.Err())
+}
+
+// InviteeFact is what an invitation batch needs to know of an address.
+type InviteeFact struct {
+	Locale string
+	Member bool
+}
+
+// InviteeFacts looks up which of the addresses (normalised) have accounts,
+// in what language, and which are members of the workspace.
+func (q *Queries) InviteeFacts(ctx context.Context, workspaceID string, emails []string) (map[string]InviteeFact, error) {
+	args := append([]any{workspaceID}, anys(emails)...)
+	rows, err := q.query(ctx, `SELECT u.email_norm, u.locale,
+			EXISTS (SELECT 1 FROM members m WHERE m.workspace_id = ? AND m.user_id = u.id)
+		FROM users u WHERE u.email_norm IN (`+placeholders(len(emails))+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]InviteeFact{}
+	for rows.Next() {
+		var norm string
+		var f InviteeFact
+		if err := rows.Scan(&norm, &f.Locale, &f.Member); err != nil {
+			return nil, err
+		}
+		out[norm] = f
+	}
+	return out, translate(rows.Err())
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
