@@ -100,6 +100,52 @@ func TestMembershipAuthorization(t *testing.T) {
 			}
 		}
 
+		t.Run("join requests and tokens are decided by Super Admins or owners", func(t *testing.T) {
+			admin.do("PATCH", base, map[string]any{"join_policy": "request", "domains": []string{"acme.com"}}).want(t, 200)
+			asker, _ := s.signedIn(t, "asker@acme.com")
+			asker.do("POST", base+"/join", nil).want(t, 200)
+			req := admin.do("GET", base+"/join-requests", nil).want(t, 200).json(t)["items"].([]any)[0].(map[string]any)["id"].(string)
+			devToken := callers["developer"].do("POST", base+"/api-tokens", map[string]string{"name": "mine"}).want(t, 201).json(t)["id"].(string)
+			for _, who := range order[:len(order)-1] {
+				for _, call := range []struct {
+					method, path string
+					body         any
+				}{
+					{"POST", base + "/join-requests/" + req + "/approve", map[string]string{"role": "viewer"}},
+					{"POST", base + "/join-requests/" + req + "/deny", nil},
+				} {
+					res := callers[who].do(call.method, call.path, call.body)
+					switch who {
+					case "anonymous", "revoked_token":
+						res.want(t, 401, "unauthenticated")
+					case "non_member":
+						res.want(t, 404, "not_found")
+					default:
+						res.want(t, 403, "forbidden")
+					}
+				}
+			}
+			// Someone else's token does not exist for a non-admin.
+			callers["creator"].do("DELETE", base+"/api-tokens/"+devToken, nil).want(t, 404, "not_found")
+			callers["non_member"].do("DELETE", base+"/api-tokens/"+devToken, nil).want(t, 404, "not_found")
+			admin.do("DELETE", base+"/api-tokens/"+devToken, nil).want(t, 204)
+			admin.do("POST", base+"/join-requests/"+req+"/approve", map[string]string{"role": "viewer"}).want(t, 204)
+		})
+
+		t.Run("routes of the signed-in user refuse anonymous callers and revoked tokens", func(t *testing.T) {
+			for _, rt := range []struct{ method, path string }{
+				{"GET", "/api/v1/me"}, {"PATCH", "/api/v1/me"}, {"GET", "/api/v1/workspaces"}, {"POST", "/api/v1/workspaces"},
+				{"GET", "/api/v1/invitations"}, {"POST", "/api/v1/invitations/x/accept"}, {"POST", "/api/v1/invitations/x/decline"},
+				{"POST", "/api/v1/join/x"}, {"GET", "/api/v1/discover"}, {"POST", base + "/join"}, {"POST", base + "/leave"},
+				{"GET", "/api/v1/notifications"}, {"POST", "/api/v1/notifications/x/read"}, {"POST", "/api/v1/notifications/read-all"},
+				{"GET", "/api/v1/notifications/stream"}, {"POST", "/api/v1/auth/verify-email/resend"},
+			} {
+				for _, who := range []string{"anonymous", "revoked_token"} {
+					callers[who].do(rt.method, rt.path, map[string]string{}).want(t, 401, "unauthenticated")
+				}
+			}
+		})
+
 		t.Run("a removed member is refused on the very next request", func(t *testing.T) {
 			dev := callers["developer"]
 			me := dev.do("GET", "/api/v1/me", nil).want(t, 200).json(t)
