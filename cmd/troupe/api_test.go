@@ -149,6 +149,9 @@ func TestOperationalEndpoints(t *testing.T) {
 		c := s.client(t)
 		c.do("GET", "/healthz", nil).want(t, http.StatusOK)
 		c.do("GET", "/readyz", nil).want(t, http.StatusOK)
+		if doc := c.do("GET", "/api/v1/openapi.json", nil).want(t, http.StatusOK).json(t); doc["openapi"] != "3.1.0" {
+			t.Fatalf("openapi %v", doc["openapi"])
+		}
 		res := c.do("GET", "/login", nil).want(t, 200)
 		if res.header.Get("X-Request-Id") == "" {
 			t.Fatal("no request id")

@@ -1,6 +1,7 @@
 package web
 
 import (
+	_ "embed"
 	"net/http"
 
 	"troupe/internal/troupe"
@@ -15,8 +16,11 @@ type authedHandler func(w http.ResponseWriter, r *http.Request, u troupe.User) e
 // routeAPI is the API's route table. Each line states whether the route
 // needs a signed-in caller.
 func (s *Server) routeAPI(mux *http.ServeMux) {
-	open := func(pattern string, h apiHandler) { mux.Handle(pattern, s.api(pattern, h)) }
-	authed := func(pattern string, h authedHandler) { mux.Handle(pattern, s.api(pattern, s.requireUser(h))) }
+	open := func(pattern string, h apiHandler) {
+		s.apiRoutes = append(s.apiRoutes, pattern)
+		mux.Handle(pattern, s.api(pattern, h))
+	}
+	authed := func(pattern string, h authedHandler) { open(pattern, s.requireUser(h)) }
 
 	open("POST /api/v1/auth/signup", s.handleSignup)
 	open("POST /api/v1/auth/login", s.handleLogin)
@@ -31,10 +35,20 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	s.routeMembershipAPI(authed)
 	s.routeNotificationAPI(authed)
 
-	open("/api/", func(w http.ResponseWriter, r *http.Request) error {
+	mux.Handle("GET /api/v1/openapi.json", s.api("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openAPI)
+		return nil
+	}))
+	mux.Handle("/api/", s.api("/api/", func(w http.ResponseWriter, r *http.Request) error {
 		return troupe.Errorf(troupe.CodeNotFound, "There is no API route %s %s.", r.Method, r.URL.Path)
-	})
+	}))
 }
+
+// openAPI describes the API; a test keeps it in step with the routes.
+//
+//go:embed openapi.json
+var openAPI []byte
 
 func (s *Server) api(pattern string, h apiHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -39,6 +39,9 @@ type Server struct {
 	static  *static
 	metrics *metrics
 	secure  bool
+	// apiRoutes lists the API's patterns as registered, for the test that
+	// holds the OpenAPI document to them.
+	apiRoutes []string
 	// streams ends with the server, closing event streams that would
 	// otherwise hold a graceful shutdown open.
 	streams     context.Context

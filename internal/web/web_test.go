@@ -1,8 +1,11 @@
 package web
 
 import (
+	"encoding/json"
 	"io/fs"
+	"log/slog"
 	"regexp"
+	"strings"
 	"testing"
 
 	"troupe/internal/i18n"
@@ -61,5 +64,43 @@ func TestLocalPath(t *testing.T) {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The OpenAPI document lists exactly the API's routes.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(nil, cat, slog.New(slog.DiscardHandler), Config{BaseURL: "http://troupe.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Handler()
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("not an OpenAPI 3 document: %v", err)
+	}
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			documented[strings.ToUpper(method)+" "+path] = true
+		}
+	}
+	for _, route := range s.apiRoutes {
+		if !documented[route] {
+			t.Errorf("route %s is not in the OpenAPI document", route)
+		}
+		delete(documented, route)
+	}
+	for op := range documented {
+		t.Errorf("the OpenAPI document lists %s, which is no route", op)
+	}
+	if len(s.apiRoutes) < 40 {
+		t.Fatalf("only %d routes seen", len(s.apiRoutes))
 	}
 }
