@@ -170,3 +170,35 @@ func TestOperationalEndpoints(t *testing.T) {
 		}
 	})
 }
+
+// Sign-up and password reset answer alike whether or not an address has
+// an account.
+func TestNoAccountEnumeration(t *testing.T) {
+	forEngine(t, func(t *testing.T, s *testServer) {
+		s.signupVerified(t, "taken@example.com", "Owner", "correct horse 1")
+		c := s.client(t)
+		fresh := c.do("POST", "/api/v1/auth/signup", map[string]string{"email": "new@example.com", "password": "correct horse 1", "name": "N"}).want(t, 201)
+		taken := c.do("POST", "/api/v1/auth/signup", map[string]string{"email": "taken@example.com", "password": "correct horse 1", "name": "N"}).want(t, 201)
+		f, tk := fresh.json(t), taken.json(t)
+		if len(f) != len(tk) || tk["email_verified"] != false || tk["id"] == "" || tk["email"] != "taken@example.com" {
+			t.Fatalf("answers differ: %v vs %v", f, tk)
+		}
+		if fresh.header.Get("Set-Cookie") != "" || taken.header.Get("Set-Cookie") != "" {
+			t.Fatal("sign-up must not sign in")
+		}
+		known := c.do("POST", "/api/v1/auth/password-reset", map[string]string{"email": "taken@example.com"}).want(t, 202)
+		unknown := c.do("POST", "/api/v1/auth/password-reset", map[string]string{"email": "ghost@example.com"}).want(t, 202)
+		if string(known.body) != string(unknown.body) {
+			t.Fatalf("bodies differ: %q vs %q", known.body, unknown.body)
+		}
+		// The owner hears about the attempt; the stranger's address gets
+		// nothing from the reset.
+		if m := s.mail.WaitFor(t, "taken@example.com", 10*time.Second); !strings.Contains(m.Subject, "tried to create") {
+			t.Fatalf("owner got %q", m.Subject)
+		}
+		s.mail.WaitFor(t, "taken@example.com", 10*time.Second) // the reset link
+		if n := s.mail.Count("ghost@example.com"); n != 0 {
+			t.Fatalf("%d mails to an address without an account", n)
+		}
+	})
+}
