@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"unicode"
 
 	"troupe/internal/app"
+	"troupe/internal/store"
 	"troupe/internal/troupe"
 )
 
@@ -56,6 +56,7 @@ func (s *Server) routeWorkspacePages(open func(string, pageHandler), authed func
 	open("POST /invitations/{token}/signout", s.pageInvitationSignout)
 	authed("POST /invitations/{token}/accept", s.pageInvitationAccept)
 	authed("POST /invitations/{token}/decline", s.pageInvitationDecline)
+	s.routeMembershipPages(open, authed)
 }
 
 // wsPath is the URL of a workspace page.
@@ -166,21 +167,29 @@ type homePage struct {
 
 // invitationInfo is a pending invitation as its recipient sees it.
 type invitationInfo struct {
-	WorkspaceName, InviterName string
-	Role                       troupe.Role
-	ExpiresAt                  time.Time
+	ID, WorkspaceName, InviterName string
+	Role                           troupe.Role
+	ExpiresAt                      time.Time
 }
 
-func (s *Server) showHome(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+// loadHome fills v with the user's pending invitations.
+func (s *Server) loadHome(r *http.Request, u troupe.User, v *view) error {
 	invs, err := s.app.ListMyInvitations(r.Context(), u)
 	if err != nil {
 		return err
 	}
 	var p homePage
 	for _, i := range invs {
-		p.Invitations = append(p.Invitations, invitationInfo{WorkspaceName: i.WorkspaceName, InviterName: i.InviterName, Role: i.Role, ExpiresAt: i.ExpiresAt})
+		p.Invitations = append(p.Invitations, invitationInfo{ID: i.ID, WorkspaceName: i.WorkspaceName, InviterName: i.InviterName, Role: i.Role, ExpiresAt: i.ExpiresAt})
 	}
 	v.Data = p
+	return nil
+}
+
+func (s *Server) showHome(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	if err := s.loadHome(r, u, v); err != nil {
+		return err
+	}
 	s.show(w, r, http.StatusOK, "home", v)
 	return nil
 }
@@ -240,10 +249,15 @@ type membersPage struct {
 	Tabs             []memberTab
 	Here, NextURL    string
 	FirstURL         string // set past the first page
-	Pending          int
-	PendingMore      bool
 	Problems         []app.InviteResult
 	Roles, Grantable []troupe.Role
+	// Requests are the pending join requests, for Super Admins.
+	Requests []store.JoinRequest
+	// Link is the invite-link panel, for those who may manage the link.
+	Link *linkPanel
+	// Suggestions are people of the workspace's domains who could be
+	// invited, for those who may invite.
+	Suggestions []troupe.User
 }
 
 type memberTab struct {
@@ -274,25 +288,44 @@ func grantable(ws app.WorkspaceView) []troupe.Role {
 	return out
 }
 
-// loadMembers fills v with one page of the members table filtered by q.
+// loadMembers fills v with one page of the members table filtered by q,
+// and with the panels the user's role may see. Join requests are not
+// members: the "requested" filter shows them instead of the table.
 func (s *Server) loadMembers(r *http.Request, u troupe.User, v *view, q url.Values) error {
 	ws := *v.Workspace
 	f := app.MemberFilter{Status: q.Get("status"), Role: troupe.Role(q.Get("role")), Query: strings.TrimSpace(q.Get("q")), Cursor: q.Get("cursor")}
-	rows, next, err := s.app.ListMembers(r.Context(), u, ws.ID, f)
-	if err != nil {
-		return err
+	p := &membersPage{Status: f.Status, Role: f.Role, Query: f.Query,
+		Here: membersURL(ws.ID, f.Status, f.Role, f.Query, f.Cursor), Roles: troupe.Roles, Grantable: grantable(ws)}
+	var next string
+	if f.Status != "requested" {
+		var err error
+		if p.Rows, next, err = s.app.ListMembers(r.Context(), u, ws.ID, f); err != nil {
+			return err
+		}
 	}
-	// The seats bar counts pending invitations from one large page: past
-	// it, the bar says "200+".
-	pending, more, err := s.app.ListMembers(r.Context(), u, ws.ID, app.MemberFilter{Status: "invited", Limit: 200})
-	if err != nil {
-		return err
+	tabs := []struct{ status, key string }{{"", "members.filter_all"}, {"active", "members.filter_active"}}
+	if ws.Role.CanInvite(ws.Settings) {
+		tabs = append(tabs, struct{ status, key string }{"invited", "members.filter_invited"})
 	}
-	p := &membersPage{Rows: rows, Status: f.Status, Role: f.Role, Query: f.Query,
-		Here: membersURL(ws.ID, f.Status, f.Role, f.Query, f.Cursor), Pending: len(pending), PendingMore: more != "",
-		Roles: troupe.Roles, Grantable: grantable(ws)}
-	for _, t := range []struct{ status, key string }{{"", "members.filter_all"}, {"active", "members.filter_active"}, {"invited", "members.filter_invited"}} {
+	if ws.Role.CanManageMembers() {
+		tabs = append(tabs, struct{ status, key string }{"requested", "members.filter_requested"})
+		var err error
+		if p.Requests, err = s.app.ListJoinRequests(r.Context(), u, ws.ID); err != nil {
+			return err
+		}
+	}
+	for _, t := range tabs {
 		p.Tabs = append(p.Tabs, memberTab{Status: t.status, Label: v.T(t.key), URL: membersURL(ws.ID, t.status, f.Role, f.Query, "")})
+	}
+	if ws.Role.CanInvite(ws.Settings) && len(ws.Domains) > 0 {
+		var err error
+		if p.Suggestions, err = s.app.Suggestions(r.Context(), u, ws.ID); err != nil {
+			return err
+		}
+	}
+	var err error
+	if p.Link, err = s.loadInviteLink(r, u, ws); err != nil {
+		return err
 	}
 	if next != "" {
 		p.NextURL = membersURL(ws.ID, f.Status, f.Role, f.Query, next)
@@ -359,6 +392,12 @@ func (s *Server) pageInvitePost(w http.ResponseWriter, r *http.Request, u troupe
 		v.Data = &membersPage{Grantable: grantable(*v.Workspace)}
 		return s.showForm(w, r, "invite", v, err)
 	}
+	// The seats bar counts the invitations just sent.
+	ws, err := s.app.GetWorkspace(r.Context(), u, v.Workspace.ID)
+	if err != nil {
+		return err
+	}
+	v.Workspace = &ws
 	if err := s.loadMembers(r, u, v, url.Values{}); err != nil {
 		return err
 	}
@@ -620,29 +659,45 @@ func (v *view) ActionName(action string) string {
 
 // --- Invitation link --------------------------------------------------------
 
-// invitationPage is the page of an invitation link.
+// invitationPage is the page of an invitation link: what the invitation
+// offers, or why it no longer works (Problem, an error code).
 type invitationPage struct {
-	Token string
-	// Invitation is the pending invitation of the signed-in user that the
-	// link opens; nil when the link is not theirs (another address, or no
-	// longer valid) or nobody is signed in.
-	Invitation *invitationInfo
+	Token   string
+	Preview app.InvitationPreview
+	Problem troupe.Code
+	// Mine is set when the signed-in user is the invited address.
+	Mine bool
 }
 
-// invitationFor finds the user's pending invitation that token opens.
-func (s *Server) invitationFor(ctx context.Context, u troupe.User, token string) (invitationPage, error) {
+// previewInvitation describes the invitation of token for u (nil when
+// signed out). An invitation that no longer works is not an error of the
+// page: it says so in place of the forms.
+func (s *Server) previewInvitation(r *http.Request, u *troupe.User, token string) (invitationPage, error) {
 	p := invitationPage{Token: token}
-	invs, err := s.app.ListMyInvitations(ctx, u)
+	pre, err := s.app.PreviewInvitation(r.Context(), token)
 	if err != nil {
+		switch code := troupe.ErrorCode(err); code {
+		case troupe.CodeInvitationExpired, troupe.CodeInvitationInvalid, troupe.CodeNotFound:
+			p.Problem = code
+			return p, nil
+		}
 		return p, err
 	}
-	hash := troupe.HashSecret(token)
-	for _, i := range invs {
-		if i.TokenHash == hash {
-			p.Invitation = &invitationInfo{WorkspaceName: i.WorkspaceName, InviterName: i.InviterName, Role: i.Role, ExpiresAt: i.ExpiresAt}
-		}
-	}
+	p.Preview = pre
+	p.Mine = u != nil && troupe.NormalizeEmail(u.Email) == troupe.NormalizeEmail(pre.Email)
 	return p, nil
+}
+
+// invitationStatus is the page's status: 410 for an invitation used up
+// or expired, 404 for one that never existed.
+func invitationStatus(p invitationPage) int {
+	switch p.Problem {
+	case "":
+		return http.StatusOK
+	case troupe.CodeNotFound:
+		return http.StatusNotFound
+	}
+	return http.StatusGone
 }
 
 func (s *Server) pageInvitation(w http.ResponseWriter, r *http.Request) error {
@@ -650,14 +705,14 @@ func (s *Server) pageInvitation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := s.newView(r)
-	v.Data = invitationPage{Token: r.PathValue("token")}
-	if u != nil {
-		if v.Data, err = s.invitationFor(r.Context(), *u, r.PathValue("token")); err != nil {
-			return err
-		}
+	p, err := s.previewInvitation(r, u, r.PathValue("token"))
+	if err != nil {
+		return err
 	}
-	s.show(w, r, http.StatusOK, "invitation", v)
+	v := s.newView(r)
+	v.Data = p
+	v.Form["email"] = p.Preview.Email
+	s.show(w, r, invitationStatus(p), "invitation", v)
 	return nil
 }
 
@@ -671,9 +726,13 @@ func (s *Server) pageInvitationSignup(w http.ResponseWriter, r *http.Request) er
 		if pageLevel(err) {
 			return err
 		}
+		p, perr := s.previewInvitation(r, nil, token)
+		if perr != nil {
+			return perr
+		}
 		v := s.newView(r)
 		v.Form["name"], v.Form["email"] = in.Name, in.Email
-		v.Data = invitationPage{Token: token}
+		v.Data = p
 		if troupe.ErrorCode(err) == troupe.CodeConflict {
 			// The holder of the link may learn that the address has an
 			// account (the app says so too): point them to sign-in.
@@ -697,17 +756,15 @@ func (s *Server) invitationFailed(w http.ResponseWriter, r *http.Request, u trou
 	if pageLevel(err) {
 		return err
 	}
-	p, lerr := s.invitationFor(r.Context(), u, token)
-	if lerr != nil {
-		return lerr
+	p, perr := s.previewInvitation(r, &u, token)
+	if perr != nil {
+		return perr
 	}
 	v := s.newView(r)
 	v.Data = p
 	return s.showForm(w, r, "invitation", v, err)
 }
 
-// pageInvitationAccept joins and opens the workspace; a refusal the user
-// can act on (seats, address) is explained on the invitation page.
 func (s *Server) pageInvitationAccept(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	token := r.PathValue("token")
 	ws, err := s.app.AcceptInvitation(r.Context(), u, token, s.client(r))

@@ -36,6 +36,7 @@ func newPages(cat *i18n.Catalog, st *static) (*pages, error) {
 	}
 	funcs["field"] = makeField
 	funcs["hasPrefix"] = strings.HasPrefix
+	funcs["join"] = strings.Join
 	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
@@ -71,6 +72,8 @@ type view struct {
 	// Workspace is the one the page is about, else the current one.
 	Workspaces []app.WorkspaceView
 	Workspace  *app.WorkspaceView
+	// Notes feed the notifications bell of signed-in pages.
+	Notes *notesView
 }
 
 // T translates key into the page's language.
@@ -88,6 +91,7 @@ func (s *Server) newView(r *http.Request) *view {
 	v := &view{cat: s.cat, Lang: s.lang(r), User: u, Path: r.URL.Path, Fields: map[string]string{}, Form: map[string]string{}}
 	if u != nil {
 		s.fillWorkspaces(r, *u, v)
+		s.fillNotifications(r, *u, v)
 	}
 	return v
 }

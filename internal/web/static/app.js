@@ -163,6 +163,62 @@
     if (roleForm) roleForm.classList.add("dirty");
   });
 
+  // Copy buttons copy their field; where the clipboard is unavailable the
+  // field's text is selected for the user to copy. Read-only fields select
+  // all of their text when focused.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) return;
+    var label = button.querySelector("span");
+    var done = function () {
+      var before = label.textContent;
+      label.textContent = button.getAttribute("data-copied");
+      button.setAttribute("data-done", "");
+      setTimeout(function () { label.textContent = before; button.removeAttribute("data-done"); }, 2000);
+    };
+    var select = function () { field.focus(); field.select(); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, select);
+    } else {
+      select();
+    }
+  });
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("[data-select-all]")) event.target.select();
+  });
+
+  // The bell follows the unread count live: the server sends it on every
+  // change, and the panel's list is then fetched again, already rendered.
+  document.addEventListener("DOMContentLoaded", function () {
+    var bell = document.querySelector("[data-notifications]");
+    if (!bell || !window.EventSource) return;
+    var badge = bell.querySelector("[data-unread]");
+    var count = bell.querySelector("[data-unread-count]");
+    var shown = Number(count.textContent);
+    var refresh = function () {
+      var back = location.pathname + location.search;
+      fetch("/notifications/panel?back=" + encodeURIComponent(back), { credentials: "same-origin" })
+        .then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-notif-list]");
+          var list = bell.querySelector("[data-notif-list]");
+          if (fresh && list) list.replaceWith(document.adoptNode(fresh));
+        })
+        .catch(function () { /* the list stays as it was; the badge is already right */ });
+    };
+    var source = new EventSource("/api/v1/notifications/stream");
+    source.addEventListener("unread", function (event) {
+      var n = JSON.parse(event.data).unread;
+      count.textContent = String(n);
+      badge.hidden = n === 0;
+      if (n !== shown) refresh();
+      shown = n;
+    });
+    window.addEventListener("pagehide", function () { source.close(); });
+  });
+
   // Menus close when a click lands outside them, or on Escape.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {
