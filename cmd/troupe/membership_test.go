@@ -101,6 +101,9 @@ func TestDomainsDiscoveryAndJoinRequests(t *testing.T) {
 			t.Fatal("no live update within 10s")
 		}
 		bob.do("POST", wsPath+"/join", nil).want(t, 409, "request_pending")
+		if sugg := admin.do("GET", wsPath+"/suggestions", nil).want(t, 200).json(t)["items"].([]any); len(sugg) != 0 {
+			t.Fatalf("someone with a pending request is no suggestion: %v", sugg)
+		}
 		if m := s.mail.WaitFor(t, "admin@acme.com", 10*time.Second); !strings.Contains(m.Subject, "asks to join Acme") {
 			t.Fatalf("admin mail %q", m.Subject)
 		}

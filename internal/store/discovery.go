@@ -33,7 +33,7 @@ func (q *Queries) DiscoverWorkspaces(ctx context.Context, domain, userID string)
 
 // Suggestions returns users with a verified address at one of the
 // workspace's domains who let teammates find them, are not members and
-// have no pending invitation.
+// have no pending invitation or join request.
 func (q *Queries) Suggestions(ctx context.Context, workspaceID string, now time.Time, limit int) ([]troupe.User, error) {
 	rows, err := q.query(ctx, `SELECT `+userColumnsU+` FROM users u
 		JOIN workspace_domains d ON d.workspace_id = ? AND u.email_norm LIKE '%@' || d.domain
@@ -41,6 +41,7 @@ func (q *Queries) Suggestions(ctx context.Context, workspaceID string, now time.
 		AND NOT EXISTS (SELECT 1 FROM members m WHERE m.workspace_id = d.workspace_id AND m.user_id = u.id)
 		AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.workspace_id = d.workspace_id AND i.email_norm = u.email_norm
 			AND i.status = 'pending' AND i.expires_at > ?)
+		AND NOT EXISTS (SELECT 1 FROM join_requests r WHERE r.workspace_id = d.workspace_id AND r.user_id = u.id AND r.status = 'pending')
 		ORDER BY u.email_norm LIMIT ?`, workspaceID, millis(now), limit)
 	if err != nil {
 		return nil, err
