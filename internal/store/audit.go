@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 )
@@ -87,25 +88,11 @@ func (q *Queries) ListAudit(ctx context.Context, workspaceID string, f AuditFilt
 	if err != nil {
 		return nil, "", err
 	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
+	return scanPage(rows, f.Limit, func(rows *sql.Rows) (AuditEntry, error) {
 		var e AuditEntry
 		var at int64
-		if err := rows.Scan(&e.ID, &e.WorkspaceID, &e.ActorID, &e.ActorEmail, &e.Action, &e.Target, &e.Detail, &e.IP, &at); err != nil {
-			return nil, "", translate(err)
-		}
+		err := rows.Scan(&e.ID, &e.WorkspaceID, &e.ActorID, &e.ActorEmail, &e.Action, &e.Target, &e.Detail, &e.IP, &at)
 		e.CreatedAt = fromMillis(at)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", translate(err)
-	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[len(out)-1]
-		next = encodeTimeCursor(last.CreatedAt, last.ID)
-	}
-	return out, next, nil
+		return e, err
+	}, func(e AuditEntry) string { return encodeTimeCursor(e.CreatedAt, e.ID) })
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -134,27 +135,13 @@ func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f MemberF
 	if err != nil {
 		return nil, "", err
 	}
-	defer rows.Close()
-	var out []MemberRow
-	for rows.Next() {
+	return scanPage(rows, f.Limit, func(rows *sql.Rows) (MemberRow, error) {
 		var r MemberRow
 		var since int64
-		if err := rows.Scan(&r.Status, &r.Role, &r.Email, &r.UserID, &r.UserName, &r.InvitationID, &since, &r.sortKey, &r.rowID); err != nil {
-			return nil, "", translate(err)
-		}
+		err := rows.Scan(&r.Status, &r.Role, &r.Email, &r.UserID, &r.UserName, &r.InvitationID, &since, &r.sortKey, &r.rowID)
 		r.Since = fromMillis(since)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", translate(err)
-	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[len(out)-1]
-		next = encodeCursor(last.sortKey, last.rowID)
-	}
-	return out, next, nil
+		return r, err
+	}, func(r MemberRow) string { return encodeCursor(r.sortKey, r.rowID) })
 }
 
 func escapeLike(s string) string {

@@ -60,25 +60,8 @@ func (q *Queries) ListNotifications(ctx context.Context, userID, cursor string, 
 	if err != nil {
 		return nil, "", err
 	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", translate(err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[len(out)-1]
-		next = encodeTimeCursor(last.CreatedAt, last.ID)
-	}
-	return out, next, nil
+	return scanPage(rows, limit, func(rows *sql.Rows) (Notification, error) { return scanNotification(rows) },
+		func(n Notification) string { return encodeTimeCursor(n.CreatedAt, n.ID) })
 }
 
 // CountUnread counts a user's unread notifications.

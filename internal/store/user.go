@@ -62,30 +62,24 @@ type UserUpdate struct {
 
 // UpdateUser applies upd to the user with id.
 func (q *Queries) UpdateUser(ctx context.Context, id string, upd UserUpdate, now time.Time) error {
-	set := "updated_at = ?"
-	args := []any{millis(now)}
-	add := func(col string, v any) {
-		set += ", " + col + " = ?"
-		args = append(args, v)
-	}
+	u := newUpdate(now)
 	if upd.Name != nil {
-		add("name", *upd.Name)
+		u.add("name", *upd.Name)
 	}
 	if upd.PasswordHash != nil {
-		add("password_hash", *upd.PasswordHash)
+		u.add("password_hash", *upd.PasswordHash)
 	}
 	if upd.Locale != nil {
-		add("locale", *upd.Locale)
+		u.add("locale", *upd.Locale)
 	}
 	if upd.Discoverable != nil {
-		add("discoverable", *upd.Discoverable)
+		u.add("discoverable", *upd.Discoverable)
 	}
 	if upd.VerifyEmail {
-		set += ", email_verified_at = COALESCE(email_verified_at, ?)"
-		args = append(args, millis(now))
+		u.set += ", email_verified_at = COALESCE(email_verified_at, ?)"
+		u.args = append(u.args, millis(now))
 	}
-	args = append(args, id)
-	res, err := q.exec(ctx, `UPDATE users SET `+set+` WHERE id = ?`, args...)
+	res, err := q.exec(ctx, `UPDATE users SET `+u.set+` WHERE id = ?`, append(u.args, id)...)
 	if err != nil {
 		return err
 	}
@@ -106,3 +100,18 @@ func mustAffect(res sql.Result) error {
 func millis(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// update builds the SET clause of an UPDATE from the fields given.
+type update struct {
+	set  string
+	args []any
+}
+
+func newUpdate(now time.Time) *update {
+	return &update{set: "updated_at = ?", args: []any{millis(now)}}
+}
+
+func (u *update) add(col string, v any) {
+	u.set += ", " + col + " = ?"
+	u.args = append(u.args, v)
+}

@@ -79,33 +79,28 @@ type WorkspaceUpdate struct {
 
 // UpdateWorkspace applies upd.
 func (q *Queries) UpdateWorkspace(ctx context.Context, id string, upd WorkspaceUpdate, now time.Time) error {
-	set := "updated_at = ?"
-	args := []any{millis(now)}
-	add := func(col string, v any) {
-		set += ", " + col + " = ?"
-		args = append(args, v)
-	}
+	u := newUpdate(now)
 	if upd.Name != nil {
-		add("name", *upd.Name)
+		u.add("name", *upd.Name)
 	}
 	if upd.Description != nil {
-		add("description", *upd.Description)
+		u.add("description", *upd.Description)
 	}
 	if s := upd.Settings; s != nil {
-		add("join_policy", s.JoinPolicy)
-		add("who_can_invite", s.WhoCanInvite)
-		add("invite_link_policy", s.InviteLinkPolicy)
-		add("default_access", s.DefaultAccess)
-		add("downloads", s.Downloads)
-		add("publishing", s.Publishing)
+		u.add("join_policy", s.JoinPolicy)
+		u.add("who_can_invite", s.WhoCanInvite)
+		u.add("invite_link_policy", s.InviteLinkPolicy)
+		u.add("default_access", s.DefaultAccess)
+		u.add("downloads", s.Downloads)
+		u.add("publishing", s.Publishing)
 	}
 	if upd.Plan != nil {
-		add("plan", *upd.Plan)
+		u.add("plan", *upd.Plan)
 	}
 	if upd.Seats != nil {
-		add("seats", *upd.Seats)
+		u.add("seats", *upd.Seats)
 	}
-	res, err := q.exec(ctx, `UPDATE workspaces SET `+set+` WHERE id = ?`, append(args, id)...)
+	res, err := q.exec(ctx, `UPDATE workspaces SET `+u.set+` WHERE id = ?`, append(u.args, id)...)
 	if err != nil {
 		return err
 	}
