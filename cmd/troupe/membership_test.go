@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -216,4 +217,76 @@ func openStream(t *testing.T, s *testServer, c *apiClient) <-chan string {
 		}
 	}()
 	return out
+}
+
+func TestMembershipBadInput(t *testing.T) {
+	forEngine(t, func(t *testing.T, s *testServer) {
+		admin, _ := s.signedIn(t, "admin@acme.com")
+		ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201).json(t)["id"].(string)
+		base := "/api/v1/workspaces/" + ws
+		dev, devID := s.member(t, admin, ws, "dev@acme.com", "developer")
+		before := admin.do("GET", base+"/members", nil).want(t, 200).body
+
+		admin.do("POST", base+"/invitations", map[string]any{"emails": []string{"x@acme.com"}, "role": "owner"}).want(t, 422, "validation_failed")
+		admin.do("POST", base+"/invitations", map[string]any{"emails": []string{}, "role": "viewer"}).want(t, 422, "validation_failed")
+		many := make([]string, 101)
+		for i := range many {
+			many[i] = fmt.Sprintf("p%d@acme.com", i)
+		}
+		admin.do("POST", base+"/invitations", map[string]any{"emails": many, "role": "viewer"}).want(t, 422, "validation_failed")
+		admin.do("PATCH", base+"/members/"+devID, map[string]string{"role": "boss"}).want(t, 422, "validation_failed")
+		dev.do("PATCH", base+"/members/"+devID, map[string]string{"role": "super_admin"}).want(t, 403, "forbidden") // self-promotion
+		admin.do("PUT", base+"/subscription", map[string]any{"plan": "Team", "seats": 0}).want(t, 422, "validation_failed")
+		admin.do("PATCH", base, map[string]any{"default_access": "everyone"}).want(t, 422, "validation_failed")
+		admin.do("GET", base+"/members?cursor=!!!", nil).want(t, 422, "validation_failed")
+		admin.do("GET", base+"/members?limit=abc", nil).want(t, 422, "validation_failed")
+		admin.do("GET", base+"/audit-log?since=yesterday", nil).want(t, 422, "validation_failed")
+
+		if after := admin.do("GET", base+"/members", nil).want(t, 200).body; string(after) != string(before) {
+			t.Fatalf("refused requests changed the members:\n%s\n%s", before, after)
+		}
+		me := dev.do("GET", base, nil).want(t, 200).json(t)
+		if me["role"] != "developer" {
+			t.Fatalf("role %v", me["role"])
+		}
+
+		t.Run("invitations are limited per inviter", func(t *testing.T) {
+			admin.do("PATCH", base, map[string]string{"who_can_invite": "everyone"}).want(t, 200)
+			var res response
+			for round := range 4 {
+				batch := make([]string, 100)
+				for i := range batch {
+					batch[i] = fmt.Sprintf("r%d-%d@acme.com", round, i)
+				}
+				res = dev.do("POST", base+"/invitations", map[string]any{"emails": batch, "role": "viewer"})
+			}
+			res.want(t, 429, "rate_limited")
+		})
+	})
+}
+
+// The workspace pages speak French to a French browser, every string
+// coming from the catalog.
+func TestWorkspacePagesInFrench(t *testing.T) {
+	forEngine(t, func(t *testing.T, s *testServer) {
+		admin, _ := s.signedIn(t, "admin@acme.com")
+		ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201).json(t)["id"].(string)
+		fr := []string{"Accept-Language", "fr-FR,fr;q=0.9"}
+		for _, path := range []string{"/w/" + ws + "/members", "/w/" + ws + "/settings", "/w/" + ws + "/settings/seats",
+			"/w/" + ws + "/audit", "/w/" + ws + "/settings/api-tokens", "/workspaces", "/notifications", "/discover"} {
+			page := string(admin.do("GET", path, nil, fr...).want(t, 200).body)
+			if !strings.Contains(page, `<html lang="fr">`) {
+				t.Errorf("%s is not in French", path)
+			}
+			// A catalog key left untranslated would show as "area.key".
+			for _, leak := range []string{"members.", "settings.", "nav.", "notifications.", "audit.", "tokens."} {
+				if strings.Contains(page, ">"+leak) {
+					t.Errorf("%s shows a raw catalog key starting %q", path, leak)
+				}
+			}
+		}
+		if page := string(admin.do("GET", "/w/"+ws+"/members", nil, fr...).body); !strings.Contains(page, "Membres") {
+			t.Error("members page lacks its French title")
+		}
+	})
 }
