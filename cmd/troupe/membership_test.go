@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -287,6 +288,35 @@ func TestWorkspacePagesInFrench(t *testing.T) {
 		}
 		if page := string(admin.do("GET", "/w/"+ws+"/members", nil, fr...).body); !strings.Contains(page, "Membres") {
 			t.Error("members page lacks its French title")
+		}
+	})
+}
+
+// Someone new opens an invite link, signs up, verifies and lands back on
+// the link, which names the workspace.
+func TestInviteLinkSignupComesBack(t *testing.T) {
+	forEngine(t, func(t *testing.T, s *testServer) {
+		admin, _ := s.signedIn(t, "admin@acme.com")
+		ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme Studio"}).want(t, 201).json(t)["id"].(string)
+		token := admin.do("PUT", "/api/v1/workspaces/"+ws+"/invite-link", map[string]any{"role": "creator"}).want(t, 200).json(t)["token"].(string)
+		c := s.client(t)
+		page := string(c.do("GET", "/join/"+token, nil).want(t, 200).body)
+		if !strings.Contains(page, "Acme Studio") || !strings.Contains(page, "/signup?next=/join/"+token) {
+			t.Fatal("the link page does not name the workspace or offer sign-up back to it")
+		}
+		c.do("GET", "/join/not-a-token", nil).want(t, 410)
+		c.do("POST", "/signup", url.Values{"name": {"Nia"}, "email": {"nia@example.org"}, "password": {"correct horse 1"}, "next": {"/join/" + token}}).want(t, 303)
+		link := s.mail.WaitFor(t, "nia@example.org", 10*time.Second).Link(t, "/verify-email")
+		if !strings.Contains(link, "next=%2Fjoin%2F"+token) {
+			t.Fatalf("verification link %q forgets where to come back", link)
+		}
+		page = string(c.do("POST", "/verify-email", url.Values{"token": {tokenOf(t, link)}, "next": {"/join/" + token}}).want(t, 200).body)
+		if !strings.Contains(page, `href="/login?next=%2Fjoin%2F`+token+`"`) {
+			t.Fatalf("continue does not lead back through sign-in:\n%s", page)
+		}
+		c.do("POST", "/signup", url.Values{"name": {"Eve"}, "email": {"eve@example.org"}, "password": {"correct horse 1"}, "next": {"https://evil.example"}}).want(t, 303)
+		if link := s.mail.WaitFor(t, "eve@example.org", 10*time.Second).Link(t, "/verify-email"); strings.Contains(link, "next=") {
+			t.Fatalf("a foreign next survived: %q", link)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -26,6 +27,9 @@ type SignupInput struct {
 	Email    string
 	Password string
 	Name     string
+	// Next is a path on this site to come back to after verifying (an
+	// invite link, say); the web layer vouches that it is local.
+	Next string
 }
 
 // Signup creates an account and mails a verification link. When the
@@ -57,7 +61,7 @@ func (a *App) Signup(ctx context.Context, in SignupInput, c Client) (troupe.User
 		if err := tx.CreateUser(ctx, store.UserRecord{User: user, PasswordHash: hash}, now); err != nil {
 			return err
 		}
-		return a.mailVerification(ctx, tx, user, c)
+		return a.mailVerification(ctx, tx, user, in.Next, c)
 	})
 	if troupe.ErrorCode(err) == troupe.CodeConflict {
 		// Another sign-up took the address a moment ago: same answer.
@@ -88,7 +92,7 @@ func (a *App) prepareSignup(ctx context.Context, in SignupInput, c Client) (Sign
 	return in, hash, err
 }
 
-func (a *App) mailVerification(ctx context.Context, tx *store.Tx, u troupe.User, c Client) error {
+func (a *App) mailVerification(ctx context.Context, tx *store.Tx, u troupe.User, next string, c Client) error {
 	now := a.now()
 	if err := tx.InvalidateUserTokens(ctx, u.ID, troupe.PurposeVerifyEmail, now); err != nil {
 		return err
@@ -99,8 +103,12 @@ func (a *App) mailVerification(ctx context.Context, tx *store.Tx, u troupe.User,
 	if err != nil {
 		return err
 	}
+	path := "/verify-email?token=" + secret
+	if next != "" {
+		path += "&next=" + url.QueryEscape(next)
+	}
 	return a.sendMail(ctx, tx, mail.Email{Kind: "verify_email", To: u.Email, Lang: mailLang(u.Locale, c),
-		Path: "/verify-email?token=" + secret, Params: []any{"name", u.Name}})
+		Path: path, Params: []any{"name", u.Name}})
 }
 
 // ResendVerification mails a new verification link to the actor; older
@@ -112,7 +120,7 @@ func (a *App) ResendVerification(ctx context.Context, actor troupe.User, c Clien
 	if err := a.hit(ctx, limitVerifyResend, actor.ID); err != nil {
 		return err
 	}
-	return a.db.Tx(ctx, func(tx *store.Tx) error { return a.mailVerification(ctx, tx, actor, c) })
+	return a.db.Tx(ctx, func(tx *store.Tx) error { return a.mailVerification(ctx, tx, actor, "", c) })
 }
 
 var errInvalidCredentials = troupe.Errorf(troupe.CodeInvalidCredentials, "The email or password is incorrect.")

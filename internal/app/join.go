@@ -147,26 +147,58 @@ func (a *App) DeleteInviteLink(ctx context.Context, actor troupe.User, workspace
 	})
 }
 
+// LinkPreview is what an invite link shows before anyone joins.
+type LinkPreview struct {
+	WorkspaceName string
+	Role          troupe.Role
+}
+
+// PreviewInviteLink names the workspace and role of a working invite
+// link, or says that the link no longer works.
+func (a *App) PreviewInviteLink(ctx context.Context, token string) (LinkPreview, error) {
+	q := a.db.Read()
+	l, err := a.liveLink(ctx, q, token)
+	if err != nil {
+		return LinkPreview{}, err
+	}
+	w, err := q.FindWorkspace(ctx, l.WorkspaceID)
+	if err != nil {
+		return LinkPreview{}, err
+	}
+	return LinkPreview{WorkspaceName: w.Name, Role: l.Role}, nil
+}
+
+var errInviteLinkInvalid = troupe.Errorf(troupe.CodeLinkInvalid, "This invite link is not valid any more. Ask for a new one.")
+
+// liveLink finds an enabled invite link that has neither expired nor run
+// out of uses.
+func (a *App) liveLink(ctx context.Context, q *store.Queries, token string) (store.InviteLink, error) {
+	if !troupe.WellFormedSecret(token) {
+		return store.InviteLink{}, errInviteLinkInvalid
+	}
+	l, err := q.FindInviteLinkByToken(ctx, troupe.HashSecret(token))
+	if troupe.ErrorCode(err) == troupe.CodeNotFound {
+		return l, errInviteLinkInvalid
+	}
+	if err != nil {
+		return l, err
+	}
+	if !l.Enabled || (l.ExpiresAt != nil && !a.now().Before(*l.ExpiresAt)) || (l.MaxUses != nil && l.Uses >= *l.MaxUses) {
+		return l, errInviteLinkInvalid
+	}
+	return l, nil
+}
+
 // JoinByLink lets a signed-in user with a verified email join through the
 // invite link — or, under the request policy, file a join request.
 func (a *App) JoinByLink(ctx context.Context, actor troupe.User, token string, c Client) (JoinResult, error) {
-	invalid := troupe.Errorf(troupe.CodeLinkInvalid, "This invite link is not valid any more. Ask for a new one.")
-	if !troupe.WellFormedSecret(token) {
-		return JoinResult{}, invalid
-	}
 	var out JoinResult
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		l, err := tx.FindInviteLinkByToken(ctx, troupe.HashSecret(token))
-		if troupe.ErrorCode(err) == troupe.CodeNotFound {
-			return invalid
-		}
+		l, err := a.liveLink(ctx, &tx.Queries, token)
 		if err != nil {
 			return err
 		}
 		out.WorkspaceID = l.WorkspaceID
-		if !l.Enabled || (l.ExpiresAt != nil && !a.now().Before(*l.ExpiresAt)) || (l.MaxUses != nil && l.Uses >= *l.MaxUses) {
-			return invalid
-		}
 		attempt, w, err := a.attempt(ctx, tx, actor, l.WorkspaceID, troupe.ViaLink, l.Role, l.CreatedBy)
 		if err != nil {
 			return err

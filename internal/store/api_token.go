@@ -17,6 +17,8 @@ type APIToken struct {
 	TokenHash   string
 	CreatedAt   time.Time
 	LastUsedAt  *time.Time
+	OwnerName   string // filled when listing
+	OwnerEmail  string // filled when listing
 }
 
 // CreateAPIToken stores a token.
@@ -51,18 +53,22 @@ func (q *Queries) FindAPITokenByHash(ctx context.Context, hash string) (APIToken
 // ListAPITokens returns a member's live tokens in a workspace, or every
 // member's when userID is empty.
 func (q *Queries) ListAPITokens(ctx context.Context, workspaceID, userID string) ([]APIToken, error) {
-	rows, err := q.query(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens
-		WHERE workspace_id = ? AND (? = '' OR user_id = ?) AND revoked_at IS NULL ORDER BY created_at DESC, id`, workspaceID, userID, userID)
+	rows, err := q.query(ctx, `SELECT t.id, t.workspace_id, t.user_id, t.name, t.prefix, t.token_hash, t.created_at, t.last_used_at,
+			u.name, u.email
+		FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.workspace_id = ? AND (? = '' OR t.user_id = ?) AND t.revoked_at IS NULL ORDER BY t.created_at DESC, t.id`, workspaceID, userID, userID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []APIToken
 	for rows.Next() {
-		t, err := scanAPIToken(rows)
+		var name, email string
+		t, err := scanAPIToken(scanSuffix{row: rows, suffix: []any{&name, &email}})
 		if err != nil {
 			return nil, err
 		}
+		t.OwnerName, t.OwnerEmail = name, email
 		out = append(out, t)
 	}
 	return out, translate(rows.Err())

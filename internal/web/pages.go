@@ -148,15 +148,25 @@ func (s *Server) pageSignup(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := s.newView(r)
 	v.Form["email"] = r.URL.Query().Get("email")
+	v.Form["next"] = nextParam(r.URL.Query().Get("next"))
 	s.show(w, r, http.StatusOK, "signup", v)
 	return nil
 }
 
+// nextParam is a local path to come back to, or empty.
+func nextParam(next string) string {
+	if next == "" || localPath(next) == "/" {
+		return ""
+	}
+	return localPath(next)
+}
+
 func (s *Server) pageSignupPost(w http.ResponseWriter, r *http.Request) error {
-	in := app.SignupInput{Name: r.PostForm.Get("name"), Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password")}
+	in := app.SignupInput{Name: r.PostForm.Get("name"), Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password"),
+		Next: nextParam(r.PostForm.Get("next"))}
 	if _, err := s.app.Signup(r.Context(), in, s.client(r)); err != nil {
 		v := s.newView(r)
-		v.Form["name"], v.Form["email"] = in.Name, in.Email
+		v.Form["name"], v.Form["email"], v.Form["next"] = in.Name, in.Email, in.Next
 		return s.showForm(w, r, "signup", v, err)
 	}
 	http.Redirect(w, r, "/check-email", http.StatusSeeOther)
@@ -173,12 +183,24 @@ func (s *Server) pageCheckEmail(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) pageVerifyEmail(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r)
 	v.Form["token"] = r.URL.Query().Get("token")
+	v.Form["next"] = nextParam(r.URL.Query().Get("next"))
 	s.show(w, r, http.StatusOK, "verify_email", v)
 	return nil
 }
 
+// pageVerifyEmailPost verifies, then offers to continue where sign-up
+// started (through sign-in when needed).
 func (s *Server) pageVerifyEmailPost(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r)
+	next := nextParam(r.PostForm.Get("next"))
+	v.Form["next"] = next
+	if next == "" {
+		next = "/"
+	}
+	if v.User == nil {
+		next = "/login?next=" + url.QueryEscape(next)
+	}
+	v.Form["continue"] = next
 	if _, err := s.app.VerifyEmail(r.Context(), r.PostForm.Get("token")); err != nil {
 		return s.showForm(w, r, "verify_email", v, err)
 	}

@@ -301,11 +301,23 @@ type joinLinkPage struct {
 	Token     string
 	Requested bool
 	Failed    bool
+	Preview   app.LinkPreview
 }
 
 func (s *Server) pageJoinLink(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r)
-	v.Data = joinLinkPage{Token: r.PathValue("token"), Requested: r.URL.Query().Get("sent") == "1"}
+	token := r.PathValue("token")
+	page := joinLinkPage{Token: token, Requested: r.URL.Query().Get("sent") == "1"}
+	if !page.Requested {
+		preview, err := s.app.PreviewInviteLink(r.Context(), token)
+		if err != nil {
+			page.Failed = true
+			v.Data = page
+			return s.showForm(w, r, "join", v, err)
+		}
+		page.Preview = preview
+	}
+	v.Data = page
 	s.show(w, r, http.StatusOK, "join", v)
 	return nil
 }
@@ -476,53 +488,23 @@ type tokenRow struct {
 	Owner string // empty for the user's own tokens
 }
 
-// loadTokens lists the tokens the app lets the user see. Super Admins see
-// everyone's: the owners' names come from the members who may hold tokens.
+// loadTokens lists the tokens the app lets the user see (everyone's, with
+// their owners, for Super Admins).
 func (s *Server) loadTokens(r *http.Request, u troupe.User, v *view) error {
 	tokens, err := s.app.ListAPITokens(r.Context(), u, v.Workspace.ID)
 	if err != nil {
 		return err
 	}
-	var names map[string]string
-	for _, t := range tokens {
-		if t.UserID != u.ID && names == nil {
-			if names, err = s.tokenOwners(r, u, v.Workspace.ID); err != nil {
-				return err
-			}
-		}
-	}
 	p := &tokensPage{}
 	for _, t := range tokens {
 		row := tokenRow{APIToken: t}
 		if t.UserID != u.ID {
-			row.Owner = names[t.UserID]
-			if row.Owner == "" {
-				row.Owner = v.T("tokens.other_member")
-			}
+			row.Owner = t.OwnerName
 		}
 		p.Tokens = append(p.Tokens, row)
 	}
 	v.Data = p
 	return nil
-}
-
-// tokenOwners maps the ids of the members with a role that may hold tokens
-// to their names.
-func (s *Server) tokenOwners(r *http.Request, u troupe.User, wsID string) (map[string]string, error) {
-	names := map[string]string{}
-	for _, role := range troupe.Roles {
-		if !role.CanUseAPITokens() {
-			continue
-		}
-		rows, _, err := s.app.ListMembers(r.Context(), u, wsID, app.MemberFilter{Status: "active", Role: role, Limit: 200})
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range rows {
-			names[m.UserID] = m.UserName
-		}
-	}
-	return names, nil
 }
 
 func (s *Server) pageAPITokens(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
