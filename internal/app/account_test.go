@@ -174,6 +174,7 @@ func TestLoginAndSessions(t *testing.T) {
 
 		t.Run("failed sign-ins are limited per account and address, even for the right password", func(t *testing.T) {
 			e.signup(t, "target@example.com")
+			e.clock.StartWindow(15 * time.Minute)
 			attacker := client
 			attacker.IP = "198.51.100.7"
 			for range 10 {
@@ -199,6 +200,7 @@ func TestLoginAndSessions(t *testing.T) {
 
 		t.Run("an account under attack from many addresses is locked", func(t *testing.T) {
 			e.signup(t, "popular@example.com")
+			e.clock.StartWindow(15 * time.Minute)
 			c := client
 			for i := range 100 {
 				c.IP = fmt.Sprintf("198.18.%d.%d", i/250, i%250)
@@ -210,6 +212,7 @@ func TestLoginAndSessions(t *testing.T) {
 		})
 
 		t.Run("sign-in attempts are limited per client address", func(t *testing.T) {
+			e.clock.StartWindow(15 * time.Minute)
 			c := client
 			c.IP = "203.0.113.9"
 			var err error

@@ -30,6 +30,13 @@ func (c *clock) Now() time.Time {
 	return time.Now().Add(c.off)
 }
 
+// StartWindow moves the clock to just after the start of a rate-limit
+// window of length d, so a test's attempts all fall in one window.
+func (c *clock) StartWindow(d time.Duration) {
+	now := c.Now()
+	c.Advance(now.Truncate(d).Add(d).Add(time.Second).Sub(now))
+}
+
 func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.off += d
