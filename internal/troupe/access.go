@@ -1,0 +1,90 @@
+package troupe
+
+// Level is a degree of access to an item.
+type Level int
+
+// The access levels, in increasing order.
+const (
+	LevelNone Level = iota
+	LevelView
+	LevelEdit
+)
+
+func (l Level) String() string {
+	switch l {
+	case LevelView:
+		return "view"
+	case LevelEdit:
+		return "edit"
+	}
+	return "none"
+}
+
+// ParseLevel reads "view" or "edit".
+func ParseLevel(s string) (Level, bool) {
+	switch s {
+	case "view":
+		return LevelView, true
+	case "edit":
+		return LevelEdit, true
+	}
+	return LevelNone, false
+}
+
+// ItemSharing is what one item (or folder) says about who may use it.
+type ItemSharing struct {
+	OwnerID string
+	// Workspace is the level everyone in the workspace has (none when the
+	// item's general access is restricted).
+	Workspace Level
+	// Shares are the levels given to specific members.
+	Shares map[string]Level
+}
+
+// EffectiveAccess is the one access rule of content. chain is the item
+// followed by the folders above it, nearest first. role is the user's
+// current role in the item's workspace, empty when they are not an active
+// member. Access is the highest of: Super Admin (edit), owner of the item
+// or a folder above (edit), a share on any of them, the workspace level of
+// any of them — then capped at view for Viewers, and none for non-members.
+func EffectiveAccess(userID string, role Role, chain []ItemSharing) Level {
+	if !role.Valid() {
+		return LevelNone
+	}
+	level := LevelNone
+	if role == RoleSuperAdmin {
+		level = LevelEdit
+	}
+	for _, it := range chain {
+		if it.OwnerID == userID {
+			level = LevelEdit
+		}
+		level = max(level, it.Shares[userID], it.Workspace)
+	}
+	if role == RoleViewer {
+		level = min(level, LevelView)
+	}
+	return level
+}
+
+// Permissions are the actions a user may take on an item.
+type Permissions struct {
+	Level     Level
+	CanView   bool
+	CanEdit   bool
+	CanShare  bool
+	CanDelete bool
+}
+
+// ItemPermissions derives the actions from the effective level: sharing
+// needs edit access (Super Admins share anything); moving to trash is for
+// Super Admins on any item and for Developers and Creators on their own.
+// Viewers never edit, share or delete.
+func ItemPermissions(userID string, role Role, chain []ItemSharing) Permissions {
+	level := EffectiveAccess(userID, role, chain)
+	p := Permissions{Level: level, CanView: level >= LevelView, CanEdit: level == LevelEdit && role.CanCreateContent()}
+	p.CanShare = p.CanEdit
+	own := len(chain) > 0 && chain[0].OwnerID == userID
+	p.CanDelete = role == RoleSuperAdmin || (own && role.CanCreateContent())
+	return p
+}

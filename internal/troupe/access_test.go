@@ -1,0 +1,54 @@
+package troupe
+
+import "testing"
+
+func TestEffectiveAccess(t *testing.T) {
+	folder := ItemSharing{OwnerID: "olga", Shares: map[string]Level{"vic": LevelEdit, "cora": LevelView}}
+	grand := ItemSharing{OwnerID: "gus", Workspace: LevelView}
+	item := ItemSharing{OwnerID: "ivan"}
+	chain := []ItemSharing{item, folder, grand}
+	cases := []struct {
+		name string
+		user string
+		role Role
+		want Level
+	}{
+		{"the owner edits", "ivan", RoleCreator, LevelEdit},
+		{"the owner of a folder above edits", "olga", RoleCreator, LevelEdit},
+		{"the owner of the grandparent folder edits", "gus", RoleDeveloper, LevelEdit},
+		{"a share on a folder above reaches the item", "cora", RoleCreator, LevelView},
+		{"a viewer with an edit share stays view-only", "vic", RoleViewer, LevelView},
+		{"workspace access on the grandparent gives view", "anyone", RoleCreator, LevelView},
+		{"a Super Admin edits everything", "sam", RoleSuperAdmin, LevelEdit},
+		{"a non-member gets nothing, even the owner", "ivan", "", LevelNone},
+	}
+	for _, c := range cases {
+		if got := EffectiveAccess(c.user, c.role, chain); got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		}
+	}
+	if got := EffectiveAccess("anyone", RoleCreator, []ItemSharing{item}); got != LevelNone {
+		t.Errorf("an item moved out of the shared folder keeps no inherited access: %v", got)
+	}
+}
+
+func TestItemPermissions(t *testing.T) {
+	own := []ItemSharing{{OwnerID: "ivan", Shares: map[string]Level{"vic": LevelEdit, "ed": LevelEdit}}}
+	cases := []struct {
+		user string
+		role Role
+		want Permissions
+	}{
+		{"ivan", RoleCreator, Permissions{Level: LevelEdit, CanView: true, CanEdit: true, CanShare: true, CanDelete: true}},
+		{"ed", RoleDeveloper, Permissions{Level: LevelEdit, CanView: true, CanEdit: true, CanShare: true}},
+		{"vic", RoleViewer, Permissions{Level: LevelView, CanView: true}},
+		{"sam", RoleSuperAdmin, Permissions{Level: LevelEdit, CanView: true, CanEdit: true, CanShare: true, CanDelete: true}},
+		{"ivan", RoleViewer, Permissions{Level: LevelView, CanView: true}},
+		{"nobody", RoleCreator, Permissions{}},
+	}
+	for _, c := range cases {
+		if got := ItemPermissions(c.user, c.role, own); got != c.want {
+			t.Errorf("%s as %s: got %+v, want %+v", c.user, c.role, got, c.want)
+		}
+	}
+}
