@@ -6,7 +6,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"troupe/internal/i18n"
 	"troupe/internal/testkit"
 )
 
@@ -33,12 +32,7 @@ func (p *browserPage) eval(script string) {
 // already open, sees the bell light up without reloading and approves
 // from the notifications panel; the colleague is then active.
 func TestBrowserJoinRequestJourney(t *testing.T) {
-	cat, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	browser := testkit.Browser(t)
-	s := startServer(t, testkit.Engines(t)[0])
+	cat, browser, s := journey(t)
 	const lang = "en"
 
 	s.signupVerified(t, "admin@acme.com", "Maya Chen", "correct horse 1")

@@ -86,13 +86,19 @@ func (p *browserPage) check(name string) {
 	p.do(chromedp.EmulateViewport(1280, 800))
 }
 
-func TestBrowserAccountJourney(t *testing.T) {
+// journey starts what a browser journey needs: the catalogs, a headless
+// Chromium and a server on SQLite.
+func journey(t *testing.T) (*i18n.Catalog, context.Context, *testServer) {
+	t.Helper()
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	browser := testkit.Browser(t)
-	s := startServer(t, testkit.Engines(t)[0])
+	return cat, testkit.Browser(t), startServer(t, testkit.Engines(t)[0])
+}
+
+func TestBrowserAccountJourney(t *testing.T) {
+	cat, browser, s := journey(t)
 	for _, lang := range i18n.Langs {
 		t.Run(lang, func(t *testing.T) {
 			p := &browserPage{t: t, ctx: testkit.NewBrowserContext(t, browser), s: s, cat: cat, lang: lang}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"troupe/internal/i18n"
 	"troupe/internal/testkit"
 )
 
@@ -34,12 +33,7 @@ func jsString(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) +
 // one of them signs up from the mailed link, and the members page shows
 // them active with one more seat used.
 func TestBrowserInviteJourney(t *testing.T) {
-	cat, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	browser := testkit.Browser(t)
-	s := startServer(t, testkit.Engines(t)[0])
+	cat, browser, s := journey(t)
 	const lang = "en"
 	s.signupVerified(t, "maya@northstudio.com", "Maya Chen", "correct horse 1")
 
