@@ -185,12 +185,25 @@ func TestAPITokens(t *testing.T) {
 		s.withToken(t, "trp_garbage").do("GET", "/api/v1/me", nil).want(t, 401, "unauthenticated")
 		s.withToken(t, token+"x").do("GET", "/api/v1/me", nil).want(t, 401, "unauthenticated")
 
-		admin.do("PATCH", wsPath+"/members/"+devID, map[string]string{"role": "creator"}).want(t, 200)
-		bearer.do("GET", wsPath, nil).want(t, 401, "unauthenticated")
-		admin.do("PATCH", wsPath+"/members/"+devID, map[string]string{"role": "developer"}).want(t, 200)
-		bearer.do("GET", wsPath, nil).want(t, 200)
+		// A token acts only in its workspace, never on the account itself.
+		bearer.do("PATCH", "/api/v1/me", map[string]string{"name": "Hijacked"}).want(t, 403, "forbidden")
+		bearer.do("GET", "/api/v1/notifications", nil).want(t, 403, "forbidden")
+		bearer.do("GET", "/api/v1/invitations", nil).want(t, 403, "forbidden")
+		bearer.do("GET", "/api/v1/discover", nil).want(t, 403, "forbidden")
+		bearer.do("POST", "/api/v1/workspaces", map[string]string{"name": "Sneaky"}).want(t, 403, "forbidden")
+		if n := len(admin.do("GET", "/api/v1/workspaces", nil).want(t, 200).json(t)["items"].([]any)); n != 2 {
+			t.Fatalf("the admin has %d workspaces, want 2", n)
+		}
+
 		dev.do("DELETE", wsPath+"/api-tokens/"+created["id"].(string), nil).want(t, 204)
 		bearer.do("GET", wsPath, nil).want(t, 401, "unauthenticated")
+
+		// Dropping below Developer kills tokens for good.
+		again := dev.do("POST", wsPath+"/api-tokens", map[string]string{"name": "CI again"}).want(t, 201).json(t)["token"].(string)
+		admin.do("PATCH", wsPath+"/members/"+devID, map[string]string{"role": "creator"}).want(t, 200)
+		s.withToken(t, again).do("GET", wsPath, nil).want(t, 401, "unauthenticated")
+		admin.do("PATCH", wsPath+"/members/"+devID, map[string]string{"role": "developer"}).want(t, 200)
+		s.withToken(t, again).do("GET", wsPath, nil).want(t, 401, "unauthenticated")
 
 		second := dev.do("POST", wsPath+"/api-tokens", map[string]string{"name": "CI 2"}).want(t, 201).json(t)["token"].(string)
 		admin.do("DELETE", wsPath+"/members/"+devID, nil).want(t, 204)

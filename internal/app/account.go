@@ -114,6 +114,9 @@ func (a *App) mailVerification(ctx context.Context, tx *store.Tx, u troupe.User,
 // ResendVerification mails a new verification link to the actor; older
 // links stop working.
 func (a *App) ResendVerification(ctx context.Context, actor troupe.User, c Client) error {
+	if err := accountOnly(actor); err != nil {
+		return err
+	}
 	if actor.EmailVerified {
 		return troupe.Errorf(troupe.CodeConflict, "Your email address is already verified.")
 	}
@@ -431,6 +434,9 @@ type ProfileUpdate struct {
 // password, all or nothing. Changing the password ends every session of
 // the account and returns the secret of a new one for the caller.
 func (a *App) UpdateProfile(ctx context.Context, actor troupe.User, upd ProfileUpdate, c Client) (troupe.User, string, error) {
+	if err := accountOnly(actor); err != nil {
+		return troupe.User{}, "", err
+	}
 	var v troupe.Validation
 	if upd.Name != nil {
 		name := strings.TrimSpace(*upd.Name)

@@ -185,8 +185,16 @@ func (a *App) mailInvitation(ctx context.Context, tx *store.Tx, inviter troupe.U
 		Path: "/invitations/" + secret, Params: []any{"inviter", inviter.Name, "workspace", w.Name}})
 }
 
-// ListInvitations returns the actor's pending invitations.
+// ListMyInvitations returns the actor's pending invitations: only once the
+// actor's address is verified, since holding an account with an address
+// does not prove owning it (the mailed link does).
 func (a *App) ListMyInvitations(ctx context.Context, actor troupe.User) ([]store.MyInvitation, error) {
+	if err := accountOnly(actor); err != nil {
+		return nil, err
+	}
+	if !actor.EmailVerified {
+		return []store.MyInvitation{}, nil
+	}
 	return a.db.Read().ListInvitationsForEmail(ctx, actor.Email, a.now())
 }
 
@@ -271,6 +279,8 @@ type invitationRef func(ctx context.Context, q *store.Queries) (store.Invitation
 
 var errNoInvitation = troupe.Errorf(troupe.CodeNotFound, "This invitation does not exist.")
 
+var errVerifyFirst = troupe.Errorf(troupe.CodeEmailUnverified, "Verify your email address first, or open the invitation from its email.")
+
 func byToken(secret string) invitationRef {
 	return func(ctx context.Context, q *store.Queries) (store.Invitation, error) {
 		if !troupe.WellFormedSecret(secret) {
@@ -280,6 +290,8 @@ func byToken(secret string) invitationRef {
 	}
 }
 
+// byID finds an invitation by id; the invitee must have verified their
+// address, as the id proves nothing.
 func byID(id string) invitationRef {
 	return func(ctx context.Context, q *store.Queries) (store.Invitation, error) {
 		return q.FindInvitationByID(ctx, id)
@@ -346,7 +358,7 @@ func (a *App) PreviewInvitation(ctx context.Context, secret string) (InvitationP
 func (a *App) AcceptInvitation(ctx context.Context, actor troupe.User, secret string, c Client) (WorkspaceView, error) {
 	var wsID string
 	err := a.db.Tx(ctx, func(tx *store.Tx) (err error) {
-		wsID, err = a.acceptInvitation(ctx, tx, actor, byToken(secret), c)
+		wsID, err = a.acceptInvitation(ctx, tx, actor, byToken(secret), true, c)
 		return err
 	})
 	return a.afterAccept(ctx, actor, wsID, err)
@@ -357,7 +369,7 @@ func (a *App) AcceptInvitation(ctx context.Context, actor troupe.User, secret st
 func (a *App) AcceptMyInvitation(ctx context.Context, actor troupe.User, id string, c Client) (WorkspaceView, error) {
 	var wsID string
 	err := a.db.Tx(ctx, func(tx *store.Tx) (err error) {
-		wsID, err = a.acceptInvitation(ctx, tx, actor, byID(id), c)
+		wsID, err = a.acceptInvitation(ctx, tx, actor, byID(id), false, c)
 		return err
 	})
 	return a.afterAccept(ctx, actor, wsID, err)
@@ -377,7 +389,13 @@ func (a *App) afterAccept(ctx context.Context, actor troupe.User, wsID string, e
 
 // acceptInvitation applies an acceptance inside tx and returns the
 // workspace's id (also on failure, when the invitation was found).
-func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, ref invitationRef, c Client) (string, error) {
+func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, ref invitationRef, byLink bool, c Client) (string, error) {
+	if err := accountOnly(actor); err != nil {
+		return "", err
+	}
+	if !byLink && !actor.EmailVerified {
+		return "", errVerifyFirst
+	}
 	inv, err := a.findInvitation(ctx, &tx.Queries, ref)
 	if err != nil {
 		return "", err
@@ -407,7 +425,8 @@ func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 	if err := tx.SetInvitationStatus(ctx, inv.ID, store.InvitationAccepted, a.now()); err != nil {
 		return w.ID, err
 	}
-	// Accepting proves the address, like a verification link.
+	// Accepting through the mailed link proves the address, like a
+	// verification link.
 	if err := tx.UpdateUser(ctx, actor.ID, store.UserUpdate{VerifyEmail: true}, a.now()); err != nil {
 		return w.ID, err
 	}
@@ -424,15 +443,21 @@ func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 
 // DeclineInvitation turns an invitation down.
 func (a *App) DeclineInvitation(ctx context.Context, actor troupe.User, secret string, c Client) error {
-	return a.declineInvitation(ctx, actor, byToken(secret), c)
+	return a.declineInvitation(ctx, actor, byToken(secret), true, c)
 }
 
 // DeclineMyInvitation turns down one of the actor's invitations by id.
 func (a *App) DeclineMyInvitation(ctx context.Context, actor troupe.User, id string, c Client) error {
-	return a.declineInvitation(ctx, actor, byID(id), c)
+	return a.declineInvitation(ctx, actor, byID(id), false, c)
 }
 
-func (a *App) declineInvitation(ctx context.Context, actor troupe.User, ref invitationRef, c Client) error {
+func (a *App) declineInvitation(ctx context.Context, actor troupe.User, ref invitationRef, byLink bool, c Client) error {
+	if err := accountOnly(actor); err != nil {
+		return err
+	}
+	if !byLink && !actor.EmailVerified {
+		return errVerifyFirst
+	}
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
 		inv, err := a.findInvitation(ctx, &tx.Queries, ref)
 		if err != nil {
@@ -503,7 +528,7 @@ func (a *App) SignupWithInvitation(ctx context.Context, in SignupInput, secret s
 		if err := tx.CreateUser(ctx, store.UserRecord{User: user, PasswordHash: hash}, a.now()); err != nil {
 			return err
 		}
-		if wsID, err = a.acceptInvitation(ctx, tx, user, byToken(secret), c); err != nil {
+		if wsID, err = a.acceptInvitation(ctx, tx, user, byToken(secret), true, c); err != nil {
 			return err
 		}
 		session, err = a.newSession(ctx, tx, user.ID, c)

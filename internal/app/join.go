@@ -192,6 +192,9 @@ func (a *App) liveLink(ctx context.Context, q *store.Queries, token string) (sto
 // JoinByLink lets a signed-in user with a verified email join through the
 // invite link — or, under the request policy, file a join request.
 func (a *App) JoinByLink(ctx context.Context, actor troupe.User, token string, c Client) (JoinResult, error) {
+	if err := accountOnly(actor); err != nil {
+		return JoinResult{}, err
+	}
 	var out JoinResult
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
 		l, err := a.liveLink(ctx, &tx.Queries, token)
@@ -207,7 +210,10 @@ func (a *App) JoinByLink(ctx context.Context, actor troupe.User, token string, c
 		if err != nil {
 			return err
 		}
-		if err := tx.UseInviteLink(ctx, l.WorkspaceID); err != nil {
+		if err := tx.UseInviteLink(ctx, l.TokenHash, a.now()); err != nil {
+			if troupe.ErrorCode(err) == troupe.CodeNotFound {
+				return errInviteLinkInvalid
+			}
 			return err
 		}
 		out.Result, err = a.applyJoin(ctx, tx, actor, w, outcome, troupe.ViaLink, l.Role, c)
@@ -219,6 +225,9 @@ func (a *App) JoinByLink(ctx context.Context, actor troupe.User, token string, c
 // JoinWorkspace lets a user whose verified email is at one of the
 // workspace's domains join at once (policy domain) or ask (policy request).
 func (a *App) JoinWorkspace(ctx context.Context, actor troupe.User, workspaceID string, c Client) (JoinResult, error) {
+	if err := accountOnly(actor); err != nil {
+		return JoinResult{}, err
+	}
 	out := JoinResult{WorkspaceID: workspaceID}
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
 		attempt, w, err := a.attempt(ctx, tx, actor, workspaceID, troupe.ViaDomain, troupe.RoleCreator, "")
@@ -428,6 +437,9 @@ type Discoverable struct {
 // Discover lists the workspaces a user with a verified company email can
 // find: those claiming their domain with policy request or domain.
 func (a *App) Discover(ctx context.Context, actor troupe.User) ([]Discoverable, error) {
+	if err := accountOnly(actor); err != nil {
+		return nil, err
+	}
 	domain := troupe.EmailDomain(actor.Email)
 	if !actor.EmailVerified || troupe.IsPublicMailDomain(domain) {
 		return []Discoverable{}, nil

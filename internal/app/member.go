@@ -92,6 +92,12 @@ func (a *App) ChangeRole(ctx context.Context, actor troupe.User, workspaceID, us
 		if err := tx.UpdateMemberRole(ctx, workspaceID, userID, role); err != nil {
 			return err
 		}
+		// A token dies when its owner drops below Developer, for good.
+		if !role.CanUseAPITokens() {
+			if err := tx.RevokeMemberAPITokens(ctx, workspaceID, userID, a.now()); err != nil {
+				return err
+			}
+		}
 		target.Role = role
 		out = target
 		w, err := tx.FindWorkspace(ctx, workspaceID)
@@ -119,9 +125,14 @@ func (a *App) findMember(ctx context.Context, tx *store.Tx, workspaceID, userID 
 }
 
 // keepOneSuperAdmin fails when target is the workspace's last Super Admin.
+// The workspace row is locked first, so two admins demoting or removing
+// each other at once cannot both pass the count.
 func (a *App) keepOneSuperAdmin(ctx context.Context, tx *store.Tx, workspaceID string, target troupe.Member) error {
 	if target.Role != troupe.RoleSuperAdmin {
 		return nil
+	}
+	if _, err := tx.LockWorkspace(ctx, workspaceID); err != nil {
+		return err
 	}
 	n, err := tx.CountSuperAdmins(ctx, workspaceID)
 	if err != nil {

@@ -35,6 +35,9 @@ func (a *App) notify(ctx context.Context, tx *store.Tx, userID, workspaceID, kin
 // ListNotifications pages through the actor's notifications, newest first,
 // and says how many are unread.
 func (a *App) ListNotifications(ctx context.Context, actor troupe.User, cursor string, limit int) ([]Notification, string, int, error) {
+	if err := accountOnly(actor); err != nil {
+		return nil, "", 0, err
+	}
 	q := a.db.Read()
 	items, next, err := q.ListNotifications(ctx, actor.ID, cursor, pageSize(limit))
 	if err != nil {
@@ -46,16 +49,25 @@ func (a *App) ListNotifications(ctx context.Context, actor troupe.User, cursor s
 
 // UnreadCount counts the actor's unread notifications.
 func (a *App) UnreadCount(ctx context.Context, actor troupe.User) (int, error) {
+	if err := accountOnly(actor); err != nil {
+		return 0, err
+	}
 	return a.db.Read().CountUnread(ctx, actor.ID)
 }
 
 // MarkRead marks one notification read.
 func (a *App) MarkRead(ctx context.Context, actor troupe.User, id string) error {
+	if err := accountOnly(actor); err != nil {
+		return err
+	}
 	return a.db.Tx(ctx, func(tx *store.Tx) error { return tx.MarkNotificationRead(ctx, actor.ID, id, a.now()) })
 }
 
 // MarkAllRead marks every notification of the actor read.
 func (a *App) MarkAllRead(ctx context.Context, actor troupe.User) error {
+	if err := accountOnly(actor); err != nil {
+		return err
+	}
 	return a.db.Tx(ctx, func(tx *store.Tx) error { return tx.MarkAllNotificationsRead(ctx, actor.ID, a.now()) })
 }
 

@@ -35,6 +35,16 @@ func (a *App) membership(ctx context.Context, q *store.Queries, workspaceID stri
 	return m, err
 }
 
+// accountOnly refuses actions on the account itself (its profile, its
+// invitations, joining, notifications) to callers using an API token,
+// which acts only inside its workspace.
+func accountOnly(actor troupe.User) error {
+	if actor.TokenWorkspace != "" {
+		return troupe.Errorf(troupe.CodeForbidden, "An API token acts only inside its workspace; sign in to do this.")
+	}
+	return nil
+}
+
 // allow fails with forbidden when ok is false.
 func allow(ok bool, message string) error {
 	if !ok {
@@ -51,6 +61,9 @@ func (a *App) audit(ctx context.Context, tx *store.Tx, workspaceID string, actor
 
 // CreateWorkspace creates a workspace whose first Super Admin is the actor.
 func (a *App) CreateWorkspace(ctx context.Context, actor troupe.User, name string, c Client) (WorkspaceView, error) {
+	if err := accountOnly(actor); err != nil {
+		return WorkspaceView{}, err
+	}
 	name = strings.TrimSpace(name)
 	var v troupe.Validation
 	troupe.ValidateWorkspaceName(&v, "name", name)

@@ -363,3 +363,62 @@ func TestInvitationPreviewAndOwnList(t *testing.T) {
 		}
 	})
 }
+
+// Holding an account with an address is not owning it: an invitation to
+// it is accepted by id only once the address is verified.
+func TestUnverifiedCannotTakeInvitationsByID(t *testing.T) {
+	forEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		admin := e.user(t, "admin@corp.io")
+		w, _ := e.app.CreateWorkspace(ctx, admin, "Corp", client)
+		e.invite(t, admin, w.ID, "victim@corp.io", troupe.RoleDeveloper)
+		squatter, _ := e.signup(t, "victim@corp.io") // never verified
+		if mine, err := e.app.ListMyInvitations(ctx, squatter); err != nil || len(mine) != 0 {
+			t.Fatalf("an unverified address sees %d invitations (%v)", len(mine), err)
+		}
+		var id string
+		rows, _, _ := e.app.ListMembers(ctx, admin, w.ID, app.MemberFilter{Status: "invited"})
+		for _, r := range rows {
+			id = r.InvitationID
+		}
+		_, err := e.app.AcceptMyInvitation(ctx, squatter, id, client)
+		wantCode(t, err, troupe.CodeEmailUnverified)
+		if got, _ := e.app.GetWorkspace(ctx, admin, w.ID); got.SeatsUsed != 1 {
+			t.Fatalf("seats used %d", got.SeatsUsed)
+		}
+	})
+}
+
+// Two Super Admins demoting each other at once leave one Super Admin.
+func TestLastSuperAdminUnderRace(t *testing.T) {
+	forEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		a := e.user(t, "a@duo.io")
+		b := e.user(t, "b@duo.io")
+		for round := range 5 {
+			w, _ := e.app.CreateWorkspace(ctx, a, fmt.Sprintf("Duo %d", round), client)
+			tok := e.invite(t, a, w.ID, b.Email, troupe.RoleCreator)
+			if _, err := e.app.AcceptInvitation(ctx, b, tok, client); err != nil {
+				t.Fatal(err)
+			}
+			e.mail.WaitFor(t, a.Email, 10*time.Second)
+			if _, err := e.app.ChangeRole(ctx, a, w.ID, b.ID, troupe.RoleSuperAdmin, client); err != nil {
+				t.Fatal(err)
+			}
+			e.mail.WaitFor(t, b.Email, 10*time.Second)
+			var wg sync.WaitGroup
+			for _, pair := range [][2]troupe.User{{a, b}, {b, a}} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					e.app.ChangeRole(ctx, pair[0], w.ID, pair[1].ID, troupe.RoleViewer, client)
+				}()
+			}
+			wg.Wait()
+			n, err := e.db.Read().CountSuperAdmins(ctx, w.ID)
+			if err != nil || n != 1 {
+				t.Fatalf("round %d: %d Super Admins left (%v)", round, n, err)
+			}
+		}
+	})
+}

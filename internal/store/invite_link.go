@@ -77,8 +77,15 @@ func (q *Queries) DeleteInviteLink(ctx context.Context, workspaceID string) erro
 	return err
 }
 
-// UseInviteLink counts one use of a link.
-func (q *Queries) UseInviteLink(ctx context.Context, workspaceID string) error {
-	_, err := q.exec(ctx, `UPDATE invite_links SET uses = uses + 1 WHERE workspace_id = ?`, workspaceID)
-	return err
+// UseInviteLink counts one use of the link with hash, only while it is
+// enabled, unexpired and under its maximum uses: not_found otherwise, so
+// concurrent joins never exceed the maximum.
+func (q *Queries) UseInviteLink(ctx context.Context, hash string, now time.Time) error {
+	res, err := q.exec(ctx, `UPDATE invite_links SET uses = uses + 1
+		WHERE token_hash = ? AND enabled AND (max_uses IS NULL OR uses < max_uses) AND (expires_at IS NULL OR expires_at > ?)`,
+		hash, millis(now))
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
 }

@@ -107,7 +107,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if status >= 500 {
 				level = slog.LevelError
 			}
-			attrs := []any{"request_id", st.id, "method", r.Method, "path", r.URL.Path, "route", route,
+			// Paths that carry a secret (invitation and invite-link
+			// tokens) are logged by their route only.
+			path := r.URL.Path
+			if strings.Contains(route, "{token}") {
+				path = route
+			}
+			attrs := []any{"request_id", st.id, "method", r.Method, "path", path, "route", route,
 				"status", status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds()) / 1000}
 			if st.user != nil {
 				attrs = append(attrs, "user_id", st.user.ID)
