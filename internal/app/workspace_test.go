@@ -422,3 +422,104 @@ func TestLastSuperAdminUnderRace(t *testing.T) {
 		}
 	})
 }
+
+// The same race through domain joins and through approvals: exactly 5 of
+// 50 get in, and the 45 refused approvals leave their requests pending.
+func TestSeatRaceJoinsAndApprovals(t *testing.T) {
+	forEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		admin := e.user(t, "admin@crowd.io")
+		race := func(name string, policy troupe.JoinPolicy, try func(i int, u troupe.User, w app.WorkspaceView) error) (app.WorkspaceView, []troupe.Code) {
+			w, err := e.app.CreateWorkspace(ctx, admin, name, client)
+			if err != nil {
+				t.Fatal(err)
+			}
+			domains := []string{"crowd.io"}
+			if _, err := e.app.UpdateWorkspace(ctx, admin, w.ID, app.WorkspaceUpdate{JoinPolicy: &policy, Domains: &domains}, client); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.app.UpdateSubscription(ctx, admin, w.ID, "Team", 6, client); err != nil {
+				t.Fatal(err)
+			}
+			users := make([]troupe.User, 50)
+			for i := range users {
+				users[i] = e.user(t, fmt.Sprintf("%s%02d@crowd.io", name, i))
+			}
+			if policy == troupe.JoinRequest {
+				for _, u := range users {
+					if res, err := e.app.JoinWorkspace(ctx, u, w.ID, client); err != nil || res.Result != "requested" {
+						t.Fatalf("request: %+v %v", res, err)
+					}
+				}
+			}
+			codes := make([]troupe.Code, len(users))
+			var wg sync.WaitGroup
+			for i, u := range users {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := try(i, u, w); err != nil {
+						codes[i] = troupe.ErrorCode(err)
+					}
+				}()
+			}
+			wg.Wait()
+			got, _ := e.app.GetWorkspace(ctx, admin, w.ID)
+			return got, codes
+		}
+		check := func(what string, w app.WorkspaceView, codes []troupe.Code) {
+			joined, full := 0, 0
+			for _, c := range codes {
+				switch c {
+				case "":
+					joined++
+				case troupe.CodeSeatLimitReached:
+					full++
+				default:
+					t.Errorf("%s: unexpected %s", what, c)
+				}
+			}
+			if joined != 5 || full != 45 || w.SeatsUsed != 6 {
+				t.Fatalf("%s: joined %d, refused %d, seats used %d; want 5, 45, 6", what, joined, full, w.SeatsUsed)
+			}
+		}
+
+		w, codes := race("domain", troupe.JoinDomain, func(_ int, u troupe.User, w app.WorkspaceView) error {
+			_, err := e.app.JoinWorkspace(ctx, u, w.ID, client)
+			return err
+		})
+		check("domain joins", w, codes)
+
+		var reqs []store.JoinRequest
+		w, codes = race("approval", troupe.JoinRequest, func(i int, u troupe.User, w app.WorkspaceView) error {
+			return e.app.ApproveJoinRequest(ctx, admin, w.ID, requestOf(t, e, admin, w.ID, u.ID, &reqs), troupe.RoleViewer, client)
+		})
+		check("approvals", w, codes)
+		pending, err := e.app.ListJoinRequests(ctx, admin, w.ID)
+		if err != nil || len(pending) != 45 {
+			t.Fatalf("%d requests still pending, want 45 (%v)", len(pending), err)
+		}
+	})
+}
+
+var requestsMu sync.Mutex
+
+// requestOf finds the pending join request of userID, listing them once.
+func requestOf(t *testing.T, e *env, admin troupe.User, ws, userID string, cache *[]store.JoinRequest) string {
+	requestsMu.Lock()
+	defer requestsMu.Unlock()
+	if *cache == nil {
+		reqs, err := e.app.ListJoinRequests(context.Background(), admin, ws)
+		if err != nil {
+			t.Error(err)
+			return ""
+		}
+		*cache = reqs
+	}
+	for _, r := range *cache {
+		if r.User.ID == userID {
+			return r.ID
+		}
+	}
+	return ""
+}
