@@ -120,6 +120,14 @@ func TestDomainsDiscoveryAndJoinRequests(t *testing.T) {
 		if len(reqs) != 1 || reqs[0].(map[string]any)["id"] != reqID {
 			t.Fatalf("%v", reqs)
 		}
+		rows := admin.do("GET", wsPath+"/members?status=requested", nil).want(t, 200).json(t)["items"].([]any)
+		if len(rows) != 1 || rows[0].(map[string]any)["join_request_id"] != reqID || rows[0].(map[string]any)["status"] != "requested" {
+			t.Fatalf("members view of requests: %v", rows)
+		}
+		all := admin.do("GET", wsPath+"/members", nil).want(t, 200).json(t)["items"].([]any)
+		if len(all) != 2 {
+			t.Fatalf("the members view lists the admin and the request: %v", all)
+		}
 		admin.do("POST", wsPath+"/join-requests/"+reqID+"/approve", map[string]string{"role": "super_admin"}).want(t, 403, "forbidden")
 		admin.do("POST", wsPath+"/join-requests/"+reqID+"/approve", map[string]string{"role": "viewer"}).want(t, 204)
 		admin.do("POST", wsPath+"/join-requests/"+reqID+"/approve", map[string]string{"role": "viewer"}).want(t, 409, "conflict")

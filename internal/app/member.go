@@ -28,15 +28,25 @@ func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID st
 	}
 	var v troupe.Validation
 	switch f.Status {
-	case "", "active", "invited":
+	case "", "active", "invited", "requested":
 	default:
-		v.Add("status", "invalid", "Status must be active or invited.")
+		v.Add("status", "invalid", "Status must be active, invited or requested.")
 	}
 	if f.Role != "" && !f.Role.Valid() {
 		v.Add("role", "invalid_role", "Unknown role.")
 	}
 	if err := v.Err(); err != nil {
 		return nil, "", err
+	}
+	// Join requests are for those who decide them.
+	if !m.Role.CanManageMembers() {
+		if f.Status == "requested" {
+			return []MemberRow{}, "", nil
+		}
+		f.Requests = false
+	}
+	if f.Status == "requested" {
+		f.Requests = true
 	}
 	if !m.Role.CanInvite(settings) {
 		// Pending invitations are for those who invite.

@@ -61,24 +61,27 @@ func (q *Queries) CountSuperAdmins(ctx context.Context, workspaceID string) (int
 // MemberRow is one line of the members view: an active member or a
 // pending invitation.
 type MemberRow struct {
-	Status       string // "active" or "invited"
-	Role         troupe.Role
-	Email        string
-	UserID       string
-	UserName     string
-	InvitationID string
-	Since        time.Time
+	Status        string // "active" or "invited"
+	Role          troupe.Role
+	Email         string
+	UserID        string
+	UserName      string
+	InvitationID  string
+	JoinRequestID string
+	Since         time.Time
 
 	sortKey, rowID string // the row's place in the order, for the cursor
 }
 
 // MemberFilter narrows the members view.
 type MemberFilter struct {
-	Status string // "", "active", "invited"
-	Role   troupe.Role
-	Query  string // part of a name or email
-	Cursor string
-	Limit  int
+	Status string // "", "active", "invited", "requested"
+	// Requests adds pending join requests to the view (for Super Admins).
+	Requests bool
+	Role     troupe.Role
+	Query    string // part of a name or email
+	Cursor   string
+	Limit    int
 }
 
 // ListMembers pages through active members and pending invitations in
@@ -129,6 +132,15 @@ func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f MemberF
 			"invitations i", "i.workspace_id = ? AND i.status = 'pending' AND i.expires_at > ?", "i.email_norm", "i.id", "i.role", "i.email",
 			workspaceID, millis(now))
 	}
+	if f.Requests && (f.Status == "" || f.Status == "requested") {
+		branch(`'requested' AS status, r.role, u.email, u.id AS user_id, u.name, r.id AS invitation_id, r.created_at AS since,
+				u.email_norm AS sort_key, r.id AS row_id`,
+			"join_requests r JOIN users u ON u.id = r.user_id", "r.workspace_id = ? AND r.status = 'pending'", "u.email_norm", "r.id", "r.role", "u.name",
+			workspaceID)
+	}
+	if len(parts) == 0 {
+		return []MemberRow{}, "", nil
+	}
 	args = append(args, f.Limit+1)
 	rows, err := q.query(ctx, `SELECT status, role, email, user_id, name, invitation_id, since, sort_key, row_id FROM (`+
 		strings.Join(parts, " UNION ALL ")+`) x ORDER BY sort_key, row_id LIMIT ?`, args...)
@@ -139,6 +151,10 @@ func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f MemberF
 		var r MemberRow
 		var since int64
 		err := rows.Scan(&r.Status, &r.Role, &r.Email, &r.UserID, &r.UserName, &r.InvitationID, &since, &r.sortKey, &r.rowID)
+		if r.Status == "requested" {
+			// The shared id column holds the request's id on this side.
+			r.JoinRequestID, r.InvitationID = r.InvitationID, ""
+		}
 		r.Since = fromMillis(since)
 		return r, err
 	}, func(r MemberRow) string { return encodeCursor(r.sortKey, r.rowID) })

@@ -168,16 +168,17 @@ type memberUserJSON struct {
 }
 
 type memberJSON struct {
-	Status       string          `json:"status"`
-	Role         troupe.Role     `json:"role"`
-	Email        string          `json:"email"`
-	User         *memberUserJSON `json:"user,omitempty"`
-	InvitationID string          `json:"invitation_id,omitempty"`
-	Since        time.Time       `json:"since"`
+	Status        string          `json:"status"`
+	Role          troupe.Role     `json:"role"`
+	Email         string          `json:"email"`
+	User          *memberUserJSON `json:"user,omitempty"`
+	InvitationID  string          `json:"invitation_id,omitempty"`
+	JoinRequestID string          `json:"join_request_id,omitempty"`
+	Since         time.Time       `json:"since"`
 }
 
 func toMemberJSON(m app.MemberRow) memberJSON {
-	out := memberJSON{Status: m.Status, Role: m.Role, Email: m.Email, InvitationID: m.InvitationID, Since: m.Since}
+	out := memberJSON{Status: m.Status, Role: m.Role, Email: m.Email, InvitationID: m.InvitationID, JoinRequestID: m.JoinRequestID, Since: m.Since}
 	if m.UserID != "" {
 		out.User = &memberUserJSON{ID: m.UserID, Email: m.Email, Name: m.UserName}
 	}
@@ -208,7 +209,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, u troupe.Us
 	if status == "" {
 		status = q.Get("status")
 	}
-	rows, next, err := s.app.ListMembers(r.Context(), u, r.PathValue("ws"), app.MemberFilter{Status: status,
+	rows, next, err := s.app.ListMembers(r.Context(), u, r.PathValue("ws"), app.MemberFilter{Status: status, Requests: true,
 		Role: troupe.Role(q.Get("role")), Query: q.Get("q"), Cursor: q.Get("cursor"), Limit: limit})
 	if err != nil {
 		return err
