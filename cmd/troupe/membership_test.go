@@ -147,6 +147,28 @@ func TestDomainsDiscoveryAndJoinRequests(t *testing.T) {
 			t.Fatalf("%v", got)
 		}
 
+		t.Run("a removed Super Admin no longer sees the workspace's requests", func(t *testing.T) {
+			other, otherID := s.member(t, admin, ws, "second@acme.com", "viewer")
+			admin.do("PATCH", wsPath+"/members/"+otherID, map[string]string{"role": "super_admin"}).want(t, 200)
+			dora, _ := s.signedIn(t, "dora@acme.com")
+			dora.do("POST", wsPath+"/join", nil).want(t, 200)
+			if got := other.do("GET", "/api/v1/notifications", nil).want(t, 200).json(t); got["unread"] == float64(0) {
+				t.Fatalf("the second admin was not told: %v", got)
+			}
+			admin.do("DELETE", wsPath+"/members/"+otherID, nil).want(t, 204)
+			got := other.do("GET", "/api/v1/notifications", nil).want(t, 200).json(t)
+			for _, n := range got["items"].([]any) {
+				if n.(map[string]any)["kind"] == "join_request" {
+					t.Fatalf("a removed member still sees a join request: %v", n)
+				}
+			}
+			if got["unread"] != float64(1) { // only their own "role changed"
+				t.Fatalf("unread %v", got["unread"])
+			}
+			reqs := admin.do("GET", wsPath+"/join-requests", nil).want(t, 200).json(t)["items"].([]any)
+			admin.do("POST", wsPath+"/join-requests/"+reqs[0].(map[string]any)["id"].(string)+"/approve", map[string]string{"role": "viewer"}).want(t, 204)
+		})
+
 		carol, _ := s.signedIn(t, "carol@acme.com")
 		carol.do("POST", wsPath+"/join", nil).want(t, 200)
 		reqs = admin.do("GET", wsPath+"/join-requests", nil).want(t, 200).json(t)["items"].([]any)

@@ -20,6 +20,12 @@ type Notification struct {
 	ReadAt      *time.Time
 }
 
+// visible keeps a workspace's notifications about other people (join
+// requests, arrivals, seats) from someone who is no longer its member;
+// those about the user's own request stay.
+const visible = `(kind NOT IN ('join_request', 'invitation_accepted', 'seat_limit')
+	OR EXISTS (SELECT 1 FROM members m WHERE m.workspace_id = notifications.workspace_id AND m.user_id = notifications.user_id))`
+
 // AddNotification stores a notification.
 func (q *Queries) AddNotification(ctx context.Context, n Notification) error {
 	_, err := q.exec(ctx, `INSERT INTO notifications (id, user_id, workspace_id, kind, subject_id, data, created_at)
@@ -44,7 +50,7 @@ func scanNotification(row interface{ Scan(...any) error }) (Notification, error)
 
 // ListNotifications pages through a user's notifications, newest first.
 func (q *Queries) ListNotifications(ctx context.Context, userID, cursor string, limit int) ([]Notification, string, error) {
-	where := []string{"user_id = ?"}
+	where := []string{"user_id = ?", visible}
 	args := []any{userID}
 	if cursor != "" {
 		at, id, err := decodeTimeCursor(cursor)
@@ -67,7 +73,7 @@ func (q *Queries) ListNotifications(ctx context.Context, userID, cursor string, 
 // CountUnread counts a user's unread notifications.
 func (q *Queries) CountUnread(ctx context.Context, userID string) (int, error) {
 	var n int
-	err := q.queryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, userID).Scan(&n)
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL AND `+visible, userID).Scan(&n)
 	return n, translate(err)
 }
 
