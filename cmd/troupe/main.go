@@ -19,11 +19,13 @@ import (
 	"time"
 
 	"troupe/internal/app"
+	"troupe/internal/blob"
 	"troupe/internal/i18n"
 	"troupe/internal/jobs"
 	"troupe/internal/mail"
 	"troupe/internal/password"
 	"troupe/internal/store"
+	"troupe/internal/troupe"
 	"troupe/internal/web"
 )
 
@@ -102,8 +104,11 @@ type Main struct {
 	Now func() time.Time
 	// PollInterval overrides how often the job queue polls.
 	PollInterval time.Duration
+	// UploadLimit overrides the largest upload per kind.
+	UploadLimit map[troupe.Kind]int64
 
 	db     *store.DB
+	media  *blob.Store
 	queue  *jobs.Queue
 	server *http.Server
 	ln     net.Listener
@@ -160,7 +165,12 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// Leave a core free for everything else while passwords hash.
 	hasher := password.NewHasher(params, max(1, runtime.GOMAXPROCS(0)/2))
-	a := app.New(db, m.queue, render, hasher, cat, app.Config{Now: m.Now})
+	media, err := blob.Open(cfg.BlobURL)
+	if err != nil {
+		return err
+	}
+	m.media = media
+	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: m.UploadLimit})
 	// Start working jobs once the use cases registered their tasks.
 	if err := m.queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start queue: %w", err)
@@ -231,6 +241,11 @@ func (m *Main) close(ctx context.Context) error {
 	}
 	if m.db != nil {
 		if err := m.db.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if m.media != nil {
+		if err := m.media.Close(); err != nil {
 			errs = append(errs, err)
 		}
 	}

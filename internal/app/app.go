@@ -10,10 +10,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"troupe/internal/blob"
 	"troupe/internal/i18n"
 	"troupe/internal/mail"
 	"troupe/internal/password"
 	"troupe/internal/store"
+	"troupe/internal/troupe"
 )
 
 // Queue takes background work inside a transaction: mail to send, and
@@ -23,6 +25,8 @@ type Queue interface {
 	EnqueueMails(ctx context.Context, tx *store.Tx, ms []mail.Message) error
 	EnqueueTask(ctx context.Context, tx *store.Tx, name string, payload any) error
 	Handle(name string, fn func(ctx context.Context, payload json.RawMessage) error)
+	// Every runs the task named name periodically.
+	Every(name string, interval time.Duration)
 }
 
 // Config holds the settings the use cases need.
@@ -31,6 +35,8 @@ type Config struct {
 	SessionIdle time.Duration
 	// Now returns the current time; tests move it to expire things.
 	Now func() time.Time
+	// UploadLimit overrides the largest upload per kind (tests make it small).
+	UploadLimit map[troupe.Kind]int64
 }
 
 // App runs the use cases.
@@ -40,20 +46,25 @@ type App struct {
 	render *mail.Renderer
 	hasher *password.Hasher
 	cat    *i18n.Catalog
+	media  *blob.Store
 	cfg    Config
 	live   live
 }
 
 // New returns an App and registers its background tasks with queue.
-func New(db *store.DB, queue Queue, render *mail.Renderer, hasher *password.Hasher, cat *i18n.Catalog, cfg Config) *App {
+func New(db *store.DB, queue Queue, media *blob.Store, render *mail.Renderer, hasher *password.Hasher, cat *i18n.Catalog, cfg Config) *App {
 	if cfg.SessionIdle <= 0 {
 		cfg.SessionIdle = 30 * 24 * time.Hour
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &App{db: db, queue: queue, render: render, hasher: hasher, cat: cat, cfg: cfg}
+	a := &App{db: db, queue: queue, media: media, render: render, hasher: hasher, cat: cat, cfg: cfg}
 	queue.Handle(taskPasswordReset, a.runPasswordReset)
+	queue.Handle(taskProbeMedia, a.runProbeMedia)
+	queue.Handle(taskDeleteMedia, a.runDeleteMedia)
+	queue.Handle(taskPurgeTrash, a.runPurgeTrash)
+	queue.Every(taskPurgeTrash, time.Hour)
 	return a
 }
 

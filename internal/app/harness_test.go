@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"troupe/internal/app"
+	"troupe/internal/blob"
 	"troupe/internal/i18n"
 	"troupe/internal/jobs"
 	"troupe/internal/mail"
@@ -48,6 +49,7 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	app   *app.App
 	db    *store.DB
+	media *blob.Store
 	mail  *testkit.Mailbox
 	clock *clock
 }
@@ -87,12 +89,19 @@ func newEnv(t *testing.T, e testkit.Engine) *env {
 	})
 	c := &clock{}
 	hasher := password.NewHasher(password.Params{Memory: 1024, Time: 1, Threads: 1}, 2)
-	a := app.New(db, queue, render, hasher, cat, app.Config{Now: c.Now})
+	media, err := blob.Open("file://" + t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(db, queue, media, render, hasher, cat, app.Config{Now: c.Now, UploadLimit: uploadLimits})
 	if err := queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return &env{app: a, db: db, mail: box, clock: c}
+	return &env{app: a, db: db, media: media, mail: box, clock: c}
 }
+
+// uploadLimits keep test uploads small.
+var uploadLimits = map[troupe.Kind]int64{troupe.KindVideo: 1 << 20, troupe.KindAvatar: 64 << 10, troupe.KindVoice: 256 << 10}
 
 var client = app.Client{IP: "192.0.2.1", UserAgent: "test", Lang: "en"}
 

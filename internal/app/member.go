@@ -196,12 +196,30 @@ func (a *App) Leave(ctx context.Context, actor troupe.User, workspaceID string, 
 	})
 }
 
-// endMembership removes a member. heir is who inherits their items: the
-// Super Admin who removed them, or (when empty, for leaving) the
-// longest-standing Super Admin; content arrives with items, and hands over
-// here.
+// endMembership removes a member. Their items pass to heir — the Super
+// Admin who removed them, or (when empty, for leaving) the
+// longest-standing Super Admin — and the shares made to them go, so
+// nothing of the team's is lost and nothing stays open to them.
 func (a *App) endMembership(ctx context.Context, tx *store.Tx, workspaceID string, m troupe.Member, heir string) error {
 	if err := tx.RevokeMemberAPITokens(ctx, workspaceID, m.User.ID, a.now()); err != nil {
+		return err
+	}
+	if heir == "" || heir == m.User.ID {
+		admins, err := tx.ListMembersByRole(ctx, workspaceID, troupe.RoleSuperAdmin)
+		if err != nil {
+			return err
+		}
+		for _, admin := range admins {
+			if admin.User.ID != m.User.ID {
+				heir = admin.User.ID
+				break
+			}
+		}
+	}
+	if heir == "" {
+		return troupe.Errorf(troupe.CodeLastSuperAdmin, "A workspace needs at least one Super Admin: make someone else Super Admin first.")
+	}
+	if _, err := tx.HandOverItems(ctx, workspaceID, m.User.ID, heir); err != nil {
 		return err
 	}
 	return tx.DeleteMember(ctx, workspaceID, m.User.ID)

@@ -176,6 +176,14 @@ type TaskFunc = func(ctx context.Context, payload json.RawMessage) error
 // handler before Start.
 func (q *Queue) Handle(name string, fn TaskFunc) { q.tasks.handlers[name] = fn }
 
+// Every runs the task named name at start and then every interval (once
+// across all instances: river elects one leader to schedule periodic work).
+func (q *Queue) Every(name string, interval time.Duration) {
+	q.client.PeriodicJobs().Add(river.NewPeriodicJob(river.PeriodicInterval(interval), func() (river.JobArgs, *river.InsertOpts) {
+		return TaskArgs{Name: name, Payload: json.RawMessage("{}")}, nil
+	}, &river.PeriodicJobOpts{RunOnStart: true}))
+}
+
 // EnqueueTask inserts a task in tx: it runs once tx commits.
 func (q *Queue) EnqueueTask(ctx context.Context, tx *store.Tx, name string, payload any) error {
 	raw, err := json.Marshal(payload)

@@ -48,23 +48,29 @@ type ItemSharing struct {
 // or a folder above (edit), a share on any of them, the workspace level of
 // any of them — then capped at view for Viewers, and none for non-members.
 func EffectiveAccess(userID string, role Role, chain []ItemSharing) Level {
-	if !role.Valid() {
-		return LevelNone
-	}
-	level := LevelNone
-	if role == RoleSuperAdmin {
-		level = LevelEdit
-	}
+	grant := LevelNone
 	for _, it := range chain {
 		if it.OwnerID == userID {
-			level = LevelEdit
+			grant = LevelEdit
 		}
-		level = max(level, it.Shares[userID], it.Workspace)
+		grant = max(grant, it.Shares[userID], it.Workspace)
 	}
-	if role == RoleViewer {
-		level = min(level, LevelView)
+	return Access(role, grant)
+}
+
+// Access applies the user's role to grant, the highest level that
+// ownership, shares and workspace access give them over an item and the
+// folders above it (the database computes it for many items at once).
+func Access(role Role, grant Level) Level {
+	switch {
+	case !role.Valid():
+		return LevelNone
+	case role == RoleSuperAdmin:
+		return LevelEdit
+	case role == RoleViewer:
+		return min(grant, LevelView)
 	}
-	return level
+	return grant
 }
 
 // Permissions are the actions a user may take on an item.
@@ -77,14 +83,12 @@ type Permissions struct {
 }
 
 // ItemPermissions derives the actions from the effective level: sharing
-// needs edit access (Super Admins share anything); moving to trash is for
-// Super Admins on any item and for Developers and Creators on their own.
-// Viewers never edit, share or delete.
-func ItemPermissions(userID string, role Role, chain []ItemSharing) Permissions {
-	level := EffectiveAccess(userID, role, chain)
+// needs edit access (Super Admins share anything); moving to trash (and
+// restoring) is for Super Admins on any item and for Developers and
+// Creators on their own. Viewers never edit, share or delete.
+func ItemPermissions(role Role, level Level, owner bool) Permissions {
 	p := Permissions{Level: level, CanView: level >= LevelView, CanEdit: level == LevelEdit && role.CanCreateContent()}
 	p.CanShare = p.CanEdit
-	own := len(chain) > 0 && chain[0].OwnerID == userID
-	p.CanDelete = role == RoleSuperAdmin || (own && role.CanCreateContent())
+	p.CanDelete = role == RoleSuperAdmin || (owner && role.CanCreateContent())
 	return p
 }

@@ -47,7 +47,8 @@ func TestItemPermissions(t *testing.T) {
 		{"nobody", RoleCreator, Permissions{}},
 	}
 	for _, c := range cases {
-		if got := ItemPermissions(c.user, c.role, own); got != c.want {
+		level := EffectiveAccess(c.user, c.role, own)
+		if got := ItemPermissions(c.role, level, c.user == own[0].OwnerID); got != c.want {
 			t.Errorf("%s as %s: got %+v, want %+v", c.user, c.role, got, c.want)
 		}
 	}

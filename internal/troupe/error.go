@@ -118,3 +118,10 @@ const (
 	CodeRequestPending    Code = "request_pending"
 	CodePublicDomain      Code = "public_domain"
 )
+
+// Codes of content.
+const (
+	CodeItemTrashed      Code = "item_trashed"
+	CodeFileTooLarge     Code = "file_too_large"
+	CodeUnsupportedMedia Code = "unsupported_media_type"
+)

@@ -37,6 +37,9 @@ var statusOf = map[troupe.Code]int{
 	troupe.CodeLinkInvalid:        http.StatusGone,
 	troupe.CodeRequestPending:     http.StatusConflict,
 	troupe.CodePublicDomain:       http.StatusUnprocessableEntity,
+	troupe.CodeItemTrashed:        http.StatusConflict,
+	troupe.CodeFileTooLarge:       http.StatusRequestEntityTooLarge,
+	troupe.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
 }
 
 func httpStatus(code troupe.Code) int {

@@ -1,0 +1,442 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"troupe/internal/store"
+	"troupe/internal/troupe"
+)
+
+// ItemView is an item as the actor sees it: with the owner's name and
+// what the actor may do with it.
+type ItemView struct {
+	troupe.Item
+	OwnerName string
+	// TrashRoot is set on an item that was itself put in the trash (not
+	// only the folder around it).
+	TrashRoot   bool
+	Permissions troupe.Permissions
+}
+
+var errNoItem = troupe.Errorf(troupe.CodeNotFound, "This item does not exist or you do not have access to it.")
+
+// access is the one gate of content: it loads item id with the level the
+// actor has over it (troupe.Access over the grant the database computed)
+// and fails with not_found unless the actor may view it. A trashed item
+// is visible only to those who may restore it.
+func (a *App) access(ctx context.Context, q *store.Queries, actor troupe.User, id string) (ItemView, troupe.Role, error) {
+	r, role, err := q.FindItemAccess(ctx, id, actor.ID)
+	if troupe.ErrorCode(err) == troupe.CodeNotFound {
+		return ItemView{}, "", errNoItem
+	}
+	if err != nil {
+		return ItemView{}, "", err
+	}
+	if actor.TokenWorkspace != "" && actor.TokenWorkspace != r.WorkspaceID {
+		return ItemView{}, "", errNoItem
+	}
+	v := viewOf(r, role, actor.ID)
+	if !v.Permissions.CanView || (v.TrashedAt != nil && !v.Permissions.CanDelete) {
+		return ItemView{}, "", errNoItem
+	}
+	return v, role, nil
+}
+
+func viewOf(r store.ItemRow, role troupe.Role, userID string) ItemView {
+	level := troupe.Access(role, r.Grant)
+	return ItemView{Item: r.Item, OwnerName: r.OwnerName, TrashRoot: r.TrashRoot,
+		Permissions: troupe.ItemPermissions(role, level, r.OwnerID == userID)}
+}
+
+func viewsOf(rows []store.ItemRow, role troupe.Role, userID string) []ItemView {
+	out := make([]ItemView, len(rows))
+	for i, r := range rows {
+		out[i] = viewOf(r, role, userID)
+	}
+	return out
+}
+
+func viewerOf(m troupe.Member) store.Viewer {
+	return store.Viewer{UserID: m.User.ID, All: m.Role == troupe.RoleSuperAdmin}
+}
+
+// GetItem returns an item with its draft text.
+func (a *App) GetItem(ctx context.Context, actor troupe.User, id string) (ItemView, error) {
+	v, _, err := a.access(ctx, a.db.Read(), actor, id)
+	return v, err
+}
+
+// NewItem describes an item to create. Media items come through
+// CreateMedia.
+type NewItem struct {
+	Kind     troupe.Kind
+	Name     string
+	ParentID string
+	Script   string
+	Document string
+}
+
+func validateDraft(v *troupe.Validation, script, document *string) {
+	if script != nil && (utf8.RuneCountInString(*script) > troupe.MaxScript || !utf8.ValidString(*script)) {
+		v.Add("script", "too_long", "The script is too long: keep it under 200,000 characters.")
+	}
+	if document == nil {
+		return
+	}
+	if len(*document) > troupe.MaxDocument {
+		v.Add("document", "too_long", "The document is larger than 1 MB.")
+		return
+	}
+	var doc any
+	if err := json.Unmarshal([]byte(*document), &doc); err != nil {
+		v.Add("document", "invalid_json", "The document must be valid JSON.")
+	}
+}
+
+// placeIn checks that the actor (member m) may create an item in folder
+// parentID (the root when empty): they create content, and have edit on
+// the folder, which lies in the same workspace and is not in the trash.
+func (a *App) placeIn(ctx context.Context, q *store.Queries, actor troupe.User, m troupe.Member, workspaceID, parentID, field string) error {
+	if parentID == "" {
+		return nil
+	}
+	parent, _, err := a.access(ctx, q, actor, parentID)
+	if troupe.ErrorCode(err) == troupe.CodeNotFound || (err == nil && (parent.WorkspaceID != workspaceID || parent.TrashedAt != nil)) {
+		var v troupe.Validation
+		v.Add(field, "not_found", "This folder does not exist in the workspace, or you cannot see it.")
+		return v.Err()
+	}
+	if err != nil {
+		return err
+	}
+	if parent.Kind != troupe.KindFolder {
+		var v troupe.Validation
+		v.Add(field, "not_a_folder", "Items can only be put in a folder.")
+		return v.Err()
+	}
+	return allow(parent.Permissions.CanEdit, "You need edit access to the folder to add items to it.")
+}
+
+// CreateItem creates a folder or a draft.
+func (a *App) CreateItem(ctx context.Context, actor troupe.User, workspaceID string, in NewItem, c Client) (ItemView, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	var v troupe.Validation
+	troupe.ValidateItemName(&v, "name", in.Name)
+	switch in.Kind {
+	case troupe.KindFolder:
+		in.Script, in.Document = "", ""
+	case troupe.KindDraft:
+		if in.Document == "" {
+			in.Document = "{}"
+		}
+		validateDraft(&v, &in.Script, &in.Document)
+	default:
+		v.Add("kind", "invalid", "Only folders and drafts are created this way; upload media files.")
+	}
+	if err := v.Err(); err != nil {
+		return ItemView{}, err
+	}
+	it := troupe.Item{ID: newID(), WorkspaceID: workspaceID, Kind: in.Kind, Name: in.Name, ParentID: in.ParentID,
+		OwnerID: actor.ID, Script: in.Script, Document: in.Document, CreatedAt: a.now(), UpdatedAt: a.now()}
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		return a.insertItem(ctx, tx, actor, &it)
+	})
+	if err != nil {
+		return ItemView{}, err
+	}
+	return a.GetItem(ctx, actor, it.ID)
+}
+
+// insertItem checks the actor may create it where it goes and inserts it
+// with the workspace's default access.
+func (a *App) insertItem(ctx context.Context, tx *store.Tx, actor troupe.User, it *troupe.Item) error {
+	m, err := a.membership(ctx, &tx.Queries, it.WorkspaceID, actor)
+	if err != nil {
+		return err
+	}
+	if err := allow(m.Role.CanCreateContent(), "Viewers cannot create content."); err != nil {
+		return err
+	}
+	if err := a.placeIn(ctx, &tx.Queries, actor, m, it.WorkspaceID, it.ParentID, "parent_id"); err != nil {
+		return err
+	}
+	s, err := tx.FindWorkspaceSettings(ctx, it.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	it.Workspace = s.DefaultAccess.InitialAccess()
+	return tx.CreateItem(ctx, *it)
+}
+
+// ItemPatch lists what to change on an item; nil stays. ParentID set to
+// a pointer to "" moves the item to the workspace's root.
+type ItemPatch struct {
+	Name        *string
+	ParentID    *string
+	Script      *string
+	Document    *string
+	Description *string
+}
+
+// UpdateItem renames, moves or edits an item. Every change needs edit
+// access; moving also needs edit on the destination folder, which must be
+// in the same workspace and not inside the item itself.
+func (a *App) UpdateItem(ctx context.Context, actor troupe.User, id string, p ItemPatch, c Client) (ItemView, error) {
+	var v troupe.Validation
+	if p.Name != nil {
+		name := strings.TrimSpace(*p.Name)
+		p.Name = &name
+		troupe.ValidateItemName(&v, "name", name)
+	}
+	if p.Description != nil {
+		desc := strings.TrimSpace(*p.Description)
+		p.Description = &desc
+		if utf8.RuneCountInString(desc) > troupe.MaxDescription {
+			v.Add("description", "too_long", "Keep the description under 5,000 characters.")
+		}
+	}
+	validateDraft(&v, p.Script, p.Document)
+	if err := v.Err(); err != nil {
+		return ItemView{}, err
+	}
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		it, _, err := a.access(ctx, &tx.Queries, actor, id)
+		if err != nil {
+			return err
+		}
+		if it.TrashedAt != nil {
+			return troupe.Errorf(troupe.CodeItemTrashed, "This item is in the trash: restore it first.")
+		}
+		if err := allow(it.Permissions.CanEdit, "You can view this item but not edit it."); err != nil {
+			return err
+		}
+		var v troupe.Validation
+		if (p.Script != nil || p.Document != nil) && it.Kind != troupe.KindDraft {
+			v.Add("script", "not_a_draft", "Only drafts have a script and a document.")
+		}
+		if p.Description != nil && !it.Kind.IsMedia() {
+			v.Add("description", "not_media", "Only videos, avatars and voices have a description.")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if p.ParentID != nil && *p.ParentID != it.ParentID {
+			if err := a.move(ctx, tx, actor, it, *p.ParentID); err != nil {
+				return err
+			}
+		}
+		upd := store.ItemUpdate{Name: p.Name, Script: p.Script, Document: p.Document, Description: p.Description}
+		if upd == (store.ItemUpdate{}) {
+			return nil
+		}
+		return tx.UpdateItem(ctx, id, upd, a.now())
+	})
+	if err != nil {
+		return ItemView{}, err
+	}
+	return a.GetItem(ctx, actor, id)
+}
+
+func (a *App) move(ctx context.Context, tx *store.Tx, actor troupe.User, it ItemView, parentID string) error {
+	m, err := a.membership(ctx, &tx.Queries, it.WorkspaceID, actor)
+	if err != nil {
+		return err
+	}
+	if err := a.placeIn(ctx, &tx.Queries, actor, m, it.WorkspaceID, parentID, "parent_id"); err != nil {
+		return err
+	}
+	if parentID != "" {
+		inside, err := tx.IsInside(ctx, parentID, it.ID)
+		if err != nil {
+			return err
+		}
+		if inside {
+			var v troupe.Validation
+			v.Add("parent_id", "cycle", "A folder cannot be moved into itself or into a folder inside it.")
+			return v.Err()
+		}
+	}
+	return tx.MoveItem(ctx, it.ID, parentID, a.now())
+}
+
+// TrashItem puts an item (a folder with everything in it) in the trash
+// for troupe.TrashRetention. Super Admins may trash any item, Developers
+// and Creators their own.
+func (a *App) TrashItem(ctx context.Context, actor troupe.User, id string, c Client) error {
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		it, _, err := a.access(ctx, &tx.Queries, actor, id)
+		if err != nil {
+			return err
+		}
+		if err := allow(it.Permissions.CanDelete, "Only the item's owner or a Super Admin can move it to the trash."); err != nil {
+			return err
+		}
+		if it.TrashedAt != nil {
+			return troupe.Errorf(troupe.CodeItemTrashed, "This item is already in the trash.")
+		}
+		return tx.TrashItem(ctx, id, actor.ID, a.now())
+	})
+}
+
+// RestoreItem takes an item out of the trash, with what went there with
+// it. When the folder it was in is itself in the trash, it comes back at
+// the workspace's root.
+func (a *App) RestoreItem(ctx context.Context, actor troupe.User, id string, c Client) (ItemView, error) {
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		it, _, err := a.access(ctx, &tx.Queries, actor, id)
+		if err != nil {
+			return err
+		}
+		if err := allow(it.Permissions.CanDelete, "Only the item's owner or a Super Admin can restore it."); err != nil {
+			return err
+		}
+		if !it.TrashRoot {
+			if it.TrashedAt != nil {
+				return troupe.Errorf(troupe.CodeItemTrashed, "This item is in a folder that is in the trash: restore the folder.")
+			}
+			return troupe.Errorf(troupe.CodeConflict, "This item is not in the trash.")
+		}
+		if err := tx.RestoreItem(ctx, id); err != nil {
+			return err
+		}
+		if it.ParentID == "" {
+			return nil
+		}
+		parent, _, err := tx.FindItemAccess(ctx, it.ParentID, actor.ID)
+		if err != nil {
+			return err
+		}
+		if parent.TrashedAt != nil {
+			return tx.MoveItem(ctx, id, "", a.now())
+		}
+		return nil
+	})
+	if err != nil {
+		return ItemView{}, err
+	}
+	return a.GetItem(ctx, actor, id)
+}
+
+// ItemQuery selects a list of items.
+type ItemQuery struct {
+	ParentID string
+	Kind     troupe.Kind
+	// Search, when set, finds items by name anywhere in the workspace.
+	Search string
+	Cursor string
+	Limit  int
+}
+
+func (q ItemQuery) filter(workspaceID string) (store.ItemFilter, error) {
+	if q.Kind != "" && !q.Kind.Valid() {
+		var v troupe.Validation
+		v.Add("kind", "invalid", "Choose folder, draft, video, avatar or voice.")
+		return store.ItemFilter{}, v.Err()
+	}
+	return store.ItemFilter{WorkspaceID: workspaceID, Kind: q.Kind, Cursor: q.Cursor, Limit: pageSize(q.Limit)}, nil
+}
+
+// ListItems lists a folder's content (the root's when ParentID is empty),
+// or searches by name. Only what the actor may view is listed.
+func (a *App) ListItems(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery) ([]ItemView, string, error) {
+	q := a.db.Read()
+	m, err := a.membership(ctx, q, workspaceID, actor)
+	if err != nil {
+		return nil, "", err
+	}
+	f, err := iq.filter(workspaceID)
+	if err != nil {
+		return nil, "", err
+	}
+	var rows []store.ItemRow
+	var next string
+	switch {
+	case strings.TrimSpace(iq.Search) != "":
+		rows, next, err = q.ListVisible(ctx, viewerOf(m), strings.TrimSpace(iq.Search), f)
+	case iq.ParentID != "":
+		parent, _, perr := a.access(ctx, q, actor, iq.ParentID)
+		if perr != nil {
+			return nil, "", perr
+		}
+		if parent.WorkspaceID != workspaceID || parent.Kind != troupe.KindFolder || parent.TrashedAt != nil {
+			return nil, "", errNoItem
+		}
+		rows, next, err = q.ListChildren(ctx, viewerOf(m), iq.ParentID, parent.Permissions.Level, f)
+	default:
+		rows, next, err = q.ListChildren(ctx, viewerOf(m), "", troupe.LevelNone, f)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return viewsOf(rows, m.Role, actor.ID), next, nil
+}
+
+// ListRecent lists the items the actor may view, most recently updated first.
+func (a *App) ListRecent(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery) ([]ItemView, string, error) {
+	return a.listFor(ctx, actor, workspaceID, iq, func(q *store.Queries, m troupe.Member, f store.ItemFilter) ([]store.ItemRow, string, error) {
+		return q.ListVisible(ctx, viewerOf(m), "", f)
+	})
+}
+
+// ListSharedWithMe lists the items shared with the actor by name (not
+// those they own), most recently shared first.
+func (a *App) ListSharedWithMe(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery) ([]ItemView, string, error) {
+	return a.listFor(ctx, actor, workspaceID, iq, func(q *store.Queries, m troupe.Member, f store.ItemFilter) ([]store.ItemRow, string, error) {
+		return q.ListSharedWith(ctx, m.User.ID, f)
+	})
+}
+
+// ListTrash lists the trash: every entry for Super Admins, the actor's
+// own items for others.
+func (a *App) ListTrash(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery) ([]ItemView, string, error) {
+	return a.listFor(ctx, actor, workspaceID, iq, func(q *store.Queries, m troupe.Member, f store.ItemFilter) ([]store.ItemRow, string, error) {
+		if !m.Role.CanCreateContent() {
+			return nil, "", nil
+		}
+		return q.ListTrash(ctx, viewerOf(m), f)
+	})
+}
+
+func (a *App) listFor(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery,
+	list func(*store.Queries, troupe.Member, store.ItemFilter) ([]store.ItemRow, string, error)) ([]ItemView, string, error) {
+	q := a.db.Read()
+	m, err := a.membership(ctx, q, workspaceID, actor)
+	if err != nil {
+		return nil, "", err
+	}
+	f, err := iq.filter(workspaceID)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next, err := list(q, m, f)
+	if err != nil {
+		return nil, "", err
+	}
+	return viewsOf(rows, m.Role, actor.ID), next, nil
+}
+
+// Breadcrumbs returns the folders above an item that the actor may open,
+// from the root down; the path stops at the first one they cannot see.
+func (a *App) Breadcrumbs(ctx context.Context, actor troupe.User, id string) ([]ItemView, error) {
+	q := a.db.Read()
+	if _, _, err := a.access(ctx, q, actor, id); err != nil {
+		return nil, err
+	}
+	rows, err := q.Ancestors(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []ItemView
+	for _, r := range rows {
+		v, _, err := a.access(ctx, q, actor, r.ID)
+		if err != nil {
+			out = nil // the path restarts below a folder the actor cannot see
+			continue
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -1,0 +1,340 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"troupe/internal/blob"
+	"troupe/internal/store"
+	"troupe/internal/troupe"
+)
+
+// Background tasks of content.
+const (
+	taskProbeMedia  = "probe_media"
+	taskDeleteMedia = "delete_media"
+	taskPurgeTrash  = "purge_trash"
+)
+
+// NewMedia describes an upload: a video, an avatar or a voice.
+type NewMedia struct {
+	Kind        troupe.Kind
+	Name        string
+	ParentID    string
+	Description string
+	// Filename is the uploaded file's name, the item's name when none is given.
+	Filename string
+	File     io.Reader
+}
+
+func (a *App) uploadLimit(k troupe.Kind) int64 {
+	if n, ok := a.cfg.UploadLimit[k]; ok {
+		return n
+	}
+	return k.DefaultUploadLimit()
+}
+
+// CreateMedia streams an upload into the media store and makes its item.
+// Who may create where is checked before the file is read, and again in
+// the transaction; a refused file (wrong type, too large, or an upload
+// that fails half-way) leaves nothing in the media store.
+func (a *App) CreateMedia(ctx context.Context, actor troupe.User, workspaceID string, in NewMedia, c Client) (ItemView, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" {
+		in.Name = strings.TrimSpace(strings.TrimSuffix(path.Base(in.Filename), path.Ext(in.Filename)))
+	}
+	in.Description = strings.TrimSpace(in.Description)
+	var v troupe.Validation
+	if !in.Kind.IsMedia() {
+		v.Add("kind", "invalid", "Upload a video, an avatar or a voice.")
+	}
+	troupe.ValidateItemName(&v, "name", in.Name)
+	if len([]rune(in.Description)) > troupe.MaxDescription {
+		v.Add("description", "too_long", "Keep the description under 5,000 characters.")
+	}
+	if in.File == nil {
+		v.Add("file", "required", "Choose a file to upload.")
+	}
+	if err := v.Err(); err != nil {
+		return ItemView{}, err
+	}
+	// Refuse before reading a byte of the file.
+	q := a.db.Read()
+	m, err := a.membership(ctx, q, workspaceID, actor)
+	if err != nil {
+		return ItemView{}, err
+	}
+	if err := allow(m.Role.CanCreateContent(), "Viewers cannot upload."); err != nil {
+		return ItemView{}, err
+	}
+	if err := a.placeIn(ctx, q, actor, m, workspaceID, in.ParentID, "parent_id"); err != nil {
+		return ItemView{}, err
+	}
+	it := troupe.Item{ID: newID(), WorkspaceID: workspaceID, Kind: in.Kind, Name: in.Name, ParentID: in.ParentID,
+		OwnerID: actor.ID, Description: in.Description, CreatedAt: a.now(), UpdatedAt: a.now()}
+	it.MediaKey = "media/" + it.ID
+	limit := a.uploadLimit(in.Kind)
+	stored, err := a.media.Put(ctx, it.MediaKey, in.File, limit, func(contentType string) error {
+		if in.Kind.Accepts(contentType) {
+			return nil
+		}
+		return troupe.Errorf(troupe.CodeUnsupportedMedia, "This file is %s; %s.", contentType, acceptedFiles(in.Kind))
+	})
+	switch {
+	case errors.Is(err, blob.ErrTooLarge):
+		return ItemView{}, troupe.Errorf(troupe.CodeFileTooLarge, "The file is larger than %s, the most a %s can be.", byteSize(limit), in.Kind)
+	case errors.Is(err, blob.ErrEmpty):
+		v.Add("file", "empty", "The file is empty.")
+		return ItemView{}, v.Err()
+	case err != nil:
+		return ItemView{}, err
+	}
+	it.MediaType, it.SizeBytes = stored.ContentType, stored.Size
+	err = a.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := a.insertItem(ctx, tx, actor, &it); err != nil {
+			return err
+		}
+		if in.Kind == troupe.KindVideo || in.Kind == troupe.KindVoice {
+			return a.queue.EnqueueTask(ctx, tx, taskProbeMedia, probePayload{ItemID: it.ID})
+		}
+		return nil
+	})
+	if err != nil {
+		// The file has no item: take it away again.
+		_ = a.media.Delete(context.WithoutCancel(ctx), it.MediaKey)
+		return ItemView{}, err
+	}
+	return a.GetItem(ctx, actor, it.ID)
+}
+
+func acceptedFiles(k troupe.Kind) string {
+	switch k {
+	case troupe.KindVideo:
+		return "a video must be a video file such as MP4, WebM or MOV"
+	case troupe.KindAvatar:
+		return "an avatar must be an image such as PNG, JPEG or WebP"
+	}
+	return "a voice must be an audio file such as MP3, WAV or M4A"
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GB", n>>30)
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// MediaFile is an open media file to serve.
+type MediaFile struct {
+	*blob.Reader
+	ContentType string
+	Size        int64
+	ModTime     time.Time
+	Name        string
+}
+
+// OpenMedia opens an item's file (poster set: its poster image) for
+// someone who may view it.
+func (a *App) OpenMedia(ctx context.Context, actor troupe.User, id string, poster bool) (MediaFile, error) {
+	it, _, err := a.access(ctx, a.db.Read(), actor, id)
+	if err != nil {
+		return MediaFile{}, err
+	}
+	key, contentType := it.MediaKey, it.MediaType
+	if poster {
+		key, contentType = it.PosterKey, "image/jpeg"
+	}
+	if key == "" || it.TrashedAt != nil {
+		return MediaFile{}, troupe.Errorf(troupe.CodeNotFound, "This item has no such file.")
+	}
+	r, err := a.media.Open(ctx, key)
+	if errors.Is(err, blob.ErrNotFound) {
+		return MediaFile{}, troupe.Errorf(troupe.CodeNotFound, "This item's file is missing.")
+	}
+	if err != nil {
+		return MediaFile{}, err
+	}
+	return MediaFile{Reader: r, ContentType: contentType, Size: r.Size(), ModTime: it.UpdatedAt, Name: it.Name}, nil
+}
+
+type probePayload struct {
+	ItemID string `json:"item_id"`
+}
+
+// runProbeMedia reads a video's or voice's duration with ffprobe and
+// takes a video's poster frame with ffmpeg. Without those tools the item
+// simply has neither.
+func (a *App) runProbeMedia(ctx context.Context, payload json.RawMessage) error {
+	var p probePayload
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return err
+	}
+	ffprobe, err := exec.LookPath("ffprobe")
+	if err != nil {
+		return nil
+	}
+	it, _, err := a.db.Read().FindItemAccess(ctx, p.ItemID, "")
+	if troupe.ErrorCode(err) == troupe.CodeNotFound {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	file, cleanup, err := a.localCopy(ctx, it.MediaKey)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	out, err := exec.CommandContext(ctx, ffprobe, "-v", "error", "-show_entries", "format=duration",
+		"-of", "default=noprint_wrappers=1:nokey=1", file).Output()
+	if err != nil {
+		slog.WarnContext(ctx, "ffprobe could not read an upload", "item", it.ID, "err", err)
+		return nil
+	}
+	upd := store.ItemUpdate{}
+	if secs, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64); err == nil && secs > 0 && !math.IsInf(secs, 0) {
+		ms := int64(secs * 1000)
+		upd.DurationMS = &ms
+	}
+	if it.Kind == troupe.KindVideo {
+		if key, err := a.makePoster(ctx, it.ID, file, upd.DurationMS); err == nil {
+			upd.PosterKey = &key
+		} else {
+			slog.WarnContext(ctx, "no poster for a video", "item", it.ID, "err", err)
+		}
+	}
+	if upd == (store.ItemUpdate{}) {
+		return nil
+	}
+	err = a.db.Tx(ctx, func(tx *store.Tx) error { return tx.UpdateItem(ctx, it.ID, upd, it.UpdatedAt) })
+	if troupe.ErrorCode(err) == troupe.CodeNotFound {
+		return nil
+	}
+	return err
+}
+
+// localCopy copies a stored file to a temporary file for the tools.
+func (a *App) localCopy(ctx context.Context, key string) (string, func(), error) {
+	r, err := a.media.Open(ctx, key)
+	if err != nil {
+		return "", nil, err
+	}
+	defer r.Close()
+	f, err := os.CreateTemp("", "troupe-probe-*")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.Remove(f.Name()) }
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		cleanup()
+		return "", nil, err
+	}
+	if err := f.Close(); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return f.Name(), cleanup, nil
+}
+
+// makePoster stores a frame a second in (or halfway through a shorter
+// video) as the poster.
+func (a *App) makePoster(ctx context.Context, itemID, file string, durationMS *int64) (string, error) {
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		return "", err
+	}
+	at := 1.0
+	if durationMS != nil && *durationMS < 2000 {
+		at = float64(*durationMS) / 2000
+	}
+	dir, err := os.MkdirTemp("", "troupe-poster-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "poster.jpg")
+	cmd := exec.CommandContext(ctx, ffmpeg, "-v", "error", "-ss", strconv.FormatFloat(at, 'f', 3, 64), "-i", file,
+		"-frames:v", "1", "-vf", "scale='min(960,iw)':-2", "-q:v", "4", "-y", out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("ffmpeg: %w: %s", err, bytes.TrimSpace(msg))
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	key := "posters/" + itemID + ".jpg"
+	return key, a.media.WriteFile(ctx, key, f, "image/jpeg")
+}
+
+type deletePayload struct {
+	Keys []string `json:"keys"`
+}
+
+func (a *App) runDeleteMedia(ctx context.Context, payload json.RawMessage) error {
+	var p deletePayload
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return err
+	}
+	for _, k := range p.Keys {
+		if err := a.media.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PurgeTrash deletes what has been in the trash longer than
+// troupe.TrashRetention; the media files go in a task committed with the
+// deletion, so none is orphaned nor deleted while its item remains.
+func (a *App) PurgeTrash(ctx context.Context) (int, error) {
+	const batch = 100
+	total := 0
+	for {
+		var n int
+		err := a.db.Tx(ctx, func(tx *store.Tx) error {
+			keys, purged, err := tx.PurgeTrash(ctx, a.now().Add(-troupe.TrashRetention), batch)
+			if err != nil {
+				return err
+			}
+			n = purged
+			if len(keys) == 0 {
+				return nil
+			}
+			return a.queue.EnqueueTask(ctx, tx, taskDeleteMedia, deletePayload{Keys: keys})
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < batch {
+			return total, nil
+		}
+	}
+}
+
+func (a *App) runPurgeTrash(ctx context.Context, _ json.RawMessage) error {
+	_, err := a.PurgeTrash(ctx)
+	return err
+}

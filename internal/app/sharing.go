@@ -1,0 +1,300 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"troupe/internal/mail"
+	"troupe/internal/store"
+	"troupe/internal/troupe"
+)
+
+// NoteItemShared tells a member an item was shared with them.
+const NoteItemShared = "item_shared"
+
+// Share is one member's access to an item, made on it or (FromID set) on
+// a folder above it.
+type Share = store.Share
+
+// Sharing is who has access to an item and why.
+type Sharing struct {
+	Item ItemView
+	// Workspace is the item's own general access level (none: restricted).
+	Workspace troupe.Level
+	// InheritedWorkspace is the highest workspace level of the folders
+	// above, which applies whatever the item says; InheritedFrom names
+	// the folder it comes from.
+	InheritedWorkspace troupe.Level
+	InheritedFrom      string
+	Owner              Share
+	Shares             []Share
+	// Inherited are the shares and owners of the folders above.
+	Inherited []Share
+}
+
+// GetSharing returns an item's sharing to anyone who may view it.
+func (a *App) GetSharing(ctx context.Context, actor troupe.User, id string) (Sharing, error) {
+	q := a.db.Read()
+	it, _, err := a.access(ctx, q, actor, id)
+	if err != nil {
+		return Sharing{}, err
+	}
+	return a.sharingOf(ctx, q, it)
+}
+
+func (a *App) sharingOf(ctx context.Context, q *store.Queries, it ItemView) (Sharing, error) {
+	out := Sharing{Item: it, Workspace: it.Workspace}
+	owner, err := q.FindUserByID(ctx, it.OwnerID)
+	if err != nil {
+		return Sharing{}, err
+	}
+	out.Owner = Share{UserID: owner.ID, Name: owner.Name, Email: owner.Email, Level: troupe.LevelEdit}
+	if out.Shares, err = q.ListShares(ctx, it.ID, false); err != nil {
+		return Sharing{}, err
+	}
+	if out.Inherited, err = q.ListShares(ctx, it.ID, true); err != nil {
+		return Sharing{}, err
+	}
+	above, err := q.Ancestors(ctx, it.ID)
+	if err != nil {
+		return Sharing{}, err
+	}
+	// Nearest folder first, so the line says where the access comes from.
+	slices.Reverse(above)
+	for _, f := range above {
+		if f.Workspace > out.InheritedWorkspace {
+			out.InheritedWorkspace, out.InheritedFrom = f.Workspace, f.Name
+		}
+		if f.OwnerID != it.OwnerID {
+			out.Inherited = append(out.Inherited, Share{UserID: f.OwnerID, Name: f.OwnerName, Level: troupe.LevelEdit, FromID: f.ID, FromName: f.Name})
+		}
+	}
+	return out, nil
+}
+
+// SharingInput replaces an item's sharing.
+type SharingInput struct {
+	// General is "restricted" or "workspace".
+	General string
+	// WorkspaceLevel is the level of everyone in the workspace when
+	// General is "workspace".
+	WorkspaceLevel string
+	Shares         []ShareInput
+}
+
+// ShareInput gives one member a level.
+type ShareInput struct {
+	UserID string
+	Level  string
+}
+
+// UpdateSharing replaces an item's general access and shares. It needs
+// the right to share (edit access, or Super Admin); every share goes to
+// an active member of the workspace. New shares are told in the panel
+// and by mail; the change is audited.
+func (a *App) UpdateSharing(ctx context.Context, actor troupe.User, id string, in SharingInput, c Client) (Sharing, error) {
+	var v troupe.Validation
+	workspace := troupe.LevelNone
+	switch in.General {
+	case "restricted":
+	case "workspace":
+		lvl, ok := troupe.ParseLevel(in.WorkspaceLevel)
+		if !ok {
+			v.Add("workspace_level", "invalid_level", "Choose view or edit.")
+		}
+		workspace = lvl
+	default:
+		v.Add("general_access", "invalid", "Choose restricted or workspace.")
+	}
+	if len(in.Shares) > troupe.MaxShares {
+		v.Add("shares", "too_many", fmt.Sprintf("Share with at most %d people one by one; use workspace access for more.", troupe.MaxShares))
+	}
+	shares := map[string]troupe.Level{}
+	for i, s := range in.Shares {
+		field := fmt.Sprintf("shares[%d]", i)
+		lvl, ok := troupe.ParseLevel(s.Level)
+		if !ok {
+			v.Add(field+".level", "invalid_level", "Choose view or edit.")
+		}
+		if _, dup := shares[s.UserID]; dup {
+			v.Add(field+".user_id", "duplicate", "This person is listed twice.")
+		}
+		shares[s.UserID] = lvl
+	}
+	if err := v.Err(); err != nil {
+		return Sharing{}, err
+	}
+	var out Sharing
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		it, _, err := a.access(ctx, &tx.Queries, actor, id)
+		if err != nil {
+			return err
+		}
+		if it.TrashedAt != nil {
+			return troupe.Errorf(troupe.CodeItemTrashed, "This item is in the trash: restore it first.")
+		}
+		if err := allow(it.Permissions.CanShare, "You need edit access to share this item."); err != nil {
+			return err
+		}
+		var v troupe.Validation
+		members := map[string]troupe.Member{}
+		for i, s := range in.Shares {
+			m, err := tx.FindMember(ctx, it.WorkspaceID, s.UserID)
+			if troupe.ErrorCode(err) == troupe.CodeNotFound {
+				v.Add(fmt.Sprintf("shares[%d].user_id", i), "not_member", "Items can only be shared with members of the workspace.")
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			members[s.UserID] = m
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		// The owner always has edit; a share to them would say nothing.
+		delete(shares, it.OwnerID)
+		before, err := tx.ListShares(ctx, id, false)
+		if err != nil {
+			return err
+		}
+		added, err := tx.SetSharing(ctx, id, workspace, shares, a.now())
+		if err != nil {
+			return err
+		}
+		slices.Sort(added)
+		for _, userID := range added {
+			if err := a.tellShared(ctx, tx, actor, it, members[userID], shares[userID]); err != nil {
+				return err
+			}
+		}
+		if err := a.audit(ctx, tx, it.WorkspaceID, actor, "sharing.update", id, sharingChange(it, before, workspace, shares), c); err != nil {
+			return err
+		}
+		it.Workspace = workspace
+		out, err = a.sharingOf(ctx, &tx.Queries, it)
+		return err
+	})
+	return out, err
+}
+
+// tellShared notifies m, in the panel and by mail, that actor shared it.
+func (a *App) tellShared(ctx context.Context, tx *store.Tx, actor troupe.User, it ItemView, m troupe.Member, level troupe.Level) error {
+	path := fmt.Sprintf("/w/%s/items/%s", it.WorkspaceID, it.ID)
+	if err := a.notify(ctx, tx, m.User.ID, it.WorkspaceID, NoteItemShared, it.ID,
+		map[string]string{"name": actor.Name, "item": it.Name, "level": level.String(), "path": path}); err != nil {
+		return err
+	}
+	return a.sendMail(ctx, tx, mail.Email{Kind: NoteItemShared, To: m.User.Email, Lang: mailLang(m.User.Locale, Client{}),
+		Path: path, Params: []any{"name", actor.Name, "item", it.Name}})
+}
+
+// sharingChange describes a sharing change for the audit log.
+func sharingChange(it ItemView, before []Share, workspace troupe.Level, after map[string]troupe.Level) string {
+	var parts []string
+	if workspace != it.Workspace {
+		parts = append(parts, fmt.Sprintf("general=%s:%s", troupe.GeneralAccess(workspace), workspace))
+	}
+	had := map[string]troupe.Level{}
+	for _, s := range before {
+		had[s.UserID] = s.Level
+		if _, ok := after[s.UserID]; !ok {
+			parts = append(parts, "-"+s.UserID)
+		}
+	}
+	ids := make([]string, 0, len(after))
+	for id := range after {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if old, ok := had[id]; !ok || old != after[id] {
+			parts = append(parts, fmt.Sprintf("+%s:%s", id, after[id]))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// AccessReason is one reason a user has access to an item.
+type AccessReason struct {
+	// Kind is "super_admin", "owner", "share" or "workspace".
+	Kind  string
+	Level troupe.Level
+	// ItemID and ItemName name the item or folder the reason sits on;
+	// Inherited is set when it is a folder above the item.
+	ItemID    string
+	ItemName  string
+	Inherited bool
+}
+
+// PermissionsView is what a user may do with an item, and why.
+type PermissionsView struct {
+	UserID string
+	Role   troupe.Role
+	troupe.Permissions
+	Reasons []AccessReason
+}
+
+// ItemPermissions explains the actor's access to an item, or, for Super
+// Admins of its workspace, userID's.
+func (a *App) ItemPermissions(ctx context.Context, actor troupe.User, id, userID string) (PermissionsView, error) {
+	q := a.db.Read()
+	it, role, err := a.access(ctx, q, actor, id)
+	if err != nil {
+		return PermissionsView{}, err
+	}
+	if userID == "" || userID == actor.ID {
+		return a.explain(ctx, q, it, actor.ID, role)
+	}
+	if err := allow(role == troupe.RoleSuperAdmin, "Only a Super Admin can check another member's access."); err != nil {
+		return PermissionsView{}, err
+	}
+	r, targetRole, err := q.FindItemAccess(ctx, id, userID)
+	if err != nil {
+		return PermissionsView{}, err
+	}
+	return a.explain(ctx, q, viewOf(r, targetRole, userID), userID, targetRole)
+}
+
+func (a *App) explain(ctx context.Context, q *store.Queries, it ItemView, userID string, role troupe.Role) (PermissionsView, error) {
+	out := PermissionsView{UserID: userID, Role: role, Permissions: it.Permissions}
+	if !role.Valid() {
+		return out, nil
+	}
+	if role == troupe.RoleSuperAdmin {
+		out.Reasons = append(out.Reasons, AccessReason{Kind: "super_admin", Level: troupe.LevelEdit})
+	}
+	sources, err := q.AccessSources(ctx, it.ID, userID)
+	if err != nil {
+		return PermissionsView{}, err
+	}
+	for _, s := range sources {
+		at := AccessReason{ItemID: s.ItemID, ItemName: s.ItemName, Inherited: s.Depth > 0}
+		if s.Owner {
+			r := at
+			r.Kind, r.Level = "owner", roleCap(role, troupe.LevelEdit)
+			out.Reasons = append(out.Reasons, r)
+		}
+		if s.Share > troupe.LevelNone {
+			r := at
+			r.Kind, r.Level = "share", roleCap(role, s.Share)
+			out.Reasons = append(out.Reasons, r)
+		}
+		if s.Workspace > troupe.LevelNone {
+			r := at
+			r.Kind, r.Level = "workspace", roleCap(role, s.Workspace)
+			out.Reasons = append(out.Reasons, r)
+		}
+	}
+	return out, nil
+}
+
+// roleCap is what level l gives someone with role: Viewers stay at view.
+func roleCap(role troupe.Role, l troupe.Level) troupe.Level {
+	if role == troupe.RoleViewer {
+		return min(l, troupe.LevelView)
+	}
+	return l
+}

@@ -1,0 +1,165 @@
+// Package blob keeps media files (videos, images, audio, posters) in a
+// bucket: a local folder now, object storage through the same interface
+// later. Uploads stream through: a file is never held in memory, and one
+// that is refused leaves nothing behind.
+package blob
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	"github.com/gabriel-vasile/mimetype"
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
+	"gocloud.dev/gcerrors"
+)
+
+// sniffLen is how much of a file content sniffing reads.
+const sniffLen = 3072
+
+// ErrTooLarge is returned by Put when the content passes the limit.
+var ErrTooLarge = errors.New("blob: file too large")
+
+// ErrEmpty is returned by Put for an empty file.
+var ErrEmpty = errors.New("blob: empty file")
+
+// Store is a bucket of media files.
+type Store struct {
+	bucket *blob.Bucket
+}
+
+// Open opens the bucket at rawURL: "file:///path/to/folder".
+func Open(rawURL string) (*Store, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "file" {
+		return nil, fmt.Errorf("blob: %q is not a file:// URL", rawURL)
+	}
+	dir := u.Path
+	if dir == "" {
+		dir = strings.TrimPrefix(rawURL, "file://")
+	}
+	b, err := fileblob.OpenBucket(dir, &fileblob.Options{
+		CreateDir: true,
+		// Keep temporary files beside the media so that renaming them into
+		// place never crosses file systems.
+		NoTempDir: true,
+		// The database keeps each file's type and size.
+		Metadata: fileblob.MetadataDontWrite,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("blob: open %s: %w", dir, err)
+	}
+	return &Store{bucket: b}, nil
+}
+
+// Close releases the bucket.
+func (s *Store) Close() error { return s.bucket.Close() }
+
+// Stored describes a file written by Put.
+type Stored struct {
+	Size        int64
+	ContentType string
+}
+
+// Put writes r under key, reading at most limit bytes. accept sees the
+// content type sniffed from the first bytes and refuses the file by
+// returning an error. A refused, failed or oversized upload is discarded:
+// no file appears under key and no temporary file stays.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, limit int64, accept func(contentType string) error) (Stored, error) {
+	head := make([]byte, sniffLen)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return Stored{}, fmt.Errorf("blob: read upload: %w", err)
+	}
+	head = head[:n]
+	if n == 0 {
+		return Stored{}, ErrEmpty
+	}
+	contentType := Sniff(head)
+	if err := accept(contentType); err != nil {
+		return Stored{}, err
+	}
+	// Cancelling the writer's context makes Close discard what was written.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := s.bucket.NewWriter(wctx, key, &blob.WriterOptions{ContentType: contentType})
+	if err != nil {
+		return Stored{}, fmt.Errorf("blob: write %s: %w", key, err)
+	}
+	size, err := io.Copy(w, io.MultiReader(bytes.NewReader(head), io.LimitReader(r, limit+1-int64(n))))
+	if err == nil && size > limit {
+		err = ErrTooLarge
+	}
+	if err != nil {
+		cancel()
+		_ = w.Close()
+		return Stored{}, err
+	}
+	if err := w.Close(); err != nil {
+		return Stored{}, fmt.Errorf("blob: write %s: %w", key, err)
+	}
+	return Stored{Size: size, ContentType: contentType}, nil
+}
+
+// Sniff names the content type of a file from its first bytes.
+func Sniff(head []byte) string {
+	return mimetype.Detect(head).String()
+}
+
+// Reader is an open file: it seeks, so ranges can be served from it.
+type Reader = blob.Reader
+
+// Open opens the file under key.
+func (s *Store) Open(ctx context.Context, key string) (*Reader, error) {
+	r, err := s.bucket.NewReader(ctx, key, nil)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return nil, fmt.Errorf("blob: %s: %w", key, ErrNotFound)
+	}
+	return r, err
+}
+
+// ErrNotFound is returned for a key with no file.
+var ErrNotFound = errors.New("not found")
+
+// Delete removes the file under key; a missing file is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	err := s.bucket.Delete(ctx, key)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return nil
+	}
+	return err
+}
+
+// Keys lists every stored key (tests check that nothing stays behind).
+func (s *Store) Keys(ctx context.Context) ([]string, error) {
+	var out []string
+	it := s.bucket.List(nil)
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, obj.Key)
+	}
+}
+
+// WriteFile stores small content made by the server itself (posters).
+func (s *Store) WriteFile(ctx context.Context, key string, r io.Reader, contentType string) error {
+	w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: contentType})
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		_ = w.Close()
+		return err
+	}
+	return w.Close()
+}

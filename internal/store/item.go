@@ -1,0 +1,587 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"troupe/internal/troupe"
+)
+
+// Viewer is whom a list is computed for. All is set for Super Admins, who
+// see every item of their workspace.
+type Viewer struct {
+	UserID string
+	All    bool
+}
+
+// grantOf is the level that ownership, shares and workspace access give
+// a user over item i and every folder above it: the highest of owner
+// (edit), their share, the workspace level. Arguments: user, user.
+const grantOf = `(SELECT COALESCE(MAX(CASE WHEN a.owner_id = ? THEN 2
+		WHEN s.level > a.workspace_level THEN s.level ELSE a.workspace_level END), 0)
+	FROM item_tree t JOIN items a ON a.id = t.ancestor_id
+	LEFT JOIN item_shares s ON s.item_id = a.id AND s.user_id = ?
+	WHERE t.descendant_id = i.id)`
+
+// ownGrant is grantOf for item i alone, leaving out the folders above.
+// Arguments: user, user.
+const ownGrant = `(CASE WHEN i.owner_id = ? THEN 2 ELSE COALESCE((SELECT CASE WHEN s.level > i.workspace_level
+		THEN s.level ELSE i.workspace_level END FROM item_shares s WHERE s.item_id = i.id AND s.user_id = ?),
+		i.workspace_level) END)`
+
+// grantExpr returns the SQL and arguments of expr for v: a constant edit
+// for Super Admins.
+func (v Viewer) grant(expr string) (string, []any) {
+	if v.All {
+		return "2", nil
+	}
+	return expr, []any{v.UserID, v.UserID}
+}
+
+// summaryColumns are an item's columns without the draft's text, for lists.
+const summaryColumns = `i.id, i.workspace_id, i.kind, i.name, COALESCE(i.parent_id, ''), i.owner_id, o.name,
+	i.workspace_level, i.created_at, i.updated_at, i.trashed_at, i.description, i.media_key, i.media_type,
+	i.size_bytes, i.duration_ms, i.poster_key, CASE WHEN i.trash_root_id = i.id THEN 1 ELSE 0 END`
+
+const itemFrom = ` FROM items i JOIN users o ON o.id = i.owner_id`
+
+// ItemRow is an item as one user sees it in a list: with its owner's name
+// and the level sharing gives that user (before their role applies).
+type ItemRow struct {
+	troupe.Item
+	OwnerName string
+	Grant     troupe.Level
+	// TrashRoot is set on an item put in the trash itself, not only as
+	// part of a folder.
+	TrashRoot bool
+
+	sortKey string
+}
+
+func scanItem(row interface{ Scan(...any) error }, full bool, extra ...any) (ItemRow, error) {
+	var r ItemRow
+	var created, updated int64
+	var trashed, duration sql.NullInt64
+	dest := []any{&r.ID, &r.WorkspaceID, &r.Kind, &r.Name, &r.ParentID, &r.OwnerID, &r.OwnerName,
+		&r.Workspace, &created, &updated, &trashed, &r.Description, &r.MediaKey, &r.MediaType,
+		&r.SizeBytes, &duration, &r.PosterKey, &r.TrashRoot}
+	if full {
+		dest = append(dest, &r.Script, &r.Document)
+	}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return ItemRow{}, translate(err)
+	}
+	r.CreatedAt, r.UpdatedAt = fromMillis(created), fromMillis(updated)
+	if trashed.Valid {
+		t := fromMillis(trashed.Int64)
+		r.TrashedAt = &t
+	}
+	if duration.Valid {
+		r.DurationMS = &duration.Int64
+	}
+	return r, nil
+}
+
+// CreateItem inserts an item and its place in the tree.
+func (q *Queries) CreateItem(ctx context.Context, it troupe.Item) error {
+	var parent any
+	if it.ParentID != "" {
+		parent = it.ParentID
+	}
+	if it.Document == "" {
+		it.Document = "{}"
+	}
+	_, err := q.exec(ctx, `INSERT INTO items (id, workspace_id, kind, name, name_norm, parent_id, owner_id, workspace_level,
+			script, document, description, media_key, media_type, size_bytes, duration_ms, poster_key, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		it.ID, it.WorkspaceID, it.Kind, it.Name, troupe.NormalizeName(it.Name), parent, it.OwnerID, it.Workspace,
+		it.Script, it.Document, it.Description, it.MediaKey, it.MediaType, it.SizeBytes, it.DurationMS, it.PosterKey,
+		millis(it.CreatedAt), millis(it.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	_, err = q.exec(ctx, `INSERT INTO item_tree (ancestor_id, descendant_id, depth)
+		SELECT ?, ?, 0
+		UNION ALL
+		SELECT ancestor_id, ?, depth + 1 FROM item_tree WHERE descendant_id = ?`, it.ID, it.ID, it.ID, it.ParentID)
+	return err
+}
+
+// FindItemAccess returns an item, trashed or not, with the level sharing
+// gives userID over it and userID's role in its workspace (empty when
+// they are not a member), in one query: every permission check runs on it.
+func (q *Queries) FindItemAccess(ctx context.Context, id, userID string) (ItemRow, troupe.Role, error) {
+	var g troupe.Level
+	var role troupe.Role
+	r, err := scanItem(q.queryRow(ctx, `SELECT `+summaryColumns+`, i.script, i.document, `+grantOf+`,
+			COALESCE((SELECT m.role FROM members m WHERE m.workspace_id = i.workspace_id AND m.user_id = ?), '')`+
+		itemFrom+` WHERE i.id = ?`, userID, userID, userID, id), true, &g, &role)
+	r.Grant = g
+	return r, role, err
+}
+
+// ItemFilter selects one page of a list.
+type ItemFilter struct {
+	WorkspaceID string
+	Kind        troupe.Kind // "" for every kind
+	Cursor      string
+	Limit       int
+}
+
+func (f ItemFilter) kindClause(args []any) (string, []any) {
+	if f.Kind == "" {
+		return "", args
+	}
+	return " AND i.kind = ?", append(args, f.Kind)
+}
+
+// ListChildren lists the items in folder parentID (the workspace's root
+// when empty), folders first, then by name. At the root only the items v
+// may see are listed; inside a folder v may see, every item is visible
+// (access inherits downwards), so parentGrant, v's level on the folder,
+// lifts each row's own.
+func (q *Queries) ListChildren(ctx context.Context, v Viewer, parentID string, parentGrant troupe.Level, f ItemFilter) ([]ItemRow, string, error) {
+	expr, args := v.grant(ownGrant)
+	where := ` WHERE i.parent_id = ? AND i.trashed_at IS NULL`
+	args = append(args, parentID)
+	if parentID == "" {
+		where = ` WHERE i.workspace_id = ? AND i.parent_id IS NULL AND i.trashed_at IS NULL`
+		args[len(args)-1] = f.WorkspaceID
+	}
+	var kind string
+	kind, args = f.kindClause(args)
+	where += kind
+	const rank = `CASE WHEN i.kind = 'folder' THEN 0 ELSE 1 END`
+	if f.Cursor != "" {
+		key, id, err := decodeCursor(f.Cursor)
+		if err != nil || key == "" {
+			return nil, "", errBadCursor
+		}
+		where += ` AND (` + rank + `, i.name_norm, i.id) > (?, ?, ?)`
+		args = append(args, int(key[0]-'0'), key[1:], id)
+	}
+	query := `SELECT * FROM (SELECT ` + summaryColumns + `, ` + expr + ` AS grant_level, ` + rank + ` AS kind_rank, i.name_norm` +
+		itemFrom + where + `) x`
+	if parentID == "" {
+		query += ` WHERE x.grant_level > 0`
+	}
+	query += ` ORDER BY x.kind_rank, x.name_norm, x.id LIMIT ?`
+	rows, err := q.query(ctx, query, append(args, f.Limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	return scanPage(rows, f.Limit, func(rows *sql.Rows) (ItemRow, error) {
+		var g troupe.Level
+		var rankValue int
+		var norm string
+		r, err := scanItem(rows, false, &g, &rankValue, &norm)
+		r.Grant = max(g, parentGrant)
+		r.sortKey = string(rune('0'+rankValue)) + norm
+		return r, err
+	}, func(r ItemRow) string { return encodeCursor(r.sortKey, r.ID) })
+}
+
+// ListVisible lists the items of a workspace that v may see, most recently
+// updated first (Recent), or, with a name query, those whose name
+// contains it, by name (search). Trashed items never show.
+func (q *Queries) ListVisible(ctx context.Context, v Viewer, query string, f ItemFilter) ([]ItemRow, string, error) {
+	expr, gargs := v.grant(grantOf)
+	args := []any{f.WorkspaceID}
+	where := ` WHERE i.workspace_id = ? AND i.trashed_at IS NULL`
+	var kind string
+	kind, args = f.kindClause(args)
+	where += kind
+	if !v.All {
+		where += ` AND ` + grantOf + ` > 0`
+		args = append(args, v.UserID, v.UserID)
+	}
+	order := ` ORDER BY i.updated_at DESC, i.id DESC`
+	var cursorOf func(ItemRow) string
+	if query != "" {
+		where += ` AND i.name_norm LIKE ? ESCAPE '\'`
+		args = append(args, "%"+escapeLike(troupe.NormalizeName(query))+"%")
+		order = ` ORDER BY i.name_norm, i.id`
+		if f.Cursor != "" {
+			key, id, err := decodeCursor(f.Cursor)
+			if err != nil {
+				return nil, "", err
+			}
+			where += ` AND (i.name_norm, i.id) > (?, ?)`
+			args = append(args, key, id)
+		}
+		cursorOf = func(r ItemRow) string { return encodeCursor(troupe.NormalizeName(r.Name), r.ID) }
+	} else {
+		if f.Cursor != "" {
+			at, id, err := decodeTimeCursor(f.Cursor)
+			if err != nil {
+				return nil, "", err
+			}
+			where += ` AND (i.updated_at, i.id) < (?, ?)`
+			args = append(args, at, id)
+		}
+		cursorOf = func(r ItemRow) string { return encodeTimeCursor(r.UpdatedAt, r.ID) }
+	}
+	rows, err := q.query(ctx, `SELECT `+summaryColumns+`, `+expr+itemFrom+where+order+` LIMIT ?`,
+		append(append(gargs, args...), f.Limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	return scanPage(rows, f.Limit, func(rows *sql.Rows) (ItemRow, error) {
+		var g troupe.Level
+		r, err := scanItem(rows, false, &g)
+		r.Grant = g
+		return r, err
+	}, cursorOf)
+}
+
+// ListSharedWith lists the items shared with userID directly (not those
+// they own), most recently shared first.
+func (q *Queries) ListSharedWith(ctx context.Context, userID string, f ItemFilter) ([]ItemRow, string, error) {
+	args := []any{userID, userID, userID, f.WorkspaceID, userID}
+	where := ` WHERE sh.user_id = ? AND i.workspace_id = ? AND i.owner_id <> ? AND i.trashed_at IS NULL`
+	var kind string
+	kind, args = f.kindClause(args)
+	where += kind
+	if f.Cursor != "" {
+		at, id, err := decodeTimeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where += ` AND (sh.created_at, i.id) < (?, ?)`
+		args = append(args, at, id)
+	}
+	rows, err := q.query(ctx, `SELECT `+summaryColumns+`, `+grantOf+`, sh.created_at`+itemFrom+
+		` JOIN item_shares sh ON sh.item_id = i.id`+where+` ORDER BY sh.created_at DESC, i.id DESC LIMIT ?`,
+		append(args, f.Limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	return scanPage(rows, f.Limit, func(rows *sql.Rows) (ItemRow, error) {
+		var g troupe.Level
+		var shared int64
+		r, err := scanItem(rows, false, &g, &shared)
+		r.Grant, r.sortKey = g, encodeTimeCursor(fromMillis(shared), r.ID)
+		return r, err
+	}, func(r ItemRow) string { return r.sortKey })
+}
+
+// ListTrash lists the items put in the trash (not the contents of a
+// trashed folder), most recent first: all of them for Super Admins,
+// otherwise those v owns.
+func (q *Queries) ListTrash(ctx context.Context, v Viewer, f ItemFilter) ([]ItemRow, string, error) {
+	args := []any{f.WorkspaceID}
+	where := ` WHERE i.workspace_id = ? AND i.trash_root_id = i.id`
+	if !v.All {
+		where += ` AND i.owner_id = ?`
+		args = append(args, v.UserID)
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeTimeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where += ` AND (i.trashed_at, i.id) < (?, ?)`
+		args = append(args, at, id)
+	}
+	rows, err := q.query(ctx, `SELECT `+summaryColumns+itemFrom+where+` ORDER BY i.trashed_at DESC, i.id DESC LIMIT ?`,
+		append(args, f.Limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	return scanPage(rows, f.Limit, func(rows *sql.Rows) (ItemRow, error) {
+		r, err := scanItem(rows, false)
+		r.Grant = troupe.LevelEdit
+		return r, err
+	}, func(r ItemRow) string { return encodeTimeCursor(*r.TrashedAt, r.ID) })
+}
+
+// ItemUpdate lists the fields to change; nil stays.
+type ItemUpdate struct {
+	Name        *string
+	Script      *string
+	Document    *string
+	Description *string
+	DurationMS  *int64
+	PosterKey   *string
+}
+
+// UpdateItem applies upd to item id.
+func (q *Queries) UpdateItem(ctx context.Context, id string, upd ItemUpdate, now time.Time) error {
+	u := newUpdate(now)
+	if upd.Name != nil {
+		u.add("name", *upd.Name)
+		u.add("name_norm", troupe.NormalizeName(*upd.Name))
+	}
+	if upd.Script != nil {
+		u.add("script", *upd.Script)
+	}
+	if upd.Document != nil {
+		u.add("document", *upd.Document)
+	}
+	if upd.Description != nil {
+		u.add("description", *upd.Description)
+	}
+	if upd.DurationMS != nil {
+		u.add("duration_ms", *upd.DurationMS)
+	}
+	if upd.PosterKey != nil {
+		u.add("poster_key", *upd.PosterKey)
+	}
+	res, err := q.exec(ctx, `UPDATE items SET `+u.set+` WHERE id = ?`, append(u.args, id)...)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// IsInside reports whether item id is folder ancestorID or inside it.
+func (q *Queries) IsInside(ctx context.Context, id, ancestorID string) (bool, error) {
+	var n int
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM item_tree WHERE ancestor_id = ? AND descendant_id = ?`, ancestorID, id).Scan(&n)
+	return n > 0, translate(err)
+}
+
+// MoveItem puts item id (with everything inside it) into folder parentID,
+// or at the root when empty. The caller has checked that parentID is not
+// inside id.
+func (q *Queries) MoveItem(ctx context.Context, id, parentID string, now time.Time) error {
+	if _, err := q.exec(ctx, `DELETE FROM item_tree
+		WHERE descendant_id IN (SELECT descendant_id FROM item_tree WHERE ancestor_id = ?)
+		AND ancestor_id NOT IN (SELECT descendant_id FROM item_tree WHERE ancestor_id = ?)`, id, id); err != nil {
+		return err
+	}
+	var parent any
+	if parentID != "" {
+		parent = parentID
+		if _, err := q.exec(ctx, `INSERT INTO item_tree (ancestor_id, descendant_id, depth)
+			SELECT sup.ancestor_id, sub.descendant_id, sup.depth + sub.depth + 1
+			FROM item_tree sup JOIN item_tree sub ON sub.ancestor_id = ?
+			WHERE sup.descendant_id = ?`, id, parentID); err != nil {
+			return err
+		}
+	}
+	res, err := q.exec(ctx, `UPDATE items SET parent_id = ?, updated_at = ? WHERE id = ?`, parent, millis(now), id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// TrashItem puts item id and everything inside it (not already in the
+// trash) in the trash, with id as the entry to restore.
+func (q *Queries) TrashItem(ctx context.Context, id, byUserID string, now time.Time) error {
+	_, err := q.exec(ctx, `UPDATE items SET trashed_at = ?, trash_root_id = ?, trashed_by = ?
+		WHERE id IN (SELECT descendant_id FROM item_tree WHERE ancestor_id = ?) AND trashed_at IS NULL`,
+		millis(now), id, byUserID, id)
+	return err
+}
+
+// RestoreItem takes trash entry id, and what went to the trash with it,
+// out of the trash.
+func (q *Queries) RestoreItem(ctx context.Context, id string) error {
+	_, err := q.exec(ctx, `UPDATE items SET trashed_at = NULL, trash_root_id = NULL, trashed_by = NULL WHERE trash_root_id = ?`, id)
+	return err
+}
+
+// PurgeTrash deletes up to limit trash entries put there before cutoff,
+// with everything inside them, and returns the media keys they held.
+func (q *Queries) PurgeTrash(ctx context.Context, cutoff time.Time, limit int) (keys []string, purged int, err error) {
+	rows, err := q.query(ctx, `SELECT id FROM items WHERE trash_root_id = id AND trashed_at < ? ORDER BY trashed_at LIMIT ?`,
+		millis(cutoff), limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	var roots []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, 0, translate(err)
+		}
+		roots = append(roots, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, translate(err)
+	}
+	for _, root := range roots {
+		rows, err := q.query(ctx, `SELECT i.media_key, i.poster_key FROM item_tree t JOIN items i ON i.id = t.descendant_id
+			WHERE t.ancestor_id = ?`, root)
+		if err != nil {
+			return nil, 0, err
+		}
+		for rows.Next() {
+			var media, poster string
+			if err := rows.Scan(&media, &poster); err != nil {
+				rows.Close()
+				return nil, 0, translate(err)
+			}
+			for _, k := range []string{media, poster} {
+				if k != "" {
+					keys = append(keys, k)
+				}
+			}
+		}
+		rows.Close()
+		// The tree rows, shares and sub-items go with it (ON DELETE CASCADE).
+		if _, err := q.exec(ctx, `DELETE FROM items WHERE id = ?`, root); err != nil {
+			return nil, 0, err
+		}
+	}
+	return keys, len(roots), nil
+}
+
+// Share is one member's share of an item.
+type Share struct {
+	UserID string
+	Name   string
+	Email  string
+	Level  troupe.Level
+	// From is the folder the share was made on, for inherited shares.
+	FromID, FromName string
+}
+
+// ListShares returns the shares of item id and, when inherited is set,
+// those of the folders above it (nearest first).
+func (q *Queries) ListShares(ctx context.Context, id string, inherited bool) ([]Share, error) {
+	cond := `t.depth = 0`
+	if inherited {
+		cond = `t.depth > 0`
+	}
+	rows, err := q.query(ctx, `SELECT s.user_id, u.name, u.email, s.level, a.id, a.name
+		FROM item_tree t JOIN items a ON a.id = t.ancestor_id JOIN item_shares s ON s.item_id = a.id
+		JOIN users u ON u.id = s.user_id
+		WHERE t.descendant_id = ? AND `+cond+` ORDER BY t.depth, u.email_norm`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Share
+	for rows.Next() {
+		var s Share
+		if err := rows.Scan(&s.UserID, &s.Name, &s.Email, &s.Level, &s.FromID, &s.FromName); err != nil {
+			return nil, translate(err)
+		}
+		if !inherited {
+			s.FromID, s.FromName = "", ""
+		}
+		out = append(out, s)
+	}
+	return out, translate(rows.Err())
+}
+
+// SetSharing replaces item id's general access and shares and returns
+// the users who got a share they did not have.
+func (q *Queries) SetSharing(ctx context.Context, id string, workspace troupe.Level, shares map[string]troupe.Level, now time.Time) ([]string, error) {
+	current, err := q.ListShares(ctx, id, false)
+	if err != nil {
+		return nil, err
+	}
+	had := map[string]troupe.Level{}
+	for _, s := range current {
+		had[s.UserID] = s.Level
+		if _, keep := shares[s.UserID]; !keep {
+			if _, err := q.exec(ctx, `DELETE FROM item_shares WHERE item_id = ? AND user_id = ?`, id, s.UserID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var added []string
+	for userID, level := range shares {
+		old, ok := had[userID]
+		switch {
+		case !ok:
+			added = append(added, userID)
+			_, err = q.exec(ctx, `INSERT INTO item_shares (item_id, user_id, level, created_at) VALUES (?, ?, ?, ?)`,
+				id, userID, level, millis(now))
+		case old != level:
+			_, err = q.exec(ctx, `UPDATE item_shares SET level = ? WHERE item_id = ? AND user_id = ?`, level, id, userID)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	_, err = q.exec(ctx, `UPDATE items SET workspace_level = ?, updated_at = ? WHERE id = ?`, workspace, millis(now), id)
+	return added, err
+}
+
+// AccessSource is one reason a user has access to an item: the item or a
+// folder above it (Depth > 0) that they own, that is shared with them, or
+// that the workspace may use.
+type AccessSource struct {
+	ItemID    string
+	ItemName  string
+	Depth     int
+	Owner     bool
+	Share     troupe.Level
+	Workspace troupe.Level
+}
+
+// AccessSources lists why userID has access to item id, nearest first.
+func (q *Queries) AccessSources(ctx context.Context, id, userID string) ([]AccessSource, error) {
+	rows, err := q.query(ctx, `SELECT a.id, a.name, t.depth, CASE WHEN a.owner_id = ? THEN 1 ELSE 0 END,
+			COALESCE(s.level, 0), a.workspace_level
+		FROM item_tree t JOIN items a ON a.id = t.ancestor_id
+		LEFT JOIN item_shares s ON s.item_id = a.id AND s.user_id = ?
+		WHERE t.descendant_id = ? AND (a.owner_id = ? OR s.level IS NOT NULL OR a.workspace_level > 0)
+		ORDER BY t.depth`, userID, userID, id, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AccessSource
+	for rows.Next() {
+		var s AccessSource
+		var owner int
+		if err := rows.Scan(&s.ItemID, &s.ItemName, &s.Depth, &owner, &s.Share, &s.Workspace); err != nil {
+			return nil, translate(err)
+		}
+		s.Owner = owner == 1
+		out = append(out, s)
+	}
+	return out, translate(rows.Err())
+}
+
+// Ancestors returns the folders above item id, from the root down.
+func (q *Queries) Ancestors(ctx context.Context, id string) ([]ItemRow, error) {
+	rows, err := q.query(ctx, `SELECT `+summaryColumns+itemFrom+` JOIN item_tree t ON t.ancestor_id = i.id
+		WHERE t.descendant_id = ? AND t.depth > 0 ORDER BY t.depth DESC`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ItemRow
+	for rows.Next() {
+		r, err := scanItem(rows, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, translate(rows.Err())
+}
+
+// HandOverItems gives every item userID owns in a workspace to heirID and
+// deletes the shares made to userID there: someone leaving loses nothing
+// of the team's and keeps no access.
+func (q *Queries) HandOverItems(ctx context.Context, workspaceID, userID, heirID string) (int, error) {
+	res, err := q.exec(ctx, `UPDATE items SET owner_id = ? WHERE workspace_id = ? AND owner_id = ?`, heirID, workspaceID, userID)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	_, err = q.exec(ctx, `DELETE FROM item_shares WHERE user_id = ? AND item_id IN (SELECT id FROM items WHERE workspace_id = ?)`,
+		userID, workspaceID)
+	return int(n), err
+}
+
+// CountItems counts a workspace's items, trashed ones included.
+func (q *Queries) CountItems(ctx context.Context, workspaceID string) (int, error) {
+	var n int
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM items WHERE workspace_id = ?`, workspaceID).Scan(&n)
+	return n, translate(err)
+}
