@@ -16,6 +16,7 @@ import (
 
 	"troupe/internal/password"
 	"troupe/internal/testkit"
+	"troupe/internal/troupe"
 )
 
 // testServer is a whole Troupe server on a random port with its mail going
@@ -49,6 +50,7 @@ func startServer(t *testing.T, e testkit.Engine) *testServer {
 	m := NewMain(cfg, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level})))
 	m.HashParams = &password.Params{Memory: 1024, Time: 1, Threads: 1}
 	m.PollInterval = 50 * time.Millisecond
+	m.UploadLimit = testUploadLimits
 	// Listen first so that links in mail carry the real address.
 	if err := m.Listen(); err != nil {
 		t.Fatal(err)
@@ -66,6 +68,9 @@ func startServer(t *testing.T, e testkit.Engine) *testServer {
 	})
 	return &testServer{main: m, url: m.Config.BaseURL, mail: box}
 }
+
+// testUploadLimits keep uploads in tests small.
+var testUploadLimits = map[troupe.Kind]int64{troupe.KindVideo: 4 << 20, troupe.KindAvatar: 256 << 10, troupe.KindVoice: 1 << 20}
 
 type testWriter struct{ t *testing.T }
 

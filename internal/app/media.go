@@ -96,6 +96,8 @@ func (a *App) CreateMedia(ctx context.Context, actor troupe.User, workspaceID st
 	switch {
 	case errors.Is(err, blob.ErrTooLarge):
 		return ItemView{}, troupe.Errorf(troupe.CodeFileTooLarge, "The file is larger than %s, the most a %s can be.", byteSize(limit), in.Kind)
+	case errors.As(err, new(*blob.ReadError)):
+		return ItemView{}, troupe.Errorf(troupe.CodeMalformed, "The upload was interrupted or its body is broken; nothing was kept.")
 	case errors.Is(err, blob.ErrEmpty):
 		v.Add("file", "empty", "The file is empty.")
 		return ItemView{}, v.Err()

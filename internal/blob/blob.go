@@ -28,6 +28,23 @@ var ErrTooLarge = errors.New("blob: file too large")
 // ErrEmpty is returned by Put for an empty file.
 var ErrEmpty = errors.New("blob: empty file")
 
+// ReadError is a failure to read the upload itself (the client went away
+// or sent a broken body), as opposed to a failure to store it.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return "blob: read upload: " + e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+type uploadReader struct{ r io.Reader }
+
+func (u uploadReader) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = &ReadError{Err: err}
+	}
+	return n, err
+}
+
 // Store is a bucket of media files.
 type Store struct {
 	bucket *blob.Bucket
@@ -71,10 +88,11 @@ type Stored struct {
 // returning an error. A refused, failed or oversized upload is discarded:
 // no file appears under key and no temporary file stays.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, limit int64, accept func(contentType string) error) (Stored, error) {
+	r = uploadReader{r}
 	head := make([]byte, sniffLen)
 	n, err := io.ReadFull(r, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return Stored{}, fmt.Errorf("blob: read upload: %w", err)
+		return Stored{}, err
 	}
 	head = head[:n]
 	if n == 0 {

@@ -34,6 +34,7 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	s.routeWorkspaceAPI(authed)
 	s.routeMembershipAPI(authed)
 	s.routeNotificationAPI(authed)
+	s.routeItemAPI(authed)
 
 	mux.Handle("GET /api/v1/openapi.json", s.api("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "application/json")

@@ -101,10 +101,15 @@ const maxJSONBody = 1 << 20
 // decode reads one JSON object into dst, refusing unknown fields, trailing
 // data and oversized bodies with a clear code.
 func decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	return decodeN(w, r, dst, maxJSONBody)
+}
+
+// decodeN is decode with a body limit of limit bytes.
+func decodeN(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return troupe.Errorf(troupe.CodeMalformed, "Send a JSON body with Content-Type: application/json.")
 	}
-	body := http.MaxBytesReader(w, r.Body, maxJSONBody)
+	body := http.MaxBytesReader(w, r.Body, limit)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {

@@ -1,0 +1,34 @@
+package testkit
+
+import (
+	"os/exec"
+	"strconv"
+	"testing"
+)
+
+// RequireTool returns the path of an outside program (ffmpeg, ffprobe)
+// the test needs. Without it the test skips, or fails under
+// TROUPE_TEST_STRICT=1.
+func RequireTool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if strict() {
+			t.Fatalf("%s is not installed: this test cannot run", name)
+		}
+		t.Skipf("%s is not installed", name)
+	}
+	return path
+}
+
+// MakeVideo writes a small real MP4 video (a test pattern of the given
+// seconds) to path with ffmpeg.
+func MakeVideo(t testing.TB, path string, seconds int) {
+	t.Helper()
+	ffmpeg := RequireTool(t, "ffmpeg")
+	out, err := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i",
+		"testsrc=duration="+strconv.Itoa(seconds)+":size=160x120:rate=10", "-pix_fmt", "yuv420p", "-y", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+}
