@@ -202,6 +202,7 @@ func (a *App) UpdateItem(ctx context.Context, actor troupe.User, id string, p It
 	if err := v.Err(); err != nil {
 		return ItemView{}, err
 	}
+	var before ItemView
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
 		it, _, err := a.access(ctx, &tx.Queries, actor, id)
 		if err != nil {
@@ -229,6 +230,7 @@ func (a *App) UpdateItem(ctx context.Context, actor troupe.User, id string, p It
 			}
 		}
 		upd := store.ItemUpdate{Name: p.Name, Script: p.Script, Document: p.Document, Description: p.Description}
+		before = it
 		if upd == (store.ItemUpdate{}) {
 			return nil
 		}
@@ -237,7 +239,14 @@ func (a *App) UpdateItem(ctx context.Context, actor troupe.User, id string, p It
 	if err != nil {
 		return ItemView{}, err
 	}
-	return a.GetItem(ctx, actor, id)
+	after, err := a.GetItem(ctx, actor, id)
+	if troupe.ErrorCode(err) == troupe.CodeNotFound && p.ParentID != nil {
+		// Moved out of the folder that gave the actor access: the move
+		// stands, and the answer says they no longer have any.
+		before.ParentID, before.Permissions = *p.ParentID, troupe.Permissions{}
+		return before, nil
+	}
+	return after, err
 }
 
 func (a *App) move(ctx context.Context, tx *store.Tx, actor troupe.User, it ItemView, parentID string) error {
