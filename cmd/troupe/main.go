@@ -46,11 +46,13 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stdout, "troupe", versionString())
 		return 0
 	case "serve":
+	case "generate":
+		return runGenerate(args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: troupe serve [flags] | troupe version\n\nRun 'troupe serve -h' for the flags.")
+		fmt.Fprintln(stdout, "usage: troupe serve [flags] | troupe generate [flags] | troupe version\n\nRun 'troupe serve -h' or 'troupe generate -h' for the flags.")
 		return 0
 	default:
-		fmt.Fprintf(stderr, "troupe: unknown command %q (try serve or version)\n", cmd)
+		fmt.Fprintf(stderr, "troupe: unknown command %q (try serve, generate or version)\n", cmd)
 		return 2
 	}
 	cfg, err := LoadConfig(args, getenv, stderr)

@@ -25,6 +25,9 @@ type DB struct {
 	path    string // SQLite file
 	write   *sql.DB
 	read    *sql.DB
+	// Prepared statements of the SQLite read pool (pgx keeps its own; the
+	// one writer connection cannot prepare while a transaction holds it).
+	readStmts *stmtCache
 }
 
 // Open connects to the database named by rawURL: "postgres://…" or
@@ -102,7 +105,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	return &DB{dialect: SQLite, path: path, write: write, read: read}, nil
+	return &DB{dialect: SQLite, path: path, write: write, read: read, readStmts: newStmtCache(read)}, nil
 }
 
 // Dialect returns the engine behind db.
@@ -123,6 +126,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.readStmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -133,7 +137,7 @@ func (db *DB) Close() error {
 // Read returns queries that run on the reader pool, outside any
 // transaction.
 func (db *DB) Read() *Queries {
-	return &Queries{q: db.read, d: db.dialect}
+	return &Queries{q: db.read, d: db.dialect, stmts: db.readStmts}
 }
 
 // Tx runs fn inside one write transaction and commits when fn returns nil.
@@ -179,21 +183,34 @@ type querier interface {
 
 // Queries are the data operations; they run on a pool or in a transaction.
 type Queries struct {
-	q querier
-	d Dialect
+	q     querier
+	d     Dialect
+	stmts *stmtCache
+}
+
+// on returns what runs query: its cached prepared statement, or the pool
+// or transaction itself.
+func (q *Queries) on(ctx context.Context, query string) querier {
+	if st := q.stmts.get(ctx, query); st != nil {
+		return stmtQuerier{st}
+	}
+	return q.q
 }
 
 func (q *Queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := q.q.ExecContext(ctx, q.d.rebind(query), args...)
+	query = q.d.rebind(query)
+	res, err := q.on(ctx, query).ExecContext(ctx, query, args...)
 	return res, translate(err)
 }
 
 func (q *Queries) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return q.q.QueryRowContext(ctx, q.d.rebind(query), args...)
+	query = q.d.rebind(query)
+	return q.on(ctx, query).QueryRowContext(ctx, query, args...)
 }
 
 func (q *Queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := q.q.QueryContext(ctx, q.d.rebind(query), args...)
+	query = q.d.rebind(query)
+	rows, err := q.on(ctx, query).QueryContext(ctx, query, args...)
 	return rows, translate(err)
 }
 

@@ -40,11 +40,15 @@ func (v Viewer) grant(expr string) (string, []any) {
 }
 
 // summaryColumns are an item's columns without the draft's text, for lists.
-const summaryColumns = `i.id, i.workspace_id, i.kind, i.name, COALESCE(i.parent_id, ''), i.owner_id, o.name,
+const summaryColumns = `i.id, i.workspace_id, i.kind, i.name, COALESCE(i.parent_id, ''), i.owner_id,
+	(SELECT o.name FROM users o WHERE o.id = i.owner_id),
 	i.workspace_level, i.created_at, i.updated_at, i.trashed_at, i.description, i.media_key, i.media_type,
 	i.size_bytes, i.duration_ms, i.poster_key, CASE WHEN i.trash_root_id = i.id THEN 1 ELSE 0 END`
 
-const itemFrom = ` FROM items i JOIN users o ON o.id = i.owner_id`
+// itemFrom names items alone: the owner's name comes from a subquery, so
+// the planner never starts from the users table and loses the order of
+// an items index.
+const itemFrom = ` FROM items i`
 
 // ItemRow is an item as one user sees it in a list: with its owner's name
 // and the level sharing gives that user (before their role applies).
@@ -192,13 +196,11 @@ func (q *Queries) ListVisible(ctx context.Context, v Viewer, query string, f Ite
 	var kind string
 	kind, args = f.kindClause(args)
 	where += kind
-	if !v.All {
-		where += ` AND ` + grantOf + ` > 0`
-		args = append(args, v.UserID, v.UserID)
-	}
 	order := ` ORDER BY i.updated_at DESC, i.id DESC`
 	var cursorOf func(ItemRow) string
 	if query != "" {
+		// The name filter comes first: it is cheap, and spares the access
+		// check of every item that does not match.
 		where += ` AND i.name_norm LIKE ? ESCAPE '\'`
 		args = append(args, "%"+escapeLike(troupe.NormalizeName(query))+"%")
 		order = ` ORDER BY i.name_norm, i.id`
@@ -221,6 +223,10 @@ func (q *Queries) ListVisible(ctx context.Context, v Viewer, query string, f Ite
 			args = append(args, at, id)
 		}
 		cursorOf = func(r ItemRow) string { return encodeTimeCursor(r.UpdatedAt, r.ID) }
+	}
+	if !v.All {
+		where += ` AND ` + grantOf + ` > 0`
+		args = append(args, v.UserID, v.UserID)
 	}
 	rows, err := q.query(ctx, `SELECT `+summaryColumns+`, `+expr+itemFrom+where+order+` LIMIT ?`,
 		append(append(gargs, args...), f.Limit+1)...)

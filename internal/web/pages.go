@@ -43,6 +43,7 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	authed("POST /account/verify-email", s.pageAccountResend)
 	open("POST /language", s.pageLanguage)
 	s.routeWorkspacePages(open, authed)
+	s.routeItemPages(mux, authed)
 	open("/", func(w http.ResponseWriter, r *http.Request) error {
 		return troupe.Errorf(troupe.CodeNotFound, "This page does not exist.")
 	})

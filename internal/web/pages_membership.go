@@ -406,6 +406,9 @@ func (v *view) note(n app.Notification) noteView {
 	if rest, ok := noteTargets[n.Kind]; ok {
 		out.Target = wsPath(n.WorkspaceID, rest)
 	}
+	if p, _ := data["path"].(string); n.Kind == app.NoteItemShared && p != "" && localPath(p) == p {
+		out.Target = p
+	}
 	out.Text = n.Kind
 	if key := "notif." + n.Kind; v.cat.Has(key) {
 		out.Text = v.T(key, args...)

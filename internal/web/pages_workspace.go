@@ -194,10 +194,6 @@ func (s *Server) showHome(w http.ResponseWriter, r *http.Request, u troupe.User,
 	return nil
 }
 
-func (s *Server) pageWorkspaceHome(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	return s.showHome(w, r, u, v)
-}
-
 func (s *Server) pageWorkspaces(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	s.show(w, r, http.StatusOK, "workspaces", s.newView(r))
 	return nil

@@ -219,6 +219,382 @@
     window.addEventListener("pagehide", function () { source.close(); });
   });
 
+  // --- Content: dialogs loaded from their pages, sharing, uploads, drafts ---
+
+  // toast shows a short message at the corner of the page.
+  function toast(text) {
+    var region = document.querySelector(".toast-region");
+    if (!region || !text) return;
+    var t = document.createElement("div");
+    t.className = "toast";
+    t.setAttribute("role", "status");
+    t.textContent = text;
+    region.appendChild(t);
+    setTimeout(function () { t.remove(); }, 5000);
+  }
+  // A message left by the previous page (an upload that moved on).
+  document.addEventListener("DOMContentLoaded", function () {
+    var left = sessionStorage.getItem("troupe-toast");
+    if (left) { sessionStorage.removeItem("troupe-toast"); toast(left); }
+  });
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, k) { return k in values ? values[k] : all; });
+  }
+
+  // errorText picks the page's message for a problem answer of the API.
+  function errorText(form, problem) {
+    var key = problem && problem.errors && problem.errors.length ? problem.errors[0].code : problem && problem.code;
+    var attr = key ? "error" + key.charAt(0).toUpperCase() + key.slice(1) : "";
+    return (attr && form.dataset[attr]) || form.dataset.errorOther || "";
+  }
+
+  // A link with data-dialog-url opens the form of its page in the page
+  // dialog; without JavaScript it simply opens the page.
+  var pageDialog = document.getElementById("page-dialog");
+  function openPageDialog(url, from) {
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); })
+      .then(function (html) {
+        var body = new DOMParser().parseFromString(html, "text/html").querySelector("[data-dialog-body]");
+        if (!body) return Promise.reject("no dialog");
+        pageDialog.replaceChildren(document.adoptNode(body));
+        if (!pageDialog.open) {
+          opener = from;
+          pageDialog.showModal();
+        }
+        enhance(pageDialog);
+        var first = pageDialog.querySelector("input:not([type=hidden]):not([disabled]), textarea, select:not([disabled]), button[data-move-here]");
+        if (first) first.focus();
+      })
+      .catch(function () { location.href = url; });
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-dialog-url]");
+    if (!link || !pageDialog || !pageDialog.showModal || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    var from = link;
+    var menu = link.closest("details.menu");
+    if (menu) {
+      menu.open = false;
+      from = menu.querySelector("summary");
+    }
+    openPageDialog(link.href, pageDialog.open ? opener : from);
+  });
+  // Tab stays inside an open dialog.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Tab") return;
+    var dialog = document.querySelector("dialog[open]");
+    if (!dialog) return;
+    var focusable = Array.prototype.filter.call(dialog.querySelectorAll("a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])"),
+      function (el) { return el.offsetParent !== null; });
+    if (!focusable.length) return;
+    var first = focusable[0], last = focusable[focusable.length - 1];
+    if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+    else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+  });
+
+  // Drafts: the JSON document is checked before it is sent.
+  function jsonProblem(area) {
+    try { JSON.parse(area.value); return ""; } catch (e) { return area.dataset.jsonError; }
+  }
+  document.addEventListener("focusout", function (event) {
+    var area = event.target;
+    if (area.matches && area.matches("textarea[data-json]")) show(area, jsonProblem(area));
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches("[data-draft]")) return;
+    var area = form.querySelector("textarea[data-json]");
+    var text = area ? jsonProblem(area) : "";
+    if (area) show(area, text);
+    if (text) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      area.focus();
+    }
+  }, true);
+
+  function enhance(root) {
+    root.querySelectorAll("form[data-share]").forEach(enhanceShare);
+    root.querySelectorAll("form[data-upload]").forEach(enhanceUpload);
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+
+  // The Share form: people are added from the members' autocomplete and
+  // removed in place; Save replaces the whole sharing through the API.
+  function enhanceShare(form) {
+    if (form.dataset.enhanced) return;
+    form.dataset.enhanced = "1";
+    var people = form.querySelector("[data-people]");
+    var tpl = form.querySelector("template[data-row-template]");
+    var general = form.querySelector("[data-general]");
+    var level = form.querySelector("[data-workspace-level]");
+    var errorBox = form.querySelector("[data-share-error]");
+    var input = form.querySelector("#f-share-add");
+    var list = form.querySelector("#share-suggest");
+    var addLevel = form.querySelector("[data-add-level]");
+    var options = [], active = -1, timer = null;
+
+    function setError(text) {
+      errorBox.textContent = text || "";
+      errorBox.hidden = !text;
+    }
+    function listed(id) {
+      if (id === form.dataset.owner) return true;
+      return Array.prototype.some.call(people.querySelectorAll("[data-user]"), function (li) { return li.dataset.user === id; });
+    }
+    function sync() {
+      var some = people.querySelectorAll("[data-user]").length > 0;
+      general.options[0].textContent = some ? form.dataset.labelSelected : form.dataset.labelOnlyMe;
+      level.hidden = general.value !== "workspace";
+    }
+    sync();
+    general.addEventListener("change", sync);
+
+    function addRow(m) {
+      var li = tpl.content.firstElementChild.cloneNode(true);
+      var who = m.name || m.email;
+      li.dataset.user = m.id;
+      li.dataset.email = m.email;
+      li.querySelector("input[name=share_user]").value = m.id;
+      li.querySelector(".avatar").textContent = who.trim().charAt(0).toUpperCase();
+      li.querySelector(".person-name").textContent = who;
+      li.querySelector(".person-email").textContent = m.name ? m.email : "";
+      var select = li.querySelector("select");
+      select.value = addLevel.value;
+      select.setAttribute("aria-label", select.getAttribute("aria-label").replace("{name}", who));
+      var remove = li.querySelector("[data-remove]");
+      remove.value = m.id;
+      remove.setAttribute("aria-label", remove.getAttribute("aria-label").replace("{name}", who));
+      people.insertBefore(li, people.querySelector(".inherited"));
+      sync();
+    }
+    function closeList() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function highlight(i) {
+      active = i;
+      list.querySelectorAll("[role=option]").forEach(function (o, j) { o.setAttribute("aria-selected", j === i ? "true" : "false"); });
+      if (i >= 0) input.setAttribute("aria-activedescendant", "share-opt-" + i);
+    }
+    function members(q) {
+      return fetch(form.dataset.members + encodeURIComponent(q), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (res) { return res.ok ? res.json() : Promise.reject(res.status); })
+        .then(function (data) {
+          return (data.items || []).filter(function (m) { return m.user && !listed(m.user.id); })
+            .map(function (m) { return { id: m.user.id, name: m.user.name, email: m.user.email }; }).slice(0, 8);
+        });
+    }
+    function render(items) {
+      options = items;
+      list.replaceChildren();
+      if (!items.length) {
+        var none = document.createElement("li");
+        none.className = "suggest-empty";
+        none.textContent = form.dataset.noneFound;
+        list.appendChild(none);
+      }
+      items.forEach(function (m, i) {
+        var li = document.createElement("li");
+        li.id = "share-opt-" + i;
+        li.className = "suggest-option";
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        li.dataset.index = String(i);
+        var name = document.createElement("span");
+        name.className = "person-name";
+        name.textContent = m.name || m.email;
+        var email = document.createElement("span");
+        email.className = "person-email";
+        email.textContent = m.email;
+        li.append(name, email);
+        list.appendChild(li);
+      });
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+    function pick(i) {
+      var m = options[i];
+      if (!m) return;
+      addRow(m);
+      input.value = "";
+      options = [];
+      closeList();
+      setError("");
+      input.focus();
+    }
+    // resolve finds the member typed in full (an email, or a name only
+    // one member has) for Add and Save.
+    function resolve() {
+      var q = input.value.trim();
+      if (!q) return Promise.resolve(true);
+      return members(q).then(function (found) {
+        var exact = found.filter(function (m) { return m.email.toLowerCase() === q.toLowerCase(); });
+        var m = exact[0] || (found.length === 1 ? found[0] : null);
+        if (!m) { setError(form.dataset.noMatch); input.focus(); return false; }
+        options = [m];
+        pick(0);
+        return true;
+      }, function () { setError(form.dataset.errorOther); return false; });
+    }
+    if (input) {
+      input.addEventListener("input", function () {
+        clearTimeout(timer);
+        var q = input.value.trim();
+        if (!q) { closeList(); return; }
+        timer = setTimeout(function () {
+          members(q).then(function (found) { if (input.value.trim() === q) render(found); }, closeList);
+        }, 150);
+      });
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+          if (list.hidden || !options.length) return;
+          event.preventDefault();
+          var n = options.length;
+          highlight(event.key === "ArrowDown" ? (active + 1) % n : (active - 1 + n) % n);
+        } else if (event.key === "Enter") {
+          event.preventDefault();
+          if (!list.hidden && options.length) pick(active >= 0 ? active : 0);
+          else resolve();
+        } else if (event.key === "Escape" && !list.hidden) {
+          event.preventDefault();
+          event.stopPropagation();
+          closeList();
+        }
+      });
+      input.addEventListener("blur", function () { setTimeout(closeList, 200); });
+      list.addEventListener("mousedown", function (event) {
+        var o = event.target.closest("[role=option]");
+        if (o) {
+          event.preventDefault();
+          pick(Number(o.dataset.index));
+        }
+      });
+    }
+    form.addEventListener("click", function (event) {
+      var remove = event.target.closest("[data-remove]");
+      if (remove) {
+        event.preventDefault();
+        var row = remove.closest("[data-user]");
+        var next = row.nextElementSibling && row.nextElementSibling.querySelector("select, button");
+        row.remove();
+        sync();
+        (next || general).focus();
+        return;
+      }
+      if (event.target.closest("[data-add]")) {
+        event.preventDefault();
+        resolve();
+      }
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = form.querySelector("[data-save]");
+      if (!button || button.getAttribute("aria-busy") === "true") return;
+      button.setAttribute("aria-busy", "true");
+      setError("");
+      resolve().then(function (ok) {
+        if (!ok) return;
+        var rows = people.querySelectorAll("[data-user]");
+        var body = { general_access: general.value, shares: Array.prototype.map.call(rows, function (li) {
+          return { user_id: li.dataset.user, level: li.querySelector("select").value };
+        }) };
+        if (general.value === "workspace") body.workspace_level = level.value;
+        rows.forEach(function (li) { li.classList.remove("row-error"); });
+        return fetch(form.dataset.share, { method: "PUT", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(body) })
+          .then(function (res) {
+            if (res.ok) {
+              var dialog = form.closest("dialog");
+              if (dialog) dialog.close();
+              toast(form.dataset.saved);
+              return;
+            }
+            return res.json().then(function (problem) {
+              (problem.errors || []).forEach(function (e) {
+                var m = /^shares\[(\d+)\]/.exec(e.field || "");
+                if (m && rows[Number(m[1])]) rows[Number(m[1])].classList.add("row-error");
+              });
+              setError(errorText(form, problem));
+            }, function () { setError(form.dataset.errorOther); });
+          });
+      }).catch(function () { setError(form.dataset.errorOther); })
+        .finally(function () { button.removeAttribute("aria-busy"); });
+    });
+  }
+
+  // Uploads go through the API with a progress bar: percent and time left.
+  function enhanceUpload(form) {
+    if (form.dataset.enhanced) return;
+    form.dataset.enhanced = "1";
+    var kind = form.querySelector("[name=kind]");
+    var file = form.querySelector("input[type=file]");
+    var box = form.querySelector("[data-progress-box]");
+    var bar = box.querySelector("progress");
+    var text = box.querySelector("[data-progress-text]");
+    var errorBox = form.querySelector("[data-upload-error]");
+    kind.addEventListener("change", function () { file.accept = kind.selectedOptions[0].dataset.accept; });
+    function timeLeft(seconds) {
+      if (seconds < 60) return fill(form.dataset.seconds, { n: Math.max(1, Math.ceil(seconds)) });
+      return fill(form.dataset.minutes, { n: Math.ceil(seconds / 60) });
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      if (button.getAttribute("aria-busy") === "true") return;
+      errorBox.hidden = true;
+      if (!file.files.length) {
+        errorBox.textContent = form.dataset.errorRequired;
+        errorBox.hidden = false;
+        return;
+      }
+      var data = new FormData();
+      ["name", "parent_id", "description"].forEach(function (n) { data.append(n, form.elements[n].value); });
+      data.append("file", file.files[0]);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.dataset.api + kind.value + "s");
+      xhr.setRequestHeader("Accept", "application/json");
+      var start = Date.now();
+      bar.value = 0;
+      text.textContent = fill(form.dataset.progress, { percent: 0, time: "…" });
+      box.hidden = false;
+      button.setAttribute("aria-busy", "true");
+      xhr.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) return;
+        var pct = Math.min(100, Math.floor(e.loaded / e.total * 100));
+        var elapsed = Math.max((Date.now() - start) / 1000, 0.001);
+        var left = (e.total - e.loaded) / Math.max(e.loaded / elapsed, 1);
+        bar.value = pct;
+        text.textContent = pct >= 100 ? form.dataset.finishing : fill(form.dataset.progress, { percent: pct, time: timeLeft(left) });
+        box.dataset.seen = String(Math.max(Number(box.dataset.seen || 0), pct));
+      });
+      var fail = function (problem) {
+        button.removeAttribute("aria-busy");
+        box.hidden = true;
+        errorBox.textContent = errorText(form, problem);
+        errorBox.hidden = false;
+      };
+      xhr.addEventListener("load", function () {
+        var answer = null;
+        try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
+        if (xhr.status === 201 && answer) {
+          bar.value = 100;
+          text.textContent = form.dataset.processing;
+          sessionStorage.setItem("troupe-toast", form.dataset.done || "");
+          location.href = form.dataset.itemBase + encodeURIComponent(answer.id);
+          return;
+        }
+        fail(answer);
+      });
+      xhr.addEventListener("error", function () { fail(null); });
+      xhr.send(data);
+    });
+  }
+
   // Menus close when a click lands outside them, or on Escape.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {

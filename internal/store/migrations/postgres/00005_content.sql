@@ -24,8 +24,8 @@ CREATE TABLE items (
 );
 CREATE INDEX items_parent ON items (parent_id, name_norm);
 CREATE INDEX items_root ON items (workspace_id, parent_id, name_norm);
-CREATE INDEX items_updated ON items (workspace_id, updated_at);
-CREATE INDEX items_name ON items (workspace_id, name_norm);
+CREATE INDEX items_updated ON items (workspace_id, updated_at, id);
+CREATE INDEX items_name ON items (workspace_id, name_norm, id);
 CREATE INDEX items_owner ON items (owner_id, workspace_id);
 CREATE INDEX items_trash_root ON items (trash_root_id);
 CREATE INDEX items_trashed ON items (workspace_id, trashed_at) WHERE trash_root_id = id;

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"troupe/internal/generate"
+	"troupe/internal/testkit"
+)
+
+// contentBench is a generated workspace served by a real `troupe serve`
+// process.
+type contentBench struct {
+	base         string
+	pid          int
+	gen          generate.Result
+	admin, heavy string // session cookies
+	items, users []string
+}
+
+// startContentBench generates the benchmark workspace (100,000 items,
+// 10,000 members) with `troupe generate` into engine e's fresh database,
+// then starts `troupe serve` on it and signs in its Super Admin and its
+// heavy sharer.
+func startContentBench(b *testing.B, bin string, e testkit.Engine) *contentBench {
+	dir := b.TempDir()
+	export := filepath.Join(dir, "workspace.jsonl")
+	started := time.Now()
+	out, err := exec.Command(bin, "generate", "-data-dir", dir, "-database-url", e.URL, "-seed", "1", "-export", export).Output()
+	if err != nil {
+		b.Fatalf("generate: %v", err)
+	}
+	var gen struct {
+		generate.Result
+		Password string `json:"password"`
+	}
+	if err := json.Unmarshal(out, &gen); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%s: generated %d items (%d folders, depth %d), %d members, %d shares in %s",
+		e.Name, gen.Items, gen.Folders, gen.MaxDepth, gen.Members, gen.Shares, time.Since(started).Round(time.Millisecond))
+	cb := &contentBench{gen: gen.Result}
+	f, err := os.Open(export)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r generate.Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			b.Fatal(err)
+		}
+		switch r.Type {
+		case "item":
+			cb.items = append(cb.items, r.ID)
+		case "member":
+			cb.users = append(cb.users, r.ID)
+		}
+	}
+	f.Close()
+
+	port := freePort(b)
+	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:"+port, "-data-dir", dir, "-database-url", e.URL, "-log-level", "error")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	cb.base, cb.pid = "http://127.0.0.1:"+port, cmd.Process.Pid
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if res, err := http.Get(cb.base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Since(start) > 30*time.Second {
+			b.Fatal("not ready after 30s")
+		}
+	}
+	cb.admin = login(b, cb.base, gen.AdminEmail, gen.Password)
+	cb.heavy = login(b, cb.base, gen.HeavyEmail, gen.Password)
+	return cb
+}
+
+func login(b *testing.B, base, email, pass string) string {
+	body, _ := json.Marshal(map[string]string{"email": email, "password": pass})
+	res, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	for _, c := range res.Cookies() {
+		if c.Name == sessionCookieName {
+			return c.Value
+		}
+	}
+	raw, _ := io.ReadAll(res.Body)
+	b.Fatalf("login %s: %d %s", email, res.StatusCode, raw)
+	return ""
+}
+
+// timeGets runs b.N GETs of the paths next returns, one at a time, and
+// reports their p50 and p99.
+func (cb *contentBench) timeGets(b *testing.B, session string, next func(i int) string) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		get(b, client, cb.base+next(i), session)
+		lat = append(lat, time.Since(start))
+	}
+	reportLatency(b, lat)
+	b.ReportMetric(float64(residentKB(b, cb.pid))/1024, "server-RSS-MB")
+}
+
+func (cb *contentBench) permissionPath(rng *rand.Rand) string {
+	return fmt.Sprintf("/api/v1/items/%s/permissions?user=%s", cb.items[rng.IntN(len(cb.items))], cb.users[rng.IntN(len(cb.users))])
+}
+
+// BenchmarkContent measures the targets of content and sharing on a
+// generated workspace of 100,000 items (folder depth ≥ 5) and 10,000
+// members, on each engine, over HTTP against a separate server process:
+// the permission check (one client: p50; eight clients: throughput), a
+// folder of 500 items listed by a member with 50 shares, "Shared with
+// me", search by name, and the server's resident memory.
+func BenchmarkContent(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "troupe")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	for _, e := range testkit.Engines(b) {
+		b.Run(e.Name, func(b *testing.B) {
+			cb := startContentBench(b, bin, e)
+			b.Run("permission-check", func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				cb.timeGets(b, cb.admin, func(int) string { return cb.permissionPath(rng) })
+			})
+			b.Run("permission-check-8-clients", func(b *testing.B) {
+				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				b.ResetTimer()
+				start := time.Now()
+				for w := range 8 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						rng := rand.New(rand.NewPCG(uint64(w), 3))
+						for next.Add(1) <= int64(b.N) {
+							get(b, client, cb.base+cb.permissionPath(rng), cb.admin)
+						}
+					}()
+				}
+				wg.Wait()
+				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "checks/s")
+				b.ReportMetric(float64(residentKB(b, cb.pid))/1024, "server-RSS-MB")
+			})
+			folder := "/api/v1/workspaces/" + cb.gen.WorkspaceID + "/items?parent=" + cb.gen.BigFolderID
+			b.Run("folder-500-first-page", func(b *testing.B) {
+				cb.timeGets(b, cb.heavy, func(int) string { return folder + "&limit=200" })
+			})
+			b.Run("folder-500-all-pages", func(b *testing.B) {
+				client := &http.Client{}
+				lat := make([]time.Duration, 0, b.N)
+				for b.Loop() {
+					start := time.Now()
+					n, cursor := 0, ""
+					for {
+						var page struct {
+							Items      []json.RawMessage `json:"items"`
+							NextCursor string            `json:"next_cursor"`
+						}
+						json.Unmarshal(get(b, client, cb.base+folder+"&limit=200&cursor="+cursor, cb.heavy), &page)
+						n += len(page.Items)
+						if cursor = page.NextCursor; cursor == "" {
+							break
+						}
+					}
+					if n != 500 {
+						b.Fatalf("listed %d items, want 500", n)
+					}
+					lat = append(lat, time.Since(start))
+				}
+				reportLatency(b, lat)
+			})
+			b.Run("shared-with-me", func(b *testing.B) {
+				cb.timeGets(b, cb.heavy, func(int) string {
+					return "/api/v1/workspaces/" + cb.gen.WorkspaceID + "/shared-with-me"
+				})
+			})
+			words := []string{"launch", "aurora", "kestrel", "tundra", "pitch", "video 4", "draft 77"}
+			b.Run("search", func(b *testing.B) {
+				cb.timeGets(b, cb.heavy, func(i int) string {
+					return "/api/v1/workspaces/" + cb.gen.WorkspaceID + "/items?q=" + url.QueryEscape(words[i%len(words)])
+				})
+			})
+			b.Run("search-as-super-admin", func(b *testing.B) {
+				cb.timeGets(b, cb.admin, func(i int) string {
+					return "/api/v1/workspaces/" + cb.gen.WorkspaceID + "/items?q=" + url.QueryEscape(words[i%len(words)])
+				})
+			})
+			b.Run("server-memory", func(b *testing.B) {
+				for b.Loop() {
+				}
+				b.ReportMetric(float64(peakKB(b, cb.pid))/1024, "peak-RSS-MB")
+			})
+		})
+	}
+}
+
+// peakKB is a process's peak resident memory.
+func peakKB(b *testing.B, pid int) int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var kb int64
+	for _, line := range bytes.Split(raw, []byte("\n")) {
+		if n, _ := fmt.Sscanf(string(line), "VmHWM: %d kB", &kb); n == 1 {
+			return kb
+		}
+	}
+	b.Fatal("no VmHWM")
+	return 0
+}

@@ -1,0 +1,214 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"troupe/internal/app"
+	"troupe/internal/troupe"
+)
+
+// --- Sharing ------------------------------------------------------------------
+
+// sharePage is the Share dialog: who has access and the general access.
+type sharePage struct {
+	Sharing app.Sharing
+	// General is "restricted" or "workspace"; Level the workspace's level.
+	General, Level string
+	Link           string
+	Back           string
+	// Problems explains shares the app refused, by person.
+	Problems []string
+}
+
+func (s *Server) loadShare(r *http.Request, u troupe.User, v *view, back string) (*sharePage, error) {
+	it, err := s.itemOf(r, u, v)
+	if err != nil {
+		return nil, err
+	}
+	sh, err := s.app.GetSharing(r.Context(), u, it.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := &sharePage{Sharing: sh, General: troupe.GeneralAccess(sh.Workspace), Level: "view",
+		Link: s.cfg.BaseURL + itemURL(it), Back: nextParam(back)}
+	if sh.Workspace != troupe.LevelNone {
+		p.Level = sh.Workspace.String()
+	}
+	if p.Back == "" {
+		p.Back = itemURL(it)
+	}
+	v.Data = p
+	return p, nil
+}
+
+func (s *Server) pageShare(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	if _, err := s.loadShare(r, u, v, r.URL.Query().Get("back")); err != nil {
+		return err
+	}
+	s.show(w, r, http.StatusOK, "share", v)
+	return nil
+}
+
+// pageSharePost saves the whole sharing from the plain form: the people
+// listed (share_user with share_level, in order) but the one whose
+// Remove was pressed, the person typed in "add" (an active member, found
+// by email or name), and the general access.
+func (s *Server) pageSharePost(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	f := r.PostForm
+	in := app.SharingInput{General: f.Get("general"), WorkspaceLevel: f.Get("workspace_level")}
+	users, levels := f["share_user"], f["share_level"]
+	for i, id := range users {
+		if id == f.Get("remove") {
+			continue
+		}
+		level := "view"
+		if i < len(levels) {
+			level = levels[i]
+		}
+		in.Shares = append(in.Shares, app.ShareInput{UserID: id, Level: level})
+	}
+	var fieldErr error
+	if add := strings.TrimSpace(f.Get("add")); add != "" {
+		id, err := s.findMember(r, u, v.Workspace.ID, add)
+		switch {
+		case err != nil:
+			return err
+		case id == "":
+			var val troupe.Validation
+			val.Add("add", "no_member", "No active member of the workspace matches this.")
+			fieldErr = val.Err()
+		default:
+			in.Shares = append(in.Shares, app.ShareInput{UserID: id, Level: f.Get("add_level")})
+		}
+	}
+	err := fieldErr
+	if err == nil {
+		_, err = s.app.UpdateSharing(r.Context(), u, r.PathValue("id"), in, s.client(r))
+	}
+	if err != nil {
+		if pageLevel(err) || troupe.ErrorCode(err) == troupe.CodeItemTrashed {
+			return err
+		}
+		p, lerr := s.loadShare(r, u, v, f.Get("back"))
+		if lerr != nil {
+			return lerr
+		}
+		v.Form["add"] = f.Get("add")
+		p.Problems = shareProblems(v, err, in)
+		return s.showForm(w, r, "share", v, err)
+	}
+	s.flash(w, "flash.sharing_saved")
+	http.Redirect(w, r, withQuery(wsPath(v.Workspace.ID, "/items/"+url.PathEscape(r.PathValue("id"))+"/share"), "back", nextParam(f.Get("back"))), http.StatusSeeOther)
+	return nil
+}
+
+// findMember returns the id of the one active member whose email is
+// query, or who alone matches it; empty when none does.
+func (s *Server) findMember(r *http.Request, u troupe.User, wsID, query string) (string, error) {
+	rows, _, err := s.app.ListMembers(r.Context(), u, wsID, app.MemberFilter{Status: "active", Query: query, Limit: 20})
+	if err != nil {
+		return "", err
+	}
+	for _, m := range rows {
+		if strings.EqualFold(m.Email, query) {
+			return m.UserID, nil
+		}
+	}
+	if len(rows) == 1 {
+		return rows[0].UserID, nil
+	}
+	return "", nil
+}
+
+// shareProblems explains the app's refusal of some shares ("shares[2]…")
+// person by person, in the page's language.
+func shareProblems(v *view, err error, in app.SharingInput) []string {
+	e, ok := troupe.AsError(err)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, fe := range e.Fields {
+		var i int
+		var rest string
+		if n, _ := fmt.Sscanf(fe.Field, "shares[%d].%s", &i, &rest); n < 1 {
+			continue
+		}
+		key := "fielderr.share." + fe.Code
+		if !v.cat.Has(key) {
+			key = "fielderr.share.invalid"
+		}
+		out = append(out, v.T(key))
+	}
+	return out
+}
+
+// accessPage explains who has access to an item and why.
+type accessPage struct {
+	Item    app.ItemView
+	Sharing app.Sharing
+	// Mine are the user's own reasons; Checked another member's, for
+	// Super Admins, with their name.
+	Mine        app.PermissionsView
+	Checked     *app.PermissionsView
+	CheckedName string
+	// People are everyone the sharing names, for a Super Admin to check.
+	People []app.Share
+	Back   string
+}
+
+func (s *Server) pageAccess(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	it, err := s.itemOf(r, u, v)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	sh, err := s.app.GetSharing(ctx, u, it.ID)
+	if err != nil {
+		return err
+	}
+	mine, err := s.app.ItemPermissions(ctx, u, it.ID, "")
+	if err != nil {
+		return err
+	}
+	p := &accessPage{Item: it, Sharing: sh, Mine: mine, Back: nextParam(r.URL.Query().Get("back"))}
+	if p.Back == "" {
+		p.Back = itemURL(it)
+	}
+	seen := map[string]bool{u.ID: true}
+	for _, x := range append(append([]app.Share{sh.Owner}, sh.Shares...), sh.Inherited...) {
+		if !seen[x.UserID] {
+			seen[x.UserID] = true
+			p.People = append(p.People, x)
+		}
+	}
+	if who := r.URL.Query().Get("user"); who != "" && who != u.ID && v.Workspace.Role == troupe.RoleSuperAdmin {
+		other, err := s.app.ItemPermissions(ctx, u, it.ID, who)
+		if err != nil {
+			return err
+		}
+		p.Checked = &other
+		for _, x := range p.People {
+			if x.UserID == who {
+				p.CheckedName = x.Name
+			}
+		}
+	}
+	v.Data = p
+	s.show(w, r, http.StatusOK, "access", v)
+	return nil
+}
+
+// reasonList is what the reasons template receives.
+type reasonList struct {
+	*view
+	Reasons []app.AccessReason
+}
+
+// Reasons pairs the view with the reasons of a permissions view.
+func (v *view) Reasons(p app.PermissionsView) reasonList {
+	return reasonList{view: v, Reasons: p.Reasons}
+}
