@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 
 	"github.com/gabriel-vasile/mimetype"
@@ -50,15 +49,13 @@ type Store struct {
 	bucket *blob.Bucket
 }
 
-// Open opens the bucket at rawURL: "file:///path/to/folder".
+// Open opens the bucket at rawURL: "file://" followed by a folder's path,
+// taken as is (a path may hold characters such as "#" that a URL parser
+// would cut at).
 func Open(rawURL string) (*Store, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Scheme != "file" {
+	dir, ok := strings.CutPrefix(rawURL, "file://")
+	if !ok || dir == "" {
 		return nil, fmt.Errorf("blob: %q is not a file:// URL", rawURL)
-	}
-	dir := u.Path
-	if dir == "" {
-		dir = strings.TrimPrefix(rawURL, "file://")
 	}
 	b, err := fileblob.OpenBucket(dir, &fileblob.Options{
 		CreateDir: true,

@@ -37,7 +37,23 @@ func (q *Queries) BulkInsert(ctx context.Context, table string, columns []string
 
 // Analyze refreshes the planner's statistics, as needed after a bulk load
 // (PostgreSQL otherwise plans the first queries on empty-table estimates).
+// On SQLite only the per-index summaries stay: with the value samples of
+// sqlite_stat4, SQLite recompiles a prepared statement whenever a bound
+// value might change its plan — on every permission check.
 func (db *DB) Analyze(ctx context.Context) error {
-	_, err := db.write.ExecContext(ctx, "ANALYZE")
+	if _, err := db.write.ExecContext(ctx, "ANALYZE"); err != nil {
+		return translate(err)
+	}
+	if db.dialect != SQLite {
+		return nil
+	}
+	var n int
+	if err := db.write.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sqlite_stat4'").Scan(&n); err != nil || n == 0 {
+		return translate(err)
+	}
+	if _, err := db.write.ExecContext(ctx, "DELETE FROM sqlite_stat4"); err != nil {
+		return translate(err)
+	}
+	_, err := db.write.ExecContext(ctx, "ANALYZE sqlite_schema")
 	return translate(err)
 }

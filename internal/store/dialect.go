@@ -44,6 +44,18 @@ func (d Dialect) rebind(query string) string {
 	return b.String()
 }
 
+// searchOrder is the ORDER BY expression of a search by name. SQLite walks
+// the name index in order and stops at the page's end; on PostgreSQL an
+// expression the index cannot provide makes the planner find the matches
+// through the trigram index and sort them, far cheaper than walking every
+// name to find those containing the text.
+func (d Dialect) searchOrder() string {
+	if d == Postgres {
+		return `(i.name_norm || '')`
+	}
+	return `i.name_norm`
+}
+
 // translate turns driver errors into the domain's: no rows becomes
 // not_found and a unique violation becomes conflict, on both engines.
 func translate(err error) error {

@@ -24,6 +24,14 @@ const grantOf = `(SELECT COALESCE(MAX(CASE WHEN a.owner_id = ? THEN 2
 	LEFT JOIN item_shares s ON s.item_id = a.id AND s.user_id = ?
 	WHERE t.descendant_id = i.id)`
 
+// visibleTo holds when ownership, a share or workspace access on item i
+// or a folder above it lets a user see i (grantOf > 0, written as EXISTS
+// so that it stops at the first reason and PostgreSQL can plan it as a
+// semi-join). Arguments: user, user.
+const visibleTo = `EXISTS (SELECT 1 FROM item_tree t JOIN items a ON a.id = t.ancestor_id
+	LEFT JOIN item_shares s ON s.item_id = a.id AND s.user_id = ?
+	WHERE t.descendant_id = i.id AND (a.owner_id = ? OR a.workspace_level > 0 OR s.level IS NOT NULL))`
+
 // ownGrant is grantOf for item i alone, leaving out the folders above.
 // Arguments: user, user.
 const ownGrant = `(CASE WHEN i.owner_id = ? THEN 2 ELSE COALESCE((SELECT CASE WHEN s.level > i.workspace_level
@@ -199,11 +207,11 @@ func (q *Queries) ListVisible(ctx context.Context, v Viewer, query string, f Ite
 	order := ` ORDER BY i.updated_at DESC, i.id DESC`
 	var cursorOf func(ItemRow) string
 	if query != "" {
+		order = ` ORDER BY ` + q.d.searchOrder() + `, i.id`
 		// The name filter comes first: it is cheap, and spares the access
 		// check of every item that does not match.
 		where += ` AND i.name_norm LIKE ? ESCAPE '\'`
 		args = append(args, "%"+escapeLike(troupe.NormalizeName(query))+"%")
-		order = ` ORDER BY i.name_norm, i.id`
 		if f.Cursor != "" {
 			key, id, err := decodeCursor(f.Cursor)
 			if err != nil {
@@ -225,7 +233,7 @@ func (q *Queries) ListVisible(ctx context.Context, v Viewer, query string, f Ite
 		cursorOf = func(r ItemRow) string { return encodeTimeCursor(r.UpdatedAt, r.ID) }
 	}
 	if !v.All {
-		where += ` AND ` + grantOf + ` > 0`
+		where += ` AND ` + visibleTo
 		args = append(args, v.UserID, v.UserID)
 	}
 	rows, err := q.query(ctx, `SELECT `+summaryColumns+`, `+expr+itemFrom+where+order+` LIMIT ?`,

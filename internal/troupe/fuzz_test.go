@@ -3,6 +3,8 @@ package troupe
 import (
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func FuzzValidateEmail(f *testing.F) {
@@ -72,4 +74,22 @@ func TestValidation(t *testing.T) {
 	if ErrorCode(nil) != CodeInternal || ErrorCode(Errorf(CodeNotFound, "x")) != CodeNotFound {
 		t.Error("ErrorCode")
 	}
+}
+
+// Item names from outside: an accepted name is valid text within the
+// limit and holds no control character.
+func FuzzItemName(f *testing.F) {
+	for _, s := range []string{"Q3 Launch", "", "a\tb", "é", strings.Repeat("x", 201), "\x00", "\u2028"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		var v Validation
+		ValidateItemName(&v, "name", name)
+		if v.Err() != nil {
+			return
+		}
+		if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxItemName || strings.ContainsFunc(name, unicode.IsControl) {
+			t.Fatalf("accepted %q", name)
+		}
+	})
 }
