@@ -204,14 +204,8 @@ func (a *App) UpdateItem(ctx context.Context, actor troupe.User, id string, p It
 	}
 	var before ItemView
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		it, _, err := a.access(ctx, &tx.Queries, actor, id)
+		it, err := a.changeable(ctx, tx, actor, id, canEdit, "You can view this item but not edit it.")
 		if err != nil {
-			return err
-		}
-		if it.TrashedAt != nil {
-			return troupe.Errorf(troupe.CodeItemTrashed, "This item is in the trash: restore it first.")
-		}
-		if err := allow(it.Permissions.CanEdit, "You can view this item but not edit it."); err != nil {
 			return err
 		}
 		var v troupe.Validation
@@ -248,6 +242,22 @@ func (a *App) UpdateItem(ctx context.Context, actor troupe.User, id string, p It
 	}
 	return after, err
 }
+
+// changeable loads an item for a change: the actor must see it, it must be
+// out of the trash, and may(permissions) must hold.
+func (a *App) changeable(ctx context.Context, tx *store.Tx, actor troupe.User, id string, may func(troupe.Permissions) bool, refusal string) (ItemView, error) {
+	it, _, err := a.access(ctx, &tx.Queries, actor, id)
+	if err != nil {
+		return ItemView{}, err
+	}
+	if it.TrashedAt != nil {
+		return ItemView{}, troupe.Errorf(troupe.CodeItemTrashed, "This item is in the trash: restore it first.")
+	}
+	return it, allow(may(it.Permissions), refusal)
+}
+
+func canEdit(p troupe.Permissions) bool  { return p.CanEdit }
+func canShare(p troupe.Permissions) bool { return p.CanShare }
 
 func (a *App) move(ctx context.Context, tx *store.Tx, actor troupe.User, it ItemView, parentID string) error {
 	m, err := a.membership(ctx, &tx.Queries, it.WorkspaceID, actor)

@@ -128,14 +128,8 @@ func (a *App) UpdateSharing(ctx context.Context, actor troupe.User, id string, i
 	}
 	var out Sharing
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		it, _, err := a.access(ctx, &tx.Queries, actor, id)
+		it, err := a.changeable(ctx, tx, actor, id, canShare, "You need edit access to share this item.")
 		if err != nil {
-			return err
-		}
-		if it.TrashedAt != nil {
-			return troupe.Errorf(troupe.CodeItemTrashed, "This item is in the trash: restore it first.")
-		}
-		if err := allow(it.Permissions.CanShare, "You need edit access to share this item."); err != nil {
 			return err
 		}
 		var v troupe.Validation
@@ -238,41 +232,57 @@ type PermissionsView struct {
 }
 
 // ItemPermissions explains the actor's access to an item, or, for Super
-// Admins of its workspace, userID's.
+// Admins of its workspace, userID's. It reads everything in one query and
+// applies troupe.EffectiveAccess, the plain rule, to the item's chain.
 func (a *App) ItemPermissions(ctx context.Context, actor troupe.User, id, userID string) (PermissionsView, error) {
 	q := a.db.Read()
-	it, role, err := a.access(ctx, q, actor, id)
+	target := userID
+	if target == "" {
+		target = actor.ID
+	}
+	c, err := q.FindItemChain(ctx, id, actor.ID, target)
+	if troupe.ErrorCode(err) == troupe.CodeNotFound {
+		return PermissionsView{}, errNoItem
+	}
 	if err != nil {
 		return PermissionsView{}, err
 	}
-	if userID == "" || userID == actor.ID {
-		return a.explain(ctx, q, it, actor.ID, role)
+	if actor.TokenWorkspace != "" && actor.TokenWorkspace != c.Item.WorkspaceID {
+		return PermissionsView{}, errNoItem
 	}
-	if err := allow(role == troupe.RoleSuperAdmin, "Only a Super Admin can check another member's access."); err != nil {
-		return PermissionsView{}, err
+	role := c.UserRole
+	if target != actor.ID && c.ActorRole != troupe.RoleSuperAdmin {
+		// Whether the item exists for the actor decides between the answers.
+		if _, _, err := a.access(ctx, q, actor, id); err != nil {
+			return PermissionsView{}, err
+		}
+		return PermissionsView{}, troupe.Errorf(troupe.CodeForbidden, "Only a Super Admin can check another member's access.")
 	}
-	r, targetRole, err := q.FindItemAccess(ctx, id, userID)
-	if err != nil {
-		return PermissionsView{}, err
+	chain := make([]troupe.ItemSharing, len(c.Chain))
+	for i, src := range c.Chain {
+		chain[i] = troupe.ItemSharing{OwnerID: src.OwnerID, Workspace: src.Workspace, Shares: map[string]troupe.Level{target: src.Share}}
 	}
-	return a.explain(ctx, q, viewOf(r, targetRole, userID), userID, targetRole)
+	level := troupe.EffectiveAccess(target, role, chain)
+	perms := troupe.ItemPermissions(role, level, c.Item.OwnerID == target)
+	if target == actor.ID && (!perms.CanView || (c.Item.TrashedAt != nil && !perms.CanDelete)) {
+		return PermissionsView{}, errNoItem
+	}
+	return explain(c.Chain, target, role, perms), nil
 }
 
-func (a *App) explain(ctx context.Context, q *store.Queries, it ItemView, userID string, role troupe.Role) (PermissionsView, error) {
-	out := PermissionsView{UserID: userID, Role: role, Permissions: it.Permissions}
+// explain lists the reasons behind perms: Super Admin, then each owner,
+// share and workspace level on the item and the folders above it.
+func explain(chain []store.AccessSource, userID string, role troupe.Role, perms troupe.Permissions) PermissionsView {
+	out := PermissionsView{UserID: userID, Role: role, Permissions: perms}
 	if !role.Valid() {
-		return out, nil
+		return out
 	}
 	if role == troupe.RoleSuperAdmin {
 		out.Reasons = append(out.Reasons, AccessReason{Kind: "super_admin", Level: troupe.LevelEdit})
 	}
-	sources, err := q.AccessSources(ctx, it.ID, userID)
-	if err != nil {
-		return PermissionsView{}, err
-	}
-	for _, s := range sources {
+	for _, s := range chain {
 		at := AccessReason{ItemID: s.ItemID, ItemName: s.ItemName, Inherited: s.Depth > 0}
-		if s.Owner {
+		if s.OwnerID == userID {
 			r := at
 			r.Kind, r.Level = "owner", roleCap(role, troupe.LevelEdit)
 			out.Reasons = append(out.Reasons, r)
@@ -288,7 +298,7 @@ func (a *App) explain(ctx context.Context, q *store.Queries, it ItemView, userID
 			out.Reasons = append(out.Reasons, r)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // roleCap is what level l gives someone with role: Viewers stay at view.

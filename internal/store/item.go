@@ -520,41 +520,59 @@ func (q *Queries) SetSharing(ctx context.Context, id string, workspace troupe.Le
 	return added, err
 }
 
-// AccessSource is one reason a user has access to an item: the item or a
-// folder above it (Depth > 0) that they own, that is shared with them, or
-// that the workspace may use.
+// AccessSource is what the item or a folder above it (Depth > 0) says
+// about one user: its owner, their share, the workspace's level.
 type AccessSource struct {
 	ItemID    string
 	ItemName  string
 	Depth     int
-	Owner     bool
+	OwnerID   string
 	Share     troupe.Level
 	Workspace troupe.Level
 }
 
-// AccessSources lists why userID has access to item id, nearest first.
-func (q *Queries) AccessSources(ctx context.Context, id, userID string) ([]AccessSource, error) {
-	rows, err := q.query(ctx, `SELECT a.id, a.name, t.depth, CASE WHEN a.owner_id = ? THEN 1 ELSE 0 END,
-			COALESCE(s.level, 0), a.workspace_level
-		FROM item_tree t JOIN items a ON a.id = t.ancestor_id
+// ItemChain is an item with its chain of access sources for one user and
+// the roles of that user and of the one asking.
+type ItemChain struct {
+	Item      ItemRow
+	ActorRole troupe.Role
+	UserRole  troupe.Role
+	// Chain is the item and the folders above it, nearest first.
+	Chain []AccessSource
+}
+
+// FindItemChain reads item id, the roles of actorID and userID in its
+// workspace (empty for non-members) and the sources of userID's access,
+// in one query: the permission check runs on it.
+func (q *Queries) FindItemChain(ctx context.Context, id, actorID, userID string) (ItemChain, error) {
+	rows, err := q.query(ctx, `SELECT `+summaryColumns+`,
+			COALESCE((SELECT m.role FROM members m WHERE m.workspace_id = i.workspace_id AND m.user_id = ?), ''),
+			COALESCE((SELECT m.role FROM members m WHERE m.workspace_id = i.workspace_id AND m.user_id = ?), ''),
+			a.id, a.name, t.depth, a.owner_id, COALESCE(s.level, 0), a.workspace_level
+		FROM items i JOIN item_tree t ON t.descendant_id = i.id JOIN items a ON a.id = t.ancestor_id
 		LEFT JOIN item_shares s ON s.item_id = a.id AND s.user_id = ?
-		WHERE t.descendant_id = ? AND (a.owner_id = ? OR s.level IS NOT NULL OR a.workspace_level > 0)
-		ORDER BY t.depth`, userID, userID, id, userID)
+		WHERE i.id = ? ORDER BY t.depth`, actorID, userID, userID, id)
 	if err != nil {
-		return nil, err
+		return ItemChain{}, err
 	}
 	defer rows.Close()
-	var out []AccessSource
+	var c ItemChain
 	for rows.Next() {
-		var s AccessSource
-		var owner int
-		if err := rows.Scan(&s.ItemID, &s.ItemName, &s.Depth, &owner, &s.Share, &s.Workspace); err != nil {
-			return nil, translate(err)
+		var src AccessSource
+		r, err := scanItem(rows, false, &c.ActorRole, &c.UserRole, &src.ItemID, &src.ItemName, &src.Depth, &src.OwnerID, &src.Share, &src.Workspace)
+		if err != nil {
+			return ItemChain{}, err
 		}
-		s.Owner = owner == 1
-		out = append(out, s)
+		c.Item = r
+		c.Chain = append(c.Chain, src)
 	}
-	return out, translate(rows.Err())
+	if err := rows.Err(); err != nil {
+		return ItemChain{}, translate(err)
+	}
+	if len(c.Chain) == 0 {
+		return ItemChain{}, translate(sql.ErrNoRows)
+	}
+	return c, nil
 }
 
 // Ancestors returns the folders above item id, from the root down.

@@ -2,8 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -197,53 +195,19 @@ func (s *Server) handleCreateItem(kind troupe.Kind) authedHandler {
 // goes to the media store without being held in memory.
 func (s *Server) handleUpload(kind troupe.Kind) authedHandler {
 	return func(w http.ResponseWriter, r *http.Request, u troupe.User) error {
-		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if err != nil || mt != "multipart/form-data" {
-			return troupe.Errorf(troupe.CodeMalformed, "Send the file as multipart/form-data with a part named \"file\".")
-		}
-		mr, err := r.MultipartReader()
+		form, err := readUpload(r, kind)
 		if err != nil {
-			return troupe.Errorf(troupe.CodeMalformed, "The multipart body could not be read.")
+			return err
 		}
-		in := app.NewMedia{Kind: kind}
-		for fields := 0; ; fields++ {
-			if fields > 10 {
-				return troupe.Errorf(troupe.CodeMalformed, "Too many form fields: send name, parent_id, description, then file.")
-			}
-			part, err := mr.NextPart()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return troupe.Errorf(troupe.CodeMalformed, "The multipart body could not be read.")
-			}
-			if part.FormName() == "file" {
-				in.Filename, in.File = part.FileName(), part
-				it, err := s.app.CreateMedia(r.Context(), u, r.PathValue("ws"), in, s.client(r))
-				if err != nil {
-					return err
-				}
-				writeJSON(w, http.StatusCreated, toItemJSON(it, true))
-				return nil
-			}
-			value, err := io.ReadAll(io.LimitReader(part, 16<<10))
-			if err != nil {
-				return troupe.Errorf(troupe.CodeMalformed, "The multipart body could not be read.")
-			}
-			switch part.FormName() {
-			case "name":
-				in.Name = string(value)
-			case "parent_id":
-				in.ParentID = string(value)
-			case "description":
-				in.Description = string(value)
-			default:
-				return troupe.Errorf(troupe.CodeMalformed, "Unknown form field %q.", part.FormName())
-			}
+		for name := range form.Extra {
+			return troupe.Errorf(troupe.CodeMalformed, "Unknown form field %q.", name)
 		}
-		var v troupe.Validation
-		v.Add("file", "required", "Choose a file to upload.")
-		return v.Err()
+		it, err := s.app.CreateMedia(r.Context(), u, r.PathValue("ws"), form.Media, s.client(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, toItemJSON(it, true))
+		return nil
 	}
 }
 

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -341,57 +340,22 @@ func (s *Server) pageUpload(w http.ResponseWriter, r *http.Request, u troupe.Use
 // form puts the file last), then the file goes to the media store as it
 // arrives, as through the API.
 func (s *Server) pageUploadPost(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	mr, err := r.MultipartReader()
+	form, err := readUpload(r, troupe.KindVideo)
 	if err != nil {
-		return troupe.Errorf(troupe.CodeMalformed, "Send the form as multipart/form-data with the file last.")
+		return err
 	}
-	in := app.NewMedia{Kind: troupe.KindVideo}
-	var back string
-	var it app.ItemView
-	created := false
-	for fields := 0; !created; fields++ {
-		if fields > 10 {
-			return troupe.Errorf(troupe.CodeMalformed, "Too many form fields.")
-		}
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return troupe.Errorf(troupe.CodeMalformed, "The upload could not be read.")
-		}
-		if part.FormName() == "file" {
-			if part.FileName() == "" {
-				break // the form was sent without a file
-			}
-			in.Filename, in.File = part.FileName(), part
-			if it, err = s.app.CreateMedia(r.Context(), u, v.Workspace.ID, in, s.client(r)); err != nil {
-				return s.uploadFailed(w, r, u, v, in, back, err)
-			}
-			created = true
-			continue
-		}
-		value, err := io.ReadAll(io.LimitReader(part, 16<<10))
-		if err != nil {
-			return troupe.Errorf(troupe.CodeMalformed, "The upload could not be read.")
-		}
-		switch part.FormName() {
-		case "kind":
-			in.Kind = troupe.Kind(value)
-		case "name":
-			in.Name = string(value)
-		case "parent_id":
-			in.ParentID = string(value)
-		case "description":
-			in.Description = string(value)
-		case "back":
-			back = string(value)
-		}
+	in, back := form.Media, form.Extra["back"]
+	if kind := troupe.Kind(form.Extra["kind"]); kind != "" {
+		in.Kind = kind
 	}
-	if !created {
+	if in.File == nil {
 		var val troupe.Validation
 		val.Add("file", "required", "Choose a file to upload.")
 		return s.uploadFailed(w, r, u, v, in, back, val.Err())
+	}
+	it, err := s.app.CreateMedia(r.Context(), u, v.Workspace.ID, in, s.client(r))
+	if err != nil {
+		return s.uploadFailed(w, r, u, v, in, back, err)
 	}
 	s.flash(w, "flash.uploaded")
 	http.Redirect(w, r, itemURL(it), http.StatusSeeOther)
