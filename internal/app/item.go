@@ -153,6 +153,9 @@ func (a *App) CreateItem(ctx context.Context, actor troupe.User, workspaceID str
 // insertItem checks the actor may create it where it goes and inserts it
 // with the workspace's default access.
 func (a *App) insertItem(ctx context.Context, tx *store.Tx, actor troupe.User, it *troupe.Item) error {
+	if err := tx.LockTree(ctx, it.WorkspaceID); err != nil {
+		return err
+	}
 	m, err := a.membership(ctx, &tx.Queries, it.WorkspaceID, actor)
 	if err != nil {
 		return err
@@ -204,6 +207,11 @@ func (a *App) UpdateItem(ctx context.Context, actor troupe.User, id string, p It
 	}
 	var before ItemView
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		if p.ParentID != nil {
+			if err := tx.LockTree(ctx, id); err != nil {
+				return err
+			}
+		}
 		it, err := a.changeable(ctx, tx, actor, id, canEdit, "You can view this item but not edit it.")
 		if err != nil {
 			return err
@@ -286,6 +294,9 @@ func (a *App) move(ctx context.Context, tx *store.Tx, actor troupe.User, it Item
 // and Creators their own.
 func (a *App) TrashItem(ctx context.Context, actor troupe.User, id string, c Client) error {
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.LockTree(ctx, id); err != nil {
+			return err
+		}
 		it, _, err := a.access(ctx, &tx.Queries, actor, id)
 		if err != nil {
 			return err
@@ -305,6 +316,9 @@ func (a *App) TrashItem(ctx context.Context, actor troupe.User, id string, c Cli
 // the workspace's root.
 func (a *App) RestoreItem(ctx context.Context, actor troupe.User, id string, c Client) (ItemView, error) {
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.LockTree(ctx, id); err != nil {
+			return err
+		}
 		it, _, err := a.access(ctx, &tx.Queries, actor, id)
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -397,6 +398,22 @@ func TestAccessEdgeCases(t *testing.T) {
 			}
 		})
 
+		t.Run("sharing hides the folders one cannot open", func(t *testing.T) {
+			secret := e.folder(t, tm.creator, tm.ws, "", "Layoffs 2027")
+			e.share(t, tm.creator, secret.ID, app.SharingInput{General: "workspace", WorkspaceLevel: "view", Shares: []app.ShareInput{{UserID: tm.dev.ID, Level: "edit"}}})
+			e.share(t, tm.creator, secret.ID, shareWith("edit", tm.dev))
+			d := e.draft(t, tm.creator, tm.ws, secret.ID, "Memo")
+			e.share(t, tm.creator, d.ID, shareWith("view", tm.viewer))
+			sh, err := e.app.GetSharing(ctx, tm.viewer, d.ID)
+			if err != nil || len(sh.Inherited) != 0 {
+				t.Fatalf("a viewer of the memo learns the folder's people: %+v %v", sh.Inherited, err)
+			}
+			sh, err = e.app.GetSharing(ctx, tm.dev, d.ID)
+			if err != nil || len(sh.Inherited) != 1 || sh.Inherited[0].FromName != "Layoffs 2027" {
+				t.Fatalf("one who opens the folder sees its shares: %+v %v", sh.Inherited, err)
+			}
+		})
+
 		t.Run("shares only to members", func(t *testing.T) {
 			d := e.draft(t, tm.creator, tm.ws, "", "Members only")
 			stranger := e.user(t, "stranger@else.test")
@@ -516,6 +533,40 @@ func TestUploads(t *testing.T) {
 				t.Fatalf("the purge left media: %v", keys())
 			}
 			time.Sleep(50 * time.Millisecond)
+		}
+	})
+}
+
+// Two moves that would together make a loop: one wins, the other sees
+// the cycle, on both engines.
+func TestConcurrentMovesMakeNoCycle(t *testing.T) {
+	forEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		tm := e.team(t)
+		for round := range 5 {
+			a := e.folder(t, tm.creator, tm.ws, "", fmt.Sprintf("A%d", round))
+			b := e.folder(t, tm.creator, tm.ws, "", fmt.Sprintf("B%d", round))
+			errs := make(chan error, 2)
+			for _, mv := range [][2]string{{a.ID, b.ID}, {b.ID, a.ID}} {
+				go func() {
+					_, err := e.app.UpdateItem(ctx, tm.creator, mv[0], app.ItemPatch{ParentID: &mv[1]}, client)
+					errs <- err
+				}()
+			}
+			failed := 0
+			for range 2 {
+				if err := <-errs; err != nil {
+					wantCode(t, err, troupe.CodeValidation)
+					failed++
+				}
+			}
+			if failed != 1 {
+				t.Fatalf("round %d: %d moves failed, want exactly 1", round, failed)
+			}
+			roots, _, err := e.app.ListItems(ctx, tm.creator, tm.ws, app.ItemQuery{Search: fmt.Sprintf("%d", round)})
+			if err != nil || len(roots) != 2 {
+				t.Fatalf("round %d: both folders stay reachable: %v %v", round, names(roots), err)
+			}
 		}
 	})
 }

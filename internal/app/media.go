@@ -207,13 +207,18 @@ func (a *App) runProbeMedia(ctx context.Context, payload json.RawMessage) error 
 		return err
 	}
 	defer cleanup()
-	out, err := exec.CommandContext(ctx, ffprobe, "-v", "error", "-show_entries", "format=duration",
+	// Uploads are untrusted: the tools may read the file and nothing else
+	// (no playlists pointing at other files or URLs).
+	out, err := exec.CommandContext(ctx, ffprobe, "-v", "error", "-protocol_whitelist", "file", "-show_entries", "format=duration",
 		"-of", "default=noprint_wrappers=1:nokey=1", file).Output()
 	if err != nil {
 		slog.WarnContext(ctx, "ffprobe could not read an upload", "item", it.ID, "err", err)
 		return nil
 	}
-	upd := store.ItemUpdate{}
+	var upd struct {
+		DurationMS *int64
+		PosterKey  *string
+	}
 	if secs, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64); err == nil && secs > 0 && !math.IsInf(secs, 0) {
 		ms := int64(secs * 1000)
 		upd.DurationMS = &ms
@@ -225,12 +230,13 @@ func (a *App) runProbeMedia(ctx context.Context, payload json.RawMessage) error 
 			slog.WarnContext(ctx, "no poster for a video", "item", it.ID, "err", err)
 		}
 	}
-	if upd == (store.ItemUpdate{}) {
+	if upd.DurationMS == nil && upd.PosterKey == nil {
 		return nil
 	}
-	err = a.db.Tx(ctx, func(tx *store.Tx) error { return tx.UpdateItem(ctx, it.ID, upd, it.UpdatedAt) })
-	if troupe.ErrorCode(err) == troupe.CodeNotFound {
-		return nil
+	err = a.db.Tx(ctx, func(tx *store.Tx) error { return tx.SetMediaFacts(ctx, it.ID, upd.DurationMS, upd.PosterKey) })
+	if troupe.ErrorCode(err) == troupe.CodeNotFound && upd.PosterKey != nil {
+		// Purged meanwhile: the poster has no item to belong to.
+		return a.media.Delete(ctx, *upd.PosterKey)
 	}
 	return err
 }
@@ -276,7 +282,7 @@ func (a *App) makePoster(ctx context.Context, itemID, file string, durationMS *i
 	}
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "poster.jpg")
-	cmd := exec.CommandContext(ctx, ffmpeg, "-v", "error", "-ss", strconv.FormatFloat(at, 'f', 3, 64), "-i", file,
+	cmd := exec.CommandContext(ctx, ffmpeg, "-v", "error", "-protocol_whitelist", "file", "-ss", strconv.FormatFloat(at, 'f', 3, 64), "-i", file,
 		"-frames:v", "1", "-vf", "scale='min(960,iw)':-2", "-q:v", "4", "-y", out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("ffmpeg: %w: %s", err, bytes.TrimSpace(msg))

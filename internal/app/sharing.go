@@ -41,10 +41,14 @@ func (a *App) GetSharing(ctx context.Context, actor troupe.User, id string) (Sha
 	if err != nil {
 		return Sharing{}, err
 	}
-	return a.sharingOf(ctx, q, it)
+	return a.sharingOf(ctx, q, actor, it)
 }
 
-func (a *App) sharingOf(ctx context.Context, q *store.Queries, it ItemView) (Sharing, error) {
+// sharingOf gathers who has access to it. Folders above that the actor
+// cannot open stay unnamed, and the people they are shared with unlisted,
+// as in the breadcrumbs: seeing an item tells nothing of the folders
+// around it.
+func (a *App) sharingOf(ctx context.Context, q *store.Queries, actor troupe.User, it ItemView) (Sharing, error) {
 	out := Sharing{Item: it, Workspace: it.Workspace}
 	owner, err := q.FindUserByID(ctx, it.OwnerID)
 	if err != nil {
@@ -54,20 +58,34 @@ func (a *App) sharingOf(ctx context.Context, q *store.Queries, it ItemView) (Sha
 	if out.Shares, err = q.ListShares(ctx, it.ID, false); err != nil {
 		return Sharing{}, err
 	}
-	if out.Inherited, err = q.ListShares(ctx, it.ID, true); err != nil {
+	inherited, err := q.ListShares(ctx, it.ID, true)
+	if err != nil {
 		return Sharing{}, err
 	}
 	above, err := q.Ancestors(ctx, it.ID)
 	if err != nil {
 		return Sharing{}, err
 	}
+	open := map[string]bool{}
+	for _, f := range above {
+		_, _, err := a.access(ctx, q, actor, f.ID)
+		open[f.ID] = err == nil
+	}
+	for _, sh := range inherited {
+		if open[sh.FromID] {
+			out.Inherited = append(out.Inherited, sh)
+		}
+	}
 	// Nearest folder first, so the line says where the access comes from.
 	slices.Reverse(above)
 	for _, f := range above {
 		if f.Workspace > out.InheritedWorkspace {
-			out.InheritedWorkspace, out.InheritedFrom = f.Workspace, f.Name
+			out.InheritedWorkspace, out.InheritedFrom = f.Workspace, ""
+			if open[f.ID] {
+				out.InheritedFrom = f.Name
+			}
 		}
-		if f.OwnerID != it.OwnerID {
+		if f.OwnerID != it.OwnerID && open[f.ID] {
 			out.Inherited = append(out.Inherited, Share{UserID: f.OwnerID, Name: f.OwnerName, Level: troupe.LevelEdit, FromID: f.ID, FromName: f.Name})
 		}
 	}
@@ -168,7 +186,7 @@ func (a *App) UpdateSharing(ctx context.Context, actor troupe.User, id string, i
 			return err
 		}
 		it.Workspace = workspace
-		out, err = a.sharingOf(ctx, &tx.Queries, it)
+		out, err = a.sharingOf(ctx, &tx.Queries, actor, it)
 		return err
 	})
 	return out, err

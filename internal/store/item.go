@@ -316,8 +316,6 @@ type ItemUpdate struct {
 	Script      *string
 	Document    *string
 	Description *string
-	DurationMS  *int64
-	PosterKey   *string
 }
 
 // UpdateItem applies upd to item id.
@@ -336,17 +334,37 @@ func (q *Queries) UpdateItem(ctx context.Context, id string, upd ItemUpdate, now
 	if upd.Description != nil {
 		u.add("description", *upd.Description)
 	}
-	if upd.DurationMS != nil {
-		u.add("duration_ms", *upd.DurationMS)
-	}
-	if upd.PosterKey != nil {
-		u.add("poster_key", *upd.PosterKey)
-	}
 	res, err := q.exec(ctx, `UPDATE items SET `+u.set+` WHERE id = ?`, append(u.args, id)...)
 	if err != nil {
 		return err
 	}
 	return mustAffect(res)
+}
+
+// SetMediaFacts records what probing a file found, leaving the item's
+// update time alone (probing is not an edit).
+func (q *Queries) SetMediaFacts(ctx context.Context, id string, durationMS *int64, posterKey *string) error {
+	res, err := q.exec(ctx, `UPDATE items SET duration_ms = COALESCE(?, duration_ms), poster_key = COALESCE(?, poster_key) WHERE id = ?`,
+		durationMS, posterKey, id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// LockTree serialises changes to the folder tree of the workspace holding
+// item id (or of workspace id itself) until the transaction ends: two
+// moves cannot each pass the cycle check and together make a loop, and
+// nothing lands in a folder being trashed or purged. PostgreSQL takes a
+// transaction-scoped advisory lock; SQLite's one writer serialises these
+// transactions already.
+func (q *Queries) LockTree(ctx context.Context, itemOrWorkspaceID string) error {
+	if q.d != Postgres {
+		return nil
+	}
+	_, err := q.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('tree:' || COALESCE(
+		(SELECT workspace_id FROM items WHERE id = ?), ?), 7))`, itemOrWorkspaceID, itemOrWorkspaceID)
+	return err
 }
 
 // IsInside reports whether item id is folder ancestorID or inside it.
@@ -420,11 +438,15 @@ func (q *Queries) PurgeTrash(ctx context.Context, cutoff time.Time, limit int) (
 		return nil, 0, translate(err)
 	}
 	for _, root := range roots {
+		if err := q.LockTree(ctx, root); err != nil {
+			return nil, 0, err
+		}
 		rows, err := q.query(ctx, `SELECT i.media_key, i.poster_key FROM item_tree t JOIN items i ON i.id = t.descendant_id
 			WHERE t.ancestor_id = ?`, root)
 		if err != nil {
 			return nil, 0, err
 		}
+		var held []string
 		for rows.Next() {
 			var media, poster string
 			if err := rows.Scan(&media, &poster); err != nil {
@@ -433,17 +455,25 @@ func (q *Queries) PurgeTrash(ctx context.Context, cutoff time.Time, limit int) (
 			}
 			for _, k := range []string{media, poster} {
 				if k != "" {
-					keys = append(keys, k)
+					held = append(held, k)
 				}
 			}
 		}
 		rows.Close()
-		// The tree rows, shares and sub-items go with it (ON DELETE CASCADE).
-		if _, err := q.exec(ctx, `DELETE FROM items WHERE id = ?`, root); err != nil {
+		// The tree rows, shares and sub-items go with it (ON DELETE
+		// CASCADE); an entry restored meanwhile stays.
+		res, err := q.exec(ctx, `DELETE FROM items WHERE id = ? AND trash_root_id = id AND trashed_at < ?`, root, millis(cutoff))
+		if err != nil {
 			return nil, 0, err
 		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, 0, err
+		} else if n > 0 {
+			keys = append(keys, held...)
+			purged++
+		}
 	}
-	return keys, len(roots), nil
+	return keys, purged, nil
 }
 
 // Share is one member's share of an item.

@@ -48,10 +48,17 @@ func (k Kind) mediaFamily() string {
 	return ""
 }
 
+// rasterImages are the image types an avatar may be: pictures only, never
+// a document that can hold script or links, such as SVG.
+var rasterImages = map[string]bool{"image/png": true, "image/jpeg": true, "image/webp": true, "image/gif": true, "image/avif": true}
+
 // Accepts reports whether a file whose sniffed content type is
-// contentType may be uploaded as kind k: videos are video, avatars images
-// and voices audio.
+// contentType may be uploaded as kind k: videos are video, avatars raster
+// images and voices audio.
 func (k Kind) Accepts(contentType string) bool {
+	if k == KindAvatar {
+		return rasterImages[contentType]
+	}
 	family := k.mediaFamily()
 	return family != "" && strings.HasPrefix(contentType, family)
 }

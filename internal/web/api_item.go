@@ -410,6 +410,8 @@ func (s *Server) handleMedia(poster bool) authedHandler {
 		defer f.Close()
 		w.Header().Set("Content-Type", f.ContentType)
 		w.Header().Set("Cache-Control", "private, no-store")
+		// A media file is never a page: no script, no forms, no plugins.
+		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; media-src 'self'")
 		w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": strings.ReplaceAll(f.Name, "/", "_")}))
 		http.ServeContent(w, r, "", f.ModTime, f.Reader)
 		return nil
