@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -54,6 +55,16 @@ func (d Dialect) searchOrder() string {
 		return `(i.name_norm || '')`
 	}
 	return `i.name_norm`
+}
+
+// planEachTime marks a query whose best plan depends on its arguments (a
+// search's text): on PostgreSQL it is then planned for the values given
+// rather than run from a cached generic plan.
+func (d Dialect) planEachTime(args []any) []any {
+	if d != Postgres {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeExec}, args...)
 }
 
 // translate turns driver errors into the domain's: no rows becomes

@@ -236,8 +236,11 @@ func (q *Queries) ListVisible(ctx context.Context, v Viewer, query string, f Ite
 		where += ` AND ` + visibleTo
 		args = append(args, v.UserID, v.UserID)
 	}
-	rows, err := q.query(ctx, `SELECT `+summaryColumns+`, `+expr+itemFrom+where+order+` LIMIT ?`,
-		append(append(gargs, args...), f.Limit+1)...)
+	all := append(append(gargs, args...), f.Limit+1)
+	if query != "" {
+		all = q.d.planEachTime(all)
+	}
+	rows, err := q.query(ctx, `SELECT `+summaryColumns+`, `+expr+itemFrom+where+order+` LIMIT ?`, all...)
 	if err != nil {
 		return nil, "", err
 	}
