@@ -578,13 +578,17 @@ type ItemChain struct {
 // workspace (empty for non-members) and the sources of userID's access,
 // in one query: the permission check runs on it.
 func (q *Queries) FindItemChain(ctx context.Context, id, actorID, userID string) (ItemChain, error) {
-	rows, err := q.query(ctx, `SELECT `+summaryColumns+`,
-			COALESCE((SELECT m.role FROM members m WHERE m.workspace_id = i.workspace_id AND m.user_id = ?), ''),
-			COALESCE((SELECT m.role FROM members m WHERE m.workspace_id = i.workspace_id AND m.user_id = ?), ''),
-			a.id, a.name, t.depth, a.owner_id, COALESCE(s.level, 0), a.workspace_level
-		FROM items i JOIN item_tree t ON t.descendant_id = i.id JOIN items a ON a.id = t.ancestor_id
+	// The item and the roles are read once (head, materialised so that
+	// neither engine repeats them for every step), then joined to each
+	// step of the chain.
+	rows, err := q.query(ctx, `WITH head AS MATERIALIZED (SELECT `+summaryColumns+`,
+			COALESCE((SELECT m.role FROM members m WHERE m.workspace_id = i.workspace_id AND m.user_id = ?), '') AS actor_role,
+			COALESCE((SELECT m.role FROM members m WHERE m.workspace_id = i.workspace_id AND m.user_id = ?), '') AS user_role
+			FROM items i WHERE i.id = ?)
+		SELECT head.*, a.id, a.name, t.depth, a.owner_id, COALESCE(s.level, 0), a.workspace_level
+		FROM head JOIN item_tree t ON t.descendant_id = head.id JOIN items a ON a.id = t.ancestor_id
 		LEFT JOIN item_shares s ON s.item_id = a.id AND s.user_id = ?
-		WHERE i.id = ? ORDER BY t.depth`, actorID, userID, userID, id)
+		ORDER BY t.depth`, actorID, userID, id, userID)
 	if err != nil {
 		return ItemChain{}, err
 	}
