@@ -265,7 +265,7 @@ func (a *App) ItemPermissions(ctx context.Context, actor troupe.User, id, userID
 	if err != nil {
 		return PermissionsView{}, err
 	}
-	if actor.TokenWorkspace != "" && actor.TokenWorkspace != c.Item.WorkspaceID {
+	if actor.TokenWorkspace != "" && actor.TokenWorkspace != c.WorkspaceID {
 		return PermissionsView{}, errNoItem
 	}
 	role := c.UserRole
@@ -281,8 +281,8 @@ func (a *App) ItemPermissions(ctx context.Context, actor troupe.User, id, userID
 		chain[i] = troupe.ItemSharing{OwnerID: src.OwnerID, Workspace: src.Workspace, Shares: map[string]troupe.Level{target: src.Share}}
 	}
 	level := troupe.EffectiveAccess(target, role, chain)
-	perms := troupe.ItemPermissions(role, level, c.Item.OwnerID == target)
-	if target == actor.ID && (!perms.CanView || (c.Item.TrashedAt != nil && !perms.CanDelete)) {
+	perms := troupe.ItemPermissions(role, level, c.OwnerID == target)
+	if target == actor.ID && (!perms.CanView || (c.Trashed && !perms.CanDelete)) {
 		return PermissionsView{}, errNoItem
 	}
 	return explain(c.Chain, target, role, perms), nil

@@ -564,49 +564,65 @@ type AccessSource struct {
 	Workspace troupe.Level
 }
 
-// ItemChain is an item with its chain of access sources for one user and
-// the roles of that user and of the one asking.
+// ItemChain is what a permission check needs of an item: where it is,
+// who owns it, whether it is in the trash, the roles of the user asked
+// about and of the one asking, and the chain of that user's access sources.
 type ItemChain struct {
-	Item      ItemRow
-	ActorRole troupe.Role
-	UserRole  troupe.Role
-	// Chain is the item and the folders above it, nearest first.
+	WorkspaceID string
+	OwnerID     string
+	Trashed     bool
+	ActorRole   troupe.Role
+	UserRole    troupe.Role
+	// Chain lists the steps of the item and the folders above it that
+	// give the user something, nearest first.
 	Chain []AccessSource
 }
 
-// FindItemChain reads item id, the roles of actorID and userID in its
-// workspace (empty for non-members) and the sources of userID's access,
-// in one query: the permission check runs on it.
+// FindItemChain reads item id's chain for userID, asked by actorID, in one
+// query: the permission check runs on it. Only the steps that give
+// something — userID owns it, has a share on it, or the workspace may use
+// it — come back: the others add nothing to the access.
 func (q *Queries) FindItemChain(ctx context.Context, id, actorID, userID string) (ItemChain, error) {
 	// The item and the roles are read once (head, materialised so that
-	// neither engine repeats them for every step), then joined to each
-	// step of the chain.
-	rows, err := q.query(ctx, `WITH head AS MATERIALIZED (SELECT `+summaryColumns+`,
+	// neither engine repeats them), then joined to the steps that matter;
+	// an item with none still answers one row.
+	rows, err := q.query(ctx, `WITH head AS MATERIALIZED (SELECT i.id, i.workspace_id, i.owner_id,
+			CASE WHEN i.trashed_at IS NULL THEN 0 ELSE 1 END AS trashed,
 			COALESCE((SELECT m.role FROM members m WHERE m.workspace_id = i.workspace_id AND m.user_id = ?), '') AS actor_role,
 			COALESCE((SELECT m.role FROM members m WHERE m.workspace_id = i.workspace_id AND m.user_id = ?), '') AS user_role
 			FROM items i WHERE i.id = ?)
-		SELECT head.*, a.id, a.name, t.depth, a.owner_id, COALESCE(s.level, 0), a.workspace_level
-		FROM head JOIN item_tree t ON t.descendant_id = head.id JOIN items a ON a.id = t.ancestor_id
-		LEFT JOIN item_shares s ON s.item_id = a.id AND s.user_id = ?
-		ORDER BY t.depth`, actorID, userID, id, userID)
+		SELECT head.workspace_id, head.owner_id, head.trashed, head.actor_role, head.user_role,
+			c.id, c.name, c.depth, c.owner_id, c.share, c.workspace_level
+		FROM head LEFT JOIN (
+			SELECT a.id, a.name, t.depth, a.owner_id, COALESCE(s.level, 0) AS share, a.workspace_level
+			FROM item_tree t JOIN items a ON a.id = t.ancestor_id
+			LEFT JOIN item_shares s ON s.item_id = a.id AND s.user_id = ?
+			WHERE t.descendant_id = ? AND (a.owner_id = ? OR s.level IS NOT NULL OR a.workspace_level > 0)
+		) c ON 1 = 1
+		ORDER BY c.depth`, actorID, userID, id, userID, id, userID)
 	if err != nil {
 		return ItemChain{}, err
 	}
 	defer rows.Close()
 	var c ItemChain
+	found := false
 	for rows.Next() {
-		var src AccessSource
-		r, err := scanItem(rows, false, &c.ActorRole, &c.UserRole, &src.ItemID, &src.ItemName, &src.Depth, &src.OwnerID, &src.Share, &src.Workspace)
-		if err != nil {
-			return ItemChain{}, err
+		found = true
+		var srcID, srcName, srcOwner sql.NullString
+		var depth, share, workspace sql.NullInt64
+		if err := rows.Scan(&c.WorkspaceID, &c.OwnerID, &c.Trashed, &c.ActorRole, &c.UserRole,
+			&srcID, &srcName, &depth, &srcOwner, &share, &workspace); err != nil {
+			return ItemChain{}, translate(err)
 		}
-		c.Item = r
-		c.Chain = append(c.Chain, src)
+		if srcID.Valid {
+			c.Chain = append(c.Chain, AccessSource{ItemID: srcID.String, ItemName: srcName.String, Depth: int(depth.Int64),
+				OwnerID: srcOwner.String, Share: troupe.Level(share.Int64), Workspace: troupe.Level(workspace.Int64)})
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return ItemChain{}, translate(err)
 	}
-	if len(c.Chain) == 0 {
+	if !found {
 		return ItemChain{}, translate(sql.ErrNoRows)
 	}
 	return c, nil

@@ -107,6 +107,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if status >= 500 {
 				level = slog.LevelError
 			}
+			if !s.log.Enabled(ctx, level) {
+				return
+			}
 			// Paths that carry a secret (invitation and invite-link
 			// tokens) are logged by their route only.
 			path := r.URL.Path
