@@ -264,6 +264,20 @@ func (a *App) changeable(ctx context.Context, tx *store.Tx, actor troupe.User, i
 	return it, allow(may(it.Permissions), refusal)
 }
 
+// deletable locks the workspace's tree and loads an item the actor may
+// move to the trash or restore (Super Admins any, Developers and Creators
+// their own).
+func (a *App) deletable(ctx context.Context, tx *store.Tx, actor troupe.User, id, refusal string) (ItemView, error) {
+	if err := tx.LockTree(ctx, id); err != nil {
+		return ItemView{}, err
+	}
+	it, _, err := a.access(ctx, &tx.Queries, actor, id)
+	if err != nil {
+		return ItemView{}, err
+	}
+	return it, allow(it.Permissions.CanDelete, refusal)
+}
+
 func canEdit(p troupe.Permissions) bool  { return p.CanEdit }
 func canShare(p troupe.Permissions) bool { return p.CanShare }
 
@@ -294,14 +308,8 @@ func (a *App) move(ctx context.Context, tx *store.Tx, actor troupe.User, it Item
 // and Creators their own.
 func (a *App) TrashItem(ctx context.Context, actor troupe.User, id string, c Client) error {
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.LockTree(ctx, id); err != nil {
-			return err
-		}
-		it, _, err := a.access(ctx, &tx.Queries, actor, id)
+		it, err := a.deletable(ctx, tx, actor, id, "Only the item's owner or a Super Admin can move it to the trash.")
 		if err != nil {
-			return err
-		}
-		if err := allow(it.Permissions.CanDelete, "Only the item's owner or a Super Admin can move it to the trash."); err != nil {
 			return err
 		}
 		if it.TrashedAt != nil {
@@ -316,14 +324,8 @@ func (a *App) TrashItem(ctx context.Context, actor troupe.User, id string, c Cli
 // the workspace's root.
 func (a *App) RestoreItem(ctx context.Context, actor troupe.User, id string, c Client) (ItemView, error) {
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.LockTree(ctx, id); err != nil {
-			return err
-		}
-		it, _, err := a.access(ctx, &tx.Queries, actor, id)
+		it, err := a.deletable(ctx, tx, actor, id, "Only the item's owner or a Super Admin can restore it.")
 		if err != nil {
-			return err
-		}
-		if err := allow(it.Permissions.CanDelete, "Only the item's owner or a Super Admin can restore it."); err != nil {
 			return err
 		}
 		if !it.TrashRoot {

@@ -38,7 +38,7 @@ const ownGrant = `(CASE WHEN i.owner_id = ? THEN 2 ELSE COALESCE((SELECT CASE WH
 		THEN s.level ELSE i.workspace_level END FROM item_shares s WHERE s.item_id = i.id AND s.user_id = ?),
 		i.workspace_level) END)`
 
-// grantExpr returns the SQL and arguments of expr for v: a constant edit
+// grant returns the SQL and arguments of expr for v: a constant edit
 // for Super Admins.
 func (v Viewer) grant(expr string) (string, []any) {
 	if v.All {

@@ -20,9 +20,6 @@ const (
 	KindVoice  Kind = "voice"
 )
 
-// Kinds lists every kind, folders first.
-var Kinds = []Kind{KindFolder, KindDraft, KindVideo, KindAvatar, KindVoice}
-
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
 	switch k {

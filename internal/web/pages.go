@@ -54,13 +54,8 @@ func (s *Server) page(pattern string, h pageHandler) http.Handler {
 		state(r).route = pattern
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-			if err := r.ParseForm(); err != nil {
-				var tooLarge *http.MaxBytesError
-				if errors.As(err, &tooLarge) {
-					s.fail(w, r, troupe.Errorf(troupe.CodeBodyTooLarge, "The form is too large."))
-				} else {
-					s.fail(w, r, troupe.Errorf(troupe.CodeMalformed, "The form could not be read."))
-				}
+			if err := readForm(r); err != nil {
+				s.fail(w, r, err)
 				return
 			}
 		}
@@ -68,6 +63,18 @@ func (s *Server) page(pattern string, h pageHandler) http.Handler {
 			s.fail(w, r, err)
 		}
 	})
+}
+
+// readForm parses a posted form, whose body the caller has bounded.
+func readForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return troupe.Errorf(troupe.CodeBodyTooLarge, "The form is too large.")
+		}
+		return troupe.Errorf(troupe.CodeMalformed, "The form could not be read.")
+	}
+	return nil
 }
 
 func (s *Server) requirePageUser(h func(http.ResponseWriter, *http.Request, troupe.User) error) pageHandler {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -56,13 +55,8 @@ func (s *Server) largePage(pattern string, limit int64, h pageHandler) http.Hand
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
-			if err := r.ParseForm(); err != nil {
-				var tooLarge *http.MaxBytesError
-				if errors.As(err, &tooLarge) {
-					s.fail(w, r, troupe.Errorf(troupe.CodeBodyTooLarge, "The form is too large."))
-				} else {
-					s.fail(w, r, troupe.Errorf(troupe.CodeMalformed, "The form could not be read."))
-				}
+			if err := readForm(r); err != nil {
+				s.fail(w, r, err)
 				return
 			}
 		}

@@ -185,15 +185,20 @@ func (s *Server) pageAccess(w http.ResponseWriter, r *http.Request, u troupe.Use
 			p.People = append(p.People, x)
 		}
 	}
-	if who := r.URL.Query().Get("user"); who != "" && who != u.ID && v.Workspace.Role == troupe.RoleSuperAdmin {
+	// Checking someone else is for Super Admins: the app says no to others,
+	// and the page then simply shows the reader's own view.
+	if who := r.URL.Query().Get("user"); who != "" && who != u.ID {
 		other, err := s.app.ItemPermissions(ctx, u, it.ID, who)
-		if err != nil {
+		switch {
+		case troupe.ErrorCode(err) == troupe.CodeForbidden:
+		case err != nil:
 			return err
-		}
-		p.Checked = &other
-		for _, x := range p.People {
-			if x.UserID == who {
-				p.CheckedName = x.Name
+		default:
+			p.Checked = &other
+			for _, x := range p.People {
+				if x.UserID == who {
+					p.CheckedName = x.Name
+				}
 			}
 		}
 	}
