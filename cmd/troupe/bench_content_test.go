@@ -12,8 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -155,23 +153,14 @@ func BenchmarkContent(b *testing.B) {
 				cb.timeGets(b, cb.admin, func(int) string { return cb.permissionPath(rng) })
 			})
 			b.Run("permission-check-8-clients", func(b *testing.B) {
-				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
-				var next atomic.Int64
-				var wg sync.WaitGroup
-				b.ResetTimer()
-				start := time.Now()
-				for w := range 8 {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						rng := rand.New(rand.NewPCG(uint64(w), 3))
-						for next.Add(1) <= int64(b.N) {
-							get(b, client, cb.base+cb.permissionPath(rng), cb.admin)
-						}
-					}()
+				rngs := make([]*rand.Rand, 8)
+				for w := range rngs {
+					rngs[w] = rand.New(rand.NewPCG(uint64(w), 3))
 				}
-				wg.Wait()
-				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "checks/s")
+				b.ResetTimer()
+				r := runLoad(b, 8, b.N, 200, cb.admin, func(w, _ int) string { return cb.base + cb.permissionPath(rngs[w]) })
+				b.ReportMetric(r.perSecond, "checks/s")
+				reportLatency(b, r.latency)
 				b.ReportMetric(float64(residentKB(b, cb.pid))/1024, "server-RSS-MB")
 			})
 			folder := "/api/v1/workspaces/" + cb.gen.WorkspaceID + "/items?parent=" + cb.gen.BigFolderID

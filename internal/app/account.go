@@ -225,7 +225,7 @@ func (a *App) Authenticate(ctx context.Context, secret string) (troupe.User, err
 		return troupe.User{}, errNoSession
 	}
 	now := a.now()
-	s, u, err := a.db.Read().FindSessionUser(ctx, troupe.HashSecret(secret), now)
+	s, u, err := a.db.FindSessionUser(ctx, troupe.HashSecret(secret), now)
 	if troupe.ErrorCode(err) == troupe.CodeNotFound {
 		return troupe.User{}, errNoSession
 	}
@@ -235,9 +235,10 @@ func (a *App) Authenticate(ctx context.Context, secret string) (troupe.User, err
 	if now.Sub(s.LastSeenAt) > time.Minute {
 		// Best effort: a busy database must not fail the request itself;
 		// the next request slides the session instead.
-		_ = a.db.Tx(ctx, func(tx *store.Tx) error {
-			return tx.TouchSession(ctx, s.IDHash, now, now.Add(a.cfg.SessionIdle))
-		})
+		expires := now.Add(a.cfg.SessionIdle)
+		if a.db.Tx(ctx, func(tx *store.Tx) error { return tx.TouchSession(ctx, s.IDHash, now, expires) }) == nil {
+			a.db.SessionTouched(s.IDHash, now, expires)
+		}
 	}
 	return u.User, nil
 }

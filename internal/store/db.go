@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -28,6 +29,11 @@ type DB struct {
 	// Prepared statements of the SQLite read pool (pgx keeps its own; the
 	// one writer connection cannot prepare while a transaction holds it).
 	readStmts *stmtCache
+	// Sessions read on PostgreSQL, kept exact by a listener that stops
+	// with the DB. SQLite reads a session in microseconds: no cache.
+	sessions   *sessionCache
+	stopListen context.CancelFunc
+	listening  sync.WaitGroup
 }
 
 // Open connects to the database named by rawURL: "postgres://…" or
@@ -68,7 +74,11 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	return &DB{dialect: Postgres, write: db, read: db}, nil
+	d := &DB{dialect: Postgres, write: db, read: db, sessions: newSessionCache()}
+	listenCtx, stop := context.WithCancel(context.Background())
+	d.stopListen = stop
+	d.listening.Go(func() { d.sessions.listen(listenCtx, dsn) })
+	return d, nil
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
@@ -141,6 +151,10 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.stopListen != nil {
+		db.stopListen()
+		db.listening.Wait()
+	}
 	db.readStmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
@@ -152,7 +166,7 @@ func (db *DB) Close() error {
 // Read returns queries that run on the reader pool, outside any
 // transaction.
 func (db *DB) Read() *Queries {
-	return &Queries{q: db.read, d: db.dialect, stmts: db.readStmts}
+	return &Queries{q: db.read, d: db.dialect, stmts: db.readStmts, sessions: db.sessions}
 }
 
 // Tx runs fn inside one write transaction and commits when fn returns nil.
@@ -161,7 +175,8 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", translate(err))
 	}
-	tx := &Tx{Queries: Queries{q: sqlTx, d: db.dialect}, tx: sqlTx}
+	var hooks []func()
+	tx := &Tx{Queries: Queries{q: sqlTx, d: db.dialect, sessions: db.sessions, committed: &hooks}, tx: sqlTx}
 	// Roll back on a panic too, so the one SQLite writer is not left
 	// holding an open transaction.
 	committed := false
@@ -176,6 +191,9 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	committed = true
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", translate(err))
+	}
+	for _, fn := range hooks {
+		fn()
 	}
 	return nil
 }
@@ -198,9 +216,13 @@ type querier interface {
 
 // Queries are the data operations; they run on a pool or in a transaction.
 type Queries struct {
-	q     querier
-	d     Dialect
-	stmts *stmtCache
+	q        querier
+	d        Dialect
+	stmts    *stmtCache
+	sessions *sessionCache
+	// committed collects what runs after the transaction commits; nil
+	// outside a transaction.
+	committed *[]func()
 }
 
 // on returns what runs query: its cached prepared statement, or the pool

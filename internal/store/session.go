@@ -61,12 +61,14 @@ func (q *Queries) TouchSession(ctx context.Context, idHash string, seen, expires
 // DeleteSession ends one session.
 func (q *Queries) DeleteSession(ctx context.Context, idHash string) error {
 	_, err := q.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash)
+	q.afterCommit(func() { q.sessions.forgetSession(idHash) })
 	return err
 }
 
 // DeleteUserSessions ends every session of a user.
 func (q *Queries) DeleteUserSessions(ctx context.Context, userID string) error {
 	_, err := q.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	q.afterCommit(func() { q.sessions.forgetUser(userID) })
 	return err
 }
 

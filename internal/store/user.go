@@ -83,6 +83,7 @@ func (q *Queries) UpdateUser(ctx context.Context, id string, upd UserUpdate, now
 	if err != nil {
 		return err
 	}
+	q.afterCommit(func() { q.sessions.forgetUser(id) })
 	return mustAffect(res)
 }
 
