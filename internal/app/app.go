@@ -49,6 +49,7 @@ type App struct {
 	media  *blob.Store
 	cfg    Config
 	live   live
+	keyState
 }
 
 // New returns an App and registers its background tasks with queue.

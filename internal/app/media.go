@@ -146,11 +146,13 @@ func byteSize(n int64) string {
 
 // MediaFile is an open media file to serve.
 type MediaFile struct {
-	*blob.Reader
+	*blob.File
 	ContentType string
 	Size        int64
 	ModTime     time.Time
 	Name        string
+	// ETag names the stored file: a new upload is a new file.
+	ETag string
 }
 
 // OpenMedia opens an item's file (poster set: its poster image) for
@@ -164,17 +166,7 @@ func (a *App) OpenMedia(ctx context.Context, actor troupe.User, id string, poste
 	if poster {
 		key, contentType = it.PosterKey, "image/jpeg"
 	}
-	if key == "" || it.TrashedAt != nil {
-		return MediaFile{}, troupe.Errorf(troupe.CodeNotFound, "This item has no such file.")
-	}
-	r, err := a.media.Open(ctx, key)
-	if errors.Is(err, blob.ErrNotFound) {
-		return MediaFile{}, troupe.Errorf(troupe.CodeNotFound, "This item's file is missing.")
-	}
-	if err != nil {
-		return MediaFile{}, err
-	}
-	return MediaFile{Reader: r, ContentType: contentType, Size: r.Size(), ModTime: it.UpdatedAt, Name: it.Name}, nil
+	return a.openFile(ctx, it.Item, key, contentType)
 }
 
 type probePayload struct {

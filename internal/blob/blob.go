@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/gabriel-vasile/mimetype"
@@ -126,16 +127,42 @@ func Sniff(head []byte) string {
 	return mimetype.Detect(head).String()
 }
 
-// Reader is an open file: it seeks, so ranges can be served from it.
-type Reader = blob.Reader
+// File is a stored file open for reading: it seeks, so ranges can be
+// served from it. On local disk its ReadSeeker is the *os.File itself, so
+// the kernel can send it to a socket without copying it through the
+// process (sendfile).
+type File struct {
+	io.ReadSeeker
+	r *blob.Reader
+}
+
+// Size is the file's length in bytes.
+func (f *File) Size() int64 { return f.r.Size() }
+
+// Close closes the file.
+func (f *File) Close() error { return f.r.Close() }
 
 // Open opens the file under key.
-func (s *Store) Open(ctx context.Context, key string) (*Reader, error) {
-	r, err := s.bucket.NewReader(ctx, key, nil)
+func (s *Store) Open(ctx context.Context, key string) (*File, error) {
+	var local *os.File
+	r, err := s.bucket.NewReader(ctx, key, &blob.ReaderOptions{BeforeRead: func(as func(any) bool) error {
+		as(&local)
+		return nil
+	}})
 	if gcerrors.Code(err) == gcerrors.NotFound {
 		return nil, fmt.Errorf("blob: %s: %w", key, ErrNotFound)
 	}
-	return r, err
+	if err != nil {
+		return nil, err
+	}
+	f := &File{ReadSeeker: r, r: r}
+	if local != nil {
+		// The bucket's reader has read nothing yet; reading the file
+		// directly from here on bypasses its buffering and re-opening on
+		// every seek.
+		f.ReadSeeker = local
+	}
+	return f, nil
 }
 
 // ErrNotFound is returned for a key with no file.

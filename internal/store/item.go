@@ -51,7 +51,8 @@ func (v Viewer) grant(expr string) (string, []any) {
 const summaryColumns = `i.id, i.workspace_id, i.kind, i.name, COALESCE(i.parent_id, ''), i.owner_id,
 	(SELECT o.name FROM users o WHERE o.id = i.owner_id),
 	i.workspace_level, i.created_at, i.updated_at, i.trashed_at, i.description, i.media_key, i.media_type,
-	i.size_bytes, i.duration_ms, i.poster_key, CASE WHEN i.trash_root_id = i.id THEN 1 ELSE 0 END`
+	i.size_bytes, i.duration_ms, i.poster_key, CASE WHEN i.trash_root_id = i.id THEN 1 ELSE 0 END,
+	COALESCE(i.public_slug, ''), CASE WHEN i.password_hash = '' THEN 0 ELSE 1 END, i.password_version, i.allow_download`
 
 // itemFrom names items alone: the owner's name comes from a subquery, so
 // the planner never starts from the users table and loses the order of
@@ -77,7 +78,7 @@ func scanItem(row interface{ Scan(...any) error }, full bool, extra ...any) (Ite
 	var trashed, duration sql.NullInt64
 	dest := []any{&r.ID, &r.WorkspaceID, &r.Kind, &r.Name, &r.ParentID, &r.OwnerID, &r.OwnerName,
 		&r.Workspace, &created, &updated, &trashed, &r.Description, &r.MediaKey, &r.MediaType,
-		&r.SizeBytes, &duration, &r.PosterKey, &r.TrashRoot}
+		&r.SizeBytes, &duration, &r.PosterKey, &r.TrashRoot, &r.PublicSlug, &r.PasswordSet, &r.PasswordVersion, &r.AllowDownload}
 	if full {
 		dest = append(dest, &r.Script, &r.Document)
 	}

@@ -35,6 +35,9 @@ type FieldError struct {
 	Field   string `json:"field"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Line is the line of an uploaded file the problem is on, when it
+	// concerns one.
+	Line int `json:"line,omitempty"`
 }
 
 // Error is the one error type that crosses layers. Message is safe to show
@@ -124,4 +127,14 @@ const (
 	CodeItemTrashed      Code = "item_trashed"
 	CodeFileTooLarge     Code = "file_too_large"
 	CodeUnsupportedMedia Code = "unsupported_media_type"
+)
+
+// Codes of the video share page.
+const (
+	// CodePasswordRequired: the public page is locked for this visitor.
+	CodePasswordRequired Code = "password_required"
+	CodeWrongPassword    Code = "wrong_password"
+	// CodeInvalidCaptions: a caption file or cue list failed validation
+	// (the problem's errors name the lines).
+	CodeInvalidCaptions Code = "invalid_captions"
 )

@@ -113,6 +113,13 @@ type Item struct {
 	SizeBytes   int64
 	DurationMS  *int64
 	PosterKey   string
+
+	// Videos' page: PublicSlug is set while published; PasswordVersion
+	// changes whenever the password is set, changed or removed.
+	PublicSlug      string
+	PasswordSet     bool
+	PasswordVersion int
+	AllowDownload   bool
 }
 
 // ValidateItemName checks an item's name: 1 to MaxItemName characters,

@@ -2,9 +2,7 @@ package web
 
 import (
 	"encoding/json"
-	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"troupe/internal/app"
@@ -30,6 +28,7 @@ func (s *Server) routeItemAPI(authed func(string, authedHandler)) {
 	authed("GET /api/v1/items/{id}/permissions", s.handlePermissions)
 	authed("GET /api/v1/items/{id}/media", s.handleMedia(false))
 	authed("GET /api/v1/items/{id}/poster", s.handleMedia(true))
+	s.routeVideoAPI(authed)
 }
 
 type permissionsJSON struct {
@@ -73,6 +72,11 @@ type itemJSON struct {
 	DurationMS  *int64  `json:"duration_ms,omitempty"`
 	MediaURL    string  `json:"media_url,omitempty"`
 	PosterURL   string  `json:"poster_url,omitempty"`
+	// Videos' page; the public path only for those who can edit it.
+	Published         *bool  `json:"published,omitempty"`
+	PasswordProtected *bool  `json:"password_protected,omitempty"`
+	AllowDownload     *bool  `json:"allow_download,omitempty"`
+	PublicPath        string `json:"public_path,omitempty"`
 	// Path lists the folders above the item the caller may open (single
 	// item only).
 	Path []itemRefJSON `json:"path,omitempty"`
@@ -99,6 +103,14 @@ func toItemJSON(it app.ItemView, full bool) itemJSON {
 		out.MediaURL = "/api/v1/items/" + it.ID + "/media"
 		if it.PosterKey != "" {
 			out.PosterURL = "/api/v1/items/" + it.ID + "/poster"
+		}
+	}
+	if it.Kind == troupe.KindVideo {
+		published := it.PublicSlug != ""
+		out.Published, out.PasswordProtected, out.AllowDownload = &published, &it.PasswordSet, &it.AllowDownload
+		out.MediaURL = "/api/v1/videos/" + it.ID + "/media"
+		if published && it.Permissions.CanEdit {
+			out.PublicPath = "/v/" + it.PublicSlug
 		}
 	}
 	return out
@@ -408,12 +420,7 @@ func (s *Server) handleMedia(poster bool) authedHandler {
 			return err
 		}
 		defer f.Close()
-		w.Header().Set("Content-Type", f.ContentType)
-		w.Header().Set("Cache-Control", "private, no-store")
-		// A media file is never a page: no script, no forms, no plugins.
-		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; media-src 'self'")
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": strings.ReplaceAll(f.Name, "/", "_")}))
-		http.ServeContent(w, r, "", f.ModTime, f.Reader)
+		serveMedia(w, r, f, "private, no-store", false)
 		return nil
 	}
 }

@@ -44,6 +44,7 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	open("POST /language", s.pageLanguage)
 	s.routeWorkspacePages(open, authed)
 	s.routeItemPages(mux, authed)
+	s.routePublicPages(open)
 	open("/", func(w http.ResponseWriter, r *http.Request) error {
 		return troupe.Errorf(troupe.CodeNotFound, "This page does not exist.")
 	})

@@ -38,6 +38,9 @@ var statusOf = map[troupe.Code]int{
 	troupe.CodeRequestPending:     http.StatusConflict,
 	troupe.CodePublicDomain:       http.StatusUnprocessableEntity,
 	troupe.CodeItemTrashed:        http.StatusConflict,
+	troupe.CodePasswordRequired:   http.StatusUnauthorized,
+	troupe.CodeWrongPassword:      http.StatusUnauthorized,
+	troupe.CodeInvalidCaptions:    http.StatusUnprocessableEntity,
 	troupe.CodeFileTooLarge:       http.StatusRequestEntityTooLarge,
 	troupe.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
 }

@@ -1,0 +1,271 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"troupe/internal/testkit"
+)
+
+// shareBench is a `troupe serve` process with two published videos, one
+// of them behind a password.
+type shareBench struct {
+	base, open, locked string // open and locked are page paths
+	file               []byte // the uploaded video
+	pid                int
+}
+
+func startShareBench(b *testing.B, bin string, e testkit.Engine) *shareBench {
+	dir := b.TempDir()
+	out, err := exec.Command(bin, "generate", "-data-dir", dir, "-database-url", e.URL, "-seed", "1",
+		"-members", "3", "-items", "10", "-depth", "2", "-big-folder", "2", "-heavy-sharers", "0", "-shares-each", "0").Output()
+	if err != nil {
+		b.Fatalf("generate: %v", err)
+	}
+	var gen struct {
+		WorkspaceID string `json:"workspace_id"`
+		AdminEmail  string `json:"admin_email"`
+		Password    string `json:"password"`
+	}
+	if err := json.Unmarshal(out, &gen); err != nil {
+		b.Fatal(err)
+	}
+	// A video of a few megabytes, so Range requests move real bytes.
+	path := filepath.Join(dir, "big.mp4")
+	ffmpeg := testkit.RequireTool(b, "ffmpeg")
+	if out, err := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=duration=20:size=640x360:rate=25",
+		"-b:v", "2M", "-pix_fmt", "yuv420p", "-y", path).CombinedOutput(); err != nil {
+		b.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	sb := &shareBench{}
+	if sb.file, err = os.ReadFile(path); err != nil {
+		b.Fatal(err)
+	}
+
+	port := freePort(b)
+	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:"+port, "-data-dir", dir, "-database-url", e.URL, "-log-level", "error")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	sb.base, sb.pid = "http://127.0.0.1:"+port, cmd.Process.Pid
+	waitReady(b, sb.base)
+	session := login(b, sb.base, gen.AdminEmail, gen.Password)
+	call := func(method, path string, body any, want int) map[string]any {
+		var rd *bytes.Reader
+		raw, _ := json.Marshal(body)
+		rd = bytes.NewReader(raw)
+		req, _ := http.NewRequest(method, sb.base+path, rd)
+		req.Header.Set("Content-Type", "application/json")
+		req.AddCookie(&http.Cookie{Name: sessionCookieName, Value: session})
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		json.NewDecoder(res.Body).Decode(&m)
+		if res.StatusCode != want {
+			b.Fatalf("%s %s: %d %v", method, path, res.StatusCode, m)
+		}
+		return m
+	}
+	call("PATCH", "/api/v1/workspaces/"+gen.WorkspaceID, map[string]string{"publishing": "allowed"}, 200)
+	for i, locked := range []bool{false, true} {
+		id := uploadVideo(b, sb.base, session, gen.WorkspaceID, fmt.Sprintf("Launch %d", i), sb.file)
+		call("PUT", "/api/v1/videos/"+id+"/captions/fr", map[string]any{"label": "Français",
+			"cues": []map[string]any{{"start_ms": 0, "end_ms": 1500, "text": "Bonjour"}}}, 200)
+		page := "/v/" + call("POST", "/api/v1/videos/"+id+"/publish", nil, 200)["slug"].(string)
+		if locked {
+			call("PUT", "/api/v1/videos/"+id+"/password", map[string]string{"password": "open sesame"}, 204)
+			sb.locked = page
+		} else {
+			sb.open = page
+		}
+	}
+	return sb
+}
+
+func waitReady(b *testing.B, base string) {
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if res, err := http.Get(base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Since(start) > 30*time.Second {
+			b.Fatal("not ready after 30s")
+		}
+	}
+}
+
+func uploadVideo(b *testing.B, base, session, ws, name string, file []byte) string {
+	var body bytes.Buffer
+	boundary := "troupe-bench-boundary"
+	fmt.Fprintf(&body, "--%s\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\n%s\r\n", boundary, name)
+	fmt.Fprintf(&body, "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"clip.mp4\"\r\nContent-Type: video/mp4\r\n\r\n", boundary)
+	body.Write(file)
+	fmt.Fprintf(&body, "\r\n--%s--\r\n", boundary)
+	req, _ := http.NewRequest("POST", base+"/api/v1/workspaces/"+ws+"/videos", &body)
+	req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+	req.AddCookie(&http.Cookie{Name: sessionCookieName, Value: session})
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	json.NewDecoder(res.Body).Decode(&m)
+	if res.StatusCode != 201 {
+		b.Fatalf("upload: %d %v", res.StatusCode, m)
+	}
+	return m["id"].(string)
+}
+
+// rangeSize is what each Range request of the throughput test asks for,
+// about what a player fetches at a time.
+const rangeSize = 256 << 10
+
+// randomRange picks a rangeSize slice of a file of size bytes.
+func randomRange(rng *rand.Rand, size int) string {
+	start := rng.IntN(size - rangeSize)
+	return fmt.Sprintf("bytes=%d-%d", start, start+rangeSize-1)
+}
+
+// rangeLoad runs n Range requests from 8 clients against url and returns
+// the bytes per second served.
+func rangeLoad(b *testing.B, url string, size, n int) float64 {
+	client := &fasthttp.Client{MaxConnsPerHost: 8, ReadTimeout: 30 * time.Second, MaxResponseBodySize: 2 * rangeSize}
+	var count atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range 8 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 9))
+			req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(res)
+			for count.Add(1) <= int64(n) {
+				req.Reset()
+				req.SetRequestURI(url)
+				req.Header.Set("Range", randomRange(rng, size))
+				if err := client.Do(req, res); err != nil || res.StatusCode() != 206 || len(res.Body()) != rangeSize {
+					b.Errorf("range: %v %d %d", err, res.StatusCode(), len(res.Body()))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(n) * rangeSize / time.Since(start).Seconds()
+}
+
+// BenchmarkSharePage measures the public share page over HTTP against a
+// separate `troupe serve` process on each engine: the page's requests per
+// second and p99 from 8 clients; media bytes served to Range requests as
+// a ratio to Go's http.ServeFile serving the same file in the same run;
+// and the p99 of page requests while an unlock flood runs.
+func BenchmarkSharePage(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "troupe")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	for _, e := range testkit.Engines(b) {
+		b.Run(e.Name, func(b *testing.B) {
+			sb := startShareBench(b, bin, e)
+			b.Run("public-page", func(b *testing.B) {
+				r := runLoad(b, 8, b.N, 200, "", func(int, int) string { return sb.base + sb.open })
+				b.ReportMetric(r.perSecond, "pages/s")
+				reportLatency(b, r.latency)
+				b.ReportMetric(float64(residentKB(b, sb.pid))/1024, "server-RSS-MB")
+			})
+			b.Run("range-vs-servefile", func(b *testing.B) {
+				// The same file, served by http.ServeFile from this process.
+				path := filepath.Join(b.TempDir(), "same.mp4")
+				if err := os.WriteFile(path, sb.file, 0o600); err != nil {
+					b.Fatal(err)
+				}
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					b.Fatal(err)
+				}
+				srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, path) })}
+				go srv.Serve(ln)
+				defer srv.Close()
+				n := max(b.N, 200)
+				b.ResetTimer()
+				ours := rangeLoad(b, sb.base+sb.open+"/media", len(sb.file), n)
+				plain := rangeLoad(b, "http://"+ln.Addr().String()+"/same.mp4", len(sb.file), n)
+				b.ReportMetric(ours/(1<<20), "troupe-MiB/s")
+				b.ReportMetric(plain/(1<<20), "servefile-MiB/s")
+				b.ReportMetric(ours/plain, "ratio")
+			})
+			b.Run("page-p99-during-unlock-flood", func(b *testing.B) {
+				// Wrong passwords from 64 client addresses (127.0.0.x), as
+				// fast as the server answers, while 4 clients read the page.
+				stop := make(chan struct{})
+				var flood sync.WaitGroup
+				var attempts, limited atomic.Int64
+				for w := range 64 {
+					flood.Go(func() {
+						local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(10+w))}
+						c := &fasthttp.Client{Dial: func(addr string) (net.Conn, error) {
+							return (&net.Dialer{LocalAddr: local}).Dial("tcp", addr)
+						}}
+						form := url.Values{"password": {"wrong guess"}}.Encode()
+						req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+						for {
+							select {
+							case <-stop:
+								return
+							default:
+							}
+							req.Reset()
+							req.SetRequestURI(sb.base + sb.locked + "/unlock")
+							req.Header.SetMethod("POST")
+							req.Header.SetContentType("application/x-www-form-urlencoded")
+							req.Header.Set("Sec-Fetch-Site", "same-origin")
+							req.SetBodyString(form)
+							if err := c.Do(req, res); err == nil {
+								attempts.Add(1)
+								if res.StatusCode() == 429 {
+									limited.Add(1)
+								}
+							}
+						}
+					})
+				}
+				time.Sleep(500 * time.Millisecond)
+				r := runLoad(b, 4, max(b.N, 2000), 200, "", func(int, int) string { return sb.base + sb.open })
+				close(stop)
+				flood.Wait()
+				reportLatency(b, r.latency)
+				b.ReportMetric(float64(attempts.Load()), "unlock-attempts")
+				b.ReportMetric(float64(limited.Load()), "answered-429")
+				if !strings.HasPrefix(sb.locked, "/v/") {
+					b.Fatal("no locked page")
+				}
+			})
+		})
+	}
+}

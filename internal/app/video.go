@@ -1,0 +1,400 @@
+package app
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"troupe/internal/blob"
+	"troupe/internal/password"
+	"troupe/internal/store"
+	"troupe/internal/troupe"
+)
+
+// Wrong passwords on a public page: per client address and video, counted
+// before any hashing.
+var limitUnlock = limit{"video-unlock", 5, 15 * time.Minute}
+
+// VisitorPassAge is how long an unlocked public page stays unlocked in a
+// browser.
+const VisitorPassAge = 30 * 24 * time.Hour
+
+var errNoVideo = troupe.Errorf(troupe.CodeNotFound, "No such video.")
+
+// VideoPage is a video's page as a member sees it.
+type VideoPage struct {
+	ItemView
+	Captions []store.CaptionInfo
+	// CanDownload: the workspace's and the video's settings allow this
+	// member to download it.
+	CanDownload bool
+	// CanPublish: the member may publish or unpublish it.
+	CanPublish bool
+	Settings   troupe.Settings
+}
+
+// video loads a video the actor can view.
+func (a *App) video(ctx context.Context, q *store.Queries, actor troupe.User, id string) (ItemView, troupe.Role, error) {
+	it, role, err := a.access(ctx, q, actor, id)
+	if err != nil {
+		return ItemView{}, "", err
+	}
+	if it.Kind != troupe.KindVideo {
+		return ItemView{}, "", errNoVideo
+	}
+	return it, role, nil
+}
+
+// GetVideoPage returns what a member's video page shows.
+func (a *App) GetVideoPage(ctx context.Context, actor troupe.User, id string) (VideoPage, error) {
+	q := a.db.Read()
+	it, role, err := a.video(ctx, q, actor, id)
+	if err != nil {
+		return VideoPage{}, err
+	}
+	s, err := q.FindWorkspaceSettings(ctx, it.WorkspaceID)
+	if err != nil {
+		return VideoPage{}, err
+	}
+	caps, err := q.ListCaptions(ctx, id)
+	if err != nil {
+		return VideoPage{}, err
+	}
+	return VideoPage{ItemView: it, Captions: caps, Settings: s,
+		CanDownload: it.AllowDownload && role.CanDownload(s),
+		CanPublish:  it.Permissions.CanEdit && role.CanPublish(s)}, nil
+}
+
+// editVideo loads, inside tx, a video the actor may edit, out of the trash.
+func (a *App) editVideo(ctx context.Context, tx *store.Tx, actor troupe.User, id string) (ItemView, troupe.Role, error) {
+	it, role, err := a.video(ctx, &tx.Queries, actor, id)
+	if err != nil {
+		return ItemView{}, "", err
+	}
+	if it.TrashedAt != nil {
+		return ItemView{}, "", troupe.Errorf(troupe.CodeItemTrashed, "This video is in the trash: restore it first.")
+	}
+	return it, role, allow(it.Permissions.CanEdit, "Only people who can edit this video can change its page.")
+}
+
+// Publish puts a video on the web under a fresh unguessable slug, or
+// returns the one it has.
+func (a *App) Publish(ctx context.Context, actor troupe.User, id string, c Client) (string, error) {
+	var slug string
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		it, role, err := a.editVideo(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		s, err := tx.FindWorkspaceSettings(ctx, it.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case s.Publishing == troupe.PermOff:
+			return troupe.Errorf(troupe.CodeForbidden, "Publishing to the web is turned off in this workspace.")
+		case !role.CanPublish(s):
+			return troupe.Errorf(troupe.CodeForbidden, "Only Super Admins can publish to the web in this workspace.")
+		}
+		if slug = it.PublicSlug; slug != "" {
+			return nil
+		}
+		slug = troupe.NewSlug()
+		if err := tx.SetPublicSlug(ctx, id, slug, a.now()); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, it.WorkspaceID, actor, "video.publish", id, it.Name, c)
+	})
+	return slug, err
+}
+
+// Unpublish takes a video off the web: its page, media and captions
+// answer 404 from the next request on.
+func (a *App) Unpublish(ctx context.Context, actor troupe.User, id string, c Client) error {
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		it, _, err := a.editVideo(ctx, tx, actor, id)
+		if err != nil || it.PublicSlug == "" {
+			return err
+		}
+		if err := tx.SetPublicSlug(ctx, id, "", a.now()); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, it.WorkspaceID, actor, "video.unpublish", id, it.Name, c)
+	})
+}
+
+// SetVideoPassword sets or changes the password of a video's public page
+// ("" removes it). Either way visitors who unlocked it before must unlock
+// again.
+func (a *App) SetVideoPassword(ctx context.Context, actor troupe.User, id, pw string, c Client) error {
+	hash := ""
+	if n := utf8.RuneCountInString(pw); pw != "" && (n < troupe.MinVideoPasswordLen || n > troupe.MaxVideoPasswordLen || !utf8.ValidString(pw)) {
+		var v troupe.Validation
+		v.Add("password", "invalid_length", fmt.Sprintf("Use %d to %d characters.", troupe.MinVideoPasswordLen, troupe.MaxVideoPasswordLen))
+		return v.Err()
+	}
+	// Check the right first: hashing is costly.
+	if _, _, err := a.video(ctx, a.db.Read(), actor, id); err != nil {
+		return err
+	}
+	if pw != "" {
+		var err error
+		if hash, err = a.hasher.Hash(ctx, pw); err != nil {
+			return err
+		}
+	}
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		it, _, err := a.editVideo(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetVideoPassword(ctx, id, hash); err != nil {
+			return err
+		}
+		action := "video.password_set"
+		if hash == "" {
+			action = "video.password_remove"
+		}
+		return a.audit(ctx, tx, it.WorkspaceID, actor, action, id, it.Name, c)
+	})
+}
+
+// SetAllowDownload says whether the video's pages offer its file.
+func (a *App) SetAllowDownload(ctx context.Context, actor troupe.User, id string, allowed bool, c Client) error {
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		it, _, err := a.editVideo(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		return tx.SetAllowDownload(ctx, it.ID, allowed)
+	})
+}
+
+// OpenVideoFile opens a member's video for playing or, when download is
+// set, for downloading as the settings allow.
+func (a *App) OpenVideoFile(ctx context.Context, actor troupe.User, id string, download bool) (MediaFile, error) {
+	if download {
+		p, err := a.GetVideoPage(ctx, actor, id)
+		if err != nil {
+			return MediaFile{}, err
+		}
+		if err := allow(p.CanDownload, "Downloads of this video are not allowed."); err != nil {
+			return MediaFile{}, err
+		}
+	}
+	it, _, err := a.video(ctx, a.db.Read(), actor, id)
+	if err != nil {
+		return MediaFile{}, err
+	}
+	return a.openFile(ctx, it.Item, it.MediaKey, it.MediaType)
+}
+
+// openFile opens a stored media file of it.
+func (a *App) openFile(ctx context.Context, it troupe.Item, key, contentType string) (MediaFile, error) {
+	if key == "" || it.TrashedAt != nil {
+		return MediaFile{}, troupe.Errorf(troupe.CodeNotFound, "This item has no such file.")
+	}
+	r, err := a.media.Open(ctx, key)
+	if errors.Is(err, blob.ErrNotFound) {
+		return MediaFile{}, troupe.Errorf(troupe.CodeNotFound, "This item's file is missing.")
+	}
+	if err != nil {
+		return MediaFile{}, err
+	}
+	return MediaFile{File: r, ContentType: contentType, Size: r.Size(), ModTime: it.UpdatedAt, Name: it.Name,
+		ETag: `"` + troupe.HashSecret(key)[:20] + `"`}, nil
+}
+
+// PublicPage is what a published video's public page may show: nothing
+// about the workspace or its members.
+type PublicPage struct {
+	Slug        string
+	Name        string
+	Description string
+	DurationMS  *int64
+	HasPoster   bool
+	Captions    []store.CaptionInfo
+	// Protected: a password guards the page. Locked: this visitor has not
+	// unlocked it (the page then shows only the password form).
+	Protected   bool
+	Locked      bool
+	CanDownload bool
+
+	video store.PublicVideo
+}
+
+// PublicVideo returns the public page published under slug as the visitor
+// holding pass (their unlock cookie, or "") sees it. Unknown slugs,
+// unpublished or trashed videos and workspaces where publishing is off
+// answer not_found alike.
+func (a *App) PublicVideo(ctx context.Context, slug, pass string) (PublicPage, error) {
+	if !troupe.WellFormedSlug(slug) {
+		return PublicPage{}, errNoVideo
+	}
+	v, err := a.db.Read().FindPublicVideo(ctx, slug)
+	if troupe.ErrorCode(err) == troupe.CodeNotFound || err == nil && v.Publishing == troupe.PermOff {
+		return PublicPage{}, errNoVideo
+	}
+	if err != nil {
+		return PublicPage{}, err
+	}
+	p := PublicPage{Slug: slug, Name: v.Name, Description: v.Description, DurationMS: v.DurationMS,
+		HasPoster: v.PosterKey != "", Captions: v.Captions, Protected: v.PasswordHash != "",
+		CanDownload: v.AllowDownload && v.Downloads == troupe.PermAllowed, video: v}
+	if p.Protected {
+		ok, err := a.checkVisitorPass(ctx, pass, v.ItemID, v.PasswordVersion)
+		if err != nil {
+			return PublicPage{}, err
+		}
+		p.Locked = !ok
+	}
+	return p, nil
+}
+
+var errLocked = troupe.Errorf(troupe.CodePasswordRequired, "This video is protected by a password.")
+
+// unlocked returns the public page, or fails while it is locked.
+func (a *App) unlocked(ctx context.Context, slug, pass string) (PublicPage, error) {
+	p, err := a.PublicVideo(ctx, slug, pass)
+	if err == nil && p.Locked {
+		return PublicPage{}, errLocked
+	}
+	return p, err
+}
+
+// Unlock checks a visitor's password for the public page under slug and
+// returns the pass their browser keeps. Wrong guesses are limited per
+// client address and video, counted before the password is hashed.
+func (a *App) Unlock(ctx context.Context, slug, pw string, c Client) (string, error) {
+	p, err := a.PublicVideo(ctx, slug, "")
+	if err != nil {
+		return "", err
+	}
+	v := p.video
+	if !p.Protected {
+		return "", nil
+	}
+	key := c.IP + "|" + v.ItemID
+	if err := a.hit(ctx, limitUnlock, key); err != nil {
+		return "", err
+	}
+	if len(pw) > 4*troupe.MaxVideoPasswordLen {
+		return "", troupe.Errorf(troupe.CodeWrongPassword, "Wrong password.")
+	}
+	err = a.hasher.Verify(ctx, v.PasswordHash, pw)
+	if errors.Is(err, password.ErrMismatch) {
+		return "", troupe.Errorf(troupe.CodeWrongPassword, "Wrong password.")
+	}
+	if err != nil {
+		return "", err
+	}
+	// Only wrong guesses count: people behind one address who know the
+	// password are not held back by each other.
+	_ = a.hitN(ctx, limitUnlock, key, -1)
+	return a.visitorPass(ctx, v.ItemID, v.PasswordVersion, a.now().Add(VisitorPassAge))
+}
+
+// OpenPublicMedia opens the file of the public page under slug (download
+// asks for it as an attachment, which the settings must allow), and
+// returns the page it belongs to.
+func (a *App) OpenPublicMedia(ctx context.Context, slug, pass string, poster, download bool) (MediaFile, PublicPage, error) {
+	p, err := a.PublicVideo(ctx, slug, pass)
+	switch {
+	case err != nil:
+		return MediaFile{}, PublicPage{}, err
+	case poster && p.Protected:
+		// No poster in link previews of a protected page, whoever asks.
+		return MediaFile{}, PublicPage{}, errNoVideo
+	case p.Locked:
+		return MediaFile{}, PublicPage{}, errLocked
+	case download && !p.CanDownload:
+		return MediaFile{}, PublicPage{}, troupe.Errorf(troupe.CodeForbidden, "Downloads of this video are not allowed.")
+	}
+	it := troupe.Item{ID: p.video.ItemID, Name: p.Name, UpdatedAt: p.video.UpdatedAt}
+	key, contentType := p.video.MediaKey, p.video.MediaType
+	if poster {
+		key, contentType = p.video.PosterKey, "image/jpeg"
+	}
+	f, err := a.openFile(ctx, it, key, contentType)
+	return f, p, err
+}
+
+// visitorKey is the key that signs visitor passes, shared by every
+// instance through the database and read once.
+func (a *App) visitorKey(ctx context.Context) ([]byte, error) {
+	a.keyMu.Lock()
+	defer a.keyMu.Unlock()
+	if a.passKey != nil {
+		return a.passKey, nil
+	}
+	var v string
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		v, err = tx.ServerKey(ctx, "visitor-pass", func() string {
+			var b [32]byte
+			rand.Read(b[:])
+			return hex.EncodeToString(b[:])
+		}, a.now())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	key, err := hex.DecodeString(v)
+	if err != nil {
+		return nil, fmt.Errorf("visitor-pass key: %w", err)
+	}
+	a.passKey = key
+	return key, nil
+}
+
+// visitorPass signs "video, password version, expiry": changing or
+// removing the password changes the version and voids every pass.
+func (a *App) visitorPass(ctx context.Context, itemID string, version int, expires time.Time) (string, error) {
+	key, err := a.visitorKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	body := strconv.Itoa(version) + "." + strconv.FormatInt(expires.Unix(), 10)
+	return body + "." + passMAC(key, itemID, body), nil
+}
+
+func (a *App) checkVisitorPass(ctx context.Context, pass, itemID string, version int) (bool, error) {
+	parts := strings.Split(pass, ".")
+	if len(parts) != 3 {
+		return false, nil
+	}
+	key, err := a.visitorKey(ctx)
+	if err != nil {
+		return false, err
+	}
+	body := parts[0] + "." + parts[1]
+	if !hmac.Equal([]byte(parts[2]), []byte(passMAC(key, itemID, body))) {
+		return false, nil
+	}
+	v, err1 := strconv.Atoi(parts[0])
+	exp, err2 := strconv.ParseInt(parts[1], 10, 64)
+	return err1 == nil && err2 == nil && v == version && a.now().Unix() < exp, nil
+}
+
+func passMAC(key []byte, itemID, body string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(itemID + "|" + body))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// keyState holds the visitor-pass key once read.
+type keyState struct {
+	keyMu   sync.Mutex
+	passKey []byte
+}

@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"troupe/internal/troupe"
+)
+
+// SetPublicSlug publishes video id under slug, or unpublishes it when slug
+// is empty.
+func (q *Queries) SetPublicSlug(ctx context.Context, id, slug string, now time.Time) error {
+	var s, at any
+	if slug != "" {
+		s, at = slug, millis(now)
+	}
+	res, err := q.exec(ctx, `UPDATE items SET public_slug = ?, published_at = ? WHERE id = ?`, s, at, id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// SetVideoPassword stores a password hash ("" removes the password) and
+// moves the password version on, so earlier visitors must unlock again.
+func (q *Queries) SetVideoPassword(ctx context.Context, id, hash string) error {
+	res, err := q.exec(ctx, `UPDATE items SET password_hash = ?, password_version = password_version + 1 WHERE id = ?`, hash, id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// SetAllowDownload says whether a video's pages offer its file for download.
+func (q *Queries) SetAllowDownload(ctx context.Context, id string, allow bool) error {
+	flag := 0
+	if allow {
+		flag = 1
+	}
+	res, err := q.exec(ctx, `UPDATE items SET allow_download = ? WHERE id = ?`, flag, id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// PublicVideo is what the public page of a published video may show, and
+// what guards it.
+type PublicVideo struct {
+	ItemID          string
+	Name            string
+	Description     string
+	MediaKey        string
+	MediaType       string
+	PosterKey       string
+	DurationMS      *int64
+	UpdatedAt       time.Time
+	PasswordHash    string
+	PasswordVersion int
+	AllowDownload   bool
+	// The workspace's settings for downloads and publishing.
+	Downloads  troupe.Permission
+	Publishing troupe.Permission
+	Captions   []CaptionInfo
+}
+
+// FindPublicVideo returns the live video published under slug, with its
+// caption languages, in one query: not_found when no such video is
+// published or it is in the trash.
+func (q *Queries) FindPublicVideo(ctx context.Context, slug string) (PublicVideo, error) {
+	rows, err := q.query(ctx, `SELECT i.id, i.name, i.description, i.media_key, i.media_type, i.poster_key, i.duration_ms,
+			i.updated_at, i.password_hash, i.password_version, i.allow_download, w.downloads, w.publishing,
+			COALESCE(c.lang, ''), COALESCE(c.label, '')
+		FROM items i JOIN workspaces w ON w.id = i.workspace_id
+		LEFT JOIN captions c ON c.item_id = i.id
+		WHERE i.public_slug = ? AND i.trashed_at IS NULL
+		ORDER BY c.lang`, slug)
+	if err != nil {
+		return PublicVideo{}, err
+	}
+	defer rows.Close()
+	var v PublicVideo
+	found := false
+	for rows.Next() {
+		found = true
+		var updated int64
+		var duration sql.NullInt64
+		var lang, label string
+		if err := rows.Scan(&v.ItemID, &v.Name, &v.Description, &v.MediaKey, &v.MediaType, &v.PosterKey, &duration,
+			&updated, &v.PasswordHash, &v.PasswordVersion, &v.AllowDownload, &v.Downloads, &v.Publishing, &lang, &label); err != nil {
+			return PublicVideo{}, translate(err)
+		}
+		v.UpdatedAt = fromMillis(updated)
+		if duration.Valid {
+			v.DurationMS = &duration.Int64
+		}
+		if lang != "" {
+			v.Captions = append(v.Captions, CaptionInfo{Lang: lang, Label: label})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return PublicVideo{}, translate(err)
+	}
+	if !found {
+		return PublicVideo{}, translate(sql.ErrNoRows)
+	}
+	return v, nil
+}
+
+// CaptionInfo names one caption track.
+type CaptionInfo struct {
+	Lang      string
+	Label     string
+	Cues      int
+	UpdatedAt time.Time
+}
+
+// Caption is a track with its normalised WebVTT text.
+type Caption struct {
+	CaptionInfo
+	VTT string
+}
+
+// PutCaption creates or replaces the track of video itemID in lang.
+func (q *Queries) PutCaption(ctx context.Context, itemID string, c Caption) error {
+	_, err := q.exec(ctx, `INSERT INTO captions (item_id, lang, label, vtt, cue_count, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (item_id, lang) DO UPDATE SET label = excluded.label, vtt = excluded.vtt,
+			cue_count = excluded.cue_count, updated_at = excluded.updated_at`,
+		itemID, c.Lang, c.Label, c.VTT, c.Cues, millis(c.UpdatedAt))
+	return err
+}
+
+// DeleteCaption removes a track; not_found when there is none.
+func (q *Queries) DeleteCaption(ctx context.Context, itemID, lang string) error {
+	res, err := q.exec(ctx, `DELETE FROM captions WHERE item_id = ? AND lang = ?`, itemID, lang)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// ListCaptions names the tracks of video itemID by language.
+func (q *Queries) ListCaptions(ctx context.Context, itemID string) ([]CaptionInfo, error) {
+	rows, err := q.query(ctx, `SELECT lang, label, cue_count, updated_at FROM captions WHERE item_id = ? ORDER BY lang`, itemID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CaptionInfo
+	for rows.Next() {
+		var c CaptionInfo
+		var updated int64
+		if err := rows.Scan(&c.Lang, &c.Label, &c.Cues, &updated); err != nil {
+			return nil, translate(err)
+		}
+		c.UpdatedAt = fromMillis(updated)
+		out = append(out, c)
+	}
+	return out, translate(rows.Err())
+}
+
+// FindCaption returns the track of video itemID in lang.
+func (q *Queries) FindCaption(ctx context.Context, itemID, lang string) (Caption, error) {
+	var c Caption
+	var updated int64
+	err := q.queryRow(ctx, `SELECT lang, label, cue_count, updated_at, vtt FROM captions WHERE item_id = ? AND lang = ?`,
+		itemID, lang).Scan(&c.Lang, &c.Label, &c.Cues, &updated, &c.VTT)
+	c.UpdatedAt = fromMillis(updated)
+	return c, translate(err)
+}
+
+// ServerKey returns the shared key called name, storing the one make
+// returns when there is none yet; instances starting together agree on
+// the first one stored.
+func (q *Queries) ServerKey(ctx context.Context, name string, make func() string, now time.Time) (string, error) {
+	if _, err := q.exec(ctx, `INSERT INTO server_keys (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+		name, make(), millis(now)); err != nil {
+		return "", err
+	}
+	var v string
+	err := q.queryRow(ctx, `SELECT value FROM server_keys WHERE name = ?`, name).Scan(&v)
+	return v, translate(err)
+}
