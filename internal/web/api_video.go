@@ -27,7 +27,9 @@ func (s *Server) routeVideoAPI(authed func(string, authedHandler)) {
 }
 
 // publicURL is the address of a published video's page.
-func (s *Server) publicURL(slug string) string { return strings.TrimRight(s.cfg.BaseURL, "/") + "/v/" + slug }
+func (s *Server) publicURL(slug string) string {
+	return strings.TrimRight(s.cfg.BaseURL, "/") + "/v/" + slug
+}
 
 func (s *Server) handleVideoMedia(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	download := r.URL.Query().Get("download") == "1"
@@ -258,4 +260,3 @@ func (s *Server) handleDownloadPut(w http.ResponseWriter, r *http.Request, u tro
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
-
