@@ -195,6 +195,12 @@ func TestVideoSharePage(t *testing.T) {
 		anon.do("GET", "/v/"+slug, nil).want(t, 404)
 		admin.do("PATCH", "/api/v1/workspaces/"+ws, map[string]string{"publishing": "allowed"}).want(t, 200)
 		anon.do("GET", "/v/"+slug, nil).want(t, 200)
+		// In the trash, the page is gone; restored, it is back.
+		creator.do("DELETE", "/api/v1/items/"+id, nil).want(t, 204)
+		anon.do("GET", "/v/"+slug, nil).want(t, 404)
+		anon.do("GET", "/v/"+slug+"/media", nil).want(t, 404)
+		creator.do("POST", "/api/v1/items/"+id+"/restore", nil).want(t, 200)
+		anon.do("GET", "/v/"+slug, nil).want(t, 200)
 		creator.do("DELETE", v+"/publish", nil).want(t, 204)
 		anon.do("GET", "/v/"+slug, nil).want(t, 404)
 		anon.do("GET", "/v/"+slug+"/media", nil, "Range", "bytes=0-9").want(t, 404)
@@ -206,5 +212,64 @@ func TestVideoSharePage(t *testing.T) {
 		// Not a video: 404 on the video routes.
 		folder := idOf(t, creator.do("POST", "/api/v1/workspaces/"+ws+"/folders", map[string]string{"name": "F"}).want(t, 201))
 		creator.do("POST", "/api/v1/videos/"+folder+"/publish", nil).want(t, 404, "not_found")
+	})
+}
+
+// Every video page route, as every kind of caller: the video is the
+// creator's, shared with the workspace at view.
+func TestVideoPageAuthorization(t *testing.T) {
+	forEngine(t, func(t *testing.T, s *testServer) {
+		admin, _ := s.signedIn(t, "admin@acme.com")
+		ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201).json(t)["id"].(string)
+		admin.do("PATCH", "/api/v1/workspaces/"+ws, map[string]string{"publishing": "allowed"}).want(t, 200)
+		callers := map[string]*apiClient{"super_admin": admin, "anonymous": s.client(t)}
+		for _, role := range []string{"developer", "creator", "viewer"} {
+			callers[role], _ = s.member(t, admin, ws, role+"@acme.com", role)
+		}
+		callers["non_member"], _ = s.signedIn(t, "outsider@other.org")
+		owner := callers["creator"]
+		id := idOf(t, owner.upload(ws, "videos", map[string]string{"name": "Teaser"}, "a.mp4", bytes.NewReader(mp4Head)).want(t, 201))
+		owner.do("PUT", "/api/v1/items/"+id+"/sharing", map[string]any{"general_access": "workspace", "workspace_level": "view"}).want(t, 200)
+		owner.do("PUT", "/api/v1/videos/"+id+"/captions/fr", frenchSRT, "Content-Type", "application/x-subrip").want(t, 200)
+
+		v := "/api/v1/videos/" + id
+		viewers := map[string]int{"super_admin": 200, "developer": 200, "creator": 200, "viewer": 200}
+		editors := func(status int) map[string]int { return map[string]int{"super_admin": status, "creator": status} }
+		routes := []struct {
+			method, path string
+			body         any
+			allowed      map[string]int
+		}{
+			{"GET", v + "/media", nil, viewers},
+			{"GET", v + "/captions", nil, viewers},
+			{"GET", v + "/captions/fr", nil, viewers},
+			{"GET", v + "/captions/fr.vtt", nil, viewers},
+			{"PUT", v + "/captions/en", map[string]any{"label": "English", "cues": []map[string]any{{"start_ms": 0, "end_ms": 900, "text": "Hi"}}}, editors(200)},
+			{"PUT", v + "/password", map[string]string{"password": "open sesame"}, editors(204)},
+			{"DELETE", v + "/password", nil, editors(204)},
+			{"PUT", v + "/download", map[string]bool{"allowed": true}, editors(204)},
+			{"POST", v + "/publish", nil, editors(200)},
+			{"DELETE", v + "/publish", nil, editors(204)},
+			// The owner deletes it first; it is then gone for the Super Admin.
+			{"DELETE", v + "/captions/en", nil, map[string]int{"creator": 204, "super_admin": 404}},
+		}
+		order := []string{"anonymous", "non_member", "viewer", "developer", "creator", "super_admin"}
+		for _, rt := range routes {
+			for _, who := range order {
+				t.Run(fmt.Sprintf("%s %s as %s", rt.method, rt.path, who), func(t *testing.T) {
+					res := callers[who].do(rt.method, rt.path, rt.body)
+					switch {
+					case who == "anonymous":
+						res.want(t, 401, "unauthenticated")
+					case who == "non_member":
+						res.want(t, 404, "not_found")
+					case rt.allowed[who] != 0:
+						res.want(t, rt.allowed[who])
+					default:
+						res.want(t, 403, "forbidden")
+					}
+				})
+			}
+		}
 	})
 }
