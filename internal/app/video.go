@@ -31,6 +31,8 @@ const VisitorPassAge = 30 * 24 * time.Hour
 
 var errNoVideo = troupe.Errorf(troupe.CodeNotFound, "No such video.")
 
+const notEditor = "Only people who can edit this video can change its page."
+
 // VideoPage is a video's page as a member sees it.
 type VideoPage struct {
 	ItemView
@@ -84,7 +86,7 @@ func (a *App) editVideo(ctx context.Context, tx *store.Tx, actor troupe.User, id
 	if it.TrashedAt != nil {
 		return ItemView{}, "", troupe.Errorf(troupe.CodeItemTrashed, "This video is in the trash: restore it first.")
 	}
-	return it, role, allow(it.Permissions.CanEdit, "Only people who can edit this video can change its page.")
+	return it, role, allow(it.Permissions.CanEdit, notEditor)
 }
 
 // Publish puts a video on the web under a fresh unguessable slug, or
@@ -143,12 +145,15 @@ func (a *App) SetVideoPassword(ctx context.Context, actor troupe.User, id, pw st
 		v.Add("password", "invalid_length", fmt.Sprintf("Use %d to %d characters.", troupe.MinVideoPasswordLen, troupe.MaxVideoPasswordLen))
 		return v.Err()
 	}
-	// Check the right first: hashing is costly.
-	if _, _, err := a.video(ctx, a.db.Read(), actor, id); err != nil {
+	// Check the right before hashing, which is costly.
+	it, _, err := a.video(ctx, a.db.Read(), actor, id)
+	if err != nil {
+		return err
+	}
+	if err := allow(it.Permissions.CanEdit, notEditor); err != nil {
 		return err
 	}
 	if pw != "" {
-		var err error
 		if hash, err = a.hasher.Hash(ctx, pw); err != nil {
 			return err
 		}
