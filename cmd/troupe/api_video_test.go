@@ -257,17 +257,7 @@ func TestVideoPageAuthorization(t *testing.T) {
 		for _, rt := range routes {
 			for _, who := range order {
 				t.Run(fmt.Sprintf("%s %s as %s", rt.method, rt.path, who), func(t *testing.T) {
-					res := callers[who].do(rt.method, rt.path, rt.body)
-					switch {
-					case who == "anonymous":
-						res.want(t, 401, "unauthenticated")
-					case who == "non_member":
-						res.want(t, 404, "not_found")
-					case rt.allowed[who] != 0:
-						res.want(t, rt.allowed[who])
-					default:
-						res.want(t, 403, "forbidden")
-					}
+					wantAccess(t, callers[who].do(rt.method, rt.path, rt.body), who, rt.allowed)
 				})
 			}
 		}

@@ -30,6 +30,23 @@ func (s *testServer) member(t *testing.T, admin *apiClient, ws, email, role stri
 	return c, id
 }
 
+// wantAccess checks res, the answer to who: 401 for the anonymous and
+// revoked tokens, 404 for non-members, the status allowed gives who, and
+// otherwise 403.
+func wantAccess(t *testing.T, res response, who string, allowed map[string]int) {
+	t.Helper()
+	switch {
+	case who == "anonymous" || who == "revoked_token":
+		res.want(t, 401, "unauthenticated")
+	case who == "non_member":
+		res.want(t, 404, "not_found")
+	case allowed[who] != 0:
+		res.want(t, allowed[who])
+	default:
+		res.want(t, 403, "forbidden")
+	}
+}
+
 // Every membership route, as every kind of caller: allowed or refused
 // with the right code.
 func TestMembershipAuthorization(t *testing.T) {
@@ -85,17 +102,7 @@ func TestMembershipAuthorization(t *testing.T) {
 		for _, rt := range routes {
 			for _, who := range order {
 				t.Run(fmt.Sprintf("%s %s as %s", rt.method, strings.TrimPrefix(rt.path, base), who), func(t *testing.T) {
-					res := callers[who].do(rt.method, rt.path, rt.body)
-					switch {
-					case who == "anonymous" || who == "revoked_token":
-						res.want(t, 401, "unauthenticated")
-					case who == "non_member":
-						res.want(t, 404, "not_found")
-					case rt.allowed[who] != 0:
-						res.want(t, rt.allowed[who])
-					default:
-						res.want(t, 403, "forbidden")
-					}
+					wantAccess(t, callers[who].do(rt.method, rt.path, rt.body), who, rt.allowed)
 				})
 			}
 		}

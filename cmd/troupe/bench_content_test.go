@@ -71,28 +71,7 @@ func startContentBench(b *testing.B, bin string, e testkit.Engine) *contentBench
 	}
 	f.Close()
 
-	port := freePort(b)
-	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:"+port, "-data-dir", dir, "-database-url", e.URL, "-log-level", "error")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	})
-	cb.base, cb.pid = "http://127.0.0.1:"+port, cmd.Process.Pid
-	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
-		if res, err := http.Get(cb.base + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Since(start) > 30*time.Second {
-			b.Fatal("not ready after 30s")
-		}
-	}
+	cb.base, cb.pid = startServe(b, bin, dir, e.URL)
 	cb.admin = login(b, cb.base, gen.AdminEmail, gen.Password)
 	cb.heavy = login(b, cb.base, gen.HeavyEmail, gen.Password)
 	return cb

@@ -65,6 +65,34 @@ func BenchmarkColdStart(b *testing.B) {
 	b.ReportMetric(float64(rssKB)/1024, "idle-RSS-MB")
 }
 
+// startServe starts `troupe serve` (the binary bin) on dir and dbURL as a
+// process of its own, waits until it is ready, and returns its base URL and
+// process id.
+func startServe(b *testing.B, bin, dir, dbURL string) (string, int) {
+	port := freePort(b)
+	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:"+port, "-data-dir", dir, "-database-url", dbURL, "-log-level", "error")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	base := "http://127.0.0.1:" + port
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if res, err := http.Get(base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return base, cmd.Process.Pid
+			}
+		}
+		if time.Since(start) > 30*time.Second {
+			b.Fatal("not ready after 30s")
+		}
+	}
+}
+
 func freePort(b *testing.B) string {
 	m := NewMain(Config{Addr: "127.0.0.1:0"}, nil)
 	if err := m.Listen(); err != nil {

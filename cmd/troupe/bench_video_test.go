@@ -59,18 +59,7 @@ func startShareBench(b *testing.B, bin string, e testkit.Engine) *shareBench {
 		b.Fatal(err)
 	}
 
-	port := freePort(b)
-	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:"+port, "-data-dir", dir, "-database-url", e.URL, "-log-level", "error")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	})
-	sb.base, sb.pid = "http://127.0.0.1:"+port, cmd.Process.Pid
-	waitReady(b, sb.base)
+	sb.base, sb.pid = startServe(b, bin, dir, e.URL)
 	session := login(b, sb.base, gen.AdminEmail, gen.Password)
 	call := func(method, path string, body any, want int) map[string]any {
 		var rd *bytes.Reader
@@ -105,20 +94,6 @@ func startShareBench(b *testing.B, bin string, e testkit.Engine) *shareBench {
 		}
 	}
 	return sb
-}
-
-func waitReady(b *testing.B, base string) {
-	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
-		if res, err := http.Get(base + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return
-			}
-		}
-		if time.Since(start) > 30*time.Second {
-			b.Fatal("not ready after 30s")
-		}
-	}
 }
 
 func uploadVideo(b *testing.B, base, session, ws, name string, file []byte) string {
