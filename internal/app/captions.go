@@ -81,6 +81,9 @@ func (a *App) track(ctx context.Context, q *store.Queries, id, lang string) (Cap
 // PutCaptions creates or replaces a video's track in lang, from a file or
 // from cues, after validating it whole.
 func (a *App) PutCaptions(ctx context.Context, actor troupe.User, id, lang string, in CaptionInput, c Client) (CaptionTrack, error) {
+	if err := a.mayEditVideo(ctx, actor, id); err != nil {
+		return CaptionTrack{}, err
+	}
 	tag, err := language.Parse(lang)
 	if err != nil || tag == language.Und || len(lang) > 35 {
 		var v troupe.Validation

@@ -77,6 +77,16 @@ func (a *App) GetVideoPage(ctx context.Context, actor troupe.User, id string) (V
 		CanPublish:  it.Permissions.CanEdit && role.CanPublish(s)}, nil
 }
 
+// mayEditVideo checks, before costly work, that the actor may change the
+// video's page; the transaction doing the change checks again.
+func (a *App) mayEditVideo(ctx context.Context, actor troupe.User, id string) error {
+	it, _, err := a.video(ctx, a.db.Read(), actor, id)
+	if err != nil {
+		return err
+	}
+	return allow(it.Permissions.CanEdit, notEditor)
+}
+
 // editVideo loads, inside tx, a video the actor may edit, out of the trash.
 func (a *App) editVideo(ctx context.Context, tx *store.Tx, actor troupe.User, id string) (ItemView, troupe.Role, error) {
 	it, role, err := a.video(ctx, &tx.Queries, actor, id)
@@ -139,20 +149,17 @@ func (a *App) Unpublish(ctx context.Context, actor troupe.User, id string, c Cli
 // ("" removes it). Either way visitors who unlocked it before must unlock
 // again.
 func (a *App) SetVideoPassword(ctx context.Context, actor troupe.User, id, pw string, c Client) error {
-	hash := ""
+	// The right first, then the input, and only then the costly hash.
+	if err := a.mayEditVideo(ctx, actor, id); err != nil {
+		return err
+	}
 	if n := utf8.RuneCountInString(pw); pw != "" && (n < troupe.MinVideoPasswordLen || n > troupe.MaxVideoPasswordLen || !utf8.ValidString(pw)) {
 		var v troupe.Validation
 		v.Add("password", "invalid_length", fmt.Sprintf("Use %d to %d characters.", troupe.MinVideoPasswordLen, troupe.MaxVideoPasswordLen))
 		return v.Err()
 	}
-	// Check the right before hashing, which is costly.
-	it, _, err := a.video(ctx, a.db.Read(), actor, id)
-	if err != nil {
-		return err
-	}
-	if err := allow(it.Permissions.CanEdit, notEditor); err != nil {
-		return err
-	}
+	hash := ""
+	var err error
 	if pw != "" {
 		if hash, err = a.hasher.Hash(ctx, pw); err != nil {
 			return err
@@ -181,7 +188,10 @@ func (a *App) SetAllowDownload(ctx context.Context, actor troupe.User, id string
 		if err != nil {
 			return err
 		}
-		return tx.SetAllowDownload(ctx, it.ID, allowed)
+		if err := tx.SetAllowDownload(ctx, it.ID, allowed); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, it.WorkspaceID, actor, "video.download", id, strconv.FormatBool(allowed), c)
 	})
 }
 

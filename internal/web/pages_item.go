@@ -43,6 +43,7 @@ func (s *Server) routeItemPages(mux *http.ServeMux, authed func(string, func(htt
 	inWorkspace("GET /w/{ws}/items/{id}/share", s.pageShare)
 	inWorkspace("POST /w/{ws}/items/{id}/share", s.pageSharePost)
 	inWorkspace("GET /w/{ws}/items/{id}/access", s.pageAccess)
+	s.routeVideoPages(inWorkspace, large)
 }
 
 // largePage is page for bodies above the form limit: limit bytes (none
@@ -385,6 +386,8 @@ type itemPage struct {
 	// Back is the folder the item is in.
 	Back string
 	Here string
+	// Video is what a video's page shows besides the player.
+	Video *videoPanel
 }
 
 func (s *Server) loadItemPage(r *http.Request, u troupe.User, v *view, it app.ItemView) error {
@@ -396,7 +399,13 @@ func (s *Server) loadItemPage(r *http.Request, u troupe.User, v *view, it app.It
 	if len(crumbs) > 0 && crumbs[len(crumbs)-1].ID == it.ParentID {
 		back = itemURL(crumbs[len(crumbs)-1])
 	}
-	v.Data = &itemPage{Item: it, Crumbs: crumbs, Back: back, Here: itemURL(it)}
+	p := &itemPage{Item: it, Crumbs: crumbs, Back: back, Here: itemURL(it)}
+	if it.Kind == troupe.KindVideo {
+		if p.Video, err = s.loadVideo(r, u, it); err != nil {
+			return err
+		}
+	}
+	v.Data = p
 	return nil
 }
 

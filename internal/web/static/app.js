@@ -609,3 +609,224 @@
     });
   });
 })();
+
+// Video pages: the Share and Captions tabs, settings that save as they
+// change, the video password's length, and the cue editor. Without this,
+// both panels show one after the other and every form posts as it is.
+(function () {
+  "use strict";
+
+  function fill(template, n) { return template.replace("{n}", n); }
+
+  // fieldError shows or clears a message under a field, the way the
+  // page's own checks do (a live message the server did not render).
+  function fieldError(input, text) {
+    var id = input.id + "-error";
+    var el = document.getElementById(id);
+    if (!text) {
+      if (el && el.dataset.live) { el.remove(); input.removeAttribute("aria-invalid"); }
+      return;
+    }
+    if (!el) {
+      el = document.createElement("p");
+      el.className = "field-error";
+      el.id = id;
+      el.dataset.live = "1";
+      (input.closest(".field") || input.parentNode).appendChild(el);
+      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (described.indexOf(id) < 0) described.push(id);
+      input.setAttribute("aria-describedby", described.join(" "));
+    }
+    el.textContent = text;
+    input.setAttribute("aria-invalid", "true");
+  }
+
+  // Tabs follow the WAI-ARIA pattern: one tab stop, arrows move between
+  // tabs, the address's fragment (#share, #captions) picks the first one.
+  function enhanceTabs(root) {
+    var tabs = Array.prototype.slice.call(root.querySelectorAll("[role=tab]"));
+    if (!tabs.length) return;
+    function select(tab, focus) {
+      tabs.forEach(function (t) {
+        var on = t === tab;
+        t.setAttribute("aria-selected", on ? "true" : "false");
+        t.tabIndex = on ? 0 : -1;
+        var panel = document.getElementById(t.getAttribute("aria-controls"));
+        if (panel) {
+          panel.hidden = !on;
+          panel.setAttribute("aria-labelledby", t.id);
+        }
+      });
+      if (focus) tab.focus();
+    }
+    function byPanel(id) {
+      return tabs.filter(function (t) { return t.getAttribute("aria-controls") === id; })[0];
+    }
+    select(byPanel(location.hash.slice(1)) || byPanel(root.dataset.active) || tabs[0], false);
+    window.addEventListener("hashchange", function () {
+      var tab = byPanel(location.hash.slice(1));
+      if (tab) select(tab, false);
+    });
+    root.addEventListener("click", function (event) {
+      var tab = event.target.closest("[role=tab]");
+      if (!tab) return;
+      select(tab, false);
+      history.replaceState(null, "", "#" + tab.getAttribute("aria-controls"));
+    });
+    root.addEventListener("keydown", function (event) {
+      var i = tabs.indexOf(event.target);
+      if (i < 0) return;
+      var next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[event.key];
+      if (next === undefined) return;
+      event.preventDefault();
+      select(tabs[(next + tabs.length) % tabs.length], true);
+    });
+  }
+
+  // A checkbox marked data-autosubmit saves its form when it changes.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.matches && box.matches("input[type=checkbox][data-autosubmit]") && box.form) box.form.requestSubmit();
+  });
+
+  // Fields with data-min-length explain a value that is too short.
+  function tooShort(input) {
+    var n = Number(input.dataset.minLength);
+    return input.value.length > 0 && input.value.length < n ? input.dataset.minLengthError : "";
+  }
+  document.addEventListener("focusout", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("input[data-min-length]")) fieldError(input, tooShort(input));
+  });
+  document.addEventListener("submit", function (event) {
+    var input = event.target.querySelector && event.target.querySelector("input[data-min-length]");
+    var text = input ? tooShort(input) : "";
+    if (!text) return;
+    fieldError(input, text);
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    input.focus();
+  }, true);
+
+  // After the Share dialog closes, the summary of who has access is
+  // fetched again, already rendered.
+  function refreshAccessSummary() {
+    fetch(location.pathname, { credentials: "same-origin" })
+      .then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-access-summary]");
+        var current = document.querySelector("[data-access-summary]");
+        if (!fresh || !current) return;
+        var hadFocus = current.contains(document.activeElement);
+        current.replaceWith(document.adoptNode(fresh));
+        var link = fresh.querySelector("[data-share-summary]");
+        if (hadFocus && link) link.focus();
+      })
+      .catch(function () { /* the summary stays as it was */ });
+  }
+
+  // The cue editor: rows are added and removed in place, and times are
+  // checked (format, end after start) before the form is sent.
+  var timePattern = /^(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$/;
+  function millis(value) {
+    var m = timePattern.exec(value.trim());
+    if (!m || Number(m[2]) > 59 || Number(m[3]) > 59) return NaN;
+    return ((Number(m[1] || 0) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + Number(((m[4] || "") + "00").slice(0, 3));
+  }
+  function enhanceCueEditor(form) {
+    var list = form.querySelector("[data-cue-list]");
+    var template = form.querySelector("template[data-cue-template]");
+    function field(row, name) { return row.querySelector("[name=" + name + "]"); }
+    function renumber() {
+      list.querySelectorAll("[data-cue]").forEach(function (row, i) {
+        var n = String(i + 1);
+        row.querySelector("[data-cue-n]").textContent = n;
+        row.querySelector("[data-cue-legend]").textContent = fill(form.dataset.cueLabel, n);
+        var remove = row.querySelector("[data-remove-cue]");
+        remove.value = String(i);
+        remove.setAttribute("aria-label", fill(form.dataset.removeLabel, n));
+        var error = row.querySelector("[data-cue-error]");
+        error.id = "cue-error-" + i;
+        row.querySelectorAll("[aria-describedby]").forEach(function (el) { el.setAttribute("aria-describedby", error.id); });
+      });
+    }
+    function setRowError(row, text) {
+      var error = row.querySelector("[data-cue-error]");
+      error.textContent = text;
+      error.hidden = !text;
+      row.classList.toggle("row-error", !!text);
+      row.querySelectorAll("input, textarea").forEach(function (el) {
+        if (text) {
+          el.setAttribute("aria-invalid", "true");
+          el.setAttribute("aria-describedby", error.id);
+        } else {
+          el.removeAttribute("aria-invalid");
+          el.removeAttribute("aria-describedby");
+        }
+      });
+    }
+    function timesProblem(row) {
+      var start = field(row, "start").value, end = field(row, "end").value;
+      var a = millis(start), b = millis(end);
+      if ((start.trim() && isNaN(a)) || (end.trim() && isNaN(b))) return form.dataset.errorFormat;
+      if (!isNaN(a) && !isNaN(b) && b <= a) return form.dataset.errorOrder;
+      return "";
+    }
+    function rowProblem(row) {
+      var start = field(row, "start").value.trim(), end = field(row, "end").value.trim(), text = field(row, "text").value.trim();
+      if (!start && !end && !text) return "";
+      if (!start || !end) return form.dataset.errorFormat;
+      return timesProblem(row) || (text ? "" : form.dataset.errorText);
+    }
+    form.addEventListener("click", function (event) {
+      var remove = event.target.closest("[data-remove-cue]");
+      if (remove) {
+        event.preventDefault();
+        var row = remove.closest("[data-cue]");
+        var next = row.nextElementSibling || row.previousElementSibling;
+        row.remove();
+        renumber();
+        (next ? field(next, "start") : form.querySelector("[data-add-cue]")).focus();
+        return;
+      }
+      if (event.target.closest("[data-add-cue]")) {
+        event.preventDefault();
+        var fresh = template.content.firstElementChild.cloneNode(true);
+        list.appendChild(fresh);
+        renumber();
+        field(fresh, "start").focus();
+      }
+    });
+    // Leaving a time says at once what is wrong with it; the other
+    // problems wait for Save.
+    form.addEventListener("focusout", function (event) {
+      var row = event.target.closest && event.target.closest("[data-cue]");
+      if (!row || !event.target.matches("input")) return;
+      var text = timesProblem(row);
+      if (text || row.dataset.checked) {
+        row.dataset.checked = "1";
+        setRowError(row, text);
+      }
+    });
+    form.addEventListener("submit", function (event) {
+      var first = null;
+      list.querySelectorAll("[data-cue]").forEach(function (row) {
+        var text = rowProblem(row);
+        row.dataset.checked = "1";
+        setRowError(row, text);
+        if (text && !first) first = row;
+      });
+      if (!first) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      field(first, "start").focus();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-tabs]").forEach(enhanceTabs);
+    document.querySelectorAll("form[data-cue-editor]").forEach(enhanceCueEditor);
+    var dialog = document.getElementById("page-dialog");
+    if (dialog && document.querySelector("[data-access-summary]")) dialog.addEventListener("close", refreshAccessSummary);
+  });
+})();
