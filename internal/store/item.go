@@ -233,15 +233,26 @@ func (q *Queries) ListVisible(ctx context.Context, v Viewer, query string, f Ite
 		}
 		cursorOf = func(r ItemRow) string { return encodeTimeCursor(r.UpdatedAt, r.ID) }
 	}
+	from := itemFrom
 	if !v.All {
-		where += ` AND ` + visibleTo
+		if query != "" && q.d == Postgres {
+			// Sort the name's matches first, then check access in that
+			// order until the page is full. Left to itself, PostgreSQL
+			// checks every match before sorting (or sorts in parallel
+			// workers that a busy server cannot spare).
+			from = ` FROM (SELECT i.*, ` + q.d.searchOrder() + ` AS sort_key` + itemFrom + where +
+				` ORDER BY sort_key, i.id OFFSET 0) i`
+			where, order = ` WHERE `+visibleTo, ` ORDER BY i.sort_key, i.id`
+		} else {
+			where += ` AND ` + visibleTo
+		}
 		args = append(args, v.UserID, v.UserID)
 	}
 	all := append(append(gargs, args...), f.Limit+1)
 	if query != "" {
 		all = q.d.planEachTime(all)
 	}
-	rows, err := q.query(ctx, `SELECT `+summaryColumns+`, `+expr+itemFrom+where+order+` LIMIT ?`, all...)
+	rows, err := q.query(ctx, `SELECT `+summaryColumns+`, `+expr+from+where+order+` LIMIT ?`, all...)
 	if err != nil {
 		return nil, "", err
 	}
