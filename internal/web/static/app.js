@@ -59,6 +59,9 @@
     el.textContent = text;
     input.setAttribute("aria-invalid", "true");
   }
+  // Shared with the page scripts further down.
+  window.Troupe = window.Troupe || {};
+  window.Troupe.fieldError = show;
 
   document.addEventListener("focusout", function (event) {
     var input = event.target;
@@ -620,26 +623,7 @@
 
   // fieldError shows or clears a message under a field, the way the
   // page's own checks do (a live message the server did not render).
-  function fieldError(input, text) {
-    var id = input.id + "-error";
-    var el = document.getElementById(id);
-    if (!text) {
-      if (el && el.dataset.live) { el.remove(); input.removeAttribute("aria-invalid"); }
-      return;
-    }
-    if (!el) {
-      el = document.createElement("p");
-      el.className = "field-error";
-      el.id = id;
-      el.dataset.live = "1";
-      (input.closest(".field") || input.parentNode).appendChild(el);
-      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-      if (described.indexOf(id) < 0) described.push(id);
-      input.setAttribute("aria-describedby", described.join(" "));
-    }
-    el.textContent = text;
-    input.setAttribute("aria-invalid", "true");
-  }
+  var fieldError = window.Troupe.fieldError;
 
   // Tabs follow the WAI-ARIA pattern: one tab stop, arrows move between
   // tabs, the address's fragment (#share, #captions) picks the first one.
