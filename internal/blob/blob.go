@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/gabriel-vasile/mimetype"
@@ -48,6 +50,7 @@ func (u uploadReader) Read(p []byte) (int, error) {
 // Store is a bucket of media files.
 type Store struct {
 	bucket *blob.Bucket
+	dir    string // the local folder of a file:// bucket
 }
 
 // Open opens the bucket at rawURL: "file://" followed by a folder's path,
@@ -69,7 +72,11 @@ func Open(rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob: open %s: %w", dir, err)
 	}
-	return &Store{bucket: b}, nil
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("blob: %w", err)
+	}
+	return &Store{bucket: b, dir: abs}, nil
 }
 
 // Close releases the bucket.
@@ -133,36 +140,45 @@ func Sniff(head []byte) string {
 // process (sendfile).
 type File struct {
 	io.ReadSeeker
-	r *blob.Reader
+	size   int64
+	closer io.Closer
 }
 
 // Size is the file's length in bytes.
-func (f *File) Size() int64 { return f.r.Size() }
+func (f *File) Size() int64 { return f.size }
 
 // Close closes the file.
-func (f *File) Close() error { return f.r.Close() }
+func (f *File) Close() error { return f.closer.Close() }
 
 // Open opens the file under key.
 func (s *Store) Open(ctx context.Context, key string) (*File, error) {
-	var local *os.File
-	r, err := s.bucket.NewReader(ctx, key, &blob.ReaderOptions{BeforeRead: func(as func(any) bool) error {
-		as(&local)
-		return nil
-	}})
+	if s.dir != "" && filepath.IsLocal(key) {
+		// Keys are ours (ids and fixed prefixes), which the bucket
+		// stores under their own names: open the file directly rather
+		// than through the bucket's reader, which stats and looks for
+		// attributes first, and re-opens the file on every seek.
+		f, err := os.Open(filepath.Join(s.dir, filepath.FromSlash(key)))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("blob: %s: %w", key, ErrNotFound)
+		}
+		if err != nil {
+			return nil, err
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		return &File{ReadSeeker: f, size: st.Size(), closer: f}, nil
+	}
+	r, err := s.bucket.NewReader(ctx, key, nil)
 	if gcerrors.Code(err) == gcerrors.NotFound {
 		return nil, fmt.Errorf("blob: %s: %w", key, ErrNotFound)
 	}
 	if err != nil {
 		return nil, err
 	}
-	f := &File{ReadSeeker: r, r: r}
-	if local != nil {
-		// The bucket's reader has read nothing yet; reading the file
-		// directly from here on bypasses its buffering and re-opening on
-		// every seek.
-		f.ReadSeeker = local
-	}
-	return f, nil
+	return &File{ReadSeeker: r, size: r.Size(), closer: r}, nil
 }
 
 // ErrNotFound is returned for a key with no file.
