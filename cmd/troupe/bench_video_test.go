@@ -62,23 +62,10 @@ func startShareBench(b *testing.B, bin string, e testkit.Engine) *shareBench {
 	sb.base, sb.pid = startServe(b, bin, dir, e.URL)
 	session := login(b, sb.base, gen.AdminEmail, gen.Password)
 	call := func(method, path string, body any, want int) map[string]any {
-		var rd *bytes.Reader
 		raw, _ := json.Marshal(body)
-		rd = bytes.NewReader(raw)
-		req, _ := http.NewRequest(method, sb.base+path, rd)
+		req, _ := http.NewRequest(method, sb.base+path, bytes.NewReader(raw))
 		req.Header.Set("Content-Type", "application/json")
-		req.AddCookie(&http.Cookie{Name: sessionCookieName, Value: session})
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer res.Body.Close()
-		var m map[string]any
-		json.NewDecoder(res.Body).Decode(&m)
-		if res.StatusCode != want {
-			b.Fatalf("%s %s: %d %v", method, path, res.StatusCode, m)
-		}
-		return m
+		return send(b, req, session, want)
 	}
 	call("PATCH", "/api/v1/workspaces/"+gen.WorkspaceID, map[string]string{"publishing": "allowed"}, 200)
 	for i, locked := range []bool{false, true} {
@@ -105,6 +92,12 @@ func uploadVideo(b *testing.B, base, session, ws, name string, file []byte) stri
 	fmt.Fprintf(&body, "\r\n--%s--\r\n", boundary)
 	req, _ := http.NewRequest("POST", base+"/api/v1/workspaces/"+ws+"/videos", &body)
 	req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+	return send(b, req, session, 201)["id"].(string)
+}
+
+// send makes req with the session and wants the status want; it returns
+// the JSON answer.
+func send(b *testing.B, req *http.Request, session string, want int) map[string]any {
 	req.AddCookie(&http.Cookie{Name: sessionCookieName, Value: session})
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -113,10 +106,10 @@ func uploadVideo(b *testing.B, base, session, ws, name string, file []byte) stri
 	defer res.Body.Close()
 	var m map[string]any
 	json.NewDecoder(res.Body).Decode(&m)
-	if res.StatusCode != 201 {
-		b.Fatalf("upload: %d %v", res.StatusCode, m)
+	if res.StatusCode != want {
+		b.Fatalf("%s %s: %d %v", req.Method, req.URL.Path, res.StatusCode, m)
 	}
-	return m["id"].(string)
+	return m
 }
 
 // chunk is the size of each Range request of the fixed-size test.

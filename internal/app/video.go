@@ -31,7 +31,9 @@ const VisitorPassAge = 30 * 24 * time.Hour
 
 var errNoVideo = troupe.Errorf(troupe.CodeNotFound, "No such video.")
 
-const notEditor = "Only people who can edit this video can change its page."
+// ErrNotVideoEditor refuses a change of a video's page to someone who may
+// not edit the video.
+var ErrNotVideoEditor = troupe.Errorf(troupe.CodeForbidden, "Only people who can edit this video can change its page.")
 
 // VideoPage is a video's page as a member sees it.
 type VideoPage struct {
@@ -73,8 +75,14 @@ func (a *App) GetVideoPage(ctx context.Context, actor troupe.User, id string) (V
 		return VideoPage{}, err
 	}
 	return VideoPage{ItemView: it, Captions: caps, Settings: s,
-		CanDownload: it.AllowDownload && role.CanDownload(s),
+		CanDownload: canDownload(it, role, s),
 		CanPublish:  it.Permissions.CanEdit && role.CanPublish(s)}, nil
+}
+
+// canDownload: the video's own setting and the workspace's both let a
+// member of role download it.
+func canDownload(it ItemView, role troupe.Role, s troupe.Settings) bool {
+	return it.AllowDownload && role.CanDownload(s)
 }
 
 // mayEditVideo checks, before costly work, that the actor may change the
@@ -84,7 +92,14 @@ func (a *App) mayEditVideo(ctx context.Context, actor troupe.User, id string) er
 	if err != nil {
 		return err
 	}
-	return allow(it.Permissions.CanEdit, notEditor)
+	return editorOnly(it)
+}
+
+func editorOnly(it ItemView) error {
+	if !it.Permissions.CanEdit {
+		return ErrNotVideoEditor
+	}
+	return nil
 }
 
 // editVideo loads, inside tx, a video the actor may edit, out of the trash.
@@ -96,7 +111,7 @@ func (a *App) editVideo(ctx context.Context, tx *store.Tx, actor troupe.User, id
 	if it.TrashedAt != nil {
 		return ItemView{}, "", troupe.Errorf(troupe.CodeItemTrashed, "This video is in the trash: restore it first.")
 	}
-	return it, role, allow(it.Permissions.CanEdit, notEditor)
+	return it, role, editorOnly(it)
 }
 
 // Publish puts a video on the web under a fresh unguessable slug, or
@@ -198,18 +213,19 @@ func (a *App) SetAllowDownload(ctx context.Context, actor troupe.User, id string
 // OpenVideoFile opens a member's video for playing or, when download is
 // set, for downloading as the settings allow.
 func (a *App) OpenVideoFile(ctx context.Context, actor troupe.User, id string, download bool) (MediaFile, error) {
+	q := a.db.Read()
+	it, role, err := a.video(ctx, q, actor, id)
+	if err != nil {
+		return MediaFile{}, err
+	}
 	if download {
-		p, err := a.GetVideoPage(ctx, actor, id)
+		s, err := q.FindWorkspaceSettings(ctx, it.WorkspaceID)
 		if err != nil {
 			return MediaFile{}, err
 		}
-		if err := allow(p.CanDownload, "Downloads of this video are not allowed."); err != nil {
+		if err := allow(canDownload(it, role, s), "Downloads of this video are not allowed."); err != nil {
 			return MediaFile{}, err
 		}
-	}
-	it, _, err := a.video(ctx, a.db.Read(), actor, id)
-	if err != nil {
-		return MediaFile{}, err
 	}
 	return a.openFile(ctx, it.Item, it.MediaKey, it.MediaType)
 }
@@ -288,35 +304,35 @@ func (a *App) unlocked(ctx context.Context, slug, pass string) (PublicPage, erro
 }
 
 // Unlock checks a visitor's password for the public page under slug and
-// returns the pass their browser keeps. Wrong guesses are limited per
+// returns the pass their browser keeps, with the page (also after a wrong
+// guess, for its form to be shown again). Wrong guesses are limited per
 // client address and video, counted before the password is hashed.
-func (a *App) Unlock(ctx context.Context, slug, pw string, c Client) (string, error) {
+func (a *App) Unlock(ctx context.Context, slug, pw string, c Client) (string, PublicPage, error) {
 	p, err := a.PublicVideo(ctx, slug, "")
-	if err != nil {
-		return "", err
+	if err != nil || !p.Protected {
+		return "", p, err
 	}
 	v := p.video
-	if !p.Protected {
-		return "", nil
-	}
 	key := c.IP + "|" + v.ItemID
 	if err := a.hit(ctx, limitUnlock, key); err != nil {
-		return "", err
+		return "", p, err
 	}
+	wrong := troupe.Errorf(troupe.CodeWrongPassword, "Wrong password.")
 	if len(pw) > 4*troupe.MaxVideoPasswordLen {
-		return "", troupe.Errorf(troupe.CodeWrongPassword, "Wrong password.")
+		return "", p, wrong
 	}
 	err = a.hasher.Verify(ctx, v.PasswordHash, pw)
 	if errors.Is(err, password.ErrMismatch) {
-		return "", troupe.Errorf(troupe.CodeWrongPassword, "Wrong password.")
+		return "", p, wrong
 	}
 	if err != nil {
-		return "", err
+		return "", p, err
 	}
 	// Only wrong guesses count: people behind one address who know the
 	// password are not held back by each other.
 	_ = a.hitN(ctx, limitUnlock, key, -1)
-	return a.visitorPass(ctx, v.ItemID, v.PasswordVersion, a.now().Add(VisitorPassAge))
+	pass, err := a.visitorPass(ctx, v.ItemID, v.PasswordVersion, a.now().Add(VisitorPassAge))
+	return pass, p, err
 }
 
 // OpenPublicMedia opens the file of the public page under slug (download

@@ -66,13 +66,9 @@ func (s *Server) pagePublicUnlock(w http.ResponseWriter, r *http.Request) error 
 	slug := r.PathValue("slug")
 	// The password only ever comes in the body: one in the address would
 	// end up in logs and histories, and is ignored.
-	pass, err := s.app.Unlock(r.Context(), slug, r.PostFormValue("password"), s.client(r))
+	pass, p, err := s.app.Unlock(r.Context(), slug, r.PostFormValue("password"), s.client(r))
 	switch troupe.ErrorCode(err) {
 	case troupe.CodeWrongPassword, troupe.CodeRateLimited:
-		p, perr := s.app.PublicVideo(r.Context(), slug, "")
-		if perr != nil {
-			return perr
-		}
 		v := s.publicView(r, p)
 		v.setError(err)
 		setRetryAfter(w, err)

@@ -85,8 +85,6 @@ func (s *Server) loadVideo(r *http.Request, u troupe.User, it app.ItemView) (*vi
 	return p, nil
 }
 
-var errVideoReadOnly = troupe.Errorf(troupe.CodeForbidden, "Only people who can edit this video can change its page.")
-
 // videoChange runs a change of the video's page from one of its forms and
 // comes back to the item page at panel; an error the form can fix is
 // explained on that page instead.
@@ -111,7 +109,7 @@ func (s *Server) videoFailed(w http.ResponseWriter, r *http.Request, u troupe.Us
 	case pageLevel(err), troupe.ErrorCode(err) == troupe.CodeItemTrashed:
 		return err
 	case !it.Permissions.CanEdit:
-		return errVideoReadOnly
+		return app.ErrNotVideoEditor
 	}
 	if lerr := s.loadItemPage(r, u, v, it); lerr != nil {
 		return lerr
@@ -281,7 +279,7 @@ func (s *Server) editableVideo(r *http.Request, u troupe.User, v *view) (app.Ite
 	case it.TrashedAt != nil:
 		return it, troupe.Errorf(troupe.CodeItemTrashed, "This item is in the trash: restore it first.")
 	case !it.Permissions.CanEdit:
-		return it, errVideoReadOnly
+		return it, app.ErrNotVideoEditor
 	}
 	return it, nil
 }
