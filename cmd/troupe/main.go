@@ -139,6 +139,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.db = db
+	if err := db.ClaimServing(); err != nil {
+		return err
+	}
 	if err := db.Migrate(ctx, jobs.Migrate(db)); err != nil {
 		return err
 	}

@@ -272,7 +272,7 @@ func (a *App) PublicVideo(ctx context.Context, slug, pass string) (PublicPage, e
 	if !troupe.WellFormedSlug(slug) {
 		return PublicPage{}, errNoVideo
 	}
-	v, err := a.db.Read().FindPublicVideo(ctx, slug)
+	v, err := a.db.FindPublicVideo(ctx, slug)
 	if troupe.ErrorCode(err) == troupe.CodeNotFound || err == nil && v.Publishing == troupe.PermOff {
 		return PublicPage{}, errNoVideo
 	}

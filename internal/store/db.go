@@ -29,11 +29,38 @@ type DB struct {
 	// Prepared statements of the SQLite read pool (pgx keeps its own; the
 	// one writer connection cannot prepare while a transaction holds it).
 	readStmts *stmtCache
-	// Sessions read on PostgreSQL, kept exact by a listener that stops
-	// with the DB. SQLite reads a session in microseconds: no cache.
-	sessions   *sessionCache
+	// What this instance has read, kept exact (see exactCache) by a
+	// listener that stops with the DB on PostgreSQL.
+	sessions   sessionCache
+	public     publicCache
 	stopListen context.CancelFunc
 	listening  sync.WaitGroup
+	// Held while this process serves a SQLite file (see ClaimServing).
+	releaseServing func()
+}
+
+// errLocked is a file lock that another process holds.
+var errLocked = errors.New("locked by another process")
+
+// ClaimServing makes this process the one that serves a SQLite file, and
+// fails while another process does: its caches (see publicCache) stay
+// exact because every change to what they hold is made in this process.
+// Other processes may still open the file, as the generator does. On
+// PostgreSQL, where instances hear each other's changes, any number may
+// serve.
+func (db *DB) ClaimServing() error {
+	if db.dialect != SQLite || db.releaseServing != nil {
+		return nil
+	}
+	release, err := tryLockFile(db.path + ".serve-lock")
+	if errors.Is(err, errLocked) {
+		return fmt.Errorf("%s is already served by another troupe process; a SQLite database is served by one process (use PostgreSQL to run several)", db.path)
+	}
+	if err != nil {
+		return err
+	}
+	db.releaseServing = release
+	return nil
 }
 
 // Open connects to the database named by rawURL: "postgres://…" or
@@ -74,10 +101,10 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	d := &DB{dialect: Postgres, write: db, read: db, sessions: newSessionCache()}
+	d := &DB{dialect: Postgres, write: db, read: db, sessions: newSessionCache(), public: newPublicCache()}
 	listenCtx, stop := context.WithCancel(context.Background())
 	d.stopListen = stop
-	d.listening.Go(func() { d.sessions.listen(listenCtx, dsn) })
+	d.listening.Go(func() { d.listen(listenCtx, dsn) })
 	return d, nil
 }
 
@@ -130,7 +157,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	return &DB{dialect: SQLite, path: path, write: write, read: read, readStmts: newStmtCache(read)}, nil
+	return &DB{dialect: SQLite, path: path, write: write, read: read, readStmts: newStmtCache(read),
+		sessions: newSessionCache(), public: sqlitePublicCache(path)}, nil
 }
 
 // Dialect returns the engine behind db.
@@ -155,6 +183,10 @@ func (db *DB) Close() error {
 		db.stopListen()
 		db.listening.Wait()
 	}
+	if db.releaseServing != nil {
+		db.releaseServing()
+		db.releaseServing = nil
+	}
 	db.readStmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
@@ -166,7 +198,7 @@ func (db *DB) Close() error {
 // Read returns queries that run on the reader pool, outside any
 // transaction.
 func (db *DB) Read() *Queries {
-	return &Queries{q: db.read, d: db.dialect, stmts: db.readStmts, sessions: db.sessions}
+	return &Queries{q: db.read, d: db.dialect, stmts: db.readStmts, sessions: db.sessions, public: db.public}
 }
 
 // Tx runs fn inside one write transaction and commits when fn returns nil.
@@ -176,7 +208,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", translate(err))
 	}
 	var hooks []func()
-	tx := &Tx{Queries: Queries{q: sqlTx, d: db.dialect, sessions: db.sessions, committed: &hooks}, tx: sqlTx}
+	tx := &Tx{Queries: Queries{q: sqlTx, d: db.dialect, sessions: db.sessions, public: db.public, committed: &hooks}, tx: sqlTx}
 	// Roll back on a panic too, so the one SQLite writer is not left
 	// holding an open transaction.
 	committed := false
@@ -196,6 +228,16 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		fn()
 	}
 	return nil
+}
+
+// afterCommit runs fn once the transaction q runs in commits, or at once
+// outside a transaction.
+func (q *Queries) afterCommit(fn func()) {
+	if q.committed == nil {
+		fn()
+		return
+	}
+	*q.committed = append(*q.committed, fn)
 }
 
 // Tx is an open write transaction.
@@ -219,7 +261,8 @@ type Queries struct {
 	q        querier
 	d        Dialect
 	stmts    *stmtCache
-	sessions *sessionCache
+	sessions sessionCache
+	public   publicCache
 	// committed collects what runs after the transaction commits; nil
 	// outside a transaction.
 	committed *[]func()

@@ -1,11 +1,7 @@
 package store
 
 // SessionCacheHits counts the sessions served from the cache.
-func (db *DB) SessionCacheHits() int {
-	if db.sessions == nil {
-		return 0
-	}
-	db.sessions.mu.Lock()
-	defer db.sessions.mu.Unlock()
-	return db.sessions.hits
-}
+func (db *DB) SessionCacheHits() int { return db.sessions.hitCount() }
+
+// PublicCacheHits counts the public pages served from the cache.
+func (db *DB) PublicCacheHits() int { return db.public.hitCount() }

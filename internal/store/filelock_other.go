@@ -2,6 +2,9 @@
 
 package store
 
-// lockFile is a no-op where advisory file locks are not available; there,
-// only one process should migrate a SQLite file at a time.
+// lockFile and tryLockFile are no-ops where advisory file locks are not
+// available; there, only one process should migrate or serve a SQLite
+// file at a time.
 func lockFile(string) (func(), error) { return func() {}, nil }
+
+func tryLockFile(string) (func(), error) { return func() {}, nil }

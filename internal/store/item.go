@@ -353,6 +353,7 @@ func (q *Queries) UpdateItem(ctx context.Context, id string, upd ItemUpdate, now
 	if err != nil {
 		return err
 	}
+	q.publicChanged(id)
 	return mustAffect(res)
 }
 
@@ -364,6 +365,7 @@ func (q *Queries) SetMediaFacts(ctx context.Context, id string, durationMS *int6
 	if err != nil {
 		return err
 	}
+	q.publicChanged(id)
 	return mustAffect(res)
 }
 
@@ -412,6 +414,7 @@ func (q *Queries) MoveItem(ctx context.Context, id, parentID string, now time.Ti
 	if err != nil {
 		return err
 	}
+	q.publicChanged(id)
 	return mustAffect(res)
 }
 
@@ -421,14 +424,22 @@ func (q *Queries) TrashItem(ctx context.Context, id, byUserID string, now time.T
 	_, err := q.exec(ctx, `UPDATE items SET trashed_at = ?, trash_root_id = ?, trashed_by = ?
 		WHERE id IN (SELECT descendant_id FROM item_tree WHERE ancestor_id = ?) AND trashed_at IS NULL`,
 		millis(now), id, byUserID, id)
-	return err
+	if err != nil {
+		return err
+	}
+	q.publicChanged("")
+	return nil
 }
 
 // RestoreItem takes trash entry id, and what went to the trash with it,
 // out of the trash.
 func (q *Queries) RestoreItem(ctx context.Context, id string) error {
 	_, err := q.exec(ctx, `UPDATE items SET trashed_at = NULL, trash_root_id = NULL, trashed_by = NULL WHERE trash_root_id = ?`, id)
-	return err
+	if err != nil {
+		return err
+	}
+	q.publicChanged("")
+	return nil
 }
 
 // PurgeTrash deletes up to limit trash entries put there before cutoff,
@@ -486,6 +497,7 @@ func (q *Queries) PurgeTrash(ctx context.Context, cutoff time.Time, limit int) (
 		} else if n > 0 {
 			keys = append(keys, held...)
 			purged++
+			q.publicChanged("")
 		}
 	}
 	return keys, purged, nil
@@ -562,7 +574,11 @@ func (q *Queries) SetSharing(ctx context.Context, id string, workspace troupe.Le
 		}
 	}
 	_, err = q.exec(ctx, `UPDATE items SET workspace_level = ?, updated_at = ? WHERE id = ?`, workspace, millis(now), id)
-	return added, err
+	if err != nil {
+		return nil, err
+	}
+	q.publicChanged(id)
+	return added, nil
 }
 
 // AccessSource is what the item or a folder above it (Depth > 0) says

@@ -19,6 +19,7 @@ func (q *Queries) SetPublicSlug(ctx context.Context, id, slug string, now time.T
 	if err != nil {
 		return err
 	}
+	q.publicChanged(id)
 	return mustAffect(res)
 }
 
@@ -29,6 +30,7 @@ func (q *Queries) SetVideoPassword(ctx context.Context, id, hash string) error {
 	if err != nil {
 		return err
 	}
+	q.publicChanged(id)
 	return mustAffect(res)
 }
 
@@ -42,6 +44,7 @@ func (q *Queries) SetAllowDownload(ctx context.Context, id string, allow bool) e
 	if err != nil {
 		return err
 	}
+	q.publicChanged(id)
 	return mustAffect(res)
 }
 
@@ -128,7 +131,11 @@ func (q *Queries) PutCaption(ctx context.Context, itemID string, c Caption) erro
 		ON CONFLICT (item_id, lang) DO UPDATE SET label = excluded.label, vtt = excluded.vtt,
 			cue_count = excluded.cue_count, updated_at = excluded.updated_at`,
 		itemID, c.Lang, c.Label, c.VTT, c.Cues, millis(c.UpdatedAt))
-	return err
+	if err != nil {
+		return err
+	}
+	q.publicChanged(itemID)
+	return nil
 }
 
 // DeleteCaption removes a track; not_found when there is none.
@@ -137,6 +144,7 @@ func (q *Queries) DeleteCaption(ctx context.Context, itemID, lang string) error 
 	if err != nil {
 		return err
 	}
+	q.publicChanged(itemID)
 	return mustAffect(res)
 }
 

@@ -104,6 +104,7 @@ func (q *Queries) UpdateWorkspace(ctx context.Context, id string, upd WorkspaceU
 	if err != nil {
 		return err
 	}
+	q.publicChanged("")
 	return mustAffect(res)
 }
 

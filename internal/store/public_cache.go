@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+const (
+	publicCacheAge  = 5 * time.Minute
+	publicCacheSize = 10_000
+)
+
+// publicCache keeps the published videos an instance has read, by slug:
+// a public page, its media and its captions are each a request, and a
+// player makes many. It is on for SQLite, whose one serving process makes
+// every change itself, and on PostgreSQL while the listener hears the
+// trigger that announces every change to a published video (see
+// publicChannel).
+type publicCache struct {
+	*exactCache[PublicVideo]
+}
+
+func newPublicCache() publicCache {
+	return publicCache{newExactCache[PublicVideo](publicCacheAge, publicCacheSize)}
+}
+
+// sqlitePublicCaches holds one cache per SQLite file, shared by every
+// handle this process opens on it, so that a change made through any of
+// them evicts for all. Only one process serves a SQLite file (see
+// DB.ClaimServing).
+var sqlitePublicCaches sync.Map // absolute path → publicCache
+
+func sqlitePublicCache(path string) publicCache {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	fresh := newPublicCache()
+	fresh.reset(true)
+	c, _ := sqlitePublicCaches.LoadOrStore(path, fresh)
+	return c.(publicCache)
+}
+
+func (c publicCache) forgetItem(id string) {
+	c.forget(func(_ string, v PublicVideo) bool { return v.ItemID == id })
+}
+
+func (c publicCache) forgetAll() {
+	c.forget(func(string, PublicVideo) bool { return true })
+}
+
+// publicChanged evicts, once q's transaction commits, the public page of
+// item id, or every public page when id is "" (a change to a subtree or
+// to a workspace's settings).
+func (q *Queries) publicChanged(id string) {
+	if id == "" {
+		q.afterCommit(q.public.forgetAll)
+		return
+	}
+	q.afterCommit(func() { q.public.forgetItem(id) })
+}
+
+// FindPublicVideo is Queries.FindPublicVideo through the public page
+// cache. The result is shared: callers must not change it.
+func (db *DB) FindPublicVideo(ctx context.Context, slug string) (PublicVideo, error) {
+	v, gen, ok := db.public.get(slug)
+	if ok {
+		return v, nil
+	}
+	v, err := db.Read().FindPublicVideo(ctx, slug)
+	if err == nil {
+		db.public.put(gen, slug, v)
+	}
+	return v, err
+}
