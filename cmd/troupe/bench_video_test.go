@@ -27,6 +27,7 @@ import (
 type shareBench struct {
 	base, open, locked string // open and locked are page paths
 	file               []byte // the uploaded video
+	path               string // where troupe stores the open one
 	pid                int
 }
 
@@ -77,7 +78,8 @@ func startShareBench(b *testing.B, bin string, e testkit.Engine) *shareBench {
 			call("PUT", "/api/v1/videos/"+id+"/password", map[string]string{"password": "open sesame"}, 204)
 			sb.locked = page
 		} else {
-			sb.open = page
+			// The default media store: DATA_DIR/media, keys "media/ID".
+			sb.open, sb.path = page, filepath.Join(dir, "media", "media", id)
 		}
 	}
 	return sb
@@ -152,12 +154,14 @@ func rangeLoad(b *testing.B, url string, size, n int, open bool) float64 {
 	return float64(bytesRead.Load()) / time.Since(start).Seconds()
 }
 
-// startServeFile serves file with http.ServeFile from a process of its own
-// (this test binary, see TestMain), as troupe serves it from its own, and
-// returns its URL.
-func startServeFile(b *testing.B, file []byte) string {
+// startServeFile serves the stored file with http.ServeFile from a process
+// of its own (this test binary, see TestMain), as troupe serves it from
+// its own, and returns its URL.
+func startServeFile(b *testing.B, stored string) string {
+	// A hard link: the very file troupe serves (same inode, same pages in
+	// the page cache), under a name that gives http.ServeFile its type.
 	path := filepath.Join(b.TempDir(), "same.mp4")
-	if err := os.WriteFile(path, file, 0o600); err != nil {
+	if err := os.Link(stored, path); err != nil {
 		b.Fatal(err)
 	}
 	port := freePort(b)
@@ -208,7 +212,7 @@ func BenchmarkSharePage(b *testing.B) {
 					name = "range-vs-servefile/256KiB-chunks"
 				}
 				b.Run(name, func(b *testing.B) {
-					plainURL := startServeFile(b, sb.file)
+					plainURL := startServeFile(b, sb.path)
 					// Taken in turns, first one then the other first (the
 					// client's buffers grow on the first run), after a
 					// warm-up of each, so that neither the order nor

@@ -102,7 +102,9 @@ func TestPublicPagesChangeEverywhereAtOnce(t *testing.T) {
 			cached()
 			settings := ws.Settings
 			settings.Downloads = troupe.PermOff
-			write(b, func(tx *store.Tx) error { return tx.UpdateWorkspace(ctx, ws.ID, store.WorkspaceUpdate{Settings: &settings}, now) })
+			write(b, func(tx *store.Tx) error {
+				return tx.UpdateWorkspace(ctx, ws.ID, store.WorkspaceUpdate{Settings: &settings}, now)
+			})
 			eventually("downloads turned off", name+"|off|hash|fr")
 
 			cached()
