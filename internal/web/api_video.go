@@ -46,6 +46,18 @@ func (s *Server) handleVideoMedia(w http.ResponseWriter, r *http.Request, u trou
 // one; hundreds are an attempt to make the server do work for nothing.
 const maxRanges = 8
 
+// contentDisposition is the Content-Disposition header naming filename. A
+// plain ASCII name is quoted as it is, without the general formatter's
+// allocations: media requests are many.
+func contentDisposition(kind, filename string) string {
+	for i := 0; i < len(filename); i++ {
+		if c := filename[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return mime.FormatMediaType(kind, map[string]string{"filename": filename})
+		}
+	}
+	return kind + `; filename="` + filename + `"`
+}
+
 // serveMedia streams a stored file with Range, If-Range and HEAD support.
 func serveMedia(w http.ResponseWriter, r *http.Request, f app.MediaFile, cacheControl string, download bool) {
 	h := w.Header()
@@ -58,7 +70,7 @@ func serveMedia(w http.ResponseWriter, r *http.Request, f app.MediaFile, cacheCo
 	if download {
 		disposition = "attachment"
 	}
-	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": strings.ReplaceAll(f.Name, "/", "_")}))
+	h.Set("Content-Disposition", contentDisposition(disposition, strings.ReplaceAll(f.Name, "/", "_")))
 	if rg := r.Header.Get("Range"); strings.Count(rg, ",") >= maxRanges {
 		h.Set("Content-Range", "bytes */"+strconv.FormatInt(f.Size, 10))
 		h.Del("Content-Type")
@@ -146,7 +158,7 @@ func writeCaptionFile(w http.ResponseWriter, t app.CaptionTrack, format captions
 	h.Set("Content-Type", ct)
 	h.Set("Cache-Control", cacheControl)
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": t.Lang + "." + string(format)}))
+	h.Set("Content-Disposition", contentDisposition("inline", t.Lang+"."+string(format)))
 	w.Write(body)
 }
 

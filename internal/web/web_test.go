@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"regexp"
 	"strings"
 	"testing"
@@ -102,5 +103,22 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	if len(s.apiRoutes) < 40 {
 		t.Fatalf("only %d routes seen", len(s.apiRoutes))
+	}
+}
+
+func TestContentDisposition(t *testing.T) {
+	for _, c := range []struct{ kind, name, want string }{
+		{"inline", "Launch 0", `inline; filename="Launch 0"`},
+		{"attachment", "fr.vtt", `attachment; filename="fr.vtt"`},
+		{"inline", `say "hi"`, `inline; filename="say \"hi\""`},
+		{"inline", "Été", `inline; filename*=utf-8''%C3%89t%C3%A9`},
+		{"inline", "a\r\nX-Evil: 1", `inline; filename*=utf-8''a%0D%0AX-Evil%3A%201`},
+	} {
+		if got := contentDisposition(c.kind, c.name); got != c.want {
+			t.Errorf("contentDisposition(%q, %q) = %q, want %q", c.kind, c.name, got, c.want)
+		}
+		if _, params, err := mime.ParseMediaType(contentDisposition(c.kind, c.name)); err != nil || params["filename"] != c.name {
+			t.Errorf("%q does not read back: %v %q", c.name, err, params["filename"])
+		}
 	}
 }
