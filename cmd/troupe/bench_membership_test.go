@@ -176,8 +176,12 @@ func BenchmarkBulkInvite(b *testing.B) {
 }
 
 func reportLatency(b *testing.B, lat []time.Duration) {
+	b.ReportMetric(percentileMS(lat, 0.5), "p50-ms")
+	b.ReportMetric(percentileMS(lat, 0.99), "p99-ms")
+}
+
+// percentileMS sorts lat and returns its percentile p in milliseconds.
+func percentileMS(lat []time.Duration, p float64) float64 {
 	slices.Sort(lat)
-	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
-	b.ReportMetric(q(0.5), "p50-ms")
-	b.ReportMetric(q(0.99), "p99-ms")
+	return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
 }
