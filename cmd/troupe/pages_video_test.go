@@ -54,7 +54,7 @@ func TestVideoPagesAsPlainForms(t *testing.T) {
 				"Public on the web", "Not published", "Only Super Admins can publish to the web in this workspace.",
 				`action="`+page+`/password"`, `autocomplete="new-password"`, "No password", `action="`+page+`/download"`, `name="allowed" value="on" checked`,
 				`action="`+page+`/captions" enctype="multipart/form-data"`, `list="caption-langs"`, `<option value="pt-BR">`, `accept=".srt,.vtt`,
-				"No captions yet.", `href="`+api+`/media?download=1" download`, "Owner: You", "First cut")
+				"No captions yet.", `href="`+api+`/media?download=1" download`, `src="`+api+`/media"`, "Owner: You", "First cut")
 			lacks(t, p, `action="`+page+`/publish"`, `action="`+page+`/unpublish"`, "<track")
 		})
 

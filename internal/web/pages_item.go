@@ -762,6 +762,10 @@ func (v *view) Media(it app.ItemView, poster bool) string {
 		}
 		return "/api/v1/items/" + url.PathEscape(it.ID) + "/poster"
 	}
+	if it.Kind == troupe.KindVideo {
+		// The same address as the API's media_url for a video.
+		return "/api/v1/videos/" + url.PathEscape(it.ID) + "/media"
+	}
 	return "/api/v1/items/" + url.PathEscape(it.ID) + "/media"
 }
 
