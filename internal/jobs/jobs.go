@@ -89,10 +89,15 @@ func New(db *store.DB, sender mail.Sender, log *slog.Logger, cfg Config) (*Queue
 		Logger:            log.With("component", "queue"),
 		FetchPollInterval: cfg.PollInterval,
 		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
-		Workers:           workers,
-		MaxAttempts:       cfg.MailAttempts,
-		RetryPolicy:       &backoff{},
+		// River's SQLite driver imitates LISTEN by reading a table 20 times
+		// a second, which an idle server pays for; one process serves a
+		// SQLite file (see store.DB.ClaimServing), so there is nobody to
+		// hear from, and polling for jobs is enough.
+		PollOnly:    db.Dialect() == store.SQLite,
+		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Workers:     workers,
+		MaxAttempts: cfg.MailAttempts,
+		RetryPolicy: &backoff{},
 		// Finished jobs may hold mail with live links: keep them briefly.
 		CompletedJobRetentionPeriod: time.Minute,
 		CancelledJobRetentionPeriod: time.Minute,
