@@ -225,12 +225,7 @@ func (zeros) Read(p []byte) (int, error) {
 // A real video: uploaded, probed for duration and poster, streamed with
 // Range; an image and a sound too.
 func TestMediaUploadAndStreaming(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "clip.mp4")
-	testkit.MakeVideo(t, path, 3)
-	video, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	video := testkit.VideoBytes(t, 3)
 	forEngine(t, func(t *testing.T, s *testServer) {
 		admin, _ := s.signedIn(t, "admin@acme.com")
 		ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201).json(t)["id"].(string)

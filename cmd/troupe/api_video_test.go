@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,12 +15,7 @@ const frenchSRT = "1\r\n00:00:00,500 --> 00:00:01,800\r\nBonjour à tous\r\n\r\n
 // The video share page over HTTP: who may change it, publishing, the
 // password, captions, the public page and its files, and the headers.
 func TestVideoSharePage(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "clip.mp4")
-	testkit.MakeVideo(t, path, 3)
-	video, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	video := testkit.VideoBytes(t, 3)
 	forEngine(t, func(t *testing.T, s *testServer) {
 		admin, _ := s.signedIn(t, "admin@acme.com")
 		ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201).json(t)["id"].(string)

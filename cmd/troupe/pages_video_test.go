@@ -2,8 +2,6 @@ package main
 
 import (
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,12 +24,7 @@ func cueRows(page string) int {
 // downloads, upload captions and edit their cues; everyone else sees the
 // player and no controls, and the forms refuse them.
 func TestVideoPagesAsPlainForms(t *testing.T) {
-	clip := filepath.Join(t.TempDir(), "clip.mp4")
-	testkit.MakeVideo(t, clip, 2)
-	video, err := os.ReadFile(clip)
-	if err != nil {
-		t.Fatal(err)
-	}
+	video := testkit.VideoBytes(t, 2)
 	forEngine(t, func(t *testing.T, s *testServer) {
 		admin, _ := s.signedIn(t, "admin@acme.com")
 		base := admin.post("/workspaces", url.Values{"name": {"Acme Studio"}}, 303).where()

@@ -81,7 +81,7 @@ func (a *App) track(ctx context.Context, q *store.Queries, id, lang string) (Cap
 // PutCaptions creates or replaces a video's track in lang, from a file or
 // from cues, after validating it whole.
 func (a *App) PutCaptions(ctx context.Context, actor troupe.User, id, lang string, in CaptionInput, c Client) (CaptionTrack, error) {
-	if err := a.mayEditVideo(ctx, actor, id); err != nil {
+	if _, err := a.EditableVideo(ctx, actor, id); err != nil {
 		return CaptionTrack{}, err
 	}
 	tag, err := language.Parse(lang)

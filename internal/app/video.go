@@ -85,17 +85,21 @@ func canDownload(it ItemView, role troupe.Role, s troupe.Settings) bool {
 	return it.AllowDownload && role.CanDownload(s)
 }
 
-// mayEditVideo checks, before costly work, that the actor may change the
-// video's page; the transaction doing the change checks again.
-func (a *App) mayEditVideo(ctx context.Context, actor troupe.User, id string) error {
+// EditableVideo returns a video whose page the actor may change: out of
+// the trash, and theirs to edit. Changes check it before costly work, and
+// again inside their transaction (editVideo).
+func (a *App) EditableVideo(ctx context.Context, actor troupe.User, id string) (ItemView, error) {
 	it, _, err := a.video(ctx, a.db.Read(), actor, id)
 	if err != nil {
-		return err
+		return ItemView{}, err
 	}
-	return editorOnly(it)
+	return it, videoEditable(it)
 }
 
-func editorOnly(it ItemView) error {
+func videoEditable(it ItemView) error {
+	if it.TrashedAt != nil {
+		return troupe.Errorf(troupe.CodeItemTrashed, "This video is in the trash: restore it first.")
+	}
 	if !it.Permissions.CanEdit {
 		return ErrNotVideoEditor
 	}
@@ -108,10 +112,7 @@ func (a *App) editVideo(ctx context.Context, tx *store.Tx, actor troupe.User, id
 	if err != nil {
 		return ItemView{}, "", err
 	}
-	if it.TrashedAt != nil {
-		return ItemView{}, "", troupe.Errorf(troupe.CodeItemTrashed, "This video is in the trash: restore it first.")
-	}
-	return it, role, editorOnly(it)
+	return it, role, videoEditable(it)
 }
 
 // Publish puts a video on the web under a fresh unguessable slug, or
@@ -165,7 +166,7 @@ func (a *App) Unpublish(ctx context.Context, actor troupe.User, id string, c Cli
 // again.
 func (a *App) SetVideoPassword(ctx context.Context, actor troupe.User, id, pw string, c Client) error {
 	// The right first, then the input, and only then the costly hash.
-	if err := a.mayEditVideo(ctx, actor, id); err != nil {
+	if _, err := a.EditableVideo(ctx, actor, id); err != nil {
 		return err
 	}
 	if n := utf8.RuneCountInString(pw); pw != "" && (n < troupe.MinVideoPasswordLen || n > troupe.MaxVideoPasswordLen || !utf8.ValidString(pw)) {
@@ -281,7 +282,7 @@ func (a *App) PublicVideo(ctx context.Context, slug, pass string) (PublicPage, e
 	}
 	p := PublicPage{Slug: slug, Name: v.Name, Description: v.Description, DurationMS: v.DurationMS,
 		HasPoster: v.PosterKey != "", Captions: v.Captions, Protected: v.PasswordHash != "",
-		CanDownload: v.AllowDownload && v.Downloads == troupe.PermAllowed, video: v}
+		CanDownload: v.AllowDownload && troupe.VisitorsCanDownload(v.Downloads), video: v}
 	if p.Protected {
 		ok, err := a.checkVisitorPass(ctx, pass, v.ItemID, v.PasswordVersion)
 		if err != nil {

@@ -100,24 +100,17 @@ func writeText(o *output, text string, line func(*output, string)) {
 }
 
 func writeVTTLine(o *output, line string) {
-	last := 0
-	for i := 0; i < len(line); i++ {
-		var esc string
+	writeEscaped(o, line, func(i int) string {
 		switch line[i] {
 		case '&':
-			esc = "&amp;"
+			return "&amp;"
 		case '<':
-			esc = "&lt;"
+			return "&lt;"
 		case '>':
-			esc = "&gt;"
-		default:
-			continue
+			return "&gt;"
 		}
-		o.str(line[last:i])
-		o.str(esc)
-		last = i + 1
-	}
-	o.str(line[last:])
+		return ""
+	})
 }
 
 // writeSRTLine escapes only what the SRT reader would otherwise change: a
@@ -125,23 +118,29 @@ func writeVTTLine(o *output, line string) {
 // would decode. Remaining '<' have no '>' after them, so no tag can form.
 func writeSRTLine(o *output, line string) {
 	lastGT := strings.LastIndexByte(line, '>')
-	last := 0
-	for i := 0; i < len(line); i++ {
-		var esc string
+	writeEscaped(o, line, func(i int) string {
 		switch {
 		case line[i] == '<' && i < lastGT:
-			esc = "&lt;"
+			return "&lt;"
 		case line[i] == '&':
-			if _, n := reference(line[i:], srtText); n == 0 {
-				continue
+			if _, n := reference(line[i:], srtText); n != 0 {
+				return "&amp;"
 			}
-			esc = "&amp;"
-		default:
-			continue
 		}
-		o.str(line[last:i])
-		o.str(esc)
-		last = i + 1
+		return ""
+	})
+}
+
+// writeEscaped writes line with each byte for which escape gives a
+// replacement replaced by it.
+func writeEscaped(o *output, line string, escape func(i int) string) {
+	last := 0
+	for i := 0; i < len(line); i++ {
+		if esc := escape(i); esc != "" {
+			o.str(line[last:i])
+			o.str(esc)
+			last = i + 1
+		}
 	}
 	o.str(line[last:])
 }

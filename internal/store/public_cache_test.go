@@ -63,24 +63,22 @@ func TestPublicPagesChangeEverywhereAtOnce(t *testing.T) {
 			// PostgreSQL, once its listener is up).
 			cached := func() {
 				t.Helper()
-				deadline := time.Now().Add(10 * time.Second)
-				for hits := a.PublicCacheHits(); a.PublicCacheHits() == hits; time.Sleep(5 * time.Millisecond) {
+				hits := a.PublicCacheHits()
+				if !settles(10*time.Second, func() bool {
 					if seen(a) == "" {
 						t.Fatal("page not found")
 					}
-					if time.Now().After(deadline) {
-						t.Fatal("the page never came from the cache")
-					}
+					return a.PublicCacheHits() != hits
+				}) {
+					t.Fatal("the page never came from the cache")
 				}
 			}
 			// eventually waits for a change made on b to reach a: on
 			// PostgreSQL the notice travels at commit, in milliseconds.
 			eventually := func(what, want string) {
 				t.Helper()
-				for deadline := time.Now().Add(5 * time.Second); seen(a) != want; time.Sleep(time.Millisecond) {
-					if time.Now().After(deadline) {
-						t.Fatalf("%s: the other instance shows %q, want %q", what, seen(a), want)
-					}
+				if !settles(5*time.Second, func() bool { return seen(a) == want }) {
+					t.Fatalf("%s: the other instance shows %q, want %q", what, seen(a), want)
 				}
 			}
 

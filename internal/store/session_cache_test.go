@@ -46,25 +46,22 @@ func TestSessionsEndEverywhereAtOnce(t *testing.T) {
 				if e.Name != "postgres" {
 					return
 				}
-				deadline := time.Now().Add(10 * time.Second)
-				for hits := a.SessionCacheHits(); a.SessionCacheHits() == hits; {
+				hits := a.SessionCacheHits()
+				if !settles(10*time.Second, func() bool {
 					if _, ok := on(a, hash); !ok {
 						t.Fatal("session not found")
 					}
-					if time.Now().After(deadline) {
-						t.Fatal("the session never came from the cache")
-					}
-					time.Sleep(5 * time.Millisecond)
+					return a.SessionCacheHits() != hits
+				}) {
+					t.Fatal("the session never came from the cache")
 				}
 			}
 			// eventually waits for a change made on b to reach a: the
 			// notice travels at commit, in milliseconds.
 			eventually := func(what string, ok func() bool) {
 				t.Helper()
-				for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(time.Millisecond) {
-					if time.Now().After(deadline) {
-						t.Fatalf("%s: not seen by the other instance after 5s", what)
-					}
+				if !settles(5*time.Second, ok) {
+					t.Fatalf("%s: not seen by the other instance after 5s", what)
 				}
 			}
 

@@ -25,6 +25,17 @@ func open(t *testing.T, e testkit.Engine) *store.DB {
 	return db
 }
 
+// settles polls ok until it holds or within has passed, and says whether
+// it held: for what one instance learns from another a moment later.
+func settles(within time.Duration, ok func() bool) bool {
+	for deadline := time.Now().Add(within); !ok(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
 func TestStore(t *testing.T) {
 	for _, e := range testkit.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {

@@ -1,7 +1,9 @@
 package testkit
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 )
@@ -31,4 +33,17 @@ func MakeVideo(t testing.TB, path string, seconds int) {
 	if err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, out)
 	}
+}
+
+// VideoBytes returns a small real MP4 of the given length, made as
+// MakeVideo makes it.
+func VideoBytes(t testing.TB, seconds int) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "clip.mp4")
+	MakeVideo(t, path, seconds)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -48,6 +48,10 @@ func (r Role) CanPublish(s Settings) bool { return permits(r, s.Publishing) }
 // can view under the workspace's settings.
 func (r Role) CanDownload(s Settings) bool { return permits(r, s.Downloads) }
 
+// VisitorsCanDownload reports whether visitors of a public page, who have
+// no role, may download its video under the workspace's download setting.
+func VisitorsCanDownload(downloads Permission) bool { return downloads == PermAllowed }
+
 func permits(r Role, p Permission) bool {
 	return p == PermAllowed && r.Valid() || p == PermAdmins && r == RoleSuperAdmin
 }

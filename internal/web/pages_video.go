@@ -270,18 +270,11 @@ func (p *captionEditor) Action() string {
 // editableVideo loads the video of the URL for its cue editor: only those
 // who may edit it get one.
 func (s *Server) editableVideo(r *http.Request, u troupe.User, v *view) (app.ItemView, error) {
-	it, err := s.itemOf(r, u, v)
-	switch {
-	case err != nil:
-		return it, err
-	case it.Kind != troupe.KindVideo:
-		return it, errNoItemHere
-	case it.TrashedAt != nil:
-		return it, troupe.Errorf(troupe.CodeItemTrashed, "This item is in the trash: restore it first.")
-	case !it.Permissions.CanEdit:
-		return it, app.ErrNotVideoEditor
+	it, err := s.app.EditableVideo(r.Context(), u, r.PathValue("id"))
+	if err == nil && it.WorkspaceID != v.Workspace.ID {
+		return app.ItemView{}, errNoItemHere
 	}
-	return it, nil
+	return it, err
 }
 
 // showEditor renders the cue editor with blank rows to fill in.
