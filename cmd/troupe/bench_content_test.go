@@ -120,10 +120,7 @@ func (cb *contentBench) permissionPath(rng *rand.Rand) string {
 // folder of 500 items listed by a member with 50 shares, "Shared with
 // me", search by name, and the server's resident memory.
 func BenchmarkContent(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "troupe")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildTroupe(b)
 	for _, e := range testkit.Engines(b) {
 		b.Run(e.Name, func(b *testing.B) {
 			cb := startContentBench(b, bin, e)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,10 +25,7 @@ import (
 // data folder, from exec until /readyz answers 200, and its resident
 // memory once idle.
 func BenchmarkColdStart(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "troupe")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildTroupe(b)
 	var rssKB int64
 	for i := 0; b.Loop(); i++ {
 		dir := b.TempDir()
@@ -93,10 +89,10 @@ func startServe(b *testing.B, bin, dir, dbURL string) (string, int) {
 	}
 }
 
-func freePort(b *testing.B) string {
+func freePort(tb testing.TB) string {
 	m := NewMain(Config{Addr: "127.0.0.1:0"}, nil)
 	if err := m.Listen(); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	_, port, _ := strings.Cut(m.Addr(), ":")
 	m.ln.Close()

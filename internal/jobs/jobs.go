@@ -32,8 +32,26 @@ type Config struct {
 	MailAttempts int
 }
 
+// How long each kind of job may run before its context is cancelled. A
+// job still marked running rescueMargin after the longest of them belongs
+// to a worker that died (a crash, kill -9, a lost machine) and is tried
+// again: within about two minutes of a restart rather than River's default
+// hour.
+const (
+	mailTimeout    = 45 * time.Second
+	taskTimeout    = time.Minute
+	cleanupTimeout = time.Minute
+	rescueMargin   = 10 * time.Second
+)
+
+// rescueAfter is how long a job may stay running before it is rescued.
+// River also waits for each kind's own timeout, so no kind is rescued
+// while its worker may still be at it.
+const rescueAfter = max(mailTimeout, taskTimeout, cleanupTimeout) + rescueMargin
+
 // Queue inserts and works jobs.
 type Queue struct {
+	db     *store.DB
 	client *river.Client[*sql.Tx]
 	tasks  *taskWorker
 }
@@ -75,13 +93,13 @@ func New(db *store.DB, sender mail.Sender, log *slog.Logger, cfg Config) (*Queue
 		cfg.MailAttempts = 25 // about a day of retries with the backoff below
 	}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &mailWorker{sender: sender, attempts: cfg.MailAttempts}); err != nil {
+	if err := river.AddWorkerSafely(workers, &mailWorker{db: db, sender: sender, log: log}); err != nil {
 		return nil, err
 	}
 	if err := river.AddWorkerSafely(workers, &cleanupWorker{db: db}); err != nil {
 		return nil, err
 	}
-	tasks := &taskWorker{handlers: map[string]TaskFunc{}}
+	tasks := &taskWorker{db: db, log: log, handlers: map[string]TaskFunc{}}
 	if err := river.AddWorkerSafely(workers, tasks); err != nil {
 		return nil, err
 	}
@@ -93,11 +111,13 @@ func New(db *store.DB, sender mail.Sender, log *slog.Logger, cfg Config) (*Queue
 		// a second, which an idle server pays for; one process serves a
 		// SQLite file (see store.DB.ClaimServing), so there is nobody to
 		// hear from, and polling for jobs is enough.
-		PollOnly:    db.Dialect() == store.SQLite,
-		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
-		Workers:     workers,
-		MaxAttempts: cfg.MailAttempts,
-		RetryPolicy: &backoff{},
+		PollOnly:             db.Dialect() == store.SQLite,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Workers:              workers,
+		MaxAttempts:          cfg.MailAttempts,
+		RetryPolicy:          &backoff{},
+		JobTimeout:           taskTimeout,
+		RescueStuckJobsAfter: rescueAfter,
 		// Finished jobs may hold mail with live links: keep them briefly.
 		CompletedJobRetentionPeriod: time.Minute,
 		CancelledJobRetentionPeriod: time.Minute,
@@ -111,11 +131,31 @@ func New(db *store.DB, sender mail.Sender, log *slog.Logger, cfg Config) (*Queue
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
-	return &Queue{client: client, tasks: tasks}, nil
+	return &Queue{db: db, client: client, tasks: tasks}, nil
 }
 
 // Start starts working jobs until Stop.
-func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
+func (q *Queue) Start(ctx context.Context) error {
+	if err := q.reviveOrphans(ctx); err != nil {
+		return err
+	}
+	return q.client.Start(ctx)
+}
+
+// reviveOrphans makes the jobs a dead process left running available again
+// at once. Only on SQLite, where one process serves the file (see
+// store.DB.ClaimServing), so every running job at start is an orphan; on
+// PostgreSQL other instances may be working theirs, and River's rescuer
+// takes orphans back after rescueAfter. The attempt they used still counts.
+func (q *Queue) reviveOrphans(ctx context.Context) error {
+	if q.db.Dialect() != store.SQLite {
+		return nil
+	}
+	if _, err := q.db.Writer().ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`); err != nil {
+		return fmt.Errorf("queue: revive jobs of a stopped process: %w", err)
+	}
+	return nil
+}
 
 // Stop lets running jobs finish (until ctx ends) and stops fetching new ones.
 func (q *Queue) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
@@ -163,14 +203,46 @@ func (MailArgs) Kind() string { return "mail" }
 
 type mailWorker struct {
 	river.WorkerDefaults[MailArgs]
-	sender   mail.Sender
-	attempts int
+	db     *store.DB
+	sender mail.Sender
+	log    *slog.Logger
 }
 
-func (w *mailWorker) Timeout(*river.Job[MailArgs]) time.Duration { return time.Minute }
+func (w *mailWorker) Timeout(*river.Job[MailArgs]) time.Duration { return mailTimeout }
 
 func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
-	return w.sender.Send(ctx, job.Args.Message)
+	m := job.Args.Message
+	m.ID = messageID(job.JobRow)
+	if err := w.sender.Send(ctx, m); err != nil {
+		return err
+	}
+	recordDone(ctx, w.db, w.log, job)
+	return nil
+}
+
+// messageID names a mail after the job that sends it, so that a copy sent
+// again after a crash carries the same Message-ID and mail clients show it
+// once. The job's creation time keeps ids apart across databases.
+func messageID(job *rivertype.JobRow) string {
+	return fmt.Sprintf("job-%d.%d", job.ID, job.CreatedAt.UnixMicro())
+}
+
+// recordDone marks job completed in a transaction of its own, right after
+// its work succeeded. River otherwise batches completions and writes them
+// every quarter of a second or so (later still while the single SQLite
+// writer is busy): a crash in that gap made work that was done — mail
+// already handed to the SMTP server — look unfinished, and it was done
+// again. Now only a job caught between its work and this write is
+// repeated. If the write fails, River's own completion still follows.
+func recordDone[T river.JobArgs](ctx context.Context, db *store.DB, log *slog.Logger, job *river.Job[T]) {
+	ctx = context.WithoutCancel(ctx) // the work is done: record it even past the timeout
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := river.JobCompleteTx[riverdriver.Driver[*sql.Tx]](ctx, tx.SQL(), job)
+		return err
+	})
+	if err != nil {
+		log.WarnContext(ctx, "recording a finished job", "kind", job.Kind, "job", job.ID, "err", err)
+	}
 }
 
 // TaskFunc does one deferred piece of application work. It runs in the
@@ -212,15 +284,23 @@ func (TaskArgs) Kind() string { return "task" }
 
 type taskWorker struct {
 	river.WorkerDefaults[TaskArgs]
+	db       *store.DB
+	log      *slog.Logger
 	handlers map[string]TaskFunc
 }
+
+func (w *taskWorker) Timeout(*river.Job[TaskArgs]) time.Duration { return taskTimeout }
 
 func (w *taskWorker) Work(ctx context.Context, job *river.Job[TaskArgs]) error {
 	fn, ok := w.handlers[job.Args.Name]
 	if !ok {
 		return river.JobCancel(fmt.Errorf("no handler for task %q", job.Args.Name))
 	}
-	return fn(ctx, job.Args.Payload)
+	if err := fn(ctx, job.Args.Payload); err != nil {
+		return err
+	}
+	recordDone(ctx, w.db, w.log, job)
+	return nil
 }
 
 // CleanupArgs asks for expired sessions and rate-limit counters to go.
@@ -233,6 +313,8 @@ type cleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
 	db *store.DB
 }
+
+func (w *cleanupWorker) Timeout(*river.Job[CleanupArgs]) time.Duration { return cleanupTimeout }
 
 func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
 	now := time.Now()

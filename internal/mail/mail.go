@@ -11,10 +11,12 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"log/slog"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	texttemplate "text/template"
 	"time"
 
@@ -27,6 +29,9 @@ import (
 // Message is one rendered email, ready to send. It is what the job queue
 // stores, so it holds only plain fields.
 type Message struct {
+	// ID, when set, becomes the Message-ID's local part: the job queue
+	// derives it from the job, so a copy sent again is recognisable.
+	ID      string `json:"id,omitempty"`
 	To      string `json:"to"`
 	Subject string `json:"subject"`
 	Text    string `json:"text"`
@@ -121,12 +126,27 @@ func build(from string, m Message) (*gomail.Msg, error) {
 	}
 	msg.Subject(m.Subject)
 	msg.SetDate()
-	msg.SetMessageID()
+	if m.ID != "" {
+		msg.SetMessageIDWithValue(m.ID + "@" + domainOf(from))
+	} else {
+		msg.SetMessageID()
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	}
 	return msg, nil
+}
+
+// domainOf returns the domain of the sender address, the right-hand side
+// of every Message-ID we make.
+func domainOf(from string) string {
+	if a, err := netmail.ParseAddress(from); err == nil {
+		if _, domain, ok := strings.Cut(a.Address, "@"); ok && domain != "" {
+			return domain
+		}
+	}
+	return "troupe.invalid"
 }
 
 // SMTPSender sends through an SMTP server.

@@ -61,6 +61,8 @@ type Mail struct {
 	Raw []byte
 	// Header holds the top-level header fields, undecoded.
 	Header mail.Header
+	// Received is when the server accepted the message.
+	Received time.Time
 }
 
 // StartSMTP starts a Mailbox on 127.0.0.1 with a free port. It stops when
@@ -290,6 +292,7 @@ func (s *session) Data(r io.Reader) error {
 	}
 	msg.From = s.from
 	msg.To = append([]string(nil), s.to...)
+	msg.Received = time.Now()
 	s.m.deliver(msg)
 	return nil
 }
