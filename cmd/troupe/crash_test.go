@@ -215,7 +215,8 @@ var messageIDForm = regexp.MustCompile(`^<job-\d+\.\d+@[^>]+>$`)
 // row and its mail; no mail waited more than two minutes after the restart
 // that followed it; and the mails sent twice are counted and bounded by
 // the jobs that can be caught between their work and its record (the
-// queue's four workers, at each kill).
+// queue's four workers, at each kill). The mail server is slow at each
+// kill, so every kill catches sends in flight.
 func TestMailSurvivesKills(t *testing.T) {
 	bin := buildTroupe(t)
 	for _, e := range testkit.Engines(t) {
@@ -240,17 +241,35 @@ func TestMailSurvivesKills(t *testing.T) {
 				workers.Go(func() { load.run(ctx) })
 			}
 			var restarts []time.Time
-			for range kills {
+			for i := range kills {
 				time.Sleep(time.Duration(2000+rng.IntN(5000)) * time.Millisecond)
+				// A slow mail server holds every worker inside a send when
+				// the kill comes. Stalled before the message, the mails are
+				// lost with the process and must be sent by its successor;
+				// slow to answer after it, they went out but their jobs
+				// were never recorded as done, and are sent twice.
+				hold := box.Stall
+				if i%2 == 1 {
+					hold = box.Slow
+				}
+				hold(2 * time.Second)
+				time.Sleep(time.Duration(500+rng.IntN(1000)) * time.Millisecond)
 				srv.kill()
+				hold(0)
 				restarts = append(restarts, srv.start())
 			}
 			time.Sleep(2 * time.Second)
 			stop()
 			workers.Wait()
 
-			// Every answered request's mail, waited for up to two minutes
-			// after the last restart (and a little more, to see a late one).
+			// Every answered request's mail, and every queued mail or task
+			// done (copies sent again included), waited for up to two
+			// minutes after the last restart and a little more.
+			db, err := store.Open(context.Background(), e.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
 			deadline := restarts[len(restarts)-1].Add(2*time.Minute + 15*time.Second)
 			copies := map[string][]testkit.Mail{}
 			for {
@@ -270,11 +289,16 @@ func TestMailSurvivesKills(t *testing.T) {
 						missing++
 					}
 				}
-				if missing == 0 {
+				var queued int
+				if err := db.Writer().QueryRow(`SELECT count(*) FROM river_job WHERE kind IN ('mail', 'task')
+					AND state IN ('available', 'running', 'retryable', 'scheduled')`).Scan(&queued); err != nil {
+					t.Fatal(err)
+				}
+				if missing == 0 && queued == 0 {
 					break
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("%d of %d answered requests never got their mail", missing, len(load.answered))
+					t.Fatalf("%d of %d answered requests never got their mail; %d jobs still queued", missing, len(load.answered), queued)
 				}
 				time.Sleep(time.Second)
 			}
@@ -320,12 +344,6 @@ func TestMailSurvivesKills(t *testing.T) {
 			}
 
 			// Every answered request left its row.
-			srv.kill()
-			db, err := store.Open(context.Background(), e.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
 			rows := map[string]string{
 				"verify": `SELECT email_norm FROM users`,
 				"invite": `SELECT email_norm FROM invitations`,

@@ -32,22 +32,21 @@ type Config struct {
 	MailAttempts int
 }
 
-// How long each kind of job may run before its context is cancelled. A
-// job still marked running rescueMargin after the longest of them belongs
-// to a worker that died (a crash, kill -9, a lost machine) and is tried
-// again: within about two minutes of a restart rather than River's default
-// hour.
+// How long each kind of job may run before its context is cancelled. A job
+// still marked running past its kind's timeout belongs to a worker that died
+// (a crash, kill -9, a lost machine) and is tried again — within about a
+// minute and a half of a restart rather than River's default hour.
 const (
-	mailTimeout    = 45 * time.Second
-	taskTimeout    = time.Minute
-	cleanupTimeout = time.Minute
-	rescueMargin   = 10 * time.Second
+	mailTimeout    = 30 * time.Second
+	taskTimeout    = 45 * time.Second
+	cleanupTimeout = 45 * time.Second
 )
 
-// rescueAfter is how long a job may stay running before it is rescued.
-// River also waits for each kind's own timeout, so no kind is rescued
-// while its worker may still be at it.
-const rescueAfter = max(mailTimeout, taskTimeout, cleanupTimeout) + rescueMargin
+// rescueAfter is the shortest timeout and a margin for a job finishing as
+// its time runs out. River's rescuer looks for jobs running longer than
+// this, then waits for each one's own kind timeout, so a kind with a longer
+// timeout is rescued only after it.
+const rescueAfter = mailTimeout + 10*time.Second
 
 // Queue inserts and works jobs.
 type Queue struct {
@@ -111,12 +110,14 @@ func New(db *store.DB, sender mail.Sender, log *slog.Logger, cfg Config) (*Queue
 		// a second, which an idle server pays for; one process serves a
 		// SQLite file (see store.DB.ClaimServing), so there is nobody to
 		// hear from, and polling for jobs is enough.
-		PollOnly:             db.Dialect() == store.SQLite,
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
-		Workers:              workers,
-		MaxAttempts:          cfg.MailAttempts,
-		RetryPolicy:          &backoff{},
-		JobTimeout:           taskTimeout,
+		PollOnly:    db.Dialect() == store.SQLite,
+		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Workers:     workers,
+		MaxAttempts: cfg.MailAttempts,
+		RetryPolicy: &backoff{},
+		// Every kind sets its own timeout; River wants the default to
+		// stay below the rescue delay.
+		JobTimeout:           mailTimeout,
 		RescueStuckJobsAfter: rescueAfter,
 		// Finished jobs may hold mail with live links: keep them briefly.
 		CompletedJobRetentionPeriod: time.Minute,

@@ -31,7 +31,9 @@ type Mailbox struct {
 
 	mu    sync.Mutex
 	msgs  []received
-	fails int // DATA commands still to refuse, see FailNext
+	fails int           // DATA commands still to refuse, see FailNext
+	slow  time.Duration // wait before accepting a message, see Slow
+	stall time.Duration // wait before accepting a recipient, see Stall
 	// changed is closed (and replaced) whenever a message arrives, so that
 	// WaitFor can sleep until there is something new to look at.
 	changed chan struct{}
@@ -119,6 +121,32 @@ func (m *Mailbox) FailNext(n int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.fails = n
+}
+
+// Slow makes the server take d to accept each message it has received
+// (zero: at once). A message that arrives whole is kept even if its sender
+// is gone before the answer, as a real server does: a sender killed in that
+// moment does not know its mail went out.
+func (m *Mailbox) Slow(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.slow = d
+}
+
+// Stall makes the server take d to accept each recipient (zero: at once):
+// a sender killed in that moment never sent its message.
+func (m *Mailbox) Stall(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.stall = d
+}
+
+// pause waits for what Slow or Stall asked.
+func (m *Mailbox) pause(which *time.Duration) {
+	m.mu.Lock()
+	d := *which
+	m.mu.Unlock()
+	time.Sleep(d)
 }
 
 // All returns every accepted message, oldest first.
@@ -264,6 +292,7 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.m.pause(&s.m.stall)
 	s.to = append(s.to, to)
 	return nil
 }
@@ -273,6 +302,7 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	s.m.pause(&s.m.slow)
 	if s.m.takeFailure() {
 		return &smtp.SMTPError{
 			Code:         451,
