@@ -29,6 +29,9 @@ type InviteLinkView struct {
 	MaxUses   *int
 	Uses      int
 	Token     string
+	// Changeable: the viewer may change, reset or delete this link (they
+	// may give its role).
+	Changeable bool
 }
 
 // InviteLinkInput configures the invite link.
@@ -54,7 +57,8 @@ func (a *App) linkManager(ctx context.Context, q *store.Queries, actor troupe.Us
 // GetInviteLink returns the invite link, or not_found when there is none.
 func (a *App) GetInviteLink(ctx context.Context, actor troupe.User, workspaceID string) (InviteLinkView, error) {
 	q := a.db.Read()
-	if _, _, err := a.linkManager(ctx, q, actor, workspaceID); err != nil {
+	m, w, err := a.linkManager(ctx, q, actor, workspaceID)
+	if err != nil {
 		return InviteLinkView{}, err
 	}
 	l, err := q.FindInviteLink(ctx, workspaceID)
@@ -64,11 +68,27 @@ func (a *App) GetInviteLink(ctx context.Context, actor troupe.User, workspaceID 
 	if err != nil {
 		return InviteLinkView{}, err
 	}
-	return linkView(l, ""), nil
+	return linkView(l, "", m.Role.CanChangeInviteLink(w.Settings, l.Role)), nil
 }
 
-func linkView(l store.InviteLink, token string) InviteLinkView {
-	return InviteLinkView{Role: l.Role, Enabled: l.Enabled, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses, Uses: l.Uses, Token: token}
+func linkView(l store.InviteLink, token string, changeable bool) InviteLinkView {
+	return InviteLinkView{Role: l.Role, Enabled: l.Enabled, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses, Uses: l.Uses, Token: token,
+		Changeable: changeable}
+}
+
+var errLinkAboveRole = troupe.Errorf(troupe.CodeForbidden, "This invite link gives a role above yours: only someone who may give that role can change, reset or delete it.")
+
+// changeableLink loads the workspace's link for a change by the manager m:
+// not_found when there is none, forbidden when it gives a role above m's.
+func (a *App) changeableLink(ctx context.Context, tx *store.Tx, m troupe.Member, w troupe.Workspace) (store.InviteLink, error) {
+	l, err := tx.FindInviteLink(ctx, w.ID)
+	if err != nil {
+		return l, err
+	}
+	if !m.Role.CanChangeInviteLink(w.Settings, l.Role) {
+		return l, errLinkAboveRole
+	}
+	return l, nil
 }
 
 // SaveInviteLink creates the invite link (returning its token) or changes
@@ -85,11 +105,11 @@ func (a *App) ResetInviteLink(ctx context.Context, actor troupe.User, workspaceI
 func (a *App) writeInviteLink(ctx context.Context, actor troupe.User, workspaceID string, in *InviteLinkInput, c Client) (InviteLinkView, error) {
 	var out InviteLinkView
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		m, _, err := a.linkManager(ctx, &tx.Queries, actor, workspaceID)
+		m, w, err := a.linkManager(ctx, &tx.Queries, actor, workspaceID)
 		if err != nil {
 			return err
 		}
-		l, err := tx.FindInviteLink(ctx, workspaceID)
+		l, err := a.changeableLink(ctx, tx, m, w)
 		exists := err == nil
 		if err != nil && troupe.ErrorCode(err) != troupe.CodeNotFound {
 			return err
@@ -128,7 +148,7 @@ func (a *App) writeInviteLink(ctx context.Context, actor troupe.User, workspaceI
 		if err := tx.SaveInviteLink(ctx, l, a.now()); err != nil {
 			return err
 		}
-		out = linkView(l, token)
+		out = linkView(l, token, m.Role.CanChangeInviteLink(w.Settings, l.Role))
 		return a.audit(ctx, tx, workspaceID, actor, action, workspaceID, fmt.Sprintf("role=%s enabled=%t", l.Role, l.Enabled), c)
 	})
 	return out, err
@@ -137,7 +157,11 @@ func (a *App) writeInviteLink(ctx context.Context, actor troupe.User, workspaceI
 // DeleteInviteLink disables the link for good.
 func (a *App) DeleteInviteLink(ctx context.Context, actor troupe.User, workspaceID string, c Client) error {
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
-		if _, _, err := a.linkManager(ctx, &tx.Queries, actor, workspaceID); err != nil {
+		m, w, err := a.linkManager(ctx, &tx.Queries, actor, workspaceID)
+		if err != nil {
+			return err
+		}
+		if _, err := a.changeableLink(ctx, tx, m, w); err != nil && troupe.ErrorCode(err) != troupe.CodeNotFound {
 			return err
 		}
 		if err := tx.DeleteInviteLink(ctx, workspaceID); err != nil {
