@@ -216,8 +216,7 @@ func (a *App) manageInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 	if err != nil {
 		return inv, w, err
 	}
-	own := inv.InviterID == actor.ID && m.Role.CanInvite(w.Settings)
-	if !m.Role.CanManageMembers() && !own {
+	if !m.Role.CanChangeInvitation(w.Settings, inv.InviterID == actor.ID) {
 		return inv, w, troupe.Errorf(troupe.CodeForbidden, "Only a Super Admin or the person who sent an invitation can change it.")
 	}
 	return inv, w, nil

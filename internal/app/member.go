@@ -56,7 +56,13 @@ func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID st
 		f.Status = "active"
 	}
 	f.Limit = pageSize(f.Limit)
-	return q.ListMembers(ctx, workspaceID, f, a.now())
+	rows, next, err := q.ListMembers(ctx, workspaceID, f, a.now())
+	for i := range rows {
+		if rows[i].Status == "invited" {
+			rows[i].CanManage = m.Role.CanChangeInvitation(settings, rows[i].InviterID == actor.ID)
+		}
+	}
+	return rows, next, err
 }
 
 // pageSize bounds a list's page: 50 by default, at most 200.
