@@ -240,6 +240,8 @@ func (a *App) ResendInvitation(ctx context.Context, actor troupe.User, workspace
 		locale := ""
 		if u, err := tx.FindUserByEmail(ctx, inv.Email); err == nil {
 			locale = u.Locale
+		} else if troupe.ErrorCode(err) != troupe.CodeNotFound {
+			return err
 		}
 		if err := a.mailInvitation(ctx, tx, actor, w, inv, locale, secret, c); err != nil {
 			return err
@@ -408,13 +410,14 @@ func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 	}
 	attempt := troupe.JoinAttempt{Via: troupe.ViaInvitation, Role: inv.Role, Settings: w.Settings,
 		SeatsTotal: w.Seats, SeatsUsed: w.SeatsUsed, EmailVerified: true}
-	if _, err := tx.FindMember(ctx, w.ID, actor.ID); err == nil {
-		attempt.AlreadyMember = true
+	if _, attempt.AlreadyMember, err = memberIfAny(ctx, &tx.Queries, w.ID, actor.ID); err != nil {
+		return w.ID, err
 	}
-	inviter, err := tx.FindMember(ctx, w.ID, inv.InviterID)
-	if err == nil {
-		attempt.GranterRole = inviter.Role
+	inviter, _, err := memberIfAny(ctx, &tx.Queries, w.ID, inv.InviterID)
+	if err != nil {
+		return w.ID, err
 	}
+	attempt.GranterRole = inviter.Role // empty when they left: the invitation is void
 	if _, err := troupe.CheckJoin(attempt); err != nil {
 		return w.ID, err
 	}

@@ -289,13 +289,15 @@ func (a *App) attempt(ctx context.Context, tx *store.Tx, actor troupe.User, work
 			at.DomainMatches = true
 		}
 	}
-	if _, err := tx.FindMember(ctx, workspaceID, actor.ID); err == nil {
-		at.AlreadyMember = true
+	if _, at.AlreadyMember, err = memberIfAny(ctx, &tx.Queries, workspaceID, actor.ID); err != nil {
+		return troupe.JoinAttempt{}, w, err
 	}
 	if granterID != "" {
-		if g, err := tx.FindMember(ctx, workspaceID, granterID); err == nil {
-			at.GranterRole = g.Role
+		g, _, err := memberIfAny(ctx, &tx.Queries, workspaceID, granterID)
+		if err != nil {
+			return troupe.JoinAttempt{}, w, err
 		}
+		at.GranterRole = g.Role // empty when they left
 	}
 	return at, w, nil
 }
@@ -389,8 +391,8 @@ func (a *App) ApproveJoinRequest(ctx context.Context, actor troupe.User, workspa
 		}
 		attempt := troupe.JoinAttempt{Via: troupe.ViaApproval, Role: role, Settings: w.Settings, SeatsTotal: w.Seats,
 			SeatsUsed: w.SeatsUsed, GranterRole: m.Role, EmailVerified: r.User.EmailVerified}
-		if _, err := tx.FindMember(ctx, workspaceID, r.User.ID); err == nil {
-			attempt.AlreadyMember = true
+		if _, attempt.AlreadyMember, err = memberIfAny(ctx, &tx.Queries, workspaceID, r.User.ID); err != nil {
+			return err
 		}
 		if !role.Valid() {
 			var v troupe.Validation
