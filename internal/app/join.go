@@ -327,7 +327,7 @@ func (a *App) applyJoin(ctx context.Context, tx *store.Tx, actor troupe.User, w 
 		return "", err
 	}
 	for _, ad := range admins {
-		if err := a.sendMail(ctx, tx, mail.Email{Kind: "join_request", To: ad.User.Email, Lang: mailLang(ad.User.Locale, Client{}),
+		if err := a.mailMember(ctx, tx, ad.User, mail.Email{Kind: "join_request", Lang: mailLang(ad.User.Locale, Client{}),
 			Path: "/w/" + w.ID + "/members", Params: []any{"name", actor.Name, "email", actor.Email, "workspace", w.Name}}); err != nil {
 			return "", err
 		}
@@ -447,7 +447,7 @@ func (a *App) decide(ctx context.Context, tx *store.Tx, actor troupe.User, w tro
 	if err := a.notify(ctx, tx, r.User.ID, w.ID, note, r.ID, map[string]string{"workspace": w.Name}); err != nil {
 		return err
 	}
-	if err := a.sendMail(ctx, tx, mail.Email{Kind: kind, To: r.User.Email, Lang: mailLang(r.User.Locale, Client{}), Path: "/",
+	if err := a.mailMember(ctx, tx, r.User, mail.Email{Kind: kind, Lang: mailLang(r.User.Locale, Client{}), Path: "/",
 		Params: []any{"workspace", w.Name}}); err != nil {
 		return err
 	}

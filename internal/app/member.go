@@ -120,7 +120,7 @@ func (a *App) ChangeRole(ctx context.Context, actor troupe.User, workspaceID, us
 		if err != nil {
 			return err
 		}
-		if err := a.sendMail(ctx, tx, mail.Email{Kind: "role_changed", To: target.User.Email, Lang: mailLang(target.User.Locale, Client{}),
+		if err := a.mailMember(ctx, tx, target.User, mail.Email{Kind: "role_changed", Lang: mailLang(target.User.Locale, Client{}),
 			Path: "/", Params: []any{"workspace", w.Name, "role", string(role)}}); err != nil {
 			return err
 		}
