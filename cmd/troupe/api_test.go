@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"troupe/internal/testkit"
 )
 
 func TestAccountJourneyOverAPI(t *testing.T) {
@@ -145,30 +147,51 @@ func TestSignInRateLimitOverAPI(t *testing.T) {
 }
 
 func TestOperationalEndpoints(t *testing.T) {
-	forEngine(t, func(t *testing.T, s *testServer) {
-		c := s.client(t)
-		c.do("GET", "/healthz", nil).want(t, http.StatusOK)
-		c.do("GET", "/readyz", nil).want(t, http.StatusOK)
-		if doc := c.do("GET", "/api/v1/openapi.json", nil).want(t, http.StatusOK).json(t); doc["openapi"] != "3.1.0" {
-			t.Fatalf("openapi %v", doc["openapi"])
-		}
-		res := c.do("GET", "/login", nil).want(t, 200)
-		if res.header.Get("X-Request-Id") == "" {
-			t.Fatal("no request id")
-		}
-		for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"} {
-			if got := res.header.Get(h); got != want {
-				t.Fatalf("%s = %q, want %q", h, got, want)
+	for _, e := range testkit.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			s := startServer(t, e, "TROUPE_METRICS_ADDR", "127.0.0.1:0")
+			c := s.client(t)
+			c.do("GET", "/healthz", nil).want(t, http.StatusOK)
+			c.do("GET", "/readyz", nil).want(t, http.StatusOK)
+			if doc := c.do("GET", "/api/v1/openapi.json", nil).want(t, http.StatusOK).json(t); doc["openapi"] != "3.1.0" {
+				t.Fatalf("openapi %v", doc["openapi"])
 			}
-		}
-		if !strings.Contains(res.header.Get("Content-Security-Policy"), "default-src 'self'") {
-			t.Fatal("no CSP")
-		}
-		metrics := string(c.do("GET", "/metrics", nil).want(t, 200).body)
-		if !strings.Contains(metrics, `troupe_http_requests_total{code="200",route="GET /login"} 1`) {
-			t.Fatalf("metrics lack the request count:\n%s", metrics[:min(len(metrics), 2000)])
-		}
-	})
+			res := c.do("GET", "/login", nil).want(t, 200)
+			if res.header.Get("X-Request-Id") == "" {
+				t.Fatal("no request id")
+			}
+			for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"} {
+				if got := res.header.Get(h); got != want {
+					t.Fatalf("%s = %q, want %q", h, got, want)
+				}
+			}
+			if !strings.Contains(res.header.Get("Content-Security-Policy"), "default-src 'self'") {
+				t.Fatal("no CSP")
+			}
+			// Metrics are only on their own address, which serves nothing else.
+			c.do("GET", "/metrics", nil).want(t, http.StatusNotFound)
+			if s.main.MetricsAddr() == "" || s.main.MetricsAddr() == s.main.Addr() {
+				t.Fatalf("metrics address %q, public address %q", s.main.MetricsAddr(), s.main.Addr())
+			}
+			private := &apiClient{t: t, base: "http://" + s.main.MetricsAddr(), http: &http.Client{Timeout: 20 * time.Second}}
+			metrics := string(private.do("GET", "/metrics", nil).want(t, 200).body)
+			if !strings.Contains(metrics, `troupe_http_requests_total{code="200",route="GET /login"} 1`) {
+				t.Fatalf("metrics lack the request count:\n%s", metrics[:min(len(metrics), 2000)])
+			}
+			private.do("GET", "/healthz", nil).want(t, http.StatusNotFound)
+			private.do("GET", "/login", nil).want(t, http.StatusNotFound)
+		})
+	}
+}
+
+// Without TROUPE_METRICS_ADDR there is no metrics listener at all, and
+// the public address does not serve them.
+func TestNoMetricsByDefault(t *testing.T) {
+	s := startServer(t, testkit.Engines(t)[0])
+	if addr := s.main.MetricsAddr(); addr != "" {
+		t.Fatalf("metrics served on %s", addr)
+	}
+	s.client(t).do("GET", "/metrics", nil).want(t, http.StatusNotFound)
 }
 
 // Sign-up and password reset answer alike whether or not an address has

@@ -86,10 +86,6 @@ func TestMembershipAuthorization(t *testing.T) {
 			{"GET", base + "/audit-log?format=csv", nil, adminOnly(200)},
 			{"GET", base + "/suggestions", nil, adminOnly(200)},
 			{"GET", base + "/join-requests", nil, adminOnly(200)},
-			{"PUT", base + "/invite-link", map[string]any{"role": "viewer"}, adminOnly(200)},
-			{"GET", base + "/invite-link", nil, adminOnly(200)},
-			{"POST", base + "/invite-link/reset", nil, adminOnly(200)},
-			{"DELETE", base + "/invite-link", nil, adminOnly(204)},
 			{"GET", base + "/api-tokens", nil, map[string]int{"super_admin": 200, "developer": 200}},
 			{"POST", base + "/api-tokens", map[string]string{"name": "ci"}, map[string]int{"super_admin": 201, "developer": 201}},
 			{"PATCH", base + "/members/" + victim, map[string]string{"role": "creator"}, adminOnly(200)},
@@ -106,6 +102,56 @@ func TestMembershipAuthorization(t *testing.T) {
 				})
 			}
 		}
+
+		// The invite link's routes under each policy, on a Creator link the
+		// Super Admin made: managing it takes the policy's consent and the
+		// right to give the link's role.
+		link := base + "/invite-link"
+		admins, everyone := "admins", "everyone"
+		for _, pc := range []struct {
+			policy  string
+			get     map[string]int
+			changes func(status int) map[string]int
+		}{
+			{"everyone", everyMember, func(status int) map[string]int {
+				return map[string]int{"super_admin": status, "developer": status, "creator": status}
+			}},
+			{"admins", adminOnly(200), adminOnly},
+			{"no_one", nil, func(int) map[string]int { return nil }},
+		} {
+			for _, rt := range []struct {
+				method, path string
+				body         any
+				allowed      map[string]int
+			}{
+				{"GET", link, nil, pc.get},
+				{"PUT", link, map[string]any{"role": "creator", "enabled": false}, pc.changes(200)},
+				{"POST", link + "/reset", nil, pc.changes(200)},
+				{"DELETE", link, nil, pc.changes(204)},
+			} {
+				for _, who := range order {
+					t.Run(fmt.Sprintf("%s %s under %s as %s", rt.method, strings.TrimPrefix(rt.path, base), pc.policy, who), func(t *testing.T) {
+						admin.do("PATCH", base, map[string]any{"invite_link_policy": admins}).want(t, 200)
+						admin.do("PUT", link, map[string]any{"role": "creator"}).want(t, 200)
+						made := admin.do("POST", link+"/reset", nil).want(t, 200).json(t)
+						admin.do("PATCH", base, map[string]any{"invite_link_policy": pc.policy}).want(t, 200)
+						res := callers[who].do(rt.method, rt.path, rt.body)
+						wantAccess(t, res, who, rt.allowed)
+						// A refused change leaves the link working as it was.
+						if rt.method != "GET" && res.status >= 400 {
+							admin.do("PATCH", base, map[string]any{"invite_link_policy": everyone}).want(t, 200)
+							got := admin.do("GET", link, nil).want(t, 200).json(t)
+							if got["role"] != "creator" || got["enabled"] != true {
+								t.Fatalf("after a refused %s the link is %v", rt.method, got)
+							}
+							token := made["url"].(string)[strings.LastIndex(made["url"].(string), "/")+1:]
+							s.client(t).do("GET", "/join/"+token, nil).want(t, 200)
+						}
+					})
+				}
+			}
+		}
+		admin.do("PATCH", base, map[string]any{"invite_link_policy": admins}).want(t, 200)
 
 		t.Run("join requests and tokens are decided by Super Admins or owners", func(t *testing.T) {
 			admin.do("PATCH", base, map[string]any{"join_policy": "request", "domains": []string{"acme.com"}}).want(t, 200)

@@ -17,6 +17,7 @@ import (
 // and TROUPE_* environment variables (flags win), validated before start.
 type Config struct {
 	Addr        string
+	MetricsAddr string
 	DataDir     string
 	BaseURL     string
 	DatabaseURL string
@@ -54,6 +55,7 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		def, usage string
 	}{
 		{&c.Addr, "addr", "TROUPE_ADDR", "127.0.0.1:8080", "address to listen on"},
+		{&c.MetricsAddr, "metrics-addr", "TROUPE_METRICS_ADDR", "", "address serving Prometheus metrics at /metrics (default: none)"},
 		{&c.DataDir, "data-dir", "TROUPE_DATA_DIR", "./troupe-data", "folder for the SQLite database and media"},
 		{&c.BaseURL, "base-url", "TROUPE_BASE_URL", "", "public URL, used in links in mail (default http://ADDR)"},
 		{&c.DatabaseURL, "database-url", "TROUPE_DATABASE_URL", "", "postgres://… for PostgreSQL (default SQLite in the data folder)"},
@@ -88,6 +90,11 @@ func (c *Config) complete() error {
 	host, _, err := net.SplitHostPort(c.Addr)
 	if err != nil {
 		problems = append(problems, fmt.Errorf("TROUPE_ADDR %q is not host:port", c.Addr))
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			problems = append(problems, fmt.Errorf("TROUPE_METRICS_ADDR %q is not host:port", c.MetricsAddr))
+		}
 	}
 	if c.DataDir == "" {
 		problems = append(problems, errors.New("TROUPE_DATA_DIR is empty"))

@@ -27,19 +27,23 @@ type testServer struct {
 	mail *testkit.Mailbox
 }
 
-func startServer(t *testing.T, e testkit.Engine) *testServer {
+// startServer starts a server on e; env holds further variables, as
+// name and value pairs.
+func startServer(t *testing.T, e testkit.Engine, env ...string) *testServer {
 	t.Helper()
 	box := testkit.StartSMTP(t)
 	dir := t.TempDir()
-	cfg, err := LoadConfig(nil, func(k string) string {
-		return map[string]string{
-			"TROUPE_ADDR":         "127.0.0.1:0",
-			"TROUPE_DATA_DIR":     dir,
-			"TROUPE_DATABASE_URL": e.URL,
-			"TROUPE_SMTP_URL":     box.URL(),
-			"TROUPE_BASE_URL":     "http://troupe.test", // replaced below once the port is known
-		}[k]
-	}, io.Discard)
+	vars := map[string]string{
+		"TROUPE_ADDR":         "127.0.0.1:0",
+		"TROUPE_DATA_DIR":     dir,
+		"TROUPE_DATABASE_URL": e.URL,
+		"TROUPE_SMTP_URL":     box.URL(),
+		"TROUPE_BASE_URL":     "http://troupe.test", // replaced below once the port is known
+	}
+	for i := 0; i+1 < len(env); i += 2 {
+		vars[env[i]] = env[i+1]
+	}
+	cfg, err := LoadConfig(nil, func(k string) string { return vars[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

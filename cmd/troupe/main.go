@@ -115,6 +115,10 @@ type Main struct {
 	server *http.Server
 	ln     net.Listener
 	served chan error
+	// The metrics listener, only when TROUPE_METRICS_ADDR is set.
+	metricsServer *http.Server
+	metricsLn     net.Listener
+	metricsServed chan error
 
 	closeOnce sync.Once
 	closeErr  error
@@ -196,6 +200,16 @@ func (m *Main) Run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	m.server.RegisterOnShutdown(srv.CloseStreams)
+	if cfg.MetricsAddr != "" {
+		if m.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("listen for metrics on %s: %w", cfg.MetricsAddr, err)
+		}
+		m.metricsServer = &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
+		m.metricsServed = make(chan error, 1)
+		go func() { m.metricsServed <- m.metricsServer.Serve(m.metricsLn) }()
+		m.Logger.Info("serving metrics", "addr", m.metricsLn.Addr().String())
+	}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(m.ln) }()
 	m.Logger.Info("listening", "addr", m.ln.Addr().String(), "database", string(db.Dialect()), "version", versionString())
@@ -219,6 +233,14 @@ func (m *Main) Listen() error {
 // Addr returns the address the server listens on.
 func (m *Main) Addr() string { return m.ln.Addr().String() }
 
+// MetricsAddr returns the address serving metrics, or "" when there is none.
+func (m *Main) MetricsAddr() string {
+	if m.metricsLn == nil {
+		return ""
+	}
+	return m.metricsLn.Addr().String()
+}
+
 // Close stops accepting requests, lets in-flight ones and running jobs
 // finish (until ctx ends) and closes the database.
 func (m *Main) Close(ctx context.Context) error {
@@ -236,6 +258,14 @@ func (m *Main) close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if m.metricsServer != nil {
+		if err := m.metricsServer.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("metrics shutdown: %w", err))
+		}
+		if err := <-m.metricsServed; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
 	}

@@ -24,14 +24,15 @@ func TestConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.Addr != "127.0.0.1:8080" || c.DataDir != "./troupe-data" || c.DatabaseURL != "troupe-data/troupe.db" ||
-			c.BaseURL != "http://127.0.0.1:8080" || c.BlobURL != "file://troupe-data/media" || c.MailFrom != "Troupe <no-reply@127.0.0.1>" {
+			c.BaseURL != "http://127.0.0.1:8080" || c.BlobURL != "file://troupe-data/media" || c.MailFrom != "Troupe <no-reply@127.0.0.1>" || c.MetricsAddr != "" {
 			t.Fatalf("%+v", c)
 		}
 	})
 
 	t.Run("flags win over the environment", func(t *testing.T) {
-		c, err := LoadConfig([]string{"-addr", "127.0.0.1:9000"}, env(map[string]string{"TROUPE_ADDR": "127.0.0.1:7000", "TROUPE_LOG_LEVEL": "debug"}), io.Discard)
-		if err != nil || c.Addr != "127.0.0.1:9000" || c.LogLevel != "debug" {
+		c, err := LoadConfig([]string{"-addr", "127.0.0.1:9000", "-metrics-addr", "127.0.0.1:9100"},
+			env(map[string]string{"TROUPE_ADDR": "127.0.0.1:7000", "TROUPE_LOG_LEVEL": "debug", "TROUPE_METRICS_ADDR": "127.0.0.1:9200"}), io.Discard)
+		if err != nil || c.Addr != "127.0.0.1:9000" || c.LogLevel != "debug" || c.MetricsAddr != "127.0.0.1:9100" {
 			t.Fatalf("%+v %v", c, err)
 		}
 	})
@@ -51,11 +52,12 @@ func TestConfig(t *testing.T) {
 		_, err := LoadConfig(nil, env(map[string]string{
 			"TROUPE_ADDR": "nonsense", "TROUPE_BASE_URL": "ftp://x", "TROUPE_DATABASE_URL": "mysql://x",
 			"TROUPE_SMTP_URL": "http://mail", "TROUPE_LOG_FORMAT": "xml", "TROUPE_LOG_LEVEL": "loud", "TROUPE_BLOB_URL": "gs://bucket",
+			"TROUPE_METRICS_ADDR": "9090",
 		}), io.Discard)
 		if err == nil {
 			t.Fatal("accepted")
 		}
-		for _, name := range []string{"TROUPE_ADDR", "TROUPE_BASE_URL", "TROUPE_DATABASE_URL", "TROUPE_SMTP_URL", "TROUPE_LOG_FORMAT", "TROUPE_LOG_LEVEL", "TROUPE_BLOB_URL"} {
+		for _, name := range []string{"TROUPE_ADDR", "TROUPE_BASE_URL", "TROUPE_DATABASE_URL", "TROUPE_SMTP_URL", "TROUPE_LOG_FORMAT", "TROUPE_LOG_LEVEL", "TROUPE_BLOB_URL", "TROUPE_METRICS_ADDR"} {
 			if !strings.Contains(err.Error(), name) {
 				t.Errorf("error does not name %s: %v", name, err)
 			}

@@ -107,8 +107,9 @@ func (a *App) mailVerification(ctx context.Context, tx *store.Tx, u troupe.User,
 	if next != "" {
 		path += "&next=" + url.QueryEscape(next)
 	}
-	return a.sendMail(ctx, tx, mail.Email{Kind: "verify_email", To: u.Email, Lang: mailLang(u.Locale, c),
-		Path: path, Params: []any{"name", u.Name}})
+	// The address has not proven itself: the mail carries no text the
+	// person signing up chose, not even their name.
+	return a.sendMail(ctx, tx, mail.Email{Kind: "verify_email", To: u.Email, Lang: mailLang(u.Locale, c), Path: path})
 }
 
 // ResendVerification mails a new verification link to the actor; older

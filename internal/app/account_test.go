@@ -36,7 +36,7 @@ func TestSignupAndVerification(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := e.mail.WaitFor(t, "zoe@example.fr", 10*time.Second)
-			if !strings.Contains(m.Subject, "Vérifiez") || !strings.Contains(m.Text, "Bienvenue sur Troupe, Zoé") || !strings.Contains(m.HTML, "Vérifier mon e-mail") {
+			if !strings.Contains(m.Subject, "Vérifiez") || !strings.Contains(m.Text, "Bienvenue sur Troupe !") || strings.Contains(m.Text, "Zoé") || !strings.Contains(m.HTML, "Vérifier mon e-mail") {
 				t.Fatalf("French mail expected, got subject %q\n%s", m.Subject, m.Text)
 			}
 		})

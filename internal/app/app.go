@@ -95,6 +95,18 @@ func (a *App) sendMail(ctx context.Context, tx *store.Tx, e mail.Email) error {
 	return a.queue.EnqueueMail(ctx, tx, m)
 }
 
+// mailMember sends e to a member, and only once their address is
+// verified: these mails carry what others chose (names, workspace names),
+// and an address that has not proven itself gets none of that. The
+// notification panel still tells the member.
+func (a *App) mailMember(ctx context.Context, tx *store.Tx, to troupe.User, e mail.Email) error {
+	if !to.EmailVerified {
+		return nil
+	}
+	e.To = to.Email
+	return a.sendMail(ctx, tx, e)
+}
+
 // mailLang is the language for mail to u: their setting, else the
 // request's.
 func mailLang(locale string, c Client) string {

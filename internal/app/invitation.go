@@ -79,7 +79,12 @@ func (a *App) Invite(ctx context.Context, actor troupe.User, workspaceID string,
 		if err := a.canInvite(WorkspaceView{Workspace: w, Role: m.Role}, role); err != nil {
 			return err
 		}
-		return a.inviteBatch(ctx, tx, actor, w, emails, role, results, c)
+		// The mail names the inviter as the store knows them now.
+		inviter, err := tx.FindUserByID(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		return a.inviteBatch(ctx, tx, actor, inviter.User, w, emails, role, results, c)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("invite: %w", err)
@@ -101,7 +106,7 @@ func (a *App) canInvite(w WorkspaceView, role troupe.Role) error {
 // statements, whatever the batch size: one look at existing accounts, one
 // update for stale invitations, one insert of invitations, one of audit
 // entries and one of mail jobs.
-func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor troupe.User, w troupe.Workspace, emails []string, role troupe.Role, results []InviteResult, c Client) error {
+func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor, inviter troupe.User, w troupe.Workspace, emails []string, role troupe.Role, results []InviteResult, c Client) error {
 	now := a.now()
 	seen := map[string]bool{}
 	var norms []string
@@ -165,8 +170,7 @@ func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor troupe.User, 
 			continue
 		}
 		r.Result = InviteInvited
-		m, err := a.render.Render(mail.Email{Kind: "invitation", To: r.Email, Lang: mailLang(facts[troupe.NormalizeEmail(r.Email)].Locale, c),
-			Path: "/invitations/" + secrets[r.InvitationID], Params: []any{"inviter", actor.Name, "workspace", w.Name}})
+		m, err := a.render.Render(invitationMail(inviter, w, r.Email, mailLang(facts[troupe.NormalizeEmail(r.Email)].Locale, c), secrets[r.InvitationID]))
 		if err != nil {
 			return err
 		}
@@ -180,9 +184,18 @@ func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor troupe.User, 
 	return a.queue.EnqueueMails(ctx, tx, msgs)
 }
 
-func (a *App) mailInvitation(ctx context.Context, tx *store.Tx, inviter troupe.User, w troupe.Workspace, inv store.Invitation, locale, secret string, c Client) error {
-	return a.sendMail(ctx, tx, mail.Email{Kind: "invitation", To: inv.Email, Lang: mailLang(locale, c),
-		Path: "/invitations/" + secret, Params: []any{"inviter", inviter.Name, "workspace", w.Name}})
+// invitationMail is the mail of an invitation. Its address has not
+// proven itself yet, so the mail carries as little text chosen by others
+// as it can: the inviter's name only when their own address is verified,
+// and the names cleaned and shortened.
+func invitationMail(inviter troupe.User, w troupe.Workspace, to, lang, secret string) mail.Email {
+	e := mail.Email{Kind: "invitation_workspace", To: to, Lang: lang, Path: "/invitations/" + secret,
+		Params: []any{"workspace", mail.Name(w.Name)}}
+	if name := mail.Name(inviter.Name); inviter.EmailVerified && name != "" {
+		e.Kind = "invitation"
+		e.Params = append(e.Params, "inviter", name)
+	}
+	return e
 }
 
 // ListMyInvitations returns the actor's pending invitations: only once the
@@ -216,8 +229,7 @@ func (a *App) manageInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 	if err != nil {
 		return inv, w, err
 	}
-	own := inv.InviterID == actor.ID && m.Role.CanInvite(w.Settings)
-	if !m.Role.CanManageMembers() && !own {
+	if !m.Role.CanChangeInvitation(w.Settings, inv.InviterID == actor.ID) {
 		return inv, w, troupe.Errorf(troupe.CodeForbidden, "Only a Super Admin or the person who sent an invitation can change it.")
 	}
 	return inv, w, nil
@@ -241,8 +253,14 @@ func (a *App) ResendInvitation(ctx context.Context, actor troupe.User, workspace
 		locale := ""
 		if u, err := tx.FindUserByEmail(ctx, inv.Email); err == nil {
 			locale = u.Locale
+		} else if troupe.ErrorCode(err) != troupe.CodeNotFound {
+			return err
 		}
-		if err := a.mailInvitation(ctx, tx, actor, w, inv, locale, secret, c); err != nil {
+		sender, err := tx.FindUserByID(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		if err := a.sendMail(ctx, tx, invitationMail(sender.User, w, inv.Email, mailLang(locale, c), secret)); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, workspaceID, actor, "invitation.resend", inv.ID, inv.Email, c)
@@ -409,13 +427,14 @@ func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 	}
 	attempt := troupe.JoinAttempt{Via: troupe.ViaInvitation, Role: inv.Role, Settings: w.Settings,
 		SeatsTotal: w.Seats, SeatsUsed: w.SeatsUsed, EmailVerified: true}
-	if _, err := tx.FindMember(ctx, w.ID, actor.ID); err == nil {
-		attempt.AlreadyMember = true
+	if _, attempt.AlreadyMember, err = memberIfAny(ctx, &tx.Queries, w.ID, actor.ID); err != nil {
+		return w.ID, err
 	}
-	inviter, err := tx.FindMember(ctx, w.ID, inv.InviterID)
-	if err == nil {
-		attempt.GranterRole = inviter.Role
+	inviter, _, err := memberIfAny(ctx, &tx.Queries, w.ID, inv.InviterID)
+	if err != nil {
+		return w.ID, err
 	}
+	attempt.GranterRole = inviter.Role // empty when they left: the invitation is void
 	if _, err := troupe.CheckJoin(attempt); err != nil {
 		return w.ID, err
 	}
@@ -430,7 +449,7 @@ func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 	if err := tx.UpdateUser(ctx, actor.ID, store.UserUpdate{VerifyEmail: true}, a.now()); err != nil {
 		return w.ID, err
 	}
-	if err := a.sendMail(ctx, tx, mail.Email{Kind: "invitation_accepted", To: inviter.User.Email,
+	if err := a.mailMember(ctx, tx, inviter.User, mail.Email{Kind: "invitation_accepted",
 		Lang: mailLang(inviter.User.Locale, Client{}), Path: "/", Params: []any{"name", actor.Name, "email", actor.Email, "workspace", w.Name}}); err != nil {
 		return w.ID, err
 	}
@@ -494,7 +513,7 @@ func (a *App) noticeSeatLimit(ctx context.Context, workspaceID string, who troup
 		}
 		// One mail per admin: no admin sees another's address.
 		for _, ad := range admins {
-			err := a.sendMail(ctx, tx, mail.Email{Kind: "seat_limit", To: ad.User.Email, Lang: mailLang(ad.User.Locale, Client{}),
+			err := a.mailMember(ctx, tx, ad.User, mail.Email{Kind: "seat_limit", Lang: mailLang(ad.User.Locale, Client{}),
 				Path: "/workspaces/" + w.ID + "/settings/seats", Params: []any{"workspace", w.Name, "email", who.Email, "seats", w.Seats}})
 			if err != nil {
 				return err

@@ -29,6 +29,9 @@ type InviteLinkView struct {
 	MaxUses   *int
 	Uses      int
 	Token     string
+	// Changeable: the viewer may change, reset or delete this link (they
+	// may give its role).
+	Changeable bool
 }
 
 // InviteLinkInput configures the invite link.
@@ -54,7 +57,8 @@ func (a *App) linkManager(ctx context.Context, q *store.Queries, actor troupe.Us
 // GetInviteLink returns the invite link, or not_found when there is none.
 func (a *App) GetInviteLink(ctx context.Context, actor troupe.User, workspaceID string) (InviteLinkView, error) {
 	q := a.db.Read()
-	if _, _, err := a.linkManager(ctx, q, actor, workspaceID); err != nil {
+	m, w, err := a.linkManager(ctx, q, actor, workspaceID)
+	if err != nil {
 		return InviteLinkView{}, err
 	}
 	l, err := q.FindInviteLink(ctx, workspaceID)
@@ -64,11 +68,27 @@ func (a *App) GetInviteLink(ctx context.Context, actor troupe.User, workspaceID 
 	if err != nil {
 		return InviteLinkView{}, err
 	}
-	return linkView(l, ""), nil
+	return linkView(l, "", m.Role.CanChangeInviteLink(w.Settings, l.Role)), nil
 }
 
-func linkView(l store.InviteLink, token string) InviteLinkView {
-	return InviteLinkView{Role: l.Role, Enabled: l.Enabled, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses, Uses: l.Uses, Token: token}
+func linkView(l store.InviteLink, token string, changeable bool) InviteLinkView {
+	return InviteLinkView{Role: l.Role, Enabled: l.Enabled, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses, Uses: l.Uses, Token: token,
+		Changeable: changeable}
+}
+
+var errLinkAboveRole = troupe.Errorf(troupe.CodeForbidden, "This invite link gives a role above yours: only someone who may give that role can change, reset or delete it.")
+
+// changeableLink loads the workspace's link for a change by the manager m:
+// not_found when there is none, forbidden when it gives a role above m's.
+func (a *App) changeableLink(ctx context.Context, tx *store.Tx, m troupe.Member, w troupe.Workspace) (store.InviteLink, error) {
+	l, err := tx.FindInviteLink(ctx, w.ID)
+	if err != nil {
+		return l, err
+	}
+	if !m.Role.CanChangeInviteLink(w.Settings, l.Role) {
+		return l, errLinkAboveRole
+	}
+	return l, nil
 }
 
 // SaveInviteLink creates the invite link (returning its token) or changes
@@ -85,11 +105,11 @@ func (a *App) ResetInviteLink(ctx context.Context, actor troupe.User, workspaceI
 func (a *App) writeInviteLink(ctx context.Context, actor troupe.User, workspaceID string, in *InviteLinkInput, c Client) (InviteLinkView, error) {
 	var out InviteLinkView
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		m, _, err := a.linkManager(ctx, &tx.Queries, actor, workspaceID)
+		m, w, err := a.linkManager(ctx, &tx.Queries, actor, workspaceID)
 		if err != nil {
 			return err
 		}
-		l, err := tx.FindInviteLink(ctx, workspaceID)
+		l, err := a.changeableLink(ctx, tx, m, w)
 		exists := err == nil
 		if err != nil && troupe.ErrorCode(err) != troupe.CodeNotFound {
 			return err
@@ -128,7 +148,7 @@ func (a *App) writeInviteLink(ctx context.Context, actor troupe.User, workspaceI
 		if err := tx.SaveInviteLink(ctx, l, a.now()); err != nil {
 			return err
 		}
-		out = linkView(l, token)
+		out = linkView(l, token, m.Role.CanChangeInviteLink(w.Settings, l.Role))
 		return a.audit(ctx, tx, workspaceID, actor, action, workspaceID, fmt.Sprintf("role=%s enabled=%t", l.Role, l.Enabled), c)
 	})
 	return out, err
@@ -137,7 +157,11 @@ func (a *App) writeInviteLink(ctx context.Context, actor troupe.User, workspaceI
 // DeleteInviteLink disables the link for good.
 func (a *App) DeleteInviteLink(ctx context.Context, actor troupe.User, workspaceID string, c Client) error {
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
-		if _, _, err := a.linkManager(ctx, &tx.Queries, actor, workspaceID); err != nil {
+		m, w, err := a.linkManager(ctx, &tx.Queries, actor, workspaceID)
+		if err != nil {
+			return err
+		}
+		if _, err := a.changeableLink(ctx, tx, m, w); err != nil && troupe.ErrorCode(err) != troupe.CodeNotFound {
 			return err
 		}
 		if err := tx.DeleteInviteLink(ctx, workspaceID); err != nil {
@@ -265,13 +289,15 @@ func (a *App) attempt(ctx context.Context, tx *store.Tx, actor troupe.User, work
 			at.DomainMatches = true
 		}
 	}
-	if _, err := tx.FindMember(ctx, workspaceID, actor.ID); err == nil {
-		at.AlreadyMember = true
+	if _, at.AlreadyMember, err = memberIfAny(ctx, &tx.Queries, workspaceID, actor.ID); err != nil {
+		return troupe.JoinAttempt{}, w, err
 	}
 	if granterID != "" {
-		if g, err := tx.FindMember(ctx, workspaceID, granterID); err == nil {
-			at.GranterRole = g.Role
+		g, _, err := memberIfAny(ctx, &tx.Queries, workspaceID, granterID)
+		if err != nil {
+			return troupe.JoinAttempt{}, w, err
 		}
+		at.GranterRole = g.Role // empty when they left
 	}
 	return at, w, nil
 }
@@ -301,7 +327,7 @@ func (a *App) applyJoin(ctx context.Context, tx *store.Tx, actor troupe.User, w 
 		return "", err
 	}
 	for _, ad := range admins {
-		if err := a.sendMail(ctx, tx, mail.Email{Kind: "join_request", To: ad.User.Email, Lang: mailLang(ad.User.Locale, Client{}),
+		if err := a.mailMember(ctx, tx, ad.User, mail.Email{Kind: "join_request", Lang: mailLang(ad.User.Locale, Client{}),
 			Path: "/w/" + w.ID + "/members", Params: []any{"name", actor.Name, "email", actor.Email, "workspace", w.Name}}); err != nil {
 			return "", err
 		}
@@ -365,8 +391,8 @@ func (a *App) ApproveJoinRequest(ctx context.Context, actor troupe.User, workspa
 		}
 		attempt := troupe.JoinAttempt{Via: troupe.ViaApproval, Role: role, Settings: w.Settings, SeatsTotal: w.Seats,
 			SeatsUsed: w.SeatsUsed, GranterRole: m.Role, EmailVerified: r.User.EmailVerified}
-		if _, err := tx.FindMember(ctx, workspaceID, r.User.ID); err == nil {
-			attempt.AlreadyMember = true
+		if _, attempt.AlreadyMember, err = memberIfAny(ctx, &tx.Queries, workspaceID, r.User.ID); err != nil {
+			return err
 		}
 		if !role.Valid() {
 			var v troupe.Validation
@@ -421,7 +447,7 @@ func (a *App) decide(ctx context.Context, tx *store.Tx, actor troupe.User, w tro
 	if err := a.notify(ctx, tx, r.User.ID, w.ID, note, r.ID, map[string]string{"workspace": w.Name}); err != nil {
 		return err
 	}
-	if err := a.sendMail(ctx, tx, mail.Email{Kind: kind, To: r.User.Email, Lang: mailLang(r.User.Locale, Client{}), Path: "/",
+	if err := a.mailMember(ctx, tx, r.User, mail.Email{Kind: kind, Lang: mailLang(r.User.Locale, Client{}), Path: "/",
 		Params: []any{"workspace", w.Name}}); err != nil {
 		return err
 	}

@@ -56,7 +56,13 @@ func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID st
 		f.Status = "active"
 	}
 	f.Limit = pageSize(f.Limit)
-	return q.ListMembers(ctx, workspaceID, f, a.now())
+	rows, next, err := q.ListMembers(ctx, workspaceID, f, a.now())
+	for i := range rows {
+		if rows[i].Status == "invited" {
+			rows[i].CanManage = m.Role.CanChangeInvitation(settings, rows[i].InviterID == actor.ID)
+		}
+	}
+	return rows, next, err
 }
 
 // pageSize bounds a list's page: 50 by default, at most 200.
@@ -114,7 +120,7 @@ func (a *App) ChangeRole(ctx context.Context, actor troupe.User, workspaceID, us
 		if err != nil {
 			return err
 		}
-		if err := a.sendMail(ctx, tx, mail.Email{Kind: "role_changed", To: target.User.Email, Lang: mailLang(target.User.Locale, Client{}),
+		if err := a.mailMember(ctx, tx, target.User, mail.Email{Kind: "role_changed", Lang: mailLang(target.User.Locale, Client{}),
 			Path: "/", Params: []any{"workspace", w.Name, "role", string(role)}}); err != nil {
 			return err
 		}

@@ -199,7 +199,7 @@ func (a *App) tellShared(ctx context.Context, tx *store.Tx, actor troupe.User, i
 		map[string]string{"name": actor.Name, "item": it.Name, "level": level.String(), "path": path}); err != nil {
 		return err
 	}
-	return a.sendMail(ctx, tx, mail.Email{Kind: NoteItemShared, To: m.User.Email, Lang: mailLang(m.User.Locale, Client{}),
+	return a.mailMember(ctx, tx, m.User, mail.Email{Kind: NoteItemShared, Lang: mailLang(m.User.Locale, Client{}),
 		Path: path, Params: []any{"name", actor.Name, "item", it.Name}})
 }
 

@@ -35,6 +35,21 @@ func (a *App) membership(ctx context.Context, q *store.Queries, workspaceID stri
 	return m, err
 }
 
+// memberIfAny returns userID's membership of the workspace and whether
+// there is one. Only "no such row" means not a member: any other failure
+// is an error, never a silent "not a member" that would void an
+// invitation or hide a membership.
+func memberIfAny(ctx context.Context, q *store.Queries, workspaceID, userID string) (troupe.Member, bool, error) {
+	m, err := q.FindMember(ctx, workspaceID, userID)
+	switch {
+	case err == nil:
+		return m, true, nil
+	case troupe.ErrorCode(err) == troupe.CodeNotFound:
+		return troupe.Member{}, false, nil
+	}
+	return troupe.Member{}, false, err
+}
+
 // accountOnly refuses actions on the account itself (its profile, its
 // invitations, joining, notifications) to callers using an API token,
 // which acts only inside its workspace.

@@ -87,12 +87,21 @@ func (r *Renderer) Render(e Email) (Message, error) {
 	if !r.cat.Has("mail." + e.Kind + ".subject") {
 		return Message{}, fmt.Errorf("mail: unknown kind %q", e.Kind)
 	}
+	// No value reaches a mail with control or invisible characters,
+	// whoever chose it.
+	params := make([]any, len(e.Params))
+	for i, p := range e.Params {
+		if s, ok := p.(string); ok && i%2 == 1 {
+			p = clean(s)
+		}
+		params[i] = p
+	}
 	t := func(part string) string {
 		key := "mail." + e.Kind + "." + part
 		if !r.cat.Has(key) {
 			return ""
 		}
-		return r.cat.T(e.Lang, key, e.Params...)
+		return r.cat.T(e.Lang, key, params...)
 	}
 	v := view{
 		Lang:     e.Lang,

@@ -26,7 +26,7 @@ func renderer(t *testing.T) *Renderer {
 
 func TestRenderEveryKindInEveryLanguage(t *testing.T) {
 	r := renderer(t)
-	for _, kind := range []string{"verify_email", "password_reset", "signup_existing", "password_changed", "invitation", "invitation_accepted", "role_changed", "seat_limit", "join_request", "request_approved", "request_denied"} {
+	for _, kind := range []string{"verify_email", "password_reset", "signup_existing", "password_changed", "invitation", "invitation_workspace", "invitation_accepted", "item_shared", "role_changed", "seat_limit", "join_request", "request_approved", "request_denied"} {
 		for _, lang := range i18n.Langs {
 			m, err := r.Render(Email{Kind: kind, To: "a@example.com", Lang: lang, Path: "/x?token=abc", Params: []any{"name", "<Ada>"}})
 			if err != nil {
@@ -86,6 +86,38 @@ func TestSMTPURLs(t *testing.T) {
 	for _, good := range []string{"smtp://h", "smtp://u:p@h:25?tls=none", "smtps://h", "smtp://h:587?tls=required"} {
 		if _, err := NewSMTPSender(good, "a@example.com"); err != nil {
 			t.Errorf("%q: %v", good, err)
+		}
+	}
+}
+
+func TestNamesFromOthersAreCleanedAndShortened(t *testing.T) {
+	for in, want := range map[string]string{
+		"  Ada   Lovelace ":                "Ada Lovelace",
+		"Ada\r\nBcc: x@evil.example":       "Ada Bcc: x@evil.example",
+		"evil\u202egnp.exe":                "evilgnp.exe",
+		"zero\u200bwidth\x00nul\x1bescape": "zerowidthnulescape",
+		strings.Repeat("é", MaxName):       strings.Repeat("é", MaxName),
+		strings.Repeat("a", 60):            strings.Repeat("a", MaxName-1) + "…",
+		strings.Repeat("ab ", 30):          strings.TrimSpace(strings.Repeat("ab ", 30)[:MaxName-1]) + "…",
+	} {
+		if got := Name(in); got != want {
+			t.Errorf("Name(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestEveryValueReachesMailClean(t *testing.T) {
+	m, err := renderer(t).Render(Email{Kind: "invitation", To: "a@example.com", Lang: "en", Path: "/x",
+		Params: []any{"inviter", "Ada\nVisit\u202eevil", "workspace", "Studio\t\tOne"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "Ada Visitevil invited you to Studio One on Troupe" {
+		t.Fatalf("subject %q", m.Subject)
+	}
+	for _, part := range []string{m.Subject, m.Text, m.HTML} {
+		if strings.ContainsAny(part, "\u202e\t") {
+			t.Fatalf("a control or formatting character reached the mail: %q", part)
 		}
 	}
 }

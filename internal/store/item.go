@@ -486,6 +486,11 @@ func (q *Queries) PurgeTrash(ctx context.Context, cutoff time.Time, limit int) (
 			}
 		}
 		rows.Close()
+		// A read cut short must not delete the entry: its files would
+		// outlive it, never to be removed.
+		if err := rows.Err(); err != nil {
+			return nil, 0, translate(err)
+		}
 		// The tree rows, shares and sub-items go with it (ON DELETE
 		// CASCADE); an entry restored meanwhile stays.
 		res, err := q.exec(ctx, `DELETE FROM items WHERE id = ? AND trash_root_id = id AND trashed_at < ?`, root, millis(cutoff))

@@ -84,3 +84,47 @@ func TestCheckJoinMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+func TestChangingLinksAndInvitations(t *testing.T) {
+	everyone := Settings{InviteLinkPolicy: LinkEveryone, WhoCanInvite: InviteEveryone}
+	admins := Settings{InviteLinkPolicy: LinkAdmins, WhoCanInvite: InviteAdmins}
+	noOne := Settings{InviteLinkPolicy: LinkNoOne, WhoCanInvite: InviteAdmins}
+	links := []struct {
+		role     Role
+		s        Settings
+		linkRole Role
+		want     bool
+	}{
+		{RoleViewer, everyone, RoleViewer, true},
+		{RoleViewer, everyone, RoleCreator, false},
+		{RoleCreator, everyone, RoleCreator, true},
+		{RoleCreator, everyone, RoleDeveloper, false},
+		{RoleDeveloper, everyone, RoleDeveloper, true},
+		{RoleDeveloper, admins, RoleViewer, false},
+		{RoleSuperAdmin, admins, RoleDeveloper, true},
+		{RoleSuperAdmin, noOne, RoleViewer, false},
+	}
+	for _, c := range links {
+		if got := c.role.CanChangeInviteLink(c.s, c.linkRole); got != c.want {
+			t.Errorf("%s changing a %s link under %s: %t, want %t", c.role, c.linkRole, c.s.InviteLinkPolicy, got, c.want)
+		}
+	}
+	invitations := []struct {
+		role Role
+		s    Settings
+		own  bool
+		want bool
+	}{
+		{RoleSuperAdmin, admins, false, true},
+		{RoleCreator, everyone, true, true},
+		{RoleCreator, everyone, false, false},
+		{RoleCreator, admins, true, false},
+		{RoleDeveloper, everyone, false, false},
+		{Role(""), everyone, true, false},
+	}
+	for _, c := range invitations {
+		if got := c.role.CanChangeInvitation(c.s, c.own); got != c.want {
+			t.Errorf("%q, own %t, invite policy %s: %t, want %t", c.role, c.own, c.s.WhoCanInvite, got, c.want)
+		}
+	}
+}

@@ -76,6 +76,21 @@ func (r Role) CanManageInviteLink(s Settings) bool {
 	return false
 }
 
+// CanChangeInviteLink reports whether a member with role r may change,
+// reset or delete an existing invite link that gives linkRole: they must
+// manage links and be able to give that role themselves, so that nobody
+// takes over or breaks a link above their own role.
+func (r Role) CanChangeInviteLink(s Settings, linkRole Role) bool {
+	return r.CanManageInviteLink(s) && r.CanGrant(linkRole)
+}
+
+// CanChangeInvitation reports whether a member with role r may resend or
+// revoke a pending invitation: Super Admins any, others those they sent
+// while they may still invite.
+func (r Role) CanChangeInvitation(s Settings, sentByThem bool) bool {
+	return r.CanManageMembers() || (sentByThem && r.CanInvite(s))
+}
+
 // CanGrant reports whether a member with role r may give role target to
 // someone joining: at most their own role, never Super Admin.
 func (r Role) CanGrant(target Role) bool {

@@ -68,6 +68,14 @@ func NewServer(a *app.App, cat *i18n.Catalog, log *slog.Logger, cfg Config) (*Se
 	return s, nil
 }
 
+// MetricsHandler serves the Prometheus metrics. It is not part of Handler:
+// metrics belong on a separate, private address.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
 // CloseStreams ends every open event stream; call it when shutting down.
 func (s *Server) CloseStreams() { s.stopStreams() }
 
@@ -112,7 +120,6 @@ func (s *Server) routeOps(mux *http.ServeMux) {
 		}
 		w.Write([]byte("ready\n"))
 	}))
-	handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	handle("GET /static/", s.static)
 	handle("GET /favicon.ico", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.static.url("favicon.svg"), http.StatusMovedPermanently)
