@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"troupe/internal/troupe"
 )
@@ -89,10 +90,23 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	json.NewEncoder(w).Encode(p)
 }
 
-// setRetryAfter tells a rate-limited client when to come back.
+// unavailableRetryAfter is when a client should try again after an
+// outage (database or disk) whose end nobody can foretell.
+const unavailableRetryAfter = 10 * time.Second
+
+// setRetryAfter tells a rate-limited client, or one turned away by an
+// outage, when to come back.
 func setRetryAfter(w http.ResponseWriter, err error) {
-	if e, ok := troupe.AsError(err); ok && e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())))
+	e, ok := troupe.AsError(err)
+	if !ok {
+		return
+	}
+	after := e.RetryAfter
+	if after <= 0 && e.Code == troupe.CodeUnavailable {
+		after = unavailableRetryAfter
+	}
+	if after > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(after.Seconds())))
 	}
 }
 
