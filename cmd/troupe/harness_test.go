@@ -29,8 +29,22 @@ type testServer struct {
 
 func startServer(t *testing.T, e testkit.Engine) *testServer {
 	t.Helper()
+	return startServerWith(t, e, serverOptions{})
+}
+
+// serverOptions change what startServerWith starts.
+type serverOptions struct {
+	dataDir  string        // default: a temporary folder
+	poolWait time.Duration // see Main.PoolWait
+}
+
+func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServer {
+	t.Helper()
 	box := testkit.StartSMTP(t)
-	dir := t.TempDir()
+	dir := o.dataDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	cfg, err := LoadConfig(nil, func(k string) string {
 		return map[string]string{
 			"TROUPE_ADDR":         "127.0.0.1:0",
@@ -51,6 +65,7 @@ func startServer(t *testing.T, e testkit.Engine) *testServer {
 	m.HashParams = &password.Params{Memory: 1024, Time: 1, Threads: 1}
 	m.PollInterval = 50 * time.Millisecond
 	m.UploadLimit = testUploadLimits
+	m.PoolWait = o.poolWait
 	// Listen first so that links in mail carry the real address.
 	if err := m.Listen(); err != nil {
 		t.Fatal(err)

@@ -117,7 +117,7 @@ func outageMessage(err error) string {
 // room for writes.
 func (db *DB) Ready(ctx context.Context) error {
 	if err := db.Ping(ctx); err != nil {
-		if e := unavailable(err); e != nil {
+		if e, ok := troupe.AsError(err); ok && e.Code == troupe.CodeUnavailable {
 			return e
 		}
 		return &troupe.Error{Code: troupe.CodeUnavailable, Message: msgUnreachable, Err: err}

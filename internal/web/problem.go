@@ -66,13 +66,14 @@ type problem struct {
 }
 
 // fail answers with err: problem+json on the API, a page elsewhere.
-// Internal errors are logged here with their cause and shown generically.
+// Server-side failures (internal errors, outages) keep their cause for the
+// request's log line and are shown generically.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := troupe.ErrorCode(err)
 	status := httpStatus(code)
 	st := state(r)
 	if status >= 500 {
-		s.log.ErrorContext(r.Context(), "request failed", "request_id", st.id, "err", err)
+		st.err = err
 	}
 	setRetryAfter(w, err)
 	if !isAPI(r) {
