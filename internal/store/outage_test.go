@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,4 +82,69 @@ func TestPoolWaitIsBounded(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A transaction cut short by an outage leaves nothing: PostgreSQL going
+// down in its middle, SQLite's disk filling up under it.
+func TestOutageRollsBack(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	user := func(id string, name string) store.UserRecord {
+		return store.UserRecord{User: troupe.User{ID: id, Email: id + "@example.com", Name: name}, PasswordHash: "h"}
+	}
+	wantAbsent := func(t *testing.T, db *store.DB, id string) {
+		t.Helper()
+		if _, err := db.Read().FindUserByID(ctx, id); troupe.ErrorCode(err) != troupe.CodeNotFound {
+			t.Fatalf("%s after the outage: %v, want not found", id, err)
+		}
+	}
+	t.Run("postgres", func(t *testing.T) {
+		cluster := testkit.StartCluster(t)
+		db := open(t, testkit.Engine{Name: "postgres", URL: cluster.Database("troupe")})
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			if err := tx.CreateUser(ctx, user("first", "First"), now); err != nil {
+				return err
+			}
+			cluster.Crash()
+			return tx.CreateUser(ctx, user("second", "Second"), now)
+		})
+		if code := troupe.ErrorCode(err); code != troupe.CodeUnavailable {
+			t.Fatalf("got %v (%s), want unavailable", err, code)
+		}
+		if err := db.Ready(ctx); troupe.ErrorCode(err) != troupe.CodeUnavailable {
+			t.Fatalf("ready while down: %v", err)
+		}
+		cluster.Start()
+		if !settles(10*time.Second, func() bool { return db.Ready(ctx) == nil }) {
+			t.Fatalf("not ready after the restart: %v", db.Ready(ctx))
+		}
+		wantAbsent(t, db, "first")
+	})
+	t.Run("sqlite", func(t *testing.T) {
+		disk := testkit.SmallDisk(t, 16<<20)
+		db := open(t, testkit.Engine{Name: "sqlite", URL: disk + "/troupe.db"})
+		big := strings.Repeat("x", 4<<20)
+		var free func()
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			if err := tx.CreateUser(ctx, user("first", "First"), now); err != nil {
+				return err
+			}
+			free = testkit.FillDisk(t, disk)
+			return tx.CreateUser(ctx, user("second", big), now)
+		})
+		if code := troupe.ErrorCode(err); code != troupe.CodeUnavailable {
+			t.Fatalf("got %v (%s), want unavailable", err, code)
+		}
+		if err := db.Ready(ctx); troupe.ErrorCode(err) != troupe.CodeUnavailable {
+			t.Fatalf("ready on a full disk: %v", err)
+		}
+		free()
+		if err := db.Ready(ctx); err != nil {
+			t.Fatal(err)
+		}
+		wantAbsent(t, db, "first")
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.CreateUser(ctx, user("third", "Third"), now) }); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
