@@ -103,7 +103,7 @@ func outageMessage(err error) string {
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error
 	if errors.As(err, &connectErr) || errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, pgconn.ErrConnClosed) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, pgconn.ErrConnClosed) ||
 		// a connection lost in the middle of a query
 		errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.EIO) || errors.Is(err, syscall.EROFS) {
