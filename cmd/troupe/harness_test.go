@@ -31,8 +31,23 @@ type testServer struct {
 // name and value pairs.
 func startServer(t *testing.T, e testkit.Engine, env ...string) *testServer {
 	t.Helper()
+	return startServerWith(t, e, serverOptions{env: env})
+}
+
+// serverOptions change what startServerWith starts.
+type serverOptions struct {
+	dataDir  string        // default: a temporary folder
+	poolWait time.Duration // see Main.PoolWait
+	env      []string      // further variables, as name and value pairs
+}
+
+func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServer {
+	t.Helper()
 	box := testkit.StartSMTP(t)
-	dir := t.TempDir()
+	dir := o.dataDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	vars := map[string]string{
 		"TROUPE_ADDR":         "127.0.0.1:0",
 		"TROUPE_DATA_DIR":     dir,
@@ -40,8 +55,8 @@ func startServer(t *testing.T, e testkit.Engine, env ...string) *testServer {
 		"TROUPE_SMTP_URL":     box.URL(),
 		"TROUPE_BASE_URL":     "http://troupe.test", // replaced below once the port is known
 	}
-	for i := 0; i+1 < len(env); i += 2 {
-		vars[env[i]] = env[i+1]
+	for i := 0; i+1 < len(o.env); i += 2 {
+		vars[o.env[i]] = o.env[i+1]
 	}
 	cfg, err := LoadConfig(nil, func(k string) string { return vars[k] }, io.Discard)
 	if err != nil {
@@ -55,6 +70,7 @@ func startServer(t *testing.T, e testkit.Engine, env ...string) *testServer {
 	m.HashParams = &password.Params{Memory: 1024, Time: 1, Threads: 1}
 	m.PollInterval = 50 * time.Millisecond
 	m.UploadLimit = testUploadLimits
+	m.PoolWait = o.poolWait
 	// Listen first so that links in mail carry the real address.
 	if err := m.Listen(); err != nil {
 		t.Fatal(err)

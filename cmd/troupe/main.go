@@ -108,6 +108,9 @@ type Main struct {
 	PollInterval time.Duration
 	// UploadLimit overrides the largest upload per kind.
 	UploadLimit map[troupe.Kind]int64
+	// PoolWait overrides how long a request waits for a free database
+	// connection before it is answered 503 (store.DefaultPoolWait).
+	PoolWait time.Duration
 
 	db     *store.DB
 	media  *blob.Store
@@ -143,6 +146,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.db = db
+	db.SetPoolWait(m.PoolWait)
 	if err := db.ClaimServing(); err != nil {
 		return err
 	}

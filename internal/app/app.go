@@ -71,8 +71,15 @@ func New(db *store.DB, queue Queue, media *blob.Store, render *mail.Renderer, ha
 
 func (a *App) now() time.Time { return a.cfg.Now().UTC() }
 
-// Ready reports whether the database answers.
-func (a *App) Ready(ctx context.Context) error { return a.db.Ping(ctx) }
+// Ready reports whether requests can be served: the database answers and
+// has room for writes, and so has the media store. Its error says which
+// is not ready.
+func (a *App) Ready(ctx context.Context) error {
+	if err := a.db.Ready(ctx); err != nil {
+		return err
+	}
+	return a.media.Ready(ctx)
+}
 
 // Client describes where a request comes from.
 type Client struct {

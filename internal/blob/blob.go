@@ -14,11 +14,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/gabriel-vasile/mimetype"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/gcerrors"
+
+	"troupe/internal/diskspace"
+	"troupe/internal/troupe"
 )
 
 // sniffLen is how much of a file content sniffing reads.
@@ -112,7 +116,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, limit int64, a
 	defer cancel()
 	w, err := s.bucket.NewWriter(wctx, key, &blob.WriterOptions{ContentType: contentType})
 	if err != nil {
-		return Stored{}, fmt.Errorf("blob: write %s: %w", key, err)
+		return Stored{}, failed("write", key, err)
 	}
 	size, err := io.Copy(w, io.MultiReader(bytes.NewReader(head), io.LimitReader(r, limit+1-int64(n))))
 	if err == nil && size > limit {
@@ -121,10 +125,13 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, limit int64, a
 	if err != nil {
 		cancel()
 		_ = w.Close()
-		return Stored{}, err
+		if errors.Is(err, ErrTooLarge) || errors.As(err, new(*ReadError)) {
+			return Stored{}, err
+		}
+		return Stored{}, failed("write", key, err)
 	}
 	if err := w.Close(); err != nil {
-		return Stored{}, fmt.Errorf("blob: write %s: %w", key, err)
+		return Stored{}, failed("write", key, err)
 	}
 	return Stored{Size: size, ContentType: contentType}, nil
 }
@@ -162,12 +169,12 @@ func (s *Store) Open(ctx context.Context, key string) (*File, error) {
 			return nil, fmt.Errorf("blob: %s: %w", key, ErrNotFound)
 		}
 		if err != nil {
-			return nil, err
+			return nil, failed("open", key, err)
 		}
 		st, err := f.Stat()
 		if err != nil {
 			f.Close()
-			return nil, err
+			return nil, failed("open", key, err)
 		}
 		return &File{ReadSeeker: f, size: st.Size(), closer: f}, nil
 	}
@@ -176,7 +183,7 @@ func (s *Store) Open(ctx context.Context, key string) (*File, error) {
 		return nil, fmt.Errorf("blob: %s: %w", key, ErrNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return nil, failed("open", key, err)
 	}
 	return &File{ReadSeeker: r, size: r.Size(), closer: r}, nil
 }
@@ -211,13 +218,51 @@ func (s *Store) Keys(ctx context.Context) ([]string, error) {
 
 // WriteFile stores small content made by the server itself (posters).
 func (s *Store) WriteFile(ctx context.Context, key string, r io.Reader, contentType string) error {
-	w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: contentType})
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := s.bucket.NewWriter(wctx, key, &blob.WriterOptions{ContentType: contentType})
 	if err != nil {
-		return err
+		return failed("write", key, err)
 	}
 	if _, err := io.Copy(w, r); err != nil {
+		cancel() // discards what was written
 		_ = w.Close()
-		return err
+		return failed("write", key, err)
 	}
-	return w.Close()
+	if err := w.Close(); err != nil {
+		return failed("write", key, err)
+	}
+	return nil
+}
+
+// Messages of an unavailable media store, safe to show.
+const (
+	msgUnavailable = "The media store is not available right now."
+	msgFull        = "The media store's disk is full."
+)
+
+// failed turns a failure of the store itself (disk full, I/O error, a
+// folder gone) into an unavailable *troupe.Error: nothing the client sent
+// was wrong, and trying again later may work.
+func failed(op, key string, err error) error {
+	msg := msgUnavailable
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		msg = msgFull
+	}
+	return &troupe.Error{Code: troupe.CodeUnavailable, Message: msg, Err: fmt.Errorf("blob: %s %s: %w", op, key, err)}
+}
+
+// Ready reports, as an unavailable *troupe.Error saying why, whether files
+// can be stored: the folder is there and its disk has room.
+func (s *Store) Ready(ctx context.Context) error {
+	if s.dir == "" {
+		return nil
+	}
+	if _, err := os.Stat(s.dir); err != nil {
+		return failed("stat", ".", err)
+	}
+	if diskspace.Full(s.dir) {
+		return &troupe.Error{Code: troupe.CodeUnavailable, Message: msgFull}
+	}
+	return nil
 }

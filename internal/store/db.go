@@ -26,6 +26,8 @@ type DB struct {
 	path    string // SQLite file
 	write   *sql.DB
 	read    *sql.DB
+	// wait bounds how long an operation waits for a free connection.
+	wait time.Duration
 	// Prepared statements of the SQLite read pool (pgx keeps its own; the
 	// one writer connection cannot prepare while a transaction holds it).
 	readStmts *stmtCache
@@ -101,7 +103,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	d := &DB{dialect: Postgres, write: db, read: db, sessions: newSessionCache(), public: newPublicCache()}
+	d := &DB{dialect: Postgres, write: db, read: db, wait: DefaultPoolWait, sessions: newSessionCache(), public: newPublicCache()}
 	listenCtx, stop := context.WithCancel(context.Background())
 	d.stopListen = stop
 	d.listening.Go(func() { d.listen(listenCtx, dsn) })
@@ -157,7 +159,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	return &DB{dialect: SQLite, path: path, write: write, read: read, readStmts: newStmtCache(read),
+	return &DB{dialect: SQLite, path: path, write: write, read: read, wait: DefaultPoolWait, readStmts: newStmtCache(read),
 		sessions: newSessionCache(), public: sqlitePublicCache(path)}, nil
 }
 
@@ -170,11 +172,8 @@ func (db *DB) Writer() *sql.DB { return db.write }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.read.PingContext(ctx); err != nil {
-		return err
-	}
 	var one int
-	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	return pool{db.read, db.wait}.queryRow(ctx, "SELECT 1").Scan(&one)
 }
 
 // Close closes both pools.
@@ -198,12 +197,18 @@ func (db *DB) Close() error {
 // Read returns queries that run on the reader pool, outside any
 // transaction.
 func (db *DB) Read() *Queries {
-	return &Queries{q: db.read, d: db.dialect, stmts: db.readStmts, sessions: db.sessions, public: db.public}
+	return &Queries{pool: pool{db.read, db.wait}, d: db.dialect, stmts: db.readStmts, sessions: db.sessions, public: db.public}
 }
 
 // Tx runs fn inside one write transaction and commits when fn returns nil.
+// Driver errors that fn passes on come out translated too.
 func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	conn, err := acquire(ctx, db.write, db.wait)
+	if err != nil {
+		return fmt.Errorf("begin: %w", translate(err))
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", translate(err))
 	}
@@ -218,7 +223,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		}
 	}()
 	if err := fn(tx); err != nil {
-		return err
+		return translate(err)
 	}
 	committed = true
 	if err := sqlTx.Commit(); err != nil {
@@ -258,7 +263,8 @@ type querier interface {
 
 // Queries are the data operations; they run on a pool or in a transaction.
 type Queries struct {
-	q        querier
+	q        querier // the transaction; nil on the pool
+	pool     pool
 	d        Dialect
 	stmts    *stmtCache
 	sessions sessionCache
@@ -268,29 +274,52 @@ type Queries struct {
 	committed *[]func()
 }
 
-// on returns what runs query: its cached prepared statement, or the pool
-// or transaction itself.
+// on returns what runs query in a transaction or, on the pool, its cached
+// prepared statement; nil when the pool runs it (with a bounded wait for a
+// connection). Prepared statements wait for a connection as long as the
+// context allows, so they are only used while one is free.
 func (q *Queries) on(ctx context.Context, query string) querier {
+	if q.q != nil {
+		return q.q
+	}
+	if q.stmts == nil || q.pool.saturated() {
+		return nil
+	}
 	if st := q.stmts.get(ctx, query); st != nil {
 		return stmtQuerier{st}
 	}
-	return q.q
+	return nil
 }
 
 func (q *Queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	query = q.d.rebind(query)
-	res, err := q.on(ctx, query).ExecContext(ctx, query, args...)
+	var res sql.Result
+	var err error
+	if on := q.on(ctx, query); on != nil {
+		res, err = on.ExecContext(ctx, query, args...)
+	} else {
+		res, err = q.pool.exec(ctx, query, args...)
+	}
 	return res, translate(err)
 }
 
-func (q *Queries) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+func (q *Queries) queryRow(ctx context.Context, query string, args ...any) scanner {
 	query = q.d.rebind(query)
-	return q.on(ctx, query).QueryRowContext(ctx, query, args...)
+	if on := q.on(ctx, query); on != nil {
+		return row{row: on.QueryRowContext(ctx, query, args...)}
+	}
+	return q.pool.queryRow(ctx, query, args...)
 }
 
 func (q *Queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	query = q.d.rebind(query)
-	rows, err := q.on(ctx, query).QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if on := q.on(ctx, query); on != nil {
+		rows, err = on.QueryContext(ctx, query, args...)
+	} else {
+		rows, err = q.pool.query(ctx, query, args...)
+	}
 	return rows, translate(err)
 }
 

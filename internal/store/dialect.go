@@ -68,10 +68,17 @@ func (d Dialect) planEachTime(args []any) []any {
 }
 
 // translate turns driver errors into the domain's: no rows becomes
-// not_found and a unique violation becomes conflict, on both engines.
+// not_found, a unique violation conflict, and an outage (see unavailable)
+// unavailable, on both engines. Errors already translated pass as they are.
 func translate(err error) error {
 	if err == nil {
 		return nil
+	}
+	if _, ok := troupe.AsError(err); ok {
+		return err
+	}
+	if e := unavailable(err); e != nil {
+		return e
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return &troupe.Error{Code: troupe.CodeNotFound, Message: "Not found.", Err: err}

@@ -26,6 +26,8 @@ type reqState struct {
 	user    *troupe.User
 	authed  bool
 	authErr error
+	// err is why the request failed on the server's side, for the log.
+	err error
 }
 
 type ctxKey struct{}
@@ -132,6 +134,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				"status", status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds()) / 1000}
 			if st.user != nil {
 				attrs = append(attrs, "user_id", st.user.ID)
+			}
+			if st.err != nil {
+				attrs = append(attrs, "err", st.err)
 			}
 			s.log.Log(ctx, level, "request", attrs...)
 		}()

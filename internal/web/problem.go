@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"troupe/internal/troupe"
 )
@@ -65,13 +66,14 @@ type problem struct {
 }
 
 // fail answers with err: problem+json on the API, a page elsewhere.
-// Internal errors are logged here with their cause and shown generically.
+// Server-side failures (internal errors, outages) keep their cause for the
+// request's log line and are shown generically.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := troupe.ErrorCode(err)
 	status := httpStatus(code)
 	st := state(r)
 	if status >= 500 {
-		s.log.ErrorContext(r.Context(), "request failed", "request_id", st.id, "err", err)
+		st.err = err
 	}
 	setRetryAfter(w, err)
 	if !isAPI(r) {
@@ -89,10 +91,23 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	json.NewEncoder(w).Encode(p)
 }
 
-// setRetryAfter tells a rate-limited client when to come back.
+// unavailableRetryAfter is when a client should try again after an
+// outage (database or disk) whose end nobody can foretell.
+const unavailableRetryAfter = 10 * time.Second
+
+// setRetryAfter tells a rate-limited client, or one turned away by an
+// outage, when to come back.
 func setRetryAfter(w http.ResponseWriter, err error) {
-	if e, ok := troupe.AsError(err); ok && e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())))
+	e, ok := troupe.AsError(err)
+	if !ok {
+		return
+	}
+	after := e.RetryAfter
+	if after <= 0 && e.Code == troupe.CodeUnavailable {
+		after = unavailableRetryAfter
+	}
+	if after > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(after.Seconds())))
 	}
 }
 

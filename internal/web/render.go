@@ -96,6 +96,20 @@ func (s *Server) newView(r *http.Request) *view {
 	return v
 }
 
+// bareView starts a page from the request alone, for when the database
+// may be what failed: no sidebar, no notifications, and the language of a
+// user only when the request already knows them.
+func (s *Server) bareView(r *http.Request) *view {
+	setting := ""
+	if u := state(r).user; u != nil {
+		setting = u.Locale
+	} else if c, err := r.Cookie(langCookie); err == nil {
+		setting = c.Value
+	}
+	return &view{cat: s.cat, Lang: s.cat.Match(setting, r.Header.Get("Accept-Language")), Path: r.URL.Path,
+		Fields: map[string]string{}, Form: map[string]string{}}
+}
+
 // setError turns err into a banner and field messages in the page's
 // language, falling back to the error's own message. A field's message is
 // looked up for that field first ("fielderr.seats.out_of_range"), then
@@ -140,7 +154,12 @@ func (p *pages) render(w http.ResponseWriter, status int, id string, v *view) {
 
 // renderError shows a friendly page for an error outside a form.
 func (p *pages) renderError(w http.ResponseWriter, r *http.Request, s *Server, status int, err error) {
-	v := s.newView(r)
+	var v *view
+	if troupe.ErrorCode(err) == troupe.CodeUnavailable {
+		v = s.bareView(r)
+	} else {
+		v = s.newView(r)
+	}
 	v.Status = status
 	v.setError(err)
 	p.render(w, status, "error", v)

@@ -113,9 +113,10 @@ func (s *Server) routeOps(mux *http.ServeMux) {
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if err := s.app.Ready(ctx); err != nil {
-			s.log.WarnContext(r.Context(), "not ready", "err", err)
+			state(r).err = err // for the request's log line
+			setRetryAfter(w, err)
 			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte("database unreachable\n"))
+			w.Write([]byte("not ready: " + troupe.ErrorMessage(err) + "\n"))
 			return
 		}
 		w.Write([]byte("ready\n"))
