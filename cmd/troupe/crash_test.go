@@ -96,7 +96,6 @@ func (p *serveProcess) kill() {
 	p.cmd = nil
 }
 
-
 // The three mails the load causes, by the path of their link.
 var crashMailKinds = map[string]string{"verify": "/verify-email", "reset": "/reset-password", "invite": "/invitations/"}
 
