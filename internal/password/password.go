@@ -1,5 +1,7 @@
 // Package password hashes and checks passwords with argon2id, bounding how
-// many hashes run at once so a burst of sign-ins cannot starve the server.
+// many hashes run at once so a burst of sign-ins cannot starve the server,
+// and keeping visitors' guesses at share pages to slots of their own so
+// they never take those of sign-ins.
 package password
 
 import (
@@ -37,37 +39,42 @@ var ErrMismatch = errors.New("password mismatch")
 
 // Hasher hashes passwords with at most a fixed number running at once.
 type Hasher struct {
-	params    Params
-	slots     chan struct{}
+	params Params
+	slots  slots
+	// guesses are the slots of VerifyGuess: separate, so that a flood of
+	// guesses queues behind itself and never behind or ahead of sign-ins.
+	guesses   slots
 	dummyOnce sync.Once
 	dummy     string
 }
 
-// NewHasher returns a Hasher allowing concurrency simultaneous hashes.
+// NewHasher returns a Hasher allowing concurrency simultaneous hashes for
+// accounts, and half as many (at least one) for guesses at share pages.
 func NewHasher(params Params, concurrency int) *Hasher {
-	if concurrency < 1 {
-		concurrency = 1
-	}
-	return &Hasher{params: params, slots: make(chan struct{}, concurrency)}
+	concurrency = max(concurrency, 1)
+	return &Hasher{params: params, slots: make(slots, concurrency), guesses: make(slots, max(concurrency/2, 1))}
 }
 
-func (h *Hasher) acquire(ctx context.Context) error {
+// slots bounds how many hashes run at once.
+type slots chan struct{}
+
+func (s slots) acquire(ctx context.Context) error {
 	select {
-	case h.slots <- struct{}{}:
+	case s <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-func (h *Hasher) release() { <-h.slots }
+func (s slots) release() { <-s }
 
 // Hash returns the PHC-format argon2id hash of password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	if err := h.acquire(ctx); err != nil {
+	if err := h.slots.acquire(ctx); err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer h.slots.release()
 	return h.hash([]byte(password)), nil
 }
 
@@ -86,10 +93,20 @@ func (h *Hasher) hash(password []byte) string {
 // wrong password. An empty encoded hash is checked against a dummy so the
 // time taken does not reveal whether an account exists.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) error {
-	if err := h.acquire(ctx); err != nil {
+	return h.verifyIn(ctx, h.slots, encoded, password)
+}
+
+// VerifyGuess is Verify for a visitor's guess at a share page's password,
+// in the guesses' own slots.
+func (h *Hasher) VerifyGuess(ctx context.Context, encoded, password string) error {
+	return h.verifyIn(ctx, h.guesses, encoded, password)
+}
+
+func (h *Hasher) verifyIn(ctx context.Context, s slots, encoded, password string) error {
+	if err := s.acquire(ctx); err != nil {
 		return err
 	}
-	defer h.release()
+	defer s.release()
 	if encoded == "" {
 		// Made on first use: hashing at start would hold the hash's
 		// memory in an idle process.

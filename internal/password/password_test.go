@@ -63,3 +63,37 @@ func BenchmarkHashDefault(b *testing.B) {
 		}
 	}
 }
+
+func TestGuessesHaveSlotsOfTheirOwn(t *testing.T) {
+	h := NewHasher(Params{Memory: 1024, Time: 1, Threads: 1}, 4)
+	ctx := context.Background()
+	enc, _ := h.Hash(ctx, "correct horse battery")
+	if cap(h.guesses) != 2 {
+		t.Fatalf("%d slots for guesses, want half of 4", cap(h.guesses))
+	}
+	// Every guess slot busy: sign-ins still hash at once.
+	for range cap(h.guesses) {
+		h.guesses <- struct{}{}
+	}
+	if err := h.Verify(ctx, enc, "correct horse battery"); err != nil {
+		t.Fatalf("sign-in waited for guesses: %v", err)
+	}
+	busy, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := h.VerifyGuess(busy, enc, "correct horse battery"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a guess got %v with every guess slot busy, want to wait", err)
+	}
+	for range cap(h.guesses) {
+		<-h.guesses
+	}
+	// Every sign-in slot busy: guesses still hash, in their own.
+	for range cap(h.slots) {
+		h.slots <- struct{}{}
+	}
+	if err := h.VerifyGuess(ctx, enc, "wrong horse battery"); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("guess: %v", err)
+	}
+	if err := h.Verify(busy, enc, "correct horse battery"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a sign-in got %v with every sign-in slot busy, want to wait", err)
+	}
+}
