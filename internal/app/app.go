@@ -50,6 +50,7 @@ type App struct {
 	cfg    Config
 	live   live
 	keyState
+	refused refusals
 }
 
 // New returns an App and registers its background tasks with queue.

@@ -112,17 +112,11 @@ func (g signInGuard) check(ctx context.Context, a *App) error {
 
 // fail records a wrong password and returns the error to show.
 func (g signInGuard) fail(ctx context.Context, a *App) error {
-	count := func(l limit, key string) error {
-		if err := a.hit(ctx, l, key); troupe.ErrorCode(err) != troupe.CodeRateLimited {
-			return err
-		}
-		return nil
-	}
 	var err error
 	if g.trusted {
-		err = count(limitLoginDeviceFail, g.subject)
-	} else if err = count(limitLoginFail, g.subject+"|"+g.address); err == nil {
-		err = count(limitLoginAccountFail, g.subject)
+		err = a.record(ctx, limitLoginDeviceFail, g.subject)
+	} else if err = a.record(ctx, limitLoginFail, g.subject+"|"+g.address); err == nil {
+		err = a.record(ctx, limitLoginAccountFail, g.subject)
 	}
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/netip"
+	"sync"
 	"time"
 
 	"troupe/internal/store"
@@ -112,21 +113,44 @@ func (a *App) hitN(ctx context.Context, l limit, key string, n int) error {
 // take counts n attempts like hitN and returns the ticket that gives
 // them back.
 func (a *App) take(ctx context.Context, l limit, key string, n int) (ticket, error) {
-	prevStart, start, elapsed := l.windows(a.now())
+	now := a.now()
+	prevStart, start, elapsed := l.windows(now)
 	t := ticket{key: l.name + ":" + key, start: start, n: n}
-	var prev, cur int
+	if wait := a.refused.wait(t.key, now); wait > 0 {
+		return ticket{}, rateLimited(wait)
+	}
+	// The hit over the allowance is not kept, so that one more fits
+	// exactly when Retry-After says; until then this instance refuses the
+	// key from memory, so a flood of refused attempts costs the database
+	// nothing.
+	var wait time.Duration
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		var err error
-		prev, cur, err = tx.HitRateLimit(ctx, t.key, prevStart, start, n)
+		prev, cur, err := tx.HitRateLimit(ctx, t.key, prevStart, start, n)
+		if err != nil || !l.over(prev, cur, 0, elapsed) {
+			return err
+		}
+		wait = l.retryAfter(prev, cur-n, elapsed)
+		_, _, err = tx.HitRateLimit(ctx, t.key, prevStart, start, -n)
 		return err
 	})
 	if err != nil {
 		return ticket{}, err
 	}
-	if l.over(prev, cur, 0, elapsed) {
-		return t, rateLimited(l.retryAfter(prev, cur, elapsed))
+	if wait > 0 {
+		a.refused.add(t.key, now, now.Add(wait))
+		return ticket{}, rateLimited(wait)
 	}
 	return t, nil
+}
+
+// record counts one attempt against l for key, over the allowance or not:
+// failures that exceeded checks are counted this way.
+func (a *App) record(ctx context.Context, l limit, key string) error {
+	prevStart, start, _ := l.windows(a.now())
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		_, _, err := tx.HitRateLimit(ctx, l.name+":"+key, prevStart, start, 1)
+		return err
+	})
 }
 
 // giveBack returns the attempts of t to the window they were counted in.
@@ -156,6 +180,52 @@ func (a *App) exceeded(ctx context.Context, l limit, key string) error {
 // forget lifts every limit l holds on key (and on key from each address).
 func (a *App) forget(ctx context.Context, tx *store.Tx, l limit, key string) error {
 	return tx.DeleteRateLimits(ctx, l.name+":"+key)
+}
+
+// refusals remembers, per instance, until when a key is refused. It only
+// repeats what the database decided: counts only go down before then when
+// a right password gives its guess back, which at worst makes someone wait
+// out the Retry-After they were given.
+type refusals struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+}
+
+// maxRefusals bounds the memory a flood from many addresses can take;
+// beyond it refusals are decided by the database alone.
+const maxRefusals = 100_000
+
+func (r *refusals) wait(key string, now time.Time) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.until[key]
+	if !ok {
+		return 0
+	}
+	if !now.Before(t) {
+		delete(r.until, key)
+		return 0
+	}
+	return t.Sub(now).Truncate(time.Second) + time.Second
+}
+
+func (r *refusals) add(key string, now, until time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.until == nil {
+		r.until = map[string]time.Time{}
+	}
+	if len(r.until) >= maxRefusals {
+		for k, t := range r.until {
+			if !t.After(now) {
+				delete(r.until, k)
+			}
+		}
+		if len(r.until) >= maxRefusals {
+			return
+		}
+	}
+	r.until[key] = until
 }
 
 func rateLimited(retryAfter time.Duration) error {

@@ -42,10 +42,57 @@ type Hasher struct {
 	params Params
 	slots  slots
 	// guesses are the slots of VerifyGuess: separate, so that a flood of
-	// guesses queues behind itself and never behind or ahead of sign-ins.
+	// guesses queues behind itself, never in front of a sign-in. A guess
+	// also waits to start while any account's hash waits or runs, so that
+	// on a small machine a sign-in has the cores to itself, but for the
+	// end of at most one guess under way.
 	guesses   slots
+	accounts  accounts
 	dummyOnce sync.Once
 	dummy     string
+}
+
+// accounts counts the account hashes waiting or running, and wakes the
+// guesses when there are none.
+type accounts struct {
+	mu   sync.Mutex
+	n    int
+	none chan struct{} // closed while n == 0
+}
+
+func (a *accounts) begin() {
+	a.mu.Lock()
+	if a.n == 0 {
+		a.none = make(chan struct{})
+	}
+	a.n++
+	a.mu.Unlock()
+}
+
+func (a *accounts) end() {
+	a.mu.Lock()
+	a.n--
+	if a.n == 0 {
+		close(a.none)
+	}
+	a.mu.Unlock()
+}
+
+// wait returns once no account hash waits or runs.
+func (a *accounts) wait(ctx context.Context) error {
+	for {
+		a.mu.Lock()
+		n, none := a.n, a.none
+		a.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-none:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // NewHasher returns a Hasher allowing concurrency simultaneous hashes for
@@ -71,6 +118,8 @@ func (s slots) release() { <-s }
 
 // Hash returns the PHC-format argon2id hash of password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	h.accounts.begin()
+	defer h.accounts.end()
 	if err := h.slots.acquire(ctx); err != nil {
 		return "", err
 	}
@@ -93,20 +142,29 @@ func (h *Hasher) hash(password []byte) string {
 // wrong password. An empty encoded hash is checked against a dummy so the
 // time taken does not reveal whether an account exists.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) error {
-	return h.verifyIn(ctx, h.slots, encoded, password)
-}
-
-// VerifyGuess is Verify for a visitor's guess at a share page's password,
-// in the guesses' own slots.
-func (h *Hasher) VerifyGuess(ctx context.Context, encoded, password string) error {
-	return h.verifyIn(ctx, h.guesses, encoded, password)
-}
-
-func (h *Hasher) verifyIn(ctx context.Context, s slots, encoded, password string) error {
-	if err := s.acquire(ctx); err != nil {
+	h.accounts.begin()
+	defer h.accounts.end()
+	if err := h.slots.acquire(ctx); err != nil {
 		return err
 	}
-	defer s.release()
+	defer h.slots.release()
+	return h.verify(encoded, password)
+}
+
+// VerifyGuess is Verify for a visitor's guess at a share page's password:
+// in the guesses' own slots, once no account's hash is waiting or running.
+func (h *Hasher) VerifyGuess(ctx context.Context, encoded, password string) error {
+	if err := h.guesses.acquire(ctx); err != nil {
+		return err
+	}
+	defer h.guesses.release()
+	if err := h.accounts.wait(ctx); err != nil {
+		return err
+	}
+	return h.verify(encoded, password)
+}
+
+func (h *Hasher) verify(encoded, password string) error {
 	if encoded == "" {
 		// Made on first use: hashing at start would hold the hash's
 		// memory in an idle process.

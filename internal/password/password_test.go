@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHashAndVerify(t *testing.T) {
@@ -95,5 +96,32 @@ func TestGuessesHaveSlotsOfTheirOwn(t *testing.T) {
 	}
 	if err := h.Verify(busy, enc, "correct horse battery"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("a sign-in got %v with every sign-in slot busy, want to wait", err)
+	}
+	for range cap(h.slots) {
+		<-h.slots
+	}
+}
+
+func TestGuessesYieldToSignIns(t *testing.T) {
+	h := NewHasher(Params{Memory: 1024, Time: 1, Threads: 1}, 2)
+	ctx := context.Background()
+	enc, _ := h.Hash(ctx, "correct horse battery")
+	// A sign-in's hash waits or runs: a guess does not start.
+	h.accounts.begin()
+	started := make(chan error, 1)
+	go func() { started <- h.VerifyGuess(ctx, enc, "wrong horse battery") }()
+	select {
+	case err := <-started:
+		t.Fatalf("a guess was hashed during a sign-in: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	h.accounts.end()
+	select {
+	case err := <-started:
+		if !errors.Is(err, ErrMismatch) {
+			t.Fatalf("guess: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the guess still waits after the sign-in")
 	}
 }
