@@ -144,6 +144,8 @@ func (a *App) Login(ctx context.Context, email, pass string, c Client) (troupe.U
 	if err := v.Err(); err != nil {
 		return troupe.User{}, "", err
 	}
+	// Guesses at share pages wait while a sign-in is under way.
+	defer a.hasher.Hold()()
 	var rec store.UserRecord
 	if len(email) <= troupe.MaxEmailLen && len(pass) <= 4*troupe.MaxPasswordLen {
 		var err error

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -43,9 +44,11 @@ type Hasher struct {
 	slots  slots
 	// guesses are the slots of VerifyGuess: separate, so that a flood of
 	// guesses queues behind itself, never in front of a sign-in. A guess
-	// also waits to start while any account's hash waits or runs, so that
-	// on a small machine a sign-in has the cores to itself, but for the
-	// end of at most one guess under way.
+	// also waits to start while any account's hash or sign-in is under way
+	// (see Hold), so that on a small machine a sign-in has the cores to
+	// itself but for the end of at most one guess, and each guess keeps
+	// its slot idle as long again as it hashed, so that guesses take at
+	// most half a core per slot.
 	guesses   slots
 	accounts  accounts
 	dummyOnce sync.Once
@@ -157,11 +160,21 @@ func (h *Hasher) VerifyGuess(ctx context.Context, encoded, password string) erro
 	if err := h.guesses.acquire(ctx); err != nil {
 		return err
 	}
-	defer h.guesses.release()
 	if err := h.accounts.wait(ctx); err != nil {
+		h.guesses.release()
 		return err
 	}
-	return h.verify(encoded, password)
+	start := time.Now()
+	err := h.verify(encoded, password)
+	time.AfterFunc(time.Since(start), h.guesses.release)
+	return err
+}
+
+// Hold tells the hasher that a sign-in is under way, from its first
+// database look-up to its session: guesses wait until release is called.
+func (h *Hasher) Hold() (release func()) {
+	h.accounts.begin()
+	return h.accounts.end
 }
 
 func (h *Hasher) verify(encoded, password string) error {

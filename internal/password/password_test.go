@@ -125,3 +125,30 @@ func TestGuessesYieldToSignIns(t *testing.T) {
 		t.Fatal("the guess still waits after the sign-in")
 	}
 }
+
+func TestGuessesKeepToTheirBudget(t *testing.T) {
+	h := NewHasher(Params{Memory: 8 * 1024, Time: 2, Threads: 1}, 2) // one guess slot
+	ctx := context.Background()
+	enc, _ := h.Hash(ctx, "correct horse battery")
+	start := time.Now()
+	h.VerifyGuess(ctx, enc, "wrong horse battery")
+	hashed := time.Since(start)
+	// The next guess waits for the slot's idle time, as long again.
+	start = time.Now()
+	h.VerifyGuess(ctx, enc, "wrong horse battery")
+	if second := time.Since(start); second < hashed+hashed/2 {
+		t.Fatalf("second guess took %v, the first hashed in %v: the slot was not kept idle", second, hashed)
+	}
+	// A sign-in under way holds guesses back from its start to its end.
+	release := h.Hold()
+	time.Sleep(2 * hashed) // the slot is free again
+	done := make(chan struct{})
+	go func() { h.VerifyGuess(ctx, enc, "wrong horse battery"); close(done) }()
+	select {
+	case <-done:
+		t.Fatal("a guess was hashed during a sign-in")
+	case <-time.After(100 * time.Millisecond):
+	}
+	release()
+	<-done
+}
