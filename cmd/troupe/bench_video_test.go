@@ -66,7 +66,9 @@ func startShareBench(b *testing.B, bin string, e testkit.Engine) *shareBench {
 	sb.base, sb.pid = startServe(b, bin, dir, e.URL)
 	session := login(b, sb.base, gen.AdminEmail, gen.Password)
 	sb.ws, sb.email, sb.password, sb.session = gen.WorkspaceID, gen.AdminEmail, gen.Password, session
-	call := func(method, path string, body any, want int) map[string]any { return sb.call(b, method, path, body, want) }
+	call := func(method, path string, body any, want int) map[string]any {
+		return sb.call(b, method, path, body, want)
+	}
 	call("PATCH", "/api/v1/workspaces/"+gen.WorkspaceID, map[string]string{"publishing": "allowed"}, 200)
 	for i, locked := range []bool{false, true} {
 		id := uploadVideo(b, sb.base, session, gen.WorkspaceID, fmt.Sprintf("Launch %d", i), sb.file)
