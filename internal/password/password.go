@@ -46,9 +46,10 @@ type Hasher struct {
 	// guesses queues behind itself, never in front of a sign-in. A guess
 	// also waits to start while any account's hash or sign-in is under way
 	// (see Hold), so that on a small machine a sign-in has the cores to
-	// itself but for the end of at most one guess, and each guess keeps
-	// its slot idle as long again as it hashed, so that guesses take at
-	// most half a core per slot.
+	// itself but for the end of at most one guess; and each guess keeps
+	// its slot idle three times as long as it hashed, so that guesses take
+	// at most a quarter of a core per slot and most sign-ins find none
+	// under way.
 	guesses   slots
 	accounts  accounts
 	dummyOnce sync.Once
@@ -166,9 +167,12 @@ func (h *Hasher) VerifyGuess(ctx context.Context, encoded, password string) erro
 	}
 	start := time.Now()
 	err := h.verify(encoded, password)
-	time.AfterFunc(time.Since(start), h.guesses.release)
+	time.AfterFunc(guessRest*time.Since(start), h.guesses.release)
 	return err
 }
+
+// guessRest is how many times its hashing time a guess's slot stays idle.
+const guessRest = 3
 
 // Hold tells the hasher that a sign-in is under way, from its first
 // database look-up to its session: guesses wait until release is called.
