@@ -365,9 +365,10 @@ func BenchmarkSharePage(b *testing.B) {
 				// guards against did. Each page hashes 100 guesses an
 				// hour, so the flood is still hashed while the sign-ins
 				// are timed. Alternating keeps what else the machine does
-				// at one moment from favouring either side.
+				// at one moment from favouring either side. Each quiet
+				// round waits for the queued guesses to be answered.
 				signInRun++
-				const rounds, perRound, addrs, nPages = 4, 10, 100, 8
+				const rounds, perRound, addrs, nPages = 3, 12, 100, 8
 				pages := sb.lockedPages(b, nPages)
 				var flooding atomic.Bool
 				var inFlight, hashed, limited atomic.Int64
@@ -428,8 +429,11 @@ func BenchmarkSharePage(b *testing.B) {
 						time.Sleep(5 * time.Millisecond)
 					}
 					idle = append(idle, sb.signIns(b, 8*signInRun+2*r, perRound)...)
+					// The flood's first requests all arrive at once; the
+					// sign-ins are timed once it runs at the pace the
+					// server answers it.
 					flooding.Store(true)
-					time.Sleep(300 * time.Millisecond)
+					time.Sleep(2 * time.Second)
 					before := hashed.Load()
 					during = append(during, sb.signIns(b, 8*signInRun+2*r+1, perRound)...)
 					hashedDuring += hashed.Load() - before
