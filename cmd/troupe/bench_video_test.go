@@ -30,6 +30,8 @@ type shareBench struct {
 	file               []byte // the uploaded video
 	path               string // where troupe stores the open one
 	pid                int
+	// The generated workspace's admin, signed in.
+	ws, email, password, session string
 }
 
 func startShareBench(b *testing.B, bin string, e testkit.Engine) *shareBench {
@@ -63,11 +65,9 @@ func startShareBench(b *testing.B, bin string, e testkit.Engine) *shareBench {
 
 	sb.base, sb.pid = startServe(b, bin, dir, e.URL)
 	session := login(b, sb.base, gen.AdminEmail, gen.Password)
+	sb.ws, sb.email, sb.password, sb.session = gen.WorkspaceID, gen.AdminEmail, gen.Password, session
 	call := func(method, path string, body any, want int) map[string]any {
-		raw, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, sb.base+path, bytes.NewReader(raw))
-		req.Header.Set("Content-Type", "application/json")
-		return send(b, req, session, want)
+		return sb.call(b, method, path, body, want)
 	}
 	call("PATCH", "/api/v1/workspaces/"+gen.WorkspaceID, map[string]string{"publishing": "allowed"}, 200)
 	for i, locked := range []bool{false, true} {
@@ -84,6 +84,50 @@ func startShareBench(b *testing.B, bin string, e testkit.Engine) *shareBench {
 		}
 	}
 	return sb
+}
+
+// call sends body as JSON with the admin's session.
+func (sb *shareBench) call(b *testing.B, method, path string, body any, want int) map[string]any {
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, sb.base+path, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	return send(b, req, sb.session, want)
+}
+
+// lockedPages publishes n small videos behind a password and returns
+// their page paths.
+func (sb *shareBench) lockedPages(b *testing.B, n int) []string {
+	pages := make([]string, n)
+	for i := range pages {
+		id := uploadVideo(b, sb.base, sb.session, sb.ws, fmt.Sprintf("Guessed %d", i), mp4Head)
+		pages[i] = "/v/" + sb.call(b, "POST", "/api/v1/videos/"+id+"/publish", nil, 200)["slug"].(string)
+		sb.call(b, "PUT", "/api/v1/videos/"+id+"/password", map[string]string{"password": "open sesame"}, 204)
+	}
+	return pages
+}
+
+// signIns times n sign-ins of the admin, one after another, each from a
+// loopback address of its own (127.3.run.i) and a browser that never
+// signed in: the path of a stranger's, whom every limit applies to.
+func (sb *shareBench) signIns(b *testing.B, run, n int) []time.Duration {
+	body, _ := json.Marshal(map[string]string{"email": sb.email, "password": sb.password})
+	lat := make([]time.Duration, n)
+	for i := range n {
+		dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 3, byte(run), byte(i))}}
+		client := &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}
+		t := time.Now()
+		res, err := client.Post(sb.base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		res.Body.Close()
+		lat[i] = time.Since(t)
+		if res.StatusCode != 200 {
+			b.Fatalf("sign-in %d: %d", i, res.StatusCode)
+		}
+		client.CloseIdleConnections()
+	}
+	return lat
 }
 
 func uploadVideo(b *testing.B, base, session, ws, name string, file []byte) string {
@@ -308,6 +352,104 @@ func BenchmarkSharePage(b *testing.B) {
 				b.ReportMetric(float64(limited.Load()), "answered-429")
 				if !strings.HasPrefix(sb.locked, "/v/") {
 					b.Fatal("no locked page")
+				}
+			})
+			signInRun := 0
+			b.Run("signin-p50-during-unlock-flood", func(b *testing.B) {
+				// Sign-ins timed one after another, in alternating rounds:
+				// with nothing else running, then while 100 client
+				// addresses guess the passwords of 8 fresh protected pages
+				// as fast as the server answers, each address making
+				// every guess the limits allow it (5 per page) and leaving
+				// a page alone once answered 429, as the flood this
+				// guards against did. Each page hashes 100 guesses an
+				// hour, so the flood is still hashed while the sign-ins
+				// are timed. Alternating keeps what else the machine does
+				// at one moment from favouring either side. Each quiet
+				// round waits for the queued guesses to be answered.
+				signInRun++
+				const rounds, perRound, addrs, nPages = 3, 12, 100, 8
+				pages := sb.lockedPages(b, nPages)
+				var flooding atomic.Bool
+				var inFlight, hashed, limited atomic.Int64
+				stop := make(chan struct{})
+				var flood sync.WaitGroup
+				for w := range addrs {
+					flood.Go(func() {
+						local := &net.TCPAddr{IP: net.IPv4(127, 4, byte(signInRun), byte(w))}
+						c := &fasthttp.Client{Dial: func(addr string) (net.Conn, error) {
+							return (&net.Dialer{LocalAddr: local}).Dial("tcp", addr)
+						}}
+						form := url.Values{"password": {"wrong guess"}}.Encode()
+						req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+						refused := make([]bool, nPages)
+						left := nPages
+						for i := w; left > 0; i++ {
+							select {
+							case <-stop:
+								return
+							default:
+							}
+							if !flooding.Load() {
+								time.Sleep(5 * time.Millisecond)
+								continue
+							}
+							page := i % nPages
+							if refused[page] {
+								continue
+							}
+							req.Reset()
+							req.SetRequestURI(sb.base + pages[page] + "/unlock")
+							req.Header.SetMethod("POST")
+							req.Header.SetContentType("application/x-www-form-urlencoded")
+							req.Header.Set("Sec-Fetch-Site", "same-origin")
+							req.SetBodyString(form)
+							inFlight.Add(1)
+							err := c.Do(req, res)
+							inFlight.Add(-1)
+							if err == nil {
+								switch res.StatusCode() {
+								case 401:
+									hashed.Add(1)
+								case 429:
+									limited.Add(1)
+									refused[page] = true
+									left--
+								}
+							}
+						}
+					})
+				}
+				var idle, during []time.Duration
+				var hashedDuring int64
+				for r := range rounds {
+					// Quiet: the flood paused and every guess answered.
+					flooding.Store(false)
+					for inFlight.Load() > 0 {
+						time.Sleep(5 * time.Millisecond)
+					}
+					idle = append(idle, sb.signIns(b, 8*signInRun+2*r, perRound)...)
+					// The flood's first requests all arrive at once; the
+					// sign-ins are timed once it runs at the pace the
+					// server answers it.
+					flooding.Store(true)
+					time.Sleep(2 * time.Second)
+					before := hashed.Load()
+					during = append(during, sb.signIns(b, 8*signInRun+2*r+1, perRound)...)
+					hashedDuring += hashed.Load() - before
+				}
+				close(stop)
+				flood.Wait()
+				p50idle, p50flood := percentileMS(idle, 0.5), percentileMS(during, 0.5)
+				b.ReportMetric(p50idle, "signin-p50-ms-idle")
+				b.ReportMetric(p50flood, "signin-p50-ms-flood")
+				b.ReportMetric(p50flood/p50idle, "flood/idle")
+				b.ReportMetric(percentileMS(during, 0.9), "signin-p90-ms-flood")
+				b.ReportMetric(float64(hashedDuring), "guesses-hashed-meanwhile")
+				b.ReportMetric(float64(hashed.Load()), "guesses-hashed")
+				b.ReportMetric(float64(limited.Load()), "answered-429")
+				if hashedDuring == 0 {
+					b.Fatal("no guess was hashed while the sign-ins were timed")
 				}
 			})
 		})

@@ -85,7 +85,7 @@ func (a *App) prepareSignup(ctx context.Context, in SignupInput, c Client) (Sign
 	if err := v.Err(); err != nil {
 		return in, "", err
 	}
-	if err := a.hit(ctx, limitSignupIP, c.IP); err != nil {
+	if err := a.hit(ctx, limitSignupIP, c.address()); err != nil {
 		return in, "", err
 	}
 	hash, err := a.hasher.Hash(ctx, in.Password)
@@ -130,8 +130,9 @@ func (a *App) ResendVerification(ctx context.Context, actor troupe.User, c Clien
 var errInvalidCredentials = troupe.Errorf(troupe.CodeInvalidCredentials, "The email or password is incorrect.")
 
 // Login checks credentials and opens a session, returning its secret.
-// Attempts are limited per account and per client address, and counted
-// before any hashing.
+// Attempts are limited before any hashing: per client address and, for
+// failures, per account (from a browser that never signed in to it) or
+// per device (from one that did, see signInGuard).
 func (a *App) Login(ctx context.Context, email, pass string, c Client) (troupe.User, string, error) {
 	email = strings.TrimSpace(email)
 	var v troupe.Validation
@@ -144,23 +145,35 @@ func (a *App) Login(ctx context.Context, email, pass string, c Client) (troupe.U
 	if err := v.Err(); err != nil {
 		return troupe.User{}, "", err
 	}
-	if err := a.hit(ctx, limitLoginIP, c.IP); err != nil {
+	// Guesses at share pages wait while a sign-in is under way.
+	defer a.hasher.Hold()()
+	var rec store.UserRecord
+	if len(email) <= troupe.MaxEmailLen && len(pass) <= 4*troupe.MaxPasswordLen {
+		var err error
+		rec, err = a.db.Read().FindUserByEmail(ctx, email)
+		if err != nil && troupe.ErrorCode(err) != troupe.CodeNotFound {
+			return troupe.User{}, "", err
+		}
+	}
+	g, err := a.guard(ctx, rec.ID, email, c)
+	if err != nil {
 		return troupe.User{}, "", err
+	}
+	if !g.trusted {
+		if err := a.hit(ctx, limitLoginIP, c.address()); err != nil {
+			return troupe.User{}, "", err
+		}
 	}
 	if len(email) > troupe.MaxEmailLen || len(pass) > 4*troupe.MaxPasswordLen {
 		return troupe.User{}, "", errInvalidCredentials
 	}
-	if err := a.checkFailures(ctx, email, c); err != nil {
-		return troupe.User{}, "", err
-	}
-	rec, err := a.db.Read().FindUserByEmail(ctx, email)
-	if err != nil && troupe.ErrorCode(err) != troupe.CodeNotFound {
+	if err := g.check(ctx, a); err != nil {
 		return troupe.User{}, "", err
 	}
 	// An unknown address is checked against a dummy hash: same time.
 	if err := a.hasher.Verify(ctx, rec.PasswordHash, pass); err != nil {
 		if errors.Is(err, password.ErrMismatch) {
-			return troupe.User{}, "", a.countFailure(ctx, email, c)
+			return troupe.User{}, "", g.fail(ctx, a)
 		}
 		return troupe.User{}, "", err
 	}
@@ -173,28 +186,6 @@ func (a *App) Login(ctx context.Context, email, pass string, c Client) (troupe.U
 		return troupe.User{}, "", fmt.Errorf("log in: %w", err)
 	}
 	return rec.User, secret, nil
-}
-
-// checkFailures refuses a password check once the account has failed too
-// often, from this address or from anywhere.
-func (a *App) checkFailures(ctx context.Context, email string, c Client) error {
-	norm := troupe.NormalizeEmail(email)
-	if err := a.exceeded(ctx, limitLoginFail, norm+"|"+c.IP); err != nil {
-		return err
-	}
-	return a.exceeded(ctx, limitLoginAccountFail, norm)
-}
-
-// countFailure records a wrong password and returns the error to show.
-func (a *App) countFailure(ctx context.Context, email string, c Client) error {
-	norm := troupe.NormalizeEmail(email)
-	if err := a.hit(ctx, limitLoginFail, norm+"|"+c.IP); err != nil && troupe.ErrorCode(err) != troupe.CodeRateLimited {
-		return err
-	}
-	if err := a.hit(ctx, limitLoginAccountFail, norm); err != nil && troupe.ErrorCode(err) != troupe.CodeRateLimited {
-		return err
-	}
-	return errInvalidCredentials
 }
 
 func (a *App) newSession(ctx context.Context, tx *store.Tx, userID string, c Client) (string, error) {
@@ -326,7 +317,7 @@ func (a *App) RequestPasswordReset(ctx context.Context, email string, c Client) 
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if err := a.hit(ctx, limitResetIP, c.IP); err != nil {
+	if err := a.hit(ctx, limitResetIP, c.address()); err != nil {
 		return err
 	}
 	if err := a.hit(ctx, limitResetAccount, troupe.NormalizeEmail(email)); err != nil {
@@ -383,7 +374,7 @@ func (a *App) ResetPassword(ctx context.Context, secret, newPassword string, c C
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if err := a.hit(ctx, limitResetConfirmIP, c.IP); err != nil {
+	if err := a.hit(ctx, limitResetConfirmIP, c.address()); err != nil {
 		return err
 	}
 	// A read-only look first: a bad link costs no hash.
@@ -408,8 +399,18 @@ func (a *App) ResetPassword(ctx context.Context, secret, newPassword string, c C
 	})
 }
 
+// passwordChanged stores a new password, ends every session, and lifts
+// the limits on failed sign-ins to the account: whoever changed it proved
+// they own it.
 func (a *App) passwordChanged(ctx context.Context, tx *store.Tx, u troupe.User, upd store.UserUpdate, c Client) error {
 	if err := tx.UpdateUser(ctx, u.ID, upd, a.now()); err != nil {
+		return err
+	}
+	norm := troupe.NormalizeEmail(u.Email)
+	if err := a.forget(ctx, tx, limitLoginAccountFail, norm); err != nil {
+		return err
+	}
+	if err := a.forget(ctx, tx, limitLoginFail, norm); err != nil {
 		return err
 	}
 	if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
@@ -500,7 +501,11 @@ func (a *App) UpdateProfile(ctx context.Context, actor troupe.User, upd ProfileU
 // checkAndHash verifies the actor's current password (limited like
 // sign-in, since it can be guessed here too) and hashes the next one.
 func (a *App) checkAndHash(ctx context.Context, actor troupe.User, current, next string, c Client) (string, error) {
-	if err := a.checkFailures(ctx, actor.Email, c); err != nil {
+	g, err := a.guard(ctx, actor.ID, actor.Email, c)
+	if err != nil {
+		return "", err
+	}
+	if err := g.check(ctx, a); err != nil {
 		return "", err
 	}
 	rec, err := a.db.Read().FindUserByID(ctx, actor.ID)
@@ -509,7 +514,7 @@ func (a *App) checkAndHash(ctx context.Context, actor troupe.User, current, next
 	}
 	if err := a.hasher.Verify(ctx, rec.PasswordHash, current); err != nil {
 		if errors.Is(err, password.ErrMismatch) {
-			if err := a.countFailure(ctx, actor.Email, c); troupe.ErrorCode(err) != troupe.CodeInvalidCredentials {
+			if err := g.fail(ctx, a); troupe.ErrorCode(err) != troupe.CodeInvalidCredentials {
 				return "", err
 			}
 			var v troupe.Validation

@@ -50,6 +50,7 @@ type App struct {
 	cfg    Config
 	live   live
 	keyState
+	refused refusals
 }
 
 // New returns an App and registers its background tasks with queue.
@@ -88,7 +89,12 @@ type Client struct {
 	// Lang is the language of the request, used for mail to people who
 	// have not chosen one.
 	Lang string
+	// Device is the device token the browser holds ("" for none).
+	Device string
 }
+
+// address is what rate limits count the client by.
+func (c Client) address() string { return addressKey(c.IP) }
 
 // newID returns a fresh, time-ordered, opaque id.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

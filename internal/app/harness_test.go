@@ -23,12 +23,24 @@ import (
 type clock struct {
 	mu  sync.Mutex
 	off time.Duration
+	// step moves the clock on after each reading, so that a use case's
+	// own steps happen at times a test chooses.
+	step time.Duration
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
+	now := time.Now().Add(c.off)
+	c.off += c.step
+	return now
+}
+
+// Step makes each reading of the clock move it on by d (0 stops).
+func (c *clock) Step(d time.Duration) {
+	c.mu.Lock()
+	c.step = d
+	c.mu.Unlock()
 }
 
 // StartWindow moves the clock to just after the start of a rate-limit

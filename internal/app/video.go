@@ -3,27 +3,35 @@ package app
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"troupe/internal/blob"
+	"troupe/internal/mail"
 	"troupe/internal/password"
 	"troupe/internal/store"
 	"troupe/internal/troupe"
 )
 
-// Wrong passwords on a public page: per client address and video, counted
-// before any hashing.
-var limitUnlock = limit{"video-unlock", 5, 15 * time.Minute}
+// Guesses of a public page's password, counted before any hashing: per
+// client address and video, and per video across every address, so that
+// a crowd of addresses cannot go on guessing; its owner hears of the
+// latter at most once per window.
+var (
+	limitUnlock       = limit{"video-unlock", 5, 15 * time.Minute}
+	limitUnlockVideo  = limit{"video-unlock-all", 100, time.Hour}
+	limitGuessWarning = limit{"video-guess-warning", 1, time.Hour}
+)
+
+// NoteVideoGuessed tells a video's owner that its page's password is
+// being guessed.
+const NoteVideoGuessed = "video_password_guessed"
 
 // VisitorPassAge is how long an unlocked public page stays unlocked in a
 // browser.
@@ -306,34 +314,75 @@ func (a *App) unlocked(ctx context.Context, slug, pass string) (PublicPage, erro
 
 // Unlock checks a visitor's password for the public page under slug and
 // returns the pass their browser keeps, with the page (also after a wrong
-// guess, for its form to be shown again). Wrong guesses are limited per
-// client address and video, counted before the password is hashed.
+// guess, for its form to be shown again). Guesses are limited per client
+// address and video, and per video, counted before the password is
+// hashed; hashing has its own small budget, so guesses never wait for or
+// delay a sign-in's.
 func (a *App) Unlock(ctx context.Context, slug, pw string, c Client) (string, PublicPage, error) {
 	p, err := a.PublicVideo(ctx, slug, "")
 	if err != nil || !p.Protected {
 		return "", p, err
 	}
 	v := p.video
-	key := c.IP + "|" + v.ItemID
-	if err := a.hit(ctx, limitUnlock, key); err != nil {
+	mine, err := a.take(ctx, limitUnlock, c.address()+"|"+v.ItemID, 1)
+	if err != nil {
+		return "", p, err
+	}
+	all, err := a.take(ctx, limitUnlockVideo, v.ItemID, 1)
+	if troupe.ErrorCode(err) == troupe.CodeRateLimited {
+		if werr := a.warnGuessing(ctx, v.ItemID); werr != nil {
+			return "", p, werr
+		}
+	}
+	if err != nil {
 		return "", p, err
 	}
 	wrong := troupe.Errorf(troupe.CodeWrongPassword, "Wrong password.")
 	if len(pw) > 4*troupe.MaxVideoPasswordLen {
 		return "", p, wrong
 	}
-	err = a.hasher.Verify(ctx, v.PasswordHash, pw)
+	err = a.hasher.VerifyGuess(ctx, v.PasswordHash, pw)
 	if errors.Is(err, password.ErrMismatch) {
 		return "", p, wrong
 	}
 	if err != nil {
 		return "", p, err
 	}
-	// Only wrong guesses count: people behind one address who know the
-	// password are not held back by each other.
-	_ = a.hitN(ctx, limitUnlock, key, -1)
+	// Only wrong guesses count: people who know the password are not held
+	// back by each other. The counts go back to the windows they were
+	// made in, however long the hash took.
+	_ = a.giveBack(ctx, mine)
+	_ = a.giveBack(ctx, all)
 	pass, err := a.visitorPass(ctx, v.ItemID, v.PasswordVersion, a.now().Add(VisitorPassAge))
 	return pass, p, err
+}
+
+// warnGuessing tells a video's owner, in the panel and by mail, that its
+// page's password is being guessed from many addresses — once per window,
+// not once per guess.
+func (a *App) warnGuessing(ctx context.Context, itemID string) error {
+	if err := a.hit(ctx, limitGuessWarning, itemID); troupe.ErrorCode(err) == troupe.CodeRateLimited {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		it, _, err := tx.FindItemAccess(ctx, itemID, "")
+		if err != nil {
+			return err
+		}
+		owner, err := tx.FindUserByID(ctx, it.OwnerID)
+		if err != nil {
+			return err
+		}
+		path := fmt.Sprintf("/w/%s/items/%s", it.WorkspaceID, it.ID)
+		if err := a.notify(ctx, tx, owner.ID, it.WorkspaceID, NoteVideoGuessed, it.ID,
+			map[string]string{"item": it.Name, "path": path}); err != nil {
+			return err
+		}
+		return a.sendMail(ctx, tx, mail.Email{Kind: NoteVideoGuessed, To: owner.Email, Lang: mailLang(owner.Locale, Client{}),
+			Path: path, Params: []any{"item", it.Name}})
+	})
 }
 
 // OpenPublicMedia opens the file of the public page under slug (download
@@ -361,39 +410,10 @@ func (a *App) OpenPublicMedia(ctx context.Context, slug, pass string, poster, do
 	return f, p, err
 }
 
-// visitorKey is the key that signs visitor passes, shared by every
-// instance through the database and read once.
-func (a *App) visitorKey(ctx context.Context) ([]byte, error) {
-	a.keyMu.Lock()
-	defer a.keyMu.Unlock()
-	if a.passKey != nil {
-		return a.passKey, nil
-	}
-	var v string
-	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		var err error
-		v, err = tx.ServerKey(ctx, "visitor-pass", func() string {
-			var b [32]byte
-			rand.Read(b[:])
-			return hex.EncodeToString(b[:])
-		}, a.now())
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	key, err := hex.DecodeString(v)
-	if err != nil {
-		return nil, fmt.Errorf("visitor-pass key: %w", err)
-	}
-	a.passKey = key
-	return key, nil
-}
-
 // visitorPass signs "video, password version, expiry": changing or
 // removing the password changes the version and voids every pass.
 func (a *App) visitorPass(ctx context.Context, itemID string, version int, expires time.Time) (string, error) {
-	key, err := a.visitorKey(ctx)
+	key, err := a.serverKey(ctx, "visitor-pass")
 	if err != nil {
 		return "", err
 	}
@@ -406,7 +426,7 @@ func (a *App) checkVisitorPass(ctx context.Context, pass, itemID string, version
 	if len(parts) != 3 {
 		return false, nil
 	}
-	key, err := a.visitorKey(ctx)
+	key, err := a.serverKey(ctx, "visitor-pass")
 	if err != nil {
 		return false, err
 	}
@@ -423,10 +443,4 @@ func passMAC(key []byte, itemID, body string) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(itemID + "|" + body))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
-// keyState holds the visitor-pass key once read.
-type keyState struct {
-	keyMu   sync.Mutex
-	passKey []byte
 }

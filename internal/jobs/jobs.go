@@ -323,6 +323,6 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 		if _, err := tx.DeleteExpiredSessions(ctx, now); err != nil {
 			return err
 		}
-		return tx.DeleteRateLimitsBefore(ctx, now.Add(-24*time.Hour))
+		return tx.DeleteRateLimitsBefore(ctx, now.Add(-48*time.Hour)) // the longest window, and the one before it
 	})
 }

@@ -1,5 +1,7 @@
 // Package password hashes and checks passwords with argon2id, bounding how
-// many hashes run at once so a burst of sign-ins cannot starve the server.
+// many hashes run at once so a burst of sign-ins cannot starve the server,
+// and keeping visitors' guesses at share pages to slots of their own so
+// they never take those of sign-ins.
 package password
 
 import (
@@ -11,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -37,37 +40,94 @@ var ErrMismatch = errors.New("password mismatch")
 
 // Hasher hashes passwords with at most a fixed number running at once.
 type Hasher struct {
-	params    Params
-	slots     chan struct{}
+	params Params
+	slots  slots
+	// guesses are the slots of VerifyGuess: separate, so that a flood of
+	// guesses queues behind itself, never in front of a sign-in. A guess
+	// also waits to start while any account's hash or sign-in is under way
+	// (see Hold), so that on a small machine a sign-in has the cores to
+	// itself but for the end of at most one guess; and each guess keeps
+	// its slot idle three times as long as it hashed, so that guesses take
+	// at most a quarter of a core per slot and most sign-ins find none
+	// under way.
+	guesses   slots
+	accounts  accounts
 	dummyOnce sync.Once
 	dummy     string
 }
 
-// NewHasher returns a Hasher allowing concurrency simultaneous hashes.
-func NewHasher(params Params, concurrency int) *Hasher {
-	if concurrency < 1 {
-		concurrency = 1
-	}
-	return &Hasher{params: params, slots: make(chan struct{}, concurrency)}
+// accounts counts the account hashes waiting or running, and wakes the
+// guesses when there are none.
+type accounts struct {
+	mu   sync.Mutex
+	n    int
+	none chan struct{} // closed while n == 0
 }
 
-func (h *Hasher) acquire(ctx context.Context) error {
+func (a *accounts) begin() {
+	a.mu.Lock()
+	if a.n == 0 {
+		a.none = make(chan struct{})
+	}
+	a.n++
+	a.mu.Unlock()
+}
+
+func (a *accounts) end() {
+	a.mu.Lock()
+	a.n--
+	if a.n == 0 {
+		close(a.none)
+	}
+	a.mu.Unlock()
+}
+
+// wait returns once no account hash waits or runs.
+func (a *accounts) wait(ctx context.Context) error {
+	for {
+		a.mu.Lock()
+		n, none := a.n, a.none
+		a.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-none:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// NewHasher returns a Hasher allowing concurrency simultaneous hashes for
+// accounts, and half as many (at least one) for guesses at share pages.
+func NewHasher(params Params, concurrency int) *Hasher {
+	concurrency = max(concurrency, 1)
+	return &Hasher{params: params, slots: make(slots, concurrency), guesses: make(slots, max(concurrency/2, 1))}
+}
+
+// slots bounds how many hashes run at once.
+type slots chan struct{}
+
+func (s slots) acquire(ctx context.Context) error {
 	select {
-	case h.slots <- struct{}{}:
+	case s <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-func (h *Hasher) release() { <-h.slots }
+func (s slots) release() { <-s }
 
 // Hash returns the PHC-format argon2id hash of password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	if err := h.acquire(ctx); err != nil {
+	h.accounts.begin()
+	defer h.accounts.end()
+	if err := h.slots.acquire(ctx); err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer h.slots.release()
 	return h.hash([]byte(password)), nil
 }
 
@@ -86,10 +146,42 @@ func (h *Hasher) hash(password []byte) string {
 // wrong password. An empty encoded hash is checked against a dummy so the
 // time taken does not reveal whether an account exists.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) error {
-	if err := h.acquire(ctx); err != nil {
+	h.accounts.begin()
+	defer h.accounts.end()
+	if err := h.slots.acquire(ctx); err != nil {
 		return err
 	}
-	defer h.release()
+	defer h.slots.release()
+	return h.verify(encoded, password)
+}
+
+// VerifyGuess is Verify for a visitor's guess at a share page's password:
+// in the guesses' own slots, once no account's hash is waiting or running.
+func (h *Hasher) VerifyGuess(ctx context.Context, encoded, password string) error {
+	if err := h.guesses.acquire(ctx); err != nil {
+		return err
+	}
+	if err := h.accounts.wait(ctx); err != nil {
+		h.guesses.release()
+		return err
+	}
+	start := time.Now()
+	err := h.verify(encoded, password)
+	time.AfterFunc(guessRest*time.Since(start), h.guesses.release)
+	return err
+}
+
+// guessRest is how many times its hashing time a guess's slot stays idle.
+const guessRest = 3
+
+// Hold tells the hasher that a sign-in is under way, from its first
+// database look-up to its session: guesses wait until release is called.
+func (h *Hasher) Hold() (release func()) {
+	h.accounts.begin()
+	return h.accounts.end
+}
+
+func (h *Hasher) verify(encoded, password string) error {
 	if encoded == "" {
 		// Made on first use: hashing at start would hold the hash's
 		// memory in an idle process.

@@ -145,19 +145,42 @@ func TestStore(t *testing.T) {
 				}
 			})
 
-			t.Run("rate-limit counters count per key and window", func(t *testing.T) {
+			t.Run("rate-limit counters count per key and window, and read the window before", func(t *testing.T) {
 				w := now.Truncate(time.Minute)
+				hit := func(key string, start time.Time, n int) (prev, cur int) {
+					t.Helper()
+					err := db.Tx(ctx, func(tx *store.Tx) (err error) {
+						prev, cur, err = tx.HitRateLimit(ctx, key, start.Add(-time.Minute), start, n)
+						return
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return prev, cur
+				}
 				for i := 1; i <= 3; i++ {
-					var hits int
-					err := db.Tx(ctx, func(tx *store.Tx) (err error) { hits, err = tx.HitRateLimit(ctx, "k", w, 1); return })
-					if err != nil || hits != i {
-						t.Fatalf("hit %d: got %d, %v", i, hits, err)
+					if prev, cur := hit("k", w, 1); prev != 0 || cur != i {
+						t.Fatalf("hit %d: got %d, %d", i, prev, cur)
 					}
 				}
-				var hits int
-				db.Tx(ctx, func(tx *store.Tx) (err error) { hits, err = tx.HitRateLimit(ctx, "k", w.Add(time.Minute), 1); return })
-				if hits != 1 {
-					t.Fatalf("new window starts at %d, want 1", hits)
+				if prev, cur := hit("k", w.Add(time.Minute), 2); prev != 3 || cur != 2 {
+					t.Fatalf("next window: got %d, %d, want 3, 2", prev, cur)
+				}
+				if prev, cur := hit("k", w, -1); prev != 0 || cur != 2 {
+					t.Fatalf("a hit given back: got %d, %d, want 0, 2", prev, cur)
+				}
+				if prev, cur, err := db.Read().RateLimitHits(ctx, "k", w, w.Add(time.Minute)); err != nil || prev != 2 || cur != 2 {
+					t.Fatalf("read: %d, %d, %v", prev, cur, err)
+				}
+				hit("k|1.2.3.4", w, 1)
+				hit("k2", w, 1)
+				if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.DeleteRateLimits(ctx, "k") }); err != nil {
+					t.Fatal(err)
+				}
+				for key, want := range map[string]int{"k": 0, "k|1.2.3.4": 0, "k2": 1} {
+					if _, cur, _ := db.Read().RateLimitHits(ctx, key, w.Add(-time.Minute), w); cur != want {
+						t.Fatalf("%s after forgetting k: %d, want %d", key, cur, want)
+					}
 				}
 			})
 		})

@@ -50,8 +50,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.endCurrentSession(r)
-	s.setSessionCookie(w, secret)
+	if err := s.signedIn(w, r, u, secret); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, toUserJSON(u))
 	return nil
 }

@@ -236,7 +236,29 @@ func (s *Server) client(r *http.Request) app.Client {
 	if err != nil {
 		ip = r.RemoteAddr
 	}
-	return app.Client{IP: ip, UserAgent: r.UserAgent(), Lang: s.lang(r)}
+	c := app.Client{IP: ip, UserAgent: r.UserAgent(), Lang: s.lang(r)}
+	if d, err := r.Cookie(deviceCookie); err == nil {
+		c.Device = d.Value
+	}
+	return c
+}
+
+// deviceCookie holds the device token of a browser that signed in: its
+// failed sign-ins then count against it alone, not against the account.
+const deviceCookie = "troupe_device"
+
+// signedIn opens the session of a successful sign-in in the browser and
+// keeps (or renews) its device token.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, u troupe.User, secret string) error {
+	device, err := s.app.DeviceToken(r.Context(), u.ID, s.client(r))
+	if err != nil {
+		return err
+	}
+	s.endCurrentSession(r)
+	s.setSessionCookie(w, secret)
+	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: device, Path: "/", HttpOnly: true,
+		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(app.DeviceAge.Seconds())})
+	return nil
 }
 
 // lang picks the language of the response.

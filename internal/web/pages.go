@@ -227,14 +227,15 @@ func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) error {
 	email, next := r.PostForm.Get("email"), localPath(r.PostForm.Get("next"))
-	_, secret, err := s.app.Login(r.Context(), email, r.PostForm.Get("password"), s.client(r))
+	u, secret, err := s.app.Login(r.Context(), email, r.PostForm.Get("password"), s.client(r))
 	if err != nil {
 		v := s.newView(r)
 		v.Form["email"], v.Form["next"] = email, next
 		return s.showForm(w, r, "login", v, err)
 	}
-	s.endCurrentSession(r)
-	s.setSessionCookie(w, secret)
+	if err := s.signedIn(w, r, u, secret); err != nil {
+		return err
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }

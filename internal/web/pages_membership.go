@@ -406,7 +406,7 @@ func (v *view) note(n app.Notification) noteView {
 	if rest, ok := noteTargets[n.Kind]; ok {
 		out.Target = wsPath(n.WorkspaceID, rest)
 	}
-	if p, _ := data["path"].(string); n.Kind == app.NoteItemShared && p != "" && localPath(p) == p {
+	if p, _ := data["path"].(string); (n.Kind == app.NoteItemShared || n.Kind == app.NoteVideoGuessed) && p != "" && localPath(p) == p {
 		out.Target = p
 	}
 	out.Text = n.Kind
