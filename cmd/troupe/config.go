@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"troupe/internal/web"
 )
 
 // Config is the whole configuration of a Troupe server, read from flags
@@ -27,6 +29,10 @@ type Config struct {
 	MailFrom    string
 	LogFormat   string
 	LogLevel    string
+	// TrustedProxies lists the CIDRs of reverse proxies allowed to say who
+	// the client is; Proxies is the list parsed.
+	TrustedProxies string
+	Proxies        web.Proxies
 }
 
 // envOr returns the variable name, or name_FILE's content (for secrets
@@ -65,6 +71,7 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		{&c.MailFrom, "mail-from", "TROUPE_MAIL_FROM", "", "sender address of mail (default Troupe <no-reply@BASE-URL-HOST>)"},
 		{&c.LogFormat, "log-format", "TROUPE_LOG_FORMAT", "text", "log format: text or json"},
 		{&c.LogLevel, "log-level", "TROUPE_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
+		{&c.TrustedProxies, "trusted-proxies", "TROUPE_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose Forwarded/X-Forwarded-For/X-Forwarded-Proto are believed (default: none)"},
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -132,6 +139,9 @@ func (c *Config) complete() error {
 			h = u.Hostname()
 		}
 		c.MailFrom = "Troupe <no-reply@" + h + ">"
+	}
+	if c.Proxies, err = web.ParseProxies(c.TrustedProxies); err != nil {
+		problems = append(problems, fmt.Errorf("TROUPE_TRUSTED_PROXIES: %w", err))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, fmt.Errorf("TROUPE_LOG_FORMAT %q must be text or json", c.LogFormat))

@@ -188,7 +188,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
-	srv, err := web.NewServer(a, cat, m.Logger, web.Config{BaseURL: cfg.BaseURL, Version: versionString()})
+	srv, err := web.NewServer(a, cat, m.Logger, web.Config{BaseURL: cfg.BaseURL, Version: versionString(), Proxies: cfg.Proxies})
 	if err != nil {
 		return err
 	}

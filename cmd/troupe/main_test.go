@@ -37,6 +37,13 @@ func TestConfig(t *testing.T) {
 		}
 	})
 
+	t.Run("trusted proxies are read as CIDRs", func(t *testing.T) {
+		c, err := LoadConfig([]string{"-trusted-proxies", "10.0.0.0/8, 192.168.0.1"}, env(nil), io.Discard)
+		if err != nil || len(c.Proxies) != 2 || c.Proxies[1].String() != "192.168.0.1/32" {
+			t.Fatalf("%+v %v", c.Proxies, err)
+		}
+	})
+
 	t.Run("secrets can come from files", func(t *testing.T) {
 		f := t.TempDir() + "/db"
 		if err := writeFile(f, "postgres://u:secret@db/troupe\n"); err != nil {
@@ -52,12 +59,12 @@ func TestConfig(t *testing.T) {
 		_, err := LoadConfig(nil, env(map[string]string{
 			"TROUPE_ADDR": "nonsense", "TROUPE_BASE_URL": "ftp://x", "TROUPE_DATABASE_URL": "mysql://x",
 			"TROUPE_SMTP_URL": "http://mail", "TROUPE_LOG_FORMAT": "xml", "TROUPE_LOG_LEVEL": "loud", "TROUPE_BLOB_URL": "gs://bucket",
-			"TROUPE_METRICS_ADDR": "9090",
+			"TROUPE_METRICS_ADDR": "9090", "TROUPE_TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal",
 		}), io.Discard)
 		if err == nil {
 			t.Fatal("accepted")
 		}
-		for _, name := range []string{"TROUPE_ADDR", "TROUPE_BASE_URL", "TROUPE_DATABASE_URL", "TROUPE_SMTP_URL", "TROUPE_LOG_FORMAT", "TROUPE_LOG_LEVEL", "TROUPE_BLOB_URL", "TROUPE_METRICS_ADDR"} {
+		for _, name := range []string{"TROUPE_ADDR", "TROUPE_BASE_URL", "TROUPE_DATABASE_URL", "TROUPE_SMTP_URL", "TROUPE_LOG_FORMAT", "TROUPE_LOG_LEVEL", "TROUPE_BLOB_URL", "TROUPE_METRICS_ADDR", "TROUPE_TRUSTED_PROXIES"} {
 			if !strings.Contains(err.Error(), name) {
 				t.Errorf("error does not name %s: %v", name, err)
 			}

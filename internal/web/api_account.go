@@ -26,7 +26,7 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		s.setSessionCookie(w, secret)
+		s.setSessionCookie(w, r, secret)
 		writeJSON(w, http.StatusCreated, toUserJSON(u))
 		return nil
 	}
@@ -71,7 +71,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	s.clearSessionCookie(w)
+	s.clearSessionCookie(w, r)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -150,7 +150,7 @@ func (s *Server) handleMeUpdate(w http.ResponseWriter, r *http.Request, u troupe
 		return err
 	}
 	if secret != "" {
-		s.setSessionCookie(w, secret)
+		s.setSessionCookie(w, r, secret)
 	}
 	writeJSON(w, http.StatusOK, toMeJSON(updated))
 	return nil

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -21,8 +21,12 @@ import (
 // reqState travels with a request: handlers fill it in, the outermost
 // middleware reads it back for logs and metrics.
 type reqState struct {
-	id      string
-	route   string
+	id    string
+	route string
+	// addr is the client's address and https whether it came over TLS,
+	// as the TCP peer or a trusted proxy in front says (see Proxies).
+	addr    netip.Addr
+	https   bool
 	user    *troupe.User
 	authed  bool
 	authErr error
@@ -92,6 +96,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		st := &reqState{id: newRequestID()}
+		st.addr, st.https = s.cfg.Proxies.Client(r)
 		ctx := context.WithValue(r.Context(), ctxKey{}, st)
 		r = r.WithContext(ctx)
 		w.Header().Set("X-Request-Id", st.id)
@@ -130,7 +135,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if strings.Contains(route, "{token}") {
 				path = route
 			}
-			attrs := []any{"request_id", st.id, "method", r.Method, "path", path, "route", route,
+			attrs := []any{"request_id", st.id, "client", st.addr.String(), "method", r.Method, "path", path, "route", route,
 				"status", status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds()) / 1000}
 			if st.user != nil {
 				attrs = append(attrs, "user_id", st.user.ID)
@@ -165,7 +170,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		for k, v := range baseHeaders {
 			h[k] = v
 		}
-		if s.secure {
+		if s.isSecure(r) {
 			h["Strict-Transport-Security"] = hsts
 		}
 		next.ServeHTTP(w, r)
@@ -218,29 +223,42 @@ func (s *Server) currentUser(r *http.Request) (*troupe.User, error) {
 // setSessionCookie hands the browser its session. The cookie outlives any
 // session (400 days, the most browsers keep): the server decides when a
 // session ends, sliding it with use.
-func (s *Server) setSessionCookie(w http.ResponseWriter, secret string) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true,
-		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: 400 * 24 * 3600})
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, secret string) {
+	s.setCookie(w, r, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, MaxAge: 400 * 24 * 3600})
 }
 
-func (s *Server) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
-		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	s.setCookie(w, r, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
-// client describes the request's origin for the use cases. The address is
-// the peer's: deployments behind a proxy should terminate there and pass
-// the connection through, or extend this with a trusted-proxy list.
+// client describes the request's origin for the use cases: its address,
+// read once per request (see observe), is the one every rate limit and the
+// audit log see.
 func (s *Server) client(r *http.Request) app.Client {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
+	ip := ""
+	if a := state(r).addr; a.IsValid() {
+		ip = a.String()
+	} else if a, _ := s.cfg.Proxies.Client(r); a.IsValid() {
+		ip = a.String() // a request that did not pass through observe (tests)
 	}
 	c := app.Client{IP: ip, UserAgent: r.UserAgent(), Lang: s.lang(r)}
 	if d, err := r.Cookie(deviceCookie); err == nil {
 		c.Device = d.Value
 	}
 	return c
+}
+
+// isSecure tells whether cookies must be Secure and HSTS sent: always when
+// the public address is https, and for a request that came over https.
+func (s *Server) isSecure(r *http.Request) bool { return s.secure || state(r).https }
+
+// setCookie sets c, Secure whenever the request or the public address is
+// https: the one place cookies are written.
+func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, c *http.Cookie) {
+	c.Secure = s.isSecure(r)
+	http.SetCookie(w, c)
 }
 
 // deviceCookie holds the device token of a browser that signed in: its
@@ -255,9 +273,9 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, u troupe.User,
 		return err
 	}
 	s.endCurrentSession(r)
-	s.setSessionCookie(w, secret)
-	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: device, Path: "/", HttpOnly: true,
-		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(app.DeviceAge.Seconds())})
+	s.setSessionCookie(w, r, secret)
+	s.setCookie(w, r, &http.Cookie{Name: deviceCookie, Value: device, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(app.DeviceAge.Seconds())})
 	return nil
 }
 

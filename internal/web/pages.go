@@ -95,9 +95,9 @@ func (s *Server) requirePageUser(h func(http.ResponseWriter, *http.Request, trou
 const flashCookie = "troupe_flash"
 
 // flash leaves a one-time message (a catalog key) for the next page.
-func (s *Server) flash(w http.ResponseWriter, key string) {
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/", HttpOnly: true,
-		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+func (s *Server) flash(w http.ResponseWriter, r *http.Request, key string) {
+	s.setCookie(w, r, &http.Cookie{Name: flashCookie, Value: key, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, MaxAge: 60})
 }
 
 // show renders page id, consuming any flash message.
@@ -106,7 +106,7 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request, status int, id str
 		if strings.HasPrefix(c.Value, "flash.") && s.cat.Has(c.Value) {
 			v.Flash = v.T(c.Value)
 		}
-		http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1})
+		s.setCookie(w, r, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1})
 	}
 	s.pages.render(w, status, id, v)
 }
@@ -242,8 +242,8 @@ func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) error {
 	s.endCurrentSession(r)
-	s.clearSessionCookie(w)
-	s.flash(w, "flash.signed_out")
+	s.clearSessionCookie(w, r)
+	s.flash(w, r, "flash.signed_out")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
 }
@@ -279,8 +279,8 @@ func (s *Server) pageResetPost(w http.ResponseWriter, r *http.Request) error {
 		v.Form["token"] = token
 		return s.showForm(w, r, "reset_password", v, err)
 	}
-	s.clearSessionCookie(w)
-	s.flash(w, "flash.password_reset")
+	s.clearSessionCookie(w, r)
+	s.flash(w, r, "flash.password_reset")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
 }
@@ -305,7 +305,7 @@ func (s *Server) pageAccountProfile(w http.ResponseWriter, r *http.Request, u tr
 		u.Name, u.Locale = name, locale
 		return s.showForm(w, r, "account", s.accountView(r, u), err)
 	}
-	s.flash(w, "flash.profile_saved")
+	s.flash(w, r, "flash.profile_saved")
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 	return nil
 }
@@ -316,8 +316,8 @@ func (s *Server) pageAccountPassword(w http.ResponseWriter, r *http.Request, u t
 	if err != nil {
 		return s.showForm(w, r, "account", s.accountView(r, u), err)
 	}
-	s.setSessionCookie(w, secret)
-	s.flash(w, "flash.password_changed")
+	s.setSessionCookie(w, r, secret)
+	s.flash(w, r, "flash.password_changed")
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 	return nil
 }
@@ -326,7 +326,7 @@ func (s *Server) pageAccountResend(w http.ResponseWriter, r *http.Request, u tro
 	if err := s.app.ResendVerification(r.Context(), u, s.client(r)); err != nil {
 		return s.showForm(w, r, "account", s.accountView(r, u), err)
 	}
-	s.flash(w, "flash.verification_sent")
+	s.flash(w, r, "flash.verification_sent")
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 	return nil
 }
@@ -338,8 +338,8 @@ func (s *Server) pageLanguage(w http.ResponseWriter, r *http.Request) error {
 	if !troupe.ValidLocale(lang) {
 		lang = ""
 	}
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", SameSite: http.SameSiteLaxMode,
-		Secure: s.secure, MaxAge: 365 * 24 * 3600})
+	s.setCookie(w, r, &http.Cookie{Name: langCookie, Value: lang, Path: "/", SameSite: http.SameSiteLaxMode,
+		MaxAge: 365 * 24 * 3600})
 	http.Redirect(w, r, localPath(r.PostForm.Get("back")), http.StatusSeeOther)
 	return nil
 }

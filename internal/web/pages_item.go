@@ -129,8 +129,8 @@ func (s *Server) layoutChoice(w http.ResponseWriter, r *http.Request) bool {
 	switch r.URL.Query().Get("view") {
 	case "grid", "list":
 		choice := r.URL.Query().Get("view")
-		http.SetCookie(w, &http.Cookie{Name: viewCookie, Value: choice, Path: "/", HttpOnly: true,
-			Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
+		s.setCookie(w, r, &http.Cookie{Name: viewCookie, Value: choice, Path: "/", HttpOnly: true,
+			SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
 		return choice == "grid"
 	}
 	c, err := r.Cookie(viewCookie)
@@ -307,11 +307,11 @@ func (s *Server) pageNewPost(w http.ResponseWriter, r *http.Request, u troupe.Us
 		return s.showForm(w, r, "new_item", v, err)
 	}
 	if it.Kind == troupe.KindDraft {
-		s.flash(w, "flash.draft_created")
+		s.flash(w, r, "flash.draft_created")
 		http.Redirect(w, r, itemURL(it), http.StatusSeeOther)
 		return nil
 	}
-	s.flash(w, "flash.folder_created")
+	s.flash(w, r, "flash.folder_created")
 	backTo(w, r, folderURL(v.Workspace.ID, it.ParentID))
 	return nil
 }
@@ -352,7 +352,7 @@ func (s *Server) pageUploadPost(w http.ResponseWriter, r *http.Request, u troupe
 	if err != nil {
 		return s.uploadFailed(w, r, u, v, in, back, err)
 	}
-	s.flash(w, "flash.uploaded")
+	s.flash(w, r, "flash.uploaded")
 	http.Redirect(w, r, itemURL(it), http.StatusSeeOther)
 	return nil
 }
@@ -461,7 +461,7 @@ func (s *Server) pageItemSave(w http.ResponseWriter, r *http.Request, u troupe.U
 		}
 		return s.showForm(w, r, "item", v, err)
 	}
-	s.flash(w, "flash.item_saved")
+	s.flash(w, r, "flash.item_saved")
 	http.Redirect(w, r, itemURL(it), http.StatusSeeOther)
 	return nil
 }
@@ -517,7 +517,7 @@ func (s *Server) pageRenamePost(w http.ResponseWriter, r *http.Request, u troupe
 		v.Form["name"] = name
 		return s.showForm(w, r, "rename", v, err)
 	}
-	s.flash(w, "flash.item_renamed")
+	s.flash(w, r, "flash.item_renamed")
 	backTo(w, r, wsPath(v.Workspace.ID, ""))
 	return nil
 }
@@ -599,7 +599,7 @@ func (s *Server) pageMovePost(w http.ResponseWriter, r *http.Request, u troupe.U
 		}
 		return s.showForm(w, r, "move", v, err)
 	}
-	s.flash(w, "flash.item_moved")
+	s.flash(w, r, "flash.item_moved")
 	backTo(w, r, folderURL(v.Workspace.ID, it.ParentID))
 	return nil
 }
@@ -612,7 +612,7 @@ func (s *Server) pageTrashPost(w http.ResponseWriter, r *http.Request, u troupe.
 	if err := s.app.TrashItem(r.Context(), u, it.ID, s.client(r)); err != nil {
 		return err
 	}
-	s.flash(w, "flash.item_trashed")
+	s.flash(w, r, "flash.item_trashed")
 	// The item's own page is gone: go back to its folder instead.
 	if b := r.PostForm.Get("back"); b != "" && !strings.HasPrefix(localPath(b), itemURL(it)) {
 		backTo(w, r, "")
@@ -629,7 +629,7 @@ func (s *Server) pageRestorePost(w http.ResponseWriter, r *http.Request, u troup
 	if _, err := s.app.RestoreItem(r.Context(), u, r.PathValue("id"), s.client(r)); err != nil {
 		return err
 	}
-	s.flash(w, "flash.item_restored")
+	s.flash(w, r, "flash.item_restored")
 	backTo(w, r, wsPath(v.Workspace.ID, "/trash"))
 	return nil
 }

@@ -59,8 +59,8 @@ func (s *Server) pageMyInvitationAccept(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return s.homeFailed(w, r, u, err)
 	}
-	s.setWorkspaceCookie(w, ws.ID)
-	s.flash(w, "flash.invitation_accepted")
+	s.setWorkspaceCookie(w, r, ws.ID)
+	s.flash(w, r, "flash.invitation_accepted")
 	http.Redirect(w, r, wsPath(ws.ID, ""), http.StatusSeeOther)
 	return nil
 }
@@ -69,7 +69,7 @@ func (s *Server) pageMyInvitationDecline(w http.ResponseWriter, r *http.Request,
 	if err := s.app.DeclineMyInvitation(r.Context(), u, r.PathValue("id"), s.client(r)); err != nil {
 		return s.homeFailed(w, r, u, err)
 	}
-	s.flash(w, "flash.invitation_declined")
+	s.flash(w, r, "flash.invitation_declined")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }
@@ -158,7 +158,7 @@ func parseMaxUses(raw string) *int {
 // shows the link's address when the app just returned its token.
 func (s *Server) showMembersWithLink(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, l app.InviteLinkView, flashKey string) error {
 	if l.Token == "" {
-		s.flash(w, flashKey)
+		s.flash(w, r, flashKey)
 		http.Redirect(w, r, wsPath(v.Workspace.ID, "/members#invite-link"), http.StatusSeeOther)
 		return nil
 	}
@@ -214,7 +214,7 @@ func (s *Server) pageInviteLinkDelete(w http.ResponseWriter, r *http.Request, u 
 // the app's refusal shown there.
 func (s *Server) decided(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, err error, flashKey string) error {
 	if err == nil {
-		s.flash(w, flashKey)
+		s.flash(w, r, flashKey)
 		backTo(w, r, wsPath(v.Workspace.ID, "/members?status=requested"))
 		return nil
 	}
@@ -283,12 +283,12 @@ func (s *Server) pageDiscoverJoin(w http.ResponseWriter, r *http.Request, u trou
 // the Super Admins were asked.
 func (s *Server) joined(w http.ResponseWriter, r *http.Request, res app.JoinResult, requestedPage string) error {
 	if res.Result == "joined" {
-		s.setWorkspaceCookie(w, res.WorkspaceID)
-		s.flash(w, "flash.joined")
+		s.setWorkspaceCookie(w, r, res.WorkspaceID)
+		s.flash(w, r, "flash.joined")
 		http.Redirect(w, r, wsPath(res.WorkspaceID, ""), http.StatusSeeOther)
 		return nil
 	}
-	s.flash(w, "flash.request_sent")
+	s.flash(w, r, "flash.request_sent")
 	http.Redirect(w, r, requestedPage, http.StatusSeeOther)
 	return nil
 }
@@ -462,7 +462,7 @@ func (s *Server) pageNotificationsReadAll(w http.ResponseWriter, r *http.Request
 	if err := s.app.MarkAllRead(r.Context(), u); err != nil {
 		return err
 	}
-	s.flash(w, "flash.notifications_read")
+	s.flash(w, r, "flash.notifications_read")
 	backTo(w, r, "/notifications")
 	return nil
 }
@@ -543,7 +543,7 @@ func (s *Server) pageAPITokenRevoke(w http.ResponseWriter, r *http.Request, u tr
 	if err := s.app.RevokeAPIToken(r.Context(), u, v.Workspace.ID, r.PathValue("id"), s.client(r)); err != nil {
 		return err
 	}
-	s.flash(w, "flash.token_revoked")
+	s.flash(w, r, "flash.token_revoked")
 	http.Redirect(w, r, wsPath(v.Workspace.ID, "/settings/api-tokens"), http.StatusSeeOther)
 	return nil
 }

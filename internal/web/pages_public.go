@@ -82,8 +82,8 @@ func (s *Server) pagePublicUnlock(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	if pass != "" {
-		http.SetCookie(w, &http.Cookie{Name: passCookie, Value: pass, Path: "/v/" + slug, MaxAge: int(app.VisitorPassAge.Seconds()),
-			HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+		s.setCookie(w, r, &http.Cookie{Name: passCookie, Value: pass, Path: "/v/" + slug, MaxAge: int(app.VisitorPassAge.Seconds()),
+			HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
 	http.Redirect(w, r, "/v/"+slug, http.StatusSeeOther)
 	return nil

@@ -100,7 +100,7 @@ func (s *Server) pageSharePost(w http.ResponseWriter, r *http.Request, u troupe.
 		p.Problems = shareProblems(v, err, in)
 		return s.showForm(w, r, "share", v, err)
 	}
-	s.flash(w, "flash.sharing_saved")
+	s.flash(w, r, "flash.sharing_saved")
 	http.Redirect(w, r, withQuery(wsPath(v.Workspace.ID, "/items/"+url.PathEscape(r.PathValue("id"))+"/share"), "back", nextParam(f.Get("back"))), http.StatusSeeOther)
 	return nil
 }

@@ -96,7 +96,7 @@ func (s *Server) videoChange(w http.ResponseWriter, r *http.Request, u troupe.Us
 	if err := change(r.Context(), it.ID); err != nil {
 		return s.videoFailed(w, r, u, v, it, panel, err)
 	}
-	s.flash(w, flashKey)
+	s.flash(w, r, flashKey)
 	http.Redirect(w, r, itemURL(it)+"#"+panel, http.StatusSeeOther)
 	return nil
 }
@@ -200,7 +200,7 @@ func (s *Server) pageCaptionsUpload(w http.ResponseWriter, r *http.Request, u tr
 		}
 		return s.videoFailed(w, r, u, v, it, panelCaptions, err)
 	}
-	s.flash(w, "flash.captions_saved")
+	s.flash(w, r, "flash.captions_saved")
 	http.Redirect(w, r, itemURL(it)+"#"+panelCaptions, http.StatusSeeOther)
 	return nil
 }
@@ -337,7 +337,7 @@ func (s *Server) pageCaptionsSave(w http.ResponseWriter, r *http.Request, u trou
 	if ok {
 		_, err = s.app.PutCaptions(r.Context(), u, it.ID, p.Lang, app.CaptionInput{Label: f.Get("label"), Cues: cues}, s.client(r))
 		if err == nil {
-			s.flash(w, "flash.captions_saved")
+			s.flash(w, r, "flash.captions_saved")
 			http.Redirect(w, r, itemURL(it)+"#"+panelCaptions, http.StatusSeeOther)
 			return nil
 		}

@@ -73,15 +73,15 @@ func (s *Server) inWorkspace(h wsHandler) func(http.ResponseWriter, *http.Reques
 		v := s.newView(r)
 		v.Workspace = &ws
 		if c, err := r.Cookie(workspaceCookie); err != nil || c.Value != ws.ID {
-			s.setWorkspaceCookie(w, ws.ID)
+			s.setWorkspaceCookie(w, r, ws.ID)
 		}
 		return h(w, r, u, v)
 	}
 }
 
-func (s *Server) setWorkspaceCookie(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{Name: workspaceCookie, Value: id, Path: "/", HttpOnly: true,
-		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
+func (s *Server) setWorkspaceCookie(w http.ResponseWriter, r *http.Request, id string) {
+	s.setCookie(w, r, &http.Cookie{Name: workspaceCookie, Value: id, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
 }
 
 // fillWorkspaces gives the sidebar the user's workspaces and the current
@@ -207,8 +207,8 @@ func (s *Server) pageWorkspaceCreate(w http.ResponseWriter, r *http.Request, u t
 		v.Form["name"] = name
 		return s.showForm(w, r, "workspaces", v, err)
 	}
-	s.setWorkspaceCookie(w, ws.ID)
-	s.flash(w, "flash.workspace_created")
+	s.setWorkspaceCookie(w, r, ws.ID)
+	s.flash(w, r, "flash.workspace_created")
 	http.Redirect(w, r, wsPath(ws.ID, ""), http.StatusSeeOther)
 	return nil
 }
@@ -218,7 +218,7 @@ func (s *Server) pageWorkspaceSwitch(w http.ResponseWriter, r *http.Request, u t
 	if err != nil {
 		return err
 	}
-	s.setWorkspaceCookie(w, ws.ID)
+	s.setWorkspaceCookie(w, r, ws.ID)
 	http.Redirect(w, r, wsPath(ws.ID, ""), http.StatusSeeOther)
 	return nil
 }
@@ -230,7 +230,7 @@ func (s *Server) pageWorkspaceLeave(w http.ResponseWriter, r *http.Request, u tr
 		}
 		return s.showForm(w, r, "workspaces", s.newView(r), err)
 	}
-	s.flash(w, "flash.workspace_left")
+	s.flash(w, r, "flash.workspace_left")
 	http.Redirect(w, r, "/workspaces", http.StatusSeeOther)
 	return nil
 }
@@ -358,7 +358,7 @@ func (s *Server) memberAction(w http.ResponseWriter, r *http.Request, u troupe.U
 	if err != nil {
 		return s.membersFailed(w, r, u, v, err)
 	}
-	s.flash(w, flashKey)
+	s.flash(w, r, flashKey)
 	backTo(w, r, wsPath(v.Workspace.ID, "/members"))
 	return nil
 }
@@ -504,7 +504,7 @@ func (s *Server) pageSettingsPost(w http.ResponseWriter, r *http.Request, u trou
 		}
 		return s.settingsFailed(w, r, u, v, err)
 	}
-	s.flash(w, "flash.settings_saved")
+	s.flash(w, r, "flash.settings_saved")
 	http.Redirect(w, r, wsPath(ws.ID, "/settings"), http.StatusSeeOther)
 	return nil
 }
@@ -522,7 +522,7 @@ func (s *Server) pageDomainsPost(w http.ResponseWriter, r *http.Request, u troup
 		v.Form["domain"] = r.PostForm.Get("domain")
 		return s.settingsFailed(w, r, u, v, err)
 	}
-	s.flash(w, flashKey)
+	s.flash(w, r, flashKey)
 	http.Redirect(w, r, wsPath(v.Workspace.ID, "/settings#domains"), http.StatusSeeOther)
 	return nil
 }
@@ -556,7 +556,7 @@ func (s *Server) pageSeatsPost(w http.ResponseWriter, r *http.Request, u troupe.
 		v.Form["plan"], v.Form["seats"] = plan, rawSeats
 		return s.showForm(w, r, "seats", v, err)
 	}
-	s.flash(w, "flash.seats_saved")
+	s.flash(w, r, "flash.seats_saved")
 	http.Redirect(w, r, wsPath(v.Workspace.ID, "/settings/seats"), http.StatusSeeOther)
 	return nil
 }
@@ -740,8 +740,8 @@ func (s *Server) pageInvitationSignup(w http.ResponseWriter, r *http.Request) er
 		return s.showForm(w, r, "invitation", v, err)
 	}
 	s.endCurrentSession(r)
-	s.setSessionCookie(w, secret)
-	s.flash(w, "flash.invitation_accepted")
+	s.setSessionCookie(w, r, secret)
+	s.flash(w, r, "flash.invitation_accepted")
 	// The account is new: its only workspace is the one it just joined,
 	// which home opens.
 	http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -767,8 +767,8 @@ func (s *Server) pageInvitationAccept(w http.ResponseWriter, r *http.Request, u 
 	if err != nil {
 		return s.invitationFailed(w, r, u, token, err)
 	}
-	s.setWorkspaceCookie(w, ws.ID)
-	s.flash(w, "flash.invitation_accepted")
+	s.setWorkspaceCookie(w, r, ws.ID)
+	s.flash(w, r, "flash.invitation_accepted")
 	http.Redirect(w, r, wsPath(ws.ID, ""), http.StatusSeeOther)
 	return nil
 }
@@ -778,7 +778,7 @@ func (s *Server) pageInvitationDecline(w http.ResponseWriter, r *http.Request, u
 	if err := s.app.DeclineInvitation(r.Context(), u, token, s.client(r)); err != nil {
 		return s.invitationFailed(w, r, u, token, err)
 	}
-	s.flash(w, "flash.invitation_declined")
+	s.flash(w, r, "flash.invitation_declined")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }
@@ -787,7 +787,7 @@ func (s *Server) pageInvitationDecline(w http.ResponseWriter, r *http.Request, u
 // signed in with another address than the invited one.
 func (s *Server) pageInvitationSignout(w http.ResponseWriter, r *http.Request) error {
 	s.endCurrentSession(r)
-	s.clearSessionCookie(w)
+	s.clearSessionCookie(w, r)
 	http.Redirect(w, r, "/invitations/"+url.PathEscape(r.PathValue("token")), http.StatusSeeOther)
 	return nil
 }

@@ -27,6 +27,9 @@ type Config struct {
 	BaseURL string
 	// Version is shown by the version endpoint and in metrics.
 	Version string
+	// Proxies are the peers believed about the client's address and
+	// scheme; none by default.
+	Proxies Proxies
 }
 
 // Server holds the handlers' dependencies.
