@@ -66,7 +66,8 @@ func (s *Server) page(pattern string, h pageHandler) http.Handler {
 	})
 }
 
-// readForm parses a posted form, whose body the caller has bounded.
+// readForm parses a posted form, whose body the caller has bounded, and
+// checks that every field is text: the one form reader of the pages.
 func readForm(r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		var tooLarge *http.MaxBytesError
@@ -75,7 +76,7 @@ func readForm(r *http.Request) error {
 		}
 		return troupe.Errorf(troupe.CodeMalformed, "The form could not be read.")
 	}
-	return nil
+	return checkValues("form field", r.PostForm)
 }
 
 func (s *Server) requirePageUser(h func(http.ResponseWriter, *http.Request, troupe.User) error) pageHandler {

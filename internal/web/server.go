@@ -84,6 +84,7 @@ func (s *Server) Handler() http.Handler {
 	}))
 	var h http.Handler = mux
 	h = csrf.Handler(h)
+	h = s.checkInput(h)
 	h = s.securityHeaders(h)
 	h = s.observe(h)
 	return h
