@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"troupe/internal/app"
@@ -19,9 +20,12 @@ const maxFormBody = 64 << 10
 // routePages is the route table of the server-rendered pages. Pages that
 // need a signed-in user send anonymous visitors to the sign-in page.
 func (s *Server) routePages(mux *http.ServeMux) {
-	open := func(pattern string, h pageHandler) { mux.Handle(pattern, s.page(pattern, h)) }
+	open := func(pattern string, h pageHandler) {
+		s.pageRoutes = append(s.pageRoutes, pattern)
+		mux.Handle(pattern, s.page(pattern, h))
+	}
 	authed := func(pattern string, h func(http.ResponseWriter, *http.Request, troupe.User) error) {
-		mux.Handle(pattern, s.page(pattern, s.requirePageUser(h)))
+		open(pattern, s.requirePageUser(h))
 	}
 
 	authed("GET /{$}", s.pageHome)
@@ -49,6 +53,10 @@ func (s *Server) routePages(mux *http.ServeMux) {
 		return troupe.Errorf(troupe.CodeNotFound, "This page does not exist.")
 	})
 }
+
+// PageRoutes lists the pages' patterns as registered by Handler, for the
+// tests that send every page bad input.
+func (s *Server) PageRoutes() []string { return slices.Clone(s.pageRoutes) }
 
 func (s *Server) page(pattern string, h pageHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,7 @@ func (s *Server) routeItemPages(mux *http.ServeMux, authed func(string, func(htt
 	inWorkspace := func(pattern string, h wsHandler) { authed(pattern, s.inWorkspace(h)) }
 	// A draft's text and an upload outgrow the form limit of other pages.
 	large := func(pattern string, limit int64, h wsHandler) {
+		s.pageRoutes = append(s.pageRoutes, pattern)
 		mux.Handle(pattern, s.largePage(pattern, limit, s.requirePageUser(s.inWorkspace(h))))
 	}
 

@@ -42,6 +42,8 @@ type Server struct {
 	// apiRoutes lists the API's patterns as registered, for the test that
 	// holds the OpenAPI document to them.
 	apiRoutes []string
+	// pageRoutes lists the pages' patterns, for the tests that walk them.
+	pageRoutes []string
 	// streams ends with the server, closing event streams that would
 	// otherwise hold a graceful shutdown open.
 	streams     context.Context
