@@ -287,6 +287,18 @@ func TestBadTextIsRefusedEverywhere(t *testing.T) {
 				t.Errorf("no form was found for %v: make the fixture show it", missing)
 			}
 		})
+		t.Run("draft document", func(t *testing.T) {
+			// A draft's document is JSON in the API and JSON typed as text
+			// in the page's form: a NUL escaped in it is refused by both.
+			doc := `{"scenes":[{"title":"\u0000"}]}`
+			rf := &refusals{t: t}
+			rf.check(f.admin.do("PATCH", "/api/v1/items/"+f.draft, `{"document":`+doc+`}`), "API document", true)
+			form := url.Values{"name": {"Script"}, "script": {"Hello"}, "document": {doc}}.Encode()
+			res := f.admin.do("POST", "/w/"+f.ws+"/items/"+f.draft, form, "Content-Type", "application/x-www-form-urlencoded")
+			rf.check(res, "page document", false)
+			// The form comes back with what was typed.
+			contains(t, res.text(), `name="document"`, "Hello")
+		})
 		t.Run("captions files", func(t *testing.T) {
 			// Caption files are not form fields: their bytes are read by
 			// the captions parser, which names the line.

@@ -214,3 +214,15 @@ func (p jsonPath) keyPlace() string {
 	}
 	return fmt.Sprintf("The name of a field in %q", p[:len(p)-1].String())
 }
+
+// documentText refuses a draft's document, JSON typed in a form, whose
+// strings are not text; whether it is JSON at all is for the app to say.
+func documentText(doc *string) error {
+	if doc == nil {
+		return nil
+	}
+	if err := checkJSON([]byte(*doc)); troupe.ErrorCode(err) == troupe.CodeInvalidInput {
+		return invalidInput("The document")
+	}
+	return nil
+}

@@ -209,3 +209,19 @@ func TestReadUploadRefusesBadText(t *testing.T) {
 		t.Fatalf("a good upload: %v %+v", err, form.Media)
 	}
 }
+
+// A draft's document typed in the page's form is held to the API's rule;
+// JSON that does not parse is left for the app to explain.
+func TestDocumentText(t *testing.T) {
+	for _, doc := range []string{`{"a":"b"}`, `{"a":`, `not JSON \u0000`, `"\\u0000"`} {
+		if err := documentText(&doc); err != nil {
+			t.Errorf("%s: %v", doc, err)
+		}
+	}
+	for _, doc := range []string{`{"a":{"b":"\u0000"}}`, `{"\u0000":1}`, "{\"a\":\"\xff\"}"} {
+		wantInvalid(t, doc, documentText(&doc), "The document")
+	}
+	if documentText(nil) != nil {
+		t.Fatal("no document is no problem")
+	}
+}
