@@ -2,6 +2,8 @@ package web
 
 import (
 	"encoding/json"
+	"html/template"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"troupe/internal/i18n"
 	"troupe/internal/troupe"
 )
 
@@ -223,5 +226,58 @@ func TestDocumentText(t *testing.T) {
 	}
 	if documentText(nil) != nil {
 		t.Fatal("no document is no problem")
+	}
+}
+
+// The whole handler refuses bad text before anything is looked up: this
+// server has no app behind it at all.
+func TestHandlerRefusesBadTextFirst(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(nil, cat, slog.New(slog.DiscardHandler), Config{BaseURL: "http://troupe.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := s.Handler()
+	for _, c := range []struct {
+		method, target, header, value string
+		api                           bool
+	}{
+		{"GET", "/api/v1/items/%00", "", "", true},
+		{"POST", "/api/v1/auth/login?next=%FF", "", "", true},
+		{"GET", "/api/v1/me", "User-Agent", "\xff", true},
+		{"GET", "/api/v1/me", "Authorization", "Bearer \xff", true},
+		{"GET", "/w/%00/search?q=x", "Cookie", "troupe_session=abc", false},
+		{"GET", "/w/abc/search?q=%00", "Accept-Language", "fr", false},
+		{"POST", "/login?x=%C3", "", "", false},
+	} {
+		r := httptest.NewRequest(c.method, c.target, nil)
+		if c.header != "" {
+			r.Header.Set(c.header, c.value)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		body := w.Body.String()
+		if w.Code != http.StatusBadRequest {
+			t.Errorf("%s %s: %d\n%s", c.method, c.target, w.Code, body)
+			continue
+		}
+		if c.api {
+			var p problem
+			if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || p.Code != troupe.CodeInvalidInput || !utf8.ValidString(p.Instance) ||
+				w.Header().Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s %s: %v %s", c.method, c.target, err, body)
+			}
+			continue
+		}
+		lang := "en"
+		if c.value == "fr" {
+			lang = "fr"
+		}
+		if !strings.Contains(body, template.HTMLEscapeString(cat.T(lang, "error.invalid_input"))) || !utf8.ValidString(body) {
+			t.Errorf("%s %s: the page does not say why in %s\n%s", c.method, c.target, lang, body)
+		}
 	}
 }
