@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
@@ -558,6 +559,9 @@ func checkCues(t *testing.T, cues []Cue) {
 		}
 		if n := len([]rune(c.Text)); n == 0 || n > MaxCueText {
 			t.Fatalf("cue %d: text of %d characters", i, n)
+		}
+		if !utf8.ValidString(c.Text) {
+			t.Fatalf("cue %d: %q is not UTF-8", i, c.Text)
 		}
 		if strings.Contains(c.Text, "-->") {
 			t.Fatalf("cue %d: %q holds an arrow", i, c.Text)

@@ -18,6 +18,7 @@ const (
 	CodeInternal           Code = "internal"
 	CodeValidation         Code = "validation_failed"
 	CodeMalformed          Code = "malformed_request"
+	CodeInvalidInput       Code = "invalid_input" // a string holds a NUL byte or is not UTF-8
 	CodeBodyTooLarge       Code = "body_too_large"
 	CodeNotFound           Code = "not_found"
 	CodeForbidden          Code = "forbidden"

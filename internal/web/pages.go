@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"troupe/internal/app"
@@ -19,9 +20,12 @@ const maxFormBody = 64 << 10
 // routePages is the route table of the server-rendered pages. Pages that
 // need a signed-in user send anonymous visitors to the sign-in page.
 func (s *Server) routePages(mux *http.ServeMux) {
-	open := func(pattern string, h pageHandler) { mux.Handle(pattern, s.page(pattern, h)) }
+	open := func(pattern string, h pageHandler) {
+		s.pageRoutes = append(s.pageRoutes, pattern)
+		mux.Handle(pattern, s.page(pattern, h))
+	}
 	authed := func(pattern string, h func(http.ResponseWriter, *http.Request, troupe.User) error) {
-		mux.Handle(pattern, s.page(pattern, s.requirePageUser(h)))
+		open(pattern, s.requirePageUser(h))
 	}
 
 	authed("GET /{$}", s.pageHome)
@@ -50,6 +54,10 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	})
 }
 
+// PageRoutes lists the pages' patterns as registered by Handler, for the
+// tests that send every page bad input.
+func (s *Server) PageRoutes() []string { return slices.Clone(s.pageRoutes) }
+
 func (s *Server) page(pattern string, h pageHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		state(r).route = pattern
@@ -66,7 +74,8 @@ func (s *Server) page(pattern string, h pageHandler) http.Handler {
 	})
 }
 
-// readForm parses a posted form, whose body the caller has bounded.
+// readForm parses a posted form, whose body the caller has bounded, and
+// checks that every field is text: the one form reader of the pages.
 func readForm(r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		var tooLarge *http.MaxBytesError
@@ -75,7 +84,7 @@ func readForm(r *http.Request) error {
 		}
 		return troupe.Errorf(troupe.CodeMalformed, "The form could not be read.")
 	}
-	return nil
+	return checkValues("form field", r.PostForm)
 }
 
 func (s *Server) requirePageUser(h func(http.ResponseWriter, *http.Request, troupe.User) error) pageHandler {

@@ -20,6 +20,7 @@ func (s *Server) routeItemPages(mux *http.ServeMux, authed func(string, func(htt
 	inWorkspace := func(pattern string, h wsHandler) { authed(pattern, s.inWorkspace(h)) }
 	// A draft's text and an upload outgrow the form limit of other pages.
 	large := func(pattern string, limit int64, h wsHandler) {
+		s.pageRoutes = append(s.pageRoutes, pattern)
 		mux.Handle(pattern, s.largePage(pattern, limit, s.requirePageUser(s.inWorkspace(h))))
 	}
 
@@ -444,7 +445,13 @@ func (s *Server) pageItemSave(w http.ResponseWriter, r *http.Request, u troupe.U
 		script := strings.ReplaceAll(*p.Script, "\r\n", "\n")
 		p.Script = &script
 	}
-	it, err := s.app.UpdateItem(r.Context(), u, r.PathValue("id"), p, s.client(r))
+	// The document is JSON typed as text: a NUL written in it as \u0000
+	// is refused as the API refuses it in its JSON.
+	var it app.ItemView
+	err := documentText(p.Document)
+	if err == nil {
+		it, err = s.app.UpdateItem(r.Context(), u, r.PathValue("id"), p, s.client(r))
+	}
 	if err != nil {
 		if pageLevel(err) || troupe.ErrorCode(err) == troupe.CodeItemTrashed {
 			return err

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 var statusOf = map[troupe.Code]int{
 	troupe.CodeValidation:         http.StatusUnprocessableEntity,
 	troupe.CodeMalformed:          http.StatusBadRequest,
+	troupe.CodeInvalidInput:       http.StatusBadRequest,
 	troupe.CodeBodyTooLarge:       http.StatusRequestEntityTooLarge,
 	troupe.CodeNotFound:           http.StatusNotFound,
 	troupe.CodeForbidden:          http.StatusForbidden,
@@ -117,7 +119,7 @@ func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/")
 const maxJSONBody = 1 << 20
 
 // decode reads one JSON object into dst, refusing unknown fields, trailing
-// data and oversized bodies with a clear code.
+// data, oversized bodies and strings that are not text with a clear code.
 func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	return decodeN(w, r, dst, maxJSONBody)
 }
@@ -127,8 +129,14 @@ func decodeN(w http.ResponseWriter, r *http.Request, dst any, limit int64) error
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return troupe.Errorf(troupe.CodeMalformed, "Send a JSON body with Content-Type: application/json.")
 	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return decodeError(err)
+	}
+	if err := checkJSON(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)

@@ -45,6 +45,8 @@ type Server struct {
 	// apiRoutes lists the API's patterns as registered, for the test that
 	// holds the OpenAPI document to them.
 	apiRoutes []string
+	// pageRoutes lists the pages' patterns, for the tests that walk them.
+	pageRoutes []string
 	// streams ends with the server, closing event streams that would
 	// otherwise hold a graceful shutdown open.
 	streams     context.Context
@@ -95,6 +97,7 @@ func (s *Server) Handler() http.Handler {
 	}))
 	var h http.Handler = mux
 	h = csrf.Handler(h)
+	h = s.checkInput(h)
 	h = s.securityHeaders(h)
 	h = s.observe(h)
 	return h

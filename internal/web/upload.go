@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -24,7 +25,9 @@ const maxUploadFields = 10
 
 // readUpload reads a multipart/form-data upload's fields, which come
 // before the file, and stops at the part "file" without reading it: the
-// file streams to the media store and is never held in memory.
+// file streams to the media store and is never held in memory. Field
+// names and values and the file's name must be text; the file's bytes are
+// the media's business.
 func readUpload(r *http.Request, kind troupe.Kind) (uploadForm, error) {
 	form := uploadForm{Media: app.NewMedia{Kind: kind}, Extra: map[string]string{}}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "multipart/form-data" {
@@ -45,7 +48,13 @@ func readUpload(r *http.Request, kind troupe.Kind) (uploadForm, error) {
 		if err != nil {
 			return form, troupe.Errorf(troupe.CodeMalformed, "The multipart body could not be read.")
 		}
+		if !isText(part.FormName()) {
+			return form, invalidInput("The name of a form field")
+		}
 		if part.FormName() == "file" {
+			if !isText(part.FileName()) {
+				return form, invalidInput("The file name")
+			}
 			if part.FileName() != "" {
 				form.Media.Filename, form.Media.File = part.FileName(), part
 			}
@@ -54,6 +63,9 @@ func readUpload(r *http.Request, kind troupe.Kind) (uploadForm, error) {
 		value, err := io.ReadAll(io.LimitReader(part, 16<<10))
 		if err != nil {
 			return form, troupe.Errorf(troupe.CodeMalformed, "The multipart body could not be read.")
+		}
+		if !isText(string(value)) {
+			return form, invalidInput(fmt.Sprintf("The form field %q", part.FormName()))
 		}
 		switch part.FormName() {
 		case "name":

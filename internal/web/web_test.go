@@ -46,7 +46,7 @@ func TestTemplatesUseKnownMessages(t *testing.T) {
 }
 
 func TestEveryCodeHasAStatus(t *testing.T) {
-	for _, c := range []troupe.Code{troupe.CodeInternal, troupe.CodeValidation, troupe.CodeMalformed, troupe.CodeBodyTooLarge,
+	for _, c := range []troupe.Code{troupe.CodeInternal, troupe.CodeValidation, troupe.CodeMalformed, troupe.CodeInvalidInput, troupe.CodeBodyTooLarge,
 		troupe.CodeNotFound, troupe.CodeForbidden, troupe.CodeUnauthenticated, troupe.CodeConflict, troupe.CodeRateLimited,
 		troupe.CodeInvalidCredentials, troupe.CodeTokenInvalid, troupe.CodeTokenExpired, troupe.CodeUnavailable,
 		troupe.CodeSeatLimitReached, troupe.CodeInvitationExpired, troupe.CodeInvitationInvalid, troupe.CodeEmailMismatch,
