@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"database/sql"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -131,29 +129,6 @@ func TestDatabaseOutage(t *testing.T) {
 	wantNames(t, c, ws, "After", "Before")
 }
 
-// holdPool takes every connection of p until release is called.
-func holdPool(t *testing.T, p *sql.DB) (release func()) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var held []*sql.Conn
-	release = func() {
-		for _, c := range held {
-			c.Close()
-		}
-		held = nil
-	}
-	t.Cleanup(release)
-	for range p.Stats().MaxOpenConnections {
-		c, err := p.Conn(ctx)
-		if err != nil {
-			t.Fatalf("hold a connection: %v", err)
-		}
-		held = append(held, c)
-	}
-	return release
-}
-
 // With every connection busy, a request waits a bounded time for one and
 // then answers 503 with Retry-After rather than hanging.
 func TestPoolExhausted(t *testing.T) {
@@ -165,7 +140,7 @@ func TestPoolExhausted(t *testing.T) {
 			ws := idOf(t, c.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201))
 
 			// SQLite's one writer connection; PostgreSQL's whole pool.
-			release := holdPool(t, s.main.db.Writer())
+			release := testkit.HoldConnections(t, s.main.db.Writer())
 			start := time.Now()
 			wantUnavailable(t, c.do("POST", "/api/v1/workspaces/"+ws+"/drafts", map[string]any{"name": "Queued"}))
 			if d := time.Since(start); d < wait || d > wait+5*time.Second {

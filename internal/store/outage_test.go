@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -11,27 +10,6 @@ import (
 	"troupe/internal/testkit"
 	"troupe/internal/troupe"
 )
-
-// hold takes every connection of p until the test ends or release.
-func hold(t *testing.T, p *sql.DB) (release func()) {
-	t.Helper()
-	var held []*sql.Conn
-	release = func() {
-		for _, c := range held {
-			c.Close()
-		}
-		held = nil
-	}
-	t.Cleanup(release)
-	for range p.Stats().MaxOpenConnections {
-		c, err := p.Conn(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		held = append(held, c)
-	}
-	return release
-}
 
 // wantUnavailableAfter checks that op failed as unavailable after waiting
 // about wait for a connection.
@@ -57,7 +35,7 @@ func TestPoolWaitIsBounded(t *testing.T) {
 			const wait = 200 * time.Millisecond
 			db.SetPoolWait(wait)
 
-			release := hold(t, db.Writer())
+			release := testkit.HoldConnections(t, db.Writer())
 			wantUnavailableAfter(t, wait, func() error { return db.Tx(ctx, func(*store.Tx) error { return nil }) })
 			if e.Name == "postgres" { // one pool for reads and writes
 				wantUnavailableAfter(t, wait, func() error { _, err := db.Read().FindUserByID(ctx, "u"); return err })
@@ -70,7 +48,7 @@ func TestPoolWaitIsBounded(t *testing.T) {
 
 			// SQLite's readers, whose prepared statements are left aside
 			// while the pool is full.
-			release = hold(t, db.Reader())
+			release = testkit.HoldConnections(t, db.Reader())
 			wantUnavailableAfter(t, wait, func() error { _, err := db.Read().FindUserByID(ctx, "u"); return err })
 			wantUnavailableAfter(t, wait, func() error { _, _, err := db.Read().FindItemAccess(ctx, "i", "u"); return err })
 			release()

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"html/template"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"troupe/internal/i18n"
 	"troupe/internal/troupe"
 )
 
@@ -232,14 +230,7 @@ func TestDocumentText(t *testing.T) {
 // The whole handler refuses bad text before anything is looked up: this
 // server has no app behind it at all.
 func TestHandlerRefusesBadTextFirst(t *testing.T) {
-	cat, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewServer(nil, cat, slog.New(slog.DiscardHandler), Config{BaseURL: "http://troupe.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := bareServer(t)
 	h := s.Handler()
 	for _, c := range []struct {
 		method, target, header, value string
@@ -276,7 +267,7 @@ func TestHandlerRefusesBadTextFirst(t *testing.T) {
 		if c.value == "fr" {
 			lang = "fr"
 		}
-		if !strings.Contains(body, template.HTMLEscapeString(cat.T(lang, "error.invalid_input"))) || !utf8.ValidString(body) {
+		if !strings.Contains(body, template.HTMLEscapeString(s.cat.T(lang, "error.invalid_input"))) || !utf8.ValidString(body) {
 			t.Errorf("%s %s: the page does not say why in %s\n%s", c.method, c.target, lang, body)
 		}
 	}

@@ -70,14 +70,7 @@ func TestLocalPath(t *testing.T) {
 
 // The OpenAPI document lists exactly the API's routes.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	cat, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewServer(nil, cat, slog.New(slog.DiscardHandler), Config{BaseURL: "http://troupe.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := bareServer(t)
 	s.Handler()
 	var doc struct {
 		OpenAPI string                    `json:"openapi"`
@@ -121,4 +114,19 @@ func TestContentDisposition(t *testing.T) {
 			t.Errorf("%q does not read back: %v %q", c.name, err, params["filename"])
 		}
 	}
+}
+
+// bareServer is a Server with no app behind it: enough for its routes,
+// templates and the checks made before any use case is called.
+func bareServer(t *testing.T) *Server {
+	t.Helper()
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(nil, cat, slog.New(slog.DiscardHandler), Config{BaseURL: "http://troupe.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
