@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +27,10 @@ type testServer struct {
 	main *Main
 	url  string
 	mail *testkit.Mailbox
+	// spread gives each client a local address of its own (see client),
+	// for servers that count per client address behind a proxy.
+	spread  bool
+	clients atomic.Int64
 }
 
 // startServer starts a server on e; env holds further variables, as
@@ -109,8 +115,31 @@ type apiClient struct {
 
 func (s *testServer) client(t *testing.T) *apiClient {
 	jar, _ := cookiejar.New(nil)
-	return &apiClient{t: t, base: s.url, http: &http.Client{Jar: jar, Timeout: 20 * time.Second,
+	c := &apiClient{t: t, base: s.url, http: &http.Client{Jar: jar, Timeout: 20 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	if s.spread {
+		n := s.clients.Add(1)
+		c.from(fmt.Sprintf("127.0.%d.%d", 10+n/250, 2+n%250))
+	}
+	return c
+}
+
+// try sends a request without a body and returns its status, failing the
+// test (but not stopping it) if there is no answer: for goroutines.
+func (c *apiClient) try(method, path string) int {
+	req, err := http.NewRequest(method, c.base+path, nil)
+	if err != nil {
+		c.t.Error(err)
+		return 0
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Error(err)
+		return 0
+	}
+	defer res.Body.Close()
+	io.Copy(io.Discard, res.Body)
+	return res.StatusCode
 }
 
 type response struct {
