@@ -51,10 +51,22 @@ func startContentBench(b *testing.B, bin string, e testkit.Engine) *contentBench
 	b.Logf("%s: generated %d items (%d folders, depth %d), %d members, %d shares in %s",
 		e.Name, gen.Items, gen.Folders, gen.MaxDepth, gen.Members, gen.Shares, time.Since(started).Round(time.Millisecond))
 	cb := &contentBench{gen: gen.Result}
+	cb.items, cb.users = exportIDs(b, export)
+
+	cb.base, cb.pid = startServe(b, bin, dir, e.URL)
+	cb.admin = login(b, cb.base, gen.AdminEmail, gen.Password)
+	cb.heavy = login(b, cb.base, gen.HeavyEmail, gen.Password)
+	return cb
+}
+
+// exportIDs reads the ids of the items and members from a generator's
+// export file.
+func exportIDs(b *testing.B, export string) (items, users []string) {
 	f, err := os.Open(export)
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -64,17 +76,15 @@ func startContentBench(b *testing.B, bin string, e testkit.Engine) *contentBench
 		}
 		switch r.Type {
 		case "item":
-			cb.items = append(cb.items, r.ID)
+			items = append(items, r.ID)
 		case "member":
-			cb.users = append(cb.users, r.ID)
+			users = append(users, r.ID)
 		}
 	}
-	f.Close()
-
-	cb.base, cb.pid = startServe(b, bin, dir, e.URL)
-	cb.admin = login(b, cb.base, gen.AdminEmail, gen.Password)
-	cb.heavy = login(b, cb.base, gen.HeavyEmail, gen.Password)
-	return cb
+	if err := sc.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return items, users
 }
 
 func login(b *testing.B, base, email, pass string) string {

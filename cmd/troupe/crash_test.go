@@ -38,7 +38,7 @@ func buildTroupe(tb testing.TB) string {
 // serveProcess is `troupe serve` run as a process, so that it can be killed
 // without warning and started again on the same database.
 type serveProcess struct {
-	t    *testing.T
+	t    testing.TB
 	bin  string
 	args []string
 	base string
@@ -46,7 +46,7 @@ type serveProcess struct {
 	cmd  *exec.Cmd
 }
 
-func newServeProcess(t *testing.T, bin string, args ...string) *serveProcess {
+func newServeProcess(t testing.TB, bin string, args ...string) *serveProcess {
 	port := freePort(t)
 	base := "http://127.0.0.1:" + port
 	log, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
