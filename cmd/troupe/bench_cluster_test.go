@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"troupe/internal/generate"
 	"troupe/internal/testkit"
 )
 
@@ -29,20 +27,7 @@ func BenchmarkCluster(b *testing.B) {
 	bin := buildTroupe(b)
 	dbURL := testkit.PostgresURL(b)
 	dir := b.TempDir()
-	export := filepath.Join(dir, "workspace.jsonl")
-	out, err := exec.Command(bin, "generate", "-data-dir", dir, "-database-url", dbURL, "-seed", "1",
-		"-members", "500", "-items", "5000", "-export", export).Output()
-	if err != nil {
-		b.Fatalf("generate: %v", err)
-	}
-	var gen struct {
-		generate.Result
-		Password string `json:"password"`
-	}
-	if err := json.Unmarshal(out, &gen); err != nil {
-		b.Fatal(err)
-	}
-	items, users := exportIDs(b, export)
+	gen, items, users := generateWorkspace(b, bin, dir, dbURL, "-members", "500", "-items", "5000")
 
 	media := "file://" + filepath.Join(dir, "shared-media")
 	start := func() *serveProcess {

@@ -35,28 +35,39 @@ type contentBench struct {
 // heavy sharer.
 func startContentBench(b *testing.B, bin string, e testkit.Engine) *contentBench {
 	dir := b.TempDir()
-	export := filepath.Join(dir, "workspace.jsonl")
 	started := time.Now()
-	out, err := exec.Command(bin, "generate", "-data-dir", dir, "-database-url", e.URL, "-seed", "1", "-export", export).Output()
-	if err != nil {
-		b.Fatalf("generate: %v", err)
-	}
-	var gen struct {
-		generate.Result
-		Password string `json:"password"`
-	}
-	if err := json.Unmarshal(out, &gen); err != nil {
-		b.Fatal(err)
-	}
+	gen, items, users := generateWorkspace(b, bin, dir, e.URL)
 	b.Logf("%s: generated %d items (%d folders, depth %d), %d members, %d shares in %s",
 		e.Name, gen.Items, gen.Folders, gen.MaxDepth, gen.Members, gen.Shares, time.Since(started).Round(time.Millisecond))
-	cb := &contentBench{gen: gen.Result}
-	cb.items, cb.users = exportIDs(b, export)
+	cb := &contentBench{gen: gen.Result, items: items, users: users}
 
 	cb.base, cb.pid = startServe(b, bin, dir, e.URL)
 	cb.admin = login(b, cb.base, gen.AdminEmail, gen.Password)
 	cb.heavy = login(b, cb.base, gen.HeavyEmail, gen.Password)
 	return cb
+}
+
+// generatedWorkspace is what `troupe generate` prints.
+type generatedWorkspace struct {
+	generate.Result
+	Password string `json:"password"`
+}
+
+// generateWorkspace runs `troupe generate` with seed 1 and flags into dbURL
+// (media in dir) and returns what it printed and the ids of the items and
+// members it exported.
+func generateWorkspace(b *testing.B, bin, dir, dbURL string, flags ...string) (gen generatedWorkspace, items, users []string) {
+	export := filepath.Join(dir, "workspace.jsonl")
+	args := append([]string{"generate", "-data-dir", dir, "-database-url", dbURL, "-seed", "1", "-export", export}, flags...)
+	out, err := exec.Command(bin, args...).Output()
+	if err != nil {
+		b.Fatalf("generate: %v", err)
+	}
+	if err := json.Unmarshal(out, &gen); err != nil {
+		b.Fatal(err)
+	}
+	items, users = exportIDs(b, export)
+	return gen, items, users
 }
 
 // exportIDs reads the ids of the items and members from a generator's

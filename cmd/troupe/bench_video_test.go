@@ -36,19 +36,7 @@ type shareBench struct {
 
 func startShareBench(b *testing.B, bin string, e testkit.Engine) *shareBench {
 	dir := b.TempDir()
-	out, err := exec.Command(bin, "generate", "-data-dir", dir, "-database-url", e.URL, "-seed", "1",
-		"-members", "3", "-items", "10", "-depth", "2", "-big-folder", "2", "-heavy-sharers", "0", "-shares-each", "0").Output()
-	if err != nil {
-		b.Fatalf("generate: %v", err)
-	}
-	var gen struct {
-		WorkspaceID string `json:"workspace_id"`
-		AdminEmail  string `json:"admin_email"`
-		Password    string `json:"password"`
-	}
-	if err := json.Unmarshal(out, &gen); err != nil {
-		b.Fatal(err)
-	}
+	gen, _, _ := generateWorkspace(b, bin, dir, e.URL, "-members", "3", "-items", "10", "-depth", "2", "-big-folder", "2", "-heavy-sharers", "0", "-shares-each", "0")
 	// A 20-second video at a constant 8 Mbit/s (about 20 MB), so Range
 	// requests move real bytes.
 	path := filepath.Join(dir, "big.mp4")
@@ -59,6 +47,7 @@ func startShareBench(b *testing.B, bin string, e testkit.Engine) *shareBench {
 		b.Fatalf("ffmpeg: %v\n%s", err, out)
 	}
 	sb := &shareBench{}
+	var err error
 	if sb.file, err = os.ReadFile(path); err != nil {
 		b.Fatal(err)
 	}
