@@ -136,18 +136,22 @@ func (db *DB) beat(ctx context.Context, dsn string) {
 	tick := time.NewTicker(heartbeatEvery)
 	defer tick.Stop()
 	for {
-		sendCtx, cancel := context.WithTimeout(ctx, 2*heartbeatEvery)
 		if conn == nil {
-			conn, _ = pgx.Connect(sendCtx, dsn)
+			dialCtx, cancel := context.WithTimeout(ctx, dialTimeout)
+			conn, _ = pgx.Connect(dialCtx, dsn)
+			cancel()
 		}
 		if conn != nil {
+			// The time sent is taken before the heartbeat commits: every
+			// change announced before it was committed before then.
 			payload := db.instance + ":" + strconv.FormatInt(db.fresh.now(), 10)
+			sendCtx, cancel := context.WithTimeout(ctx, 2*heartbeatEvery)
 			if _, err := conn.Exec(sendCtx, "SELECT pg_notify($1, $2)", heartbeatChannel, payload); err != nil {
 				conn.Close(context.WithoutCancel(ctx))
 				conn = nil
 			}
+			cancel()
 		}
-		cancel()
 		select {
 		case <-ctx.Done():
 			return
