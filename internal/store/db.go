@@ -73,8 +73,20 @@ func (db *DB) ClaimServing() error {
 // "postgresql://…" for PostgreSQL, anything else is a SQLite file path
 // (optionally prefixed "sqlite:" or "file:").
 func Open(ctx context.Context, rawURL string) (*DB, error) {
+	return OpenWith(ctx, rawURL, Options{})
+}
+
+// Options change how Open connects.
+type Options struct {
+	// ListenURL is where the PostgreSQL listener connects instead of
+	// rawURL: tests put a proxy in its way to stall it.
+	ListenURL string
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, rawURL string, o Options) (*DB, error) {
 	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
-		return openPostgres(ctx, rawURL, "")
+		return openPostgres(ctx, rawURL, o.ListenURL)
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "file:")
 	return openSQLite(ctx, path)

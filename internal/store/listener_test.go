@@ -3,9 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"net"
-	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,14 +19,14 @@ import (
 func TestCachesStopWithinASecondOfAStalledListener(t *testing.T) {
 	ctx := context.Background()
 	dbURL := testkit.PostgresURL(t)
-	proxy := startStallingProxy(t, dbURL)
+	proxy := testkit.StartStallingProxy(t, dbURL)
 	b := open(t, testkit.Engine{Name: "postgres", URL: dbURL})
-	a, err := store.OpenListeningThrough(ctx, dbURL, proxy.url)
+	a, err := store.OpenWith(ctx, dbURL, store.Options{ListenURL: proxy.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		proxy.resume()
+		proxy.Resume()
 		a.Close()
 	})
 
@@ -92,7 +89,7 @@ func TestCachesStopWithinASecondOfAStalledListener(t *testing.T) {
 	}
 
 	cached(slug1, "s1")
-	proxy.stall()
+	proxy.Stall()
 	err = b.Tx(ctx, func(tx *store.Tx) error {
 		return errors.Join(tx.SetPublicSlug(ctx, "v1", "", now), tx.DeleteSession(ctx, "s1"))
 	})
@@ -128,7 +125,7 @@ func TestCachesStopWithinASecondOfAStalledListener(t *testing.T) {
 
 	// Flowing again, the listener hears what it missed, then its
 	// heartbeats, and the caches serve again.
-	proxy.resume()
+	proxy.Resume()
 	cached(slug2, "s2")
 	if published(slug1) || signedIn("s1") {
 		t.Fatal("what changed during the stall is served once the listener hears again")
@@ -186,97 +183,5 @@ func TestNotificationsAreHeardOnEveryInstance(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// stallingProxy forwards TCP connections to PostgreSQL and can stop
-// forwarding, without closing anything, as a connection stuck in a broken
-// network would.
-type stallingProxy struct {
-	url     string
-	mu      sync.Mutex
-	stalled chan struct{} // closed on resume; nil while flowing
-	conns   []net.Conn
-}
-
-func startStallingProxy(t *testing.T, dbURL string) *stallingProxy {
-	t.Helper()
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := u.Host
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Host = ln.Addr().String()
-	p := &stallingProxy{url: u.String()}
-	t.Cleanup(func() {
-		ln.Close()
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		for _, c := range p.conns {
-			c.Close()
-		}
-	})
-	go func() {
-		for {
-			client, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial("tcp", target)
-			if err != nil {
-				client.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, client, server)
-			p.mu.Unlock()
-			go p.forward(server, client)
-			go p.forward(client, server)
-		}
-	}()
-	return p
-}
-
-func (p *stallingProxy) forward(dst, src net.Conn) {
-	defer dst.Close()
-	defer src.Close()
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		p.mu.Lock()
-		stalled := p.stalled
-		p.mu.Unlock()
-		if stalled != nil {
-			<-stalled
-		}
-		if n > 0 {
-			if _, err := dst.Write(buf[:n]); err != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-func (p *stallingProxy) stall() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.stalled == nil {
-		p.stalled = make(chan struct{})
-	}
-}
-
-func (p *stallingProxy) resume() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.stalled != nil {
-		close(p.stalled)
-		p.stalled = nil
 	}
 }
