@@ -71,7 +71,7 @@ func (db *DB) listenOnce(ctx context.Context, listenDSN, dsn string) (heard bool
 	if err != nil {
 		return false, err
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer closeConn(ctx, conn)
 	for _, ch := range []string{authChannel, publicChannel, notificationChannel, heartbeatChannel} {
 		setCtx, cancel := context.WithTimeout(ctx, dialTimeout)
 		_, err := conn.Exec(setCtx, "LISTEN "+ch)
@@ -130,7 +130,7 @@ func (db *DB) beat(ctx context.Context, dsn string) {
 	var conn *pgx.Conn
 	defer func() {
 		if conn != nil {
-			conn.Close(context.WithoutCancel(ctx))
+			closeConn(ctx, conn)
 		}
 	}()
 	tick := time.NewTicker(heartbeatEvery)
@@ -147,7 +147,7 @@ func (db *DB) beat(ctx context.Context, dsn string) {
 			payload := db.instance + ":" + strconv.FormatInt(db.fresh.now(), 10)
 			sendCtx, cancel := context.WithTimeout(ctx, 2*heartbeatEvery)
 			if _, err := conn.Exec(sendCtx, "SELECT pg_notify($1, $2)", heartbeatChannel, payload); err != nil {
-				conn.Close(context.WithoutCancel(ctx))
+				closeConn(ctx, conn)
 				conn = nil
 			}
 			cancel()
@@ -158,6 +158,14 @@ func (db *DB) beat(ctx context.Context, dsn string) {
 		case <-tick.C:
 		}
 	}
+}
+
+// closeConn closes conn, bounding the wait: a stalled connection may not
+// take its goodbye.
+func closeConn(ctx context.Context, conn *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	_ = conn.Close(ctx)
 }
 
 func (db *DB) resetCaches(on bool) {

@@ -15,7 +15,8 @@ import (
 // listener connection without closing it: changes made on another
 // instance (an unpublished video, a sign-out) go unheard, yet within a
 // second the stalled instance stops serving them from memory and reads
-// through; once the connection flows again, its caches serve again.
+// through; once the connection flows again, or the listener dialled again
+// after a long stall, its caches serve again.
 func TestCachesStopWithinASecondOfAStalledListener(t *testing.T) {
 	ctx := context.Background()
 	dbURL := testkit.PostgresURL(t)
@@ -130,6 +131,16 @@ func TestCachesStopWithinASecondOfAStalledListener(t *testing.T) {
 	if published(slug1) || signedIn("s1") {
 		t.Fatal("what changed during the stall is served once the listener hears again")
 	}
+
+	// A stall that lasts makes the listener give its connection up and
+	// dial again; once the new one gets through, the caches serve again.
+	dialled := proxy.Connections()
+	proxy.Stall()
+	if !settles(10*time.Second, func() bool { return proxy.Connections() > dialled }) {
+		t.Fatal("the listener never dialled again during a long stall")
+	}
+	proxy.Resume()
+	cached(slug2, "s2")
 }
 
 // TestNotificationsAreHeardOnEveryInstance: a notification added through

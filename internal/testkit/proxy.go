@@ -89,6 +89,13 @@ func (p *StallingProxy) forward(dst, src net.Conn) {
 	}
 }
 
+// Connections counts the connections the proxy accepted.
+func (p *StallingProxy) Connections() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.conns) / 2
+}
+
 // Stall stops forwarding, in both directions, on every connection.
 func (p *StallingProxy) Stall() {
 	p.mu.Lock()
