@@ -44,6 +44,7 @@ func startServer(t *testing.T, e testkit.Engine, env ...string) *testServer {
 type serverOptions struct {
 	dataDir  string        // default: a temporary folder
 	poolWait time.Duration // see Main.PoolWait
+	listen   string        // see Main.ListenURL
 	env      []string      // further variables, as name and value pairs
 }
 
@@ -77,6 +78,7 @@ func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServe
 	m.PollInterval = 50 * time.Millisecond
 	m.UploadLimit = testUploadLimits
 	m.PoolWait = o.poolWait
+	m.ListenURL = o.listen
 	// Listen first so that links in mail carry the real address.
 	if err := m.Listen(); err != nil {
 		t.Fatal(err)

@@ -111,6 +111,9 @@ type Main struct {
 	// PoolWait overrides how long a request waits for a free database
 	// connection before it is answered 503 (store.DefaultPoolWait).
 	PoolWait time.Duration
+	// ListenURL makes the PostgreSQL listener connect there (tests put a
+	// proxy in its way to stall it).
+	ListenURL string
 
 	db     *store.DB
 	media  *blob.Store
@@ -141,7 +144,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("create %s: %w", dir, err)
 		}
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	db, err := store.OpenWith(ctx, cfg.DatabaseURL, store.Options{ListenURL: m.ListenURL})
 	if err != nil {
 		return err
 	}

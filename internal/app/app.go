@@ -62,6 +62,7 @@ func New(db *store.DB, queue Queue, media *blob.Store, render *mail.Renderer, ha
 		cfg.Now = time.Now
 	}
 	a := &App{db: db, queue: queue, media: media, render: render, hasher: hasher, cat: cat, cfg: cfg}
+	db.WatchNotifications(a.live.signal)
 	queue.Handle(taskPasswordReset, a.runPasswordReset)
 	queue.Handle(taskProbeMedia, a.runProbeMedia)
 	queue.Handle(taskDeleteMedia, a.runDeleteMedia)

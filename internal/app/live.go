@@ -3,22 +3,17 @@ package app
 import (
 	"context"
 	"sync"
-	"time"
 
 	"troupe/internal/troupe"
 )
 
-// livePoll is how often an instance looks for new notifications. Every
-// instance reads the same table, so a notification created on one reaches
-// browsers connected to any other.
-const livePoll = time.Second
-
-// live fans notification signals out to the open streams of this
-// instance. One poller runs while at least one stream is open.
+// live fans the store's word of new notifications out to the open
+// streams of this instance. The store hears of them at commit on SQLite
+// and, on PostgreSQL, from whichever instance added them (LISTEN/NOTIFY):
+// no instance reads the table to find them.
 type live struct {
-	mu      sync.Mutex
-	subs    map[string]map[chan struct{}]bool
-	running bool
+	mu   sync.Mutex
+	subs map[string]map[chan struct{}]bool
 }
 
 // WatchNotifications returns a channel that receives a signal whenever the
@@ -34,10 +29,6 @@ func (a *App) WatchNotifications(ctx context.Context, actor troupe.User) <-chan 
 		l.subs[actor.ID] = map[chan struct{}]bool{}
 	}
 	l.subs[actor.ID][ch] = true
-	if !l.running {
-		l.running = true
-		go a.pollNotifications()
-	}
 	l.mu.Unlock()
 	go func() {
 		<-ctx.Done()
@@ -51,39 +42,24 @@ func (a *App) WatchNotifications(ctx context.Context, actor troupe.User) <-chan 
 	return ch
 }
 
-func (a *App) pollNotifications() {
-	l := &a.live
-	since := a.now()
-	ticker := time.NewTicker(livePoll)
-	defer ticker.Stop()
-	for range ticker.C {
-		l.mu.Lock()
-		if len(l.subs) == 0 {
-			l.running = false
-			l.mu.Unlock()
-			return
-		}
-		l.mu.Unlock()
-		// Look a little back: a notification committed late, or on an
-		// instance whose clock lags, still gets through. Streams dedupe.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		users, newest, err := a.db.Read().NotifiedUsersSince(ctx, since.Add(-3*time.Second))
-		cancel()
-		if err != nil {
-			continue
-		}
-		if newest.After(since) {
-			since = newest
-		}
-		l.mu.Lock()
-		for id := range users {
-			for ch := range l.subs[id] {
-				select {
-				case ch <- struct{}{}:
-				default:
-				}
+// signal wakes the streams of userID, or every stream when userID is "".
+// A stream already woken stays so: it reads once for both.
+func (l *live) signal(userID string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	wake := func(chans map[chan struct{}]bool) {
+		for ch := range chans {
+			select {
+			case ch <- struct{}{}:
+			default:
 			}
 		}
-		l.mu.Unlock()
+	}
+	if userID != "" {
+		wake(l.subs[userID])
+		return
+	}
+	for _, chans := range l.subs {
+		wake(chans)
 	}
 }

@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -35,6 +36,9 @@ type DB struct {
 	// listener that stops with the DB on PostgreSQL.
 	sessions   sessionCache
 	public     publicCache
+	fresh      *freshness // nil on SQLite
+	instance   string     // names this instance's heartbeats
+	notes      *noteWatchers
 	stopListen context.CancelFunc
 	listening  sync.WaitGroup
 	// Held while this process serves a SQLite file (see ClaimServing).
@@ -69,14 +73,28 @@ func (db *DB) ClaimServing() error {
 // "postgresql://…" for PostgreSQL, anything else is a SQLite file path
 // (optionally prefixed "sqlite:" or "file:").
 func Open(ctx context.Context, rawURL string) (*DB, error) {
+	return OpenWith(ctx, rawURL, Options{})
+}
+
+// Options change how Open connects.
+type Options struct {
+	// ListenURL is where the PostgreSQL listener connects instead of
+	// rawURL: tests put a proxy in its way to stall it.
+	ListenURL string
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, rawURL string, o Options) (*DB, error) {
 	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
-		return openPostgres(ctx, rawURL)
+		return openPostgres(ctx, rawURL, o.ListenURL)
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "file:")
 	return openSQLite(ctx, path)
 }
 
-func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+// openPostgres opens the pool on dsn; the listener connects to listenDSN
+// instead when it is set (tests put a proxy in its way).
+func openPostgres(ctx context.Context, dsn, listenDSN string) (*DB, error) {
 	// Short queries gain nothing from JIT compilation, which costs tens of
 	// milliseconds whenever a plan's estimate looks large; and on today's
 	// SSDs a random read costs about a sequential one, so index scans (the
@@ -103,10 +121,15 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	d := &DB{dialect: Postgres, write: db, read: db, wait: DefaultPoolWait, sessions: newSessionCache(), public: newPublicCache()}
+	fresh := newFreshness()
+	d := &DB{dialect: Postgres, write: db, read: db, wait: DefaultPoolWait, fresh: fresh,
+		sessions: newSessionCache(fresh), public: newPublicCache(fresh), instance: rand.Text(), notes: &noteWatchers{}}
+	if listenDSN == "" {
+		listenDSN = dsn
+	}
 	listenCtx, stop := context.WithCancel(context.Background())
 	d.stopListen = stop
-	d.listening.Go(func() { d.listen(listenCtx, dsn) })
+	d.listening.Go(func() { d.listen(listenCtx, listenDSN, dsn) })
 	return d, nil
 }
 
@@ -160,7 +183,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	return &DB{dialect: SQLite, path: path, write: write, read: read, wait: DefaultPoolWait, readStmts: newStmtCache(read),
-		sessions: newSessionCache(), public: sqlitePublicCache(path)}, nil
+		sessions: newSessionCache(nil), public: sqlitePublicCache(path), notes: &noteWatchers{}}, nil
 }
 
 // Dialect returns the engine behind db.
@@ -197,7 +220,7 @@ func (db *DB) Close() error {
 // Read returns queries that run on the reader pool, outside any
 // transaction.
 func (db *DB) Read() *Queries {
-	return &Queries{pool: pool{db.read, db.wait}, d: db.dialect, stmts: db.readStmts, sessions: db.sessions, public: db.public}
+	return &Queries{pool: pool{db.read, db.wait}, d: db.dialect, stmts: db.readStmts, sessions: db.sessions, public: db.public, notes: db.localNotes()}
 }
 
 // Tx runs fn inside one write transaction and commits when fn returns nil.
@@ -213,7 +236,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", translate(err))
 	}
 	var hooks []func()
-	tx := &Tx{Queries: Queries{q: sqlTx, d: db.dialect, sessions: db.sessions, public: db.public, committed: &hooks}, tx: sqlTx}
+	tx := &Tx{Queries: Queries{q: sqlTx, d: db.dialect, sessions: db.sessions, public: db.public, notes: db.localNotes(), committed: &hooks}, tx: sqlTx}
 	// Roll back on a panic too, so the one SQLite writer is not left
 	// holding an open transaction.
 	committed := false
@@ -269,6 +292,9 @@ type Queries struct {
 	stmts    *stmtCache
 	sessions sessionCache
 	public   publicCache
+	// notes hears of notifications at commit where no listener does
+	// (SQLite); nil on PostgreSQL.
+	notes *noteWatchers
 	// committed collects what runs after the transaction commits; nil
 	// outside a transaction.
 	committed *[]func()

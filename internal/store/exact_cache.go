@@ -10,10 +10,12 @@ import (
 // instance's own when they commit, other instances' when the database
 // announces them (see listener). A read that began before an eviction is
 // not stored (the generation moved on), and nothing is served while the
-// cache is off, as it is while its announcements cannot be heard.
+// cache is off, as it is while its announcements cannot be heard, nor while
+// its instance has not heard from the database lately (see freshness).
 type exactCache[V any] struct {
 	mu      sync.Mutex
 	on      bool
+	fresh   *freshness // nil: always fresh
 	gen     uint64
 	entries map[string]cacheEntry[V]
 	// maxAge bounds how long an entry is trusted without reading it again,
@@ -29,8 +31,8 @@ type cacheEntry[V any] struct {
 	at time.Time
 }
 
-func newExactCache[V any](maxAge time.Duration, maxSize int) *exactCache[V] {
-	return &exactCache[V]{entries: map[string]cacheEntry[V]{}, maxAge: maxAge, maxSize: maxSize}
+func newExactCache[V any](fresh *freshness, maxAge time.Duration, maxSize int) *exactCache[V] {
+	return &exactCache[V]{fresh: fresh, entries: map[string]cacheEntry[V]{}, maxAge: maxAge, maxSize: maxSize}
 }
 
 // get returns the entry under key, if any, and the generation a read from
@@ -43,7 +45,7 @@ func (c *exactCache[V]) get(key string) (V, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
-	if ok && c.on && time.Since(e.at) < c.maxAge {
+	if ok && c.on && c.fresh.ok() && time.Since(e.at) < c.maxAge {
 		c.hits++
 		return e.v, c.gen, true
 	}

@@ -2,14 +2,18 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
 // The PostgreSQL channels on which triggers announce, at commit, the
-// changes other instances' caches must drop.
+// changes other instances' caches must drop, and those an instance hears.
 const (
 	// authChannel names a user whose sessions ended or whose account
 	// changed.
@@ -17,18 +21,36 @@ const (
 	// publicChannel names a video whose public page changed, or "*" when
 	// a workspace's publishing or download settings did.
 	publicChannel = "troupe_public"
+	// notificationChannel names the user a notification was added for.
+	notificationChannel = "troupe_notification"
+	// heartbeatChannel carries "instance:sent", each instance's heartbeats
+	// to itself (see freshness).
+	heartbeatChannel = "troupe_heartbeat"
 )
 
-// listen keeps a connection listening on the announcement channels until
-// ctx ends, reconnecting after failures; the caches are on only while it
-// listens.
-func (db *DB) listen(ctx context.Context, dsn string) {
+const (
+	// listenStall is how long the listener waits without hearing anything,
+	// its own heartbeats included, before it gives up its connection as
+	// stalled and dials again.
+	listenStall = 5 * time.Second
+	// dialTimeout bounds a connection attempt of the listener.
+	dialTimeout = 10 * time.Second
+)
+
+// listen keeps a connection (to listenDSN) listening on the announcement
+// channels until ctx ends, reconnecting after failures, and sends
+// heartbeats on a connection of their own (to dsn); the caches are on only
+// while it listens and hears them.
+func (db *DB) listen(ctx context.Context, listenDSN, dsn string) {
 	backoff := time.Second
 	for {
-		err := db.listenOnce(ctx, dsn)
+		heard, err := db.listenOnce(ctx, listenDSN, dsn)
 		db.resetCaches(false)
 		if ctx.Err() != nil {
 			return
+		}
+		if heard {
+			backoff = time.Second
 		}
 		slog.Warn("cache listener stopped; sessions and public pages are read from the database until it reconnects", "error", err)
 		select {
@@ -40,24 +62,45 @@ func (db *DB) listen(ctx context.Context, dsn string) {
 	}
 }
 
-func (db *DB) listenOnce(ctx context.Context, dsn string) error {
-	conn, err := pgx.Connect(ctx, dsn)
+// listenOnce listens on one connection until it fails or stalls; heard
+// says whether it heard its own heartbeat at least once.
+func (db *DB) listenOnce(ctx context.Context, listenDSN, dsn string) (heard bool, err error) {
+	dialCtx, cancel := context.WithTimeout(ctx, dialTimeout)
+	conn, err := pgx.Connect(dialCtx, listenDSN)
+	cancel()
 	if err != nil {
-		return err
+		return false, err
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	for _, ch := range []string{authChannel, publicChannel} {
-		if _, err := conn.Exec(ctx, "LISTEN "+ch); err != nil {
-			return err
+	defer closeConn(ctx, conn)
+	for _, ch := range []string{authChannel, publicChannel, notificationChannel, heartbeatChannel} {
+		setCtx, cancel := context.WithTimeout(ctx, dialTimeout)
+		_, err := conn.Exec(setCtx, "LISTEN "+ch)
+		cancel()
+		if err != nil {
+			return false, err
 		}
 	}
 	// Changes committed before LISTEN took effect are not announced:
-	// start from nothing.
+	// start from nothing, and have every open notification stream look
+	// again.
 	db.resetCaches(true)
+	db.notes.signal("")
+
+	var beating sync.WaitGroup
+	defer beating.Wait()
+	beatCtx, stopBeat := context.WithCancel(ctx)
+	defer stopBeat()
+	beating.Go(func() { db.beat(beatCtx, dsn) })
+
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		waitCtx, cancel := context.WithTimeout(ctx, listenStall)
+		n, err := conn.WaitForNotification(waitCtx)
+		cancel()
 		if err != nil {
-			return err
+			if ctx.Err() == nil && waitCtx.Err() != nil {
+				err = fmt.Errorf("nothing heard for %s: %w", listenStall, err)
+			}
+			return heard, err
 		}
 		switch n.Channel {
 		case authChannel:
@@ -68,11 +111,65 @@ func (db *DB) listenOnce(ctx context.Context, dsn string) error {
 			} else {
 				db.public.forgetItem(n.Payload)
 			}
+		case notificationChannel:
+			db.notes.signal(n.Payload)
+		case heartbeatChannel:
+			instance, sent, _ := strings.Cut(n.Payload, ":")
+			if at, err := strconv.ParseInt(sent, 10, 64); err == nil && instance == db.instance {
+				db.fresh.heard(at)
+				heard = true
+			}
 		}
 	}
 }
 
+// beat sends a heartbeat every heartbeatEvery on a connection of its own,
+// so that a busy pool never delays one; a heartbeat that cannot be sent
+// simply goes unheard, which turns the caches off by itself.
+func (db *DB) beat(ctx context.Context, dsn string) {
+	var conn *pgx.Conn
+	defer func() {
+		if conn != nil {
+			closeConn(ctx, conn)
+		}
+	}()
+	tick := time.NewTicker(heartbeatEvery)
+	defer tick.Stop()
+	for {
+		if conn == nil {
+			dialCtx, cancel := context.WithTimeout(ctx, dialTimeout)
+			conn, _ = pgx.Connect(dialCtx, dsn)
+			cancel()
+		}
+		if conn != nil {
+			// The time sent is taken before the heartbeat commits: every
+			// change announced before it was committed before then.
+			payload := db.instance + ":" + strconv.FormatInt(db.fresh.now(), 10)
+			sendCtx, cancel := context.WithTimeout(ctx, 2*heartbeatEvery)
+			if _, err := conn.Exec(sendCtx, "SELECT pg_notify($1, $2)", heartbeatChannel, payload); err != nil {
+				closeConn(ctx, conn)
+				conn = nil
+			}
+			cancel()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// closeConn closes conn, bounding the wait: a stalled connection may not
+// take its goodbye.
+func closeConn(ctx context.Context, conn *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	_ = conn.Close(ctx)
+}
+
 func (db *DB) resetCaches(on bool) {
+	db.fresh.forget()
 	db.sessions.reset(on)
 	db.public.reset(on)
 }

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -26,11 +28,50 @@ type Notification struct {
 const visible = `(kind NOT IN ('join_request', 'invitation_accepted', 'seat_limit')
 	OR EXISTS (SELECT 1 FROM members m WHERE m.workspace_id = notifications.workspace_id AND m.user_id = notifications.user_id))`
 
-// AddNotification stores a notification.
+// AddNotification stores a notification; once it commits, every
+// instance's watchers hear of it (see DB.WatchNotifications).
 func (q *Queries) AddNotification(ctx context.Context, n Notification) error {
 	_, err := q.exec(ctx, `INSERT INTO notifications (id, user_id, workspace_id, kind, subject_id, data, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, n.ID, n.UserID, n.WorkspaceID, n.Kind, n.SubjectID, n.Data, millis(n.CreatedAt))
+	if err == nil && q.notes != nil {
+		q.afterCommit(func() { q.notes.signal(n.UserID) })
+	}
 	return err
+}
+
+// noteWatchers are told who may have new notifications: at commit on
+// SQLite, whose one serving process makes them all; on PostgreSQL by the
+// listener, which hears a trigger's announcement (notificationChannel)
+// from whichever instance made them.
+type noteWatchers struct {
+	mu  sync.Mutex
+	fns []func(userID string)
+}
+
+func (w *noteWatchers) signal(userID string) {
+	w.mu.Lock()
+	fns := w.fns
+	w.mu.Unlock()
+	for _, fn := range fns {
+		fn(userID)
+	}
+}
+
+// WatchNotifications calls fn with the user a new notification is for,
+// or with "" when anyone may have some (the listener reconnected and may
+// have missed announcements). fn must not block.
+func (db *DB) WatchNotifications(fn func(userID string)) {
+	db.notes.mu.Lock()
+	defer db.notes.mu.Unlock()
+	db.notes.fns = append(slices.Clip(db.notes.fns), fn)
+}
+
+// localNotes returns the watchers to signal at commit: SQLite's only.
+func (db *DB) localNotes() *noteWatchers {
+	if db.dialect == SQLite {
+		return db.notes
+	}
+	return nil
 }
 
 func scanNotification(row interface{ Scan(...any) error }) (Notification, error) {
@@ -97,29 +138,4 @@ func (q *Queries) MarkAllNotificationsRead(ctx context.Context, userID string, n
 func (q *Queries) MarkSubjectNotificationsRead(ctx context.Context, subjectID string, now time.Time) error {
 	_, err := q.exec(ctx, `UPDATE notifications SET read_at = ? WHERE subject_id = ? AND read_at IS NULL`, millis(now), subjectID)
 	return err
-}
-
-// NotifiedUsersSince returns the users who got a notification created at
-// or after since, with the newest creation time seen. The live-update hub
-// polls it: one query per instance, whatever the number of open panels.
-func (q *Queries) NotifiedUsersSince(ctx context.Context, since time.Time) (map[string]bool, time.Time, error) {
-	rows, err := q.query(ctx, `SELECT user_id, MAX(created_at) FROM notifications WHERE created_at >= ? GROUP BY user_id`, millis(since))
-	if err != nil {
-		return nil, since, err
-	}
-	defer rows.Close()
-	users := map[string]bool{}
-	newest := since
-	for rows.Next() {
-		var id string
-		var at int64
-		if err := rows.Scan(&id, &at); err != nil {
-			return nil, since, err
-		}
-		users[id] = true
-		if t := fromMillis(at); t.After(newest) {
-			newest = t
-		}
-	}
-	return users, newest, translate(rows.Err())
 }

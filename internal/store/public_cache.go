@@ -17,13 +17,13 @@ const (
 // player makes many. It is on for SQLite, whose one serving process makes
 // every change itself, and on PostgreSQL while the listener hears the
 // trigger that announces every change to a published video (see
-// publicChannel).
+// publicChannel) and its heartbeats (see freshness).
 type publicCache struct {
 	*exactCache[PublicVideo]
 }
 
-func newPublicCache() publicCache {
-	return publicCache{newExactCache[PublicVideo](publicCacheAge, publicCacheSize)}
+func newPublicCache(fresh *freshness) publicCache {
+	return publicCache{newExactCache[PublicVideo](fresh, publicCacheAge, publicCacheSize)}
 }
 
 // sqlitePublicCaches holds one cache per SQLite file, shared by every
@@ -36,10 +36,10 @@ func sqlitePublicCache(path string) publicCache {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	fresh := newPublicCache()
-	fresh.reset(true)
-	c, _ := sqlitePublicCaches.LoadOrStore(path, fresh)
-	return c.(publicCache)
+	c := newPublicCache(nil)
+	c.reset(true)
+	shared, _ := sqlitePublicCaches.LoadOrStore(path, c)
+	return shared.(publicCache)
 }
 
 func (c publicCache) forgetItem(id string) {

@@ -26,8 +26,8 @@ type cachedSession struct {
 	u UserRecord
 }
 
-func newSessionCache() sessionCache {
-	return sessionCache{newExactCache[cachedSession](sessionCacheAge, sessionCacheSize)}
+func newSessionCache(fresh *freshness) sessionCache {
+	return sessionCache{newExactCache[cachedSession](fresh, sessionCacheAge, sessionCacheSize)}
 }
 
 // session returns the cached session idHash if it is still live at now,

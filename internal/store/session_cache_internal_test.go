@@ -6,7 +6,7 @@ import (
 )
 
 func TestSessionCacheDropsReadsOvertakenByAnEviction(t *testing.T) {
-	c := newSessionCache()
+	c := newSessionCache(nil)
 	now := time.Now()
 	s := Session{IDHash: "h", UserID: "u", ExpiresAt: now.Add(time.Hour)}
 
@@ -39,5 +39,33 @@ func TestSessionCacheDropsReadsOvertakenByAnEviction(t *testing.T) {
 	c.forgetUser("u")
 	if _, _, ok := c.session("h", now); ok {
 		t.Fatal("an evicted user's session came from the cache")
+	}
+}
+
+// TestCachesServeOnlyWithinASecondOfAHeartbeat: a cache with a freshness
+// serves nothing before a heartbeat came back, and nothing once the newest
+// one heard was sent more than cacheTrust ago.
+func TestCachesServeOnlyWithinASecondOfAHeartbeat(t *testing.T) {
+	f := &freshness{base: time.Now().Add(-time.Hour)}
+	c := newSessionCache(f)
+	c.reset(true)
+	now := time.Now()
+	_, gen, _ := c.session("h", now)
+	c.put(gen, "h", cachedSession{s: Session{IDHash: "h", UserID: "u", ExpiresAt: now.Add(time.Hour)}})
+	if _, _, ok := c.session("h", now); ok {
+		t.Fatal("served before any heartbeat came back")
+	}
+	f.heard(f.now())
+	if _, _, ok := c.session("h", now); !ok {
+		t.Fatal("not served just after a heartbeat came back")
+	}
+	f.heard(f.now() - int64(cacheTrust) - 1)
+	if _, _, ok := c.session("h", now); ok {
+		t.Fatal("served though the newest heartbeat heard was sent over a second ago")
+	}
+	f.heard(f.now())
+	f.forget()
+	if _, _, ok := c.session("h", now); ok {
+		t.Fatal("served after the listener reconnected, before a heartbeat came back")
 	}
 }
