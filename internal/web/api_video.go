@@ -33,7 +33,7 @@ func (s *Server) publicURL(slug string) string {
 
 func (s *Server) handleVideoMedia(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	download := r.URL.Query().Get("download") == "1"
-	f, err := s.app.OpenVideoFile(r.Context(), u, r.PathValue("id"), download)
+	f, err := s.app.OpenVideoFile(r.Context(), u, r.PathValue("id"), download, firstRange(r))
 	if err != nil {
 		return err
 	}
@@ -56,6 +56,38 @@ func contentDisposition(kind, filename string) string {
 		}
 	}
 	return kind + `; filename="` + filename + `"`
+}
+
+// firstRange is the part of the file r will most likely read first, for
+// object storage to be asked for exactly that: the one range asked for,
+// nothing for HEAD and conditional requests (which may need no byte), the
+// whole file without a Range header. Anything else (several ranges, a
+// suffix) is read as http.ServeContent seeks, one request per seek.
+func firstRange(r *http.Request) app.Range {
+	if r.Method == http.MethodHead || r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Modified-Since") != "" {
+		return app.Range{}
+	}
+	rg := r.Header.Get("Range")
+	if rg == "" {
+		return app.WholeFile
+	}
+	spec, ok := strings.CutPrefix(rg, "bytes=")
+	if !ok || strings.Contains(spec, ",") {
+		return app.Range{}
+	}
+	from, to, ok := strings.Cut(strings.TrimSpace(spec), "-")
+	start, err := strconv.ParseInt(from, 10, 64)
+	if !ok || err != nil || start < 0 {
+		return app.Range{}
+	}
+	if to == "" {
+		return app.Range{Offset: start, Length: -1}
+	}
+	end, err := strconv.ParseInt(to, 10, 64)
+	if err != nil || end < start {
+		return app.Range{}
+	}
+	return app.Range{Offset: start, Length: end - start + 1}
 }
 
 // serveMedia streams a stored file with Range, If-Range and HEAD support.
