@@ -39,6 +39,7 @@ type serverOptions struct {
 	dataDir  string        // default: a temporary folder
 	poolWait time.Duration // see Main.PoolWait
 	env      []string      // further variables, as name and value pairs
+	now      func() time.Time
 }
 
 func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServer {
@@ -71,6 +72,7 @@ func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServe
 	m.PollInterval = 50 * time.Millisecond
 	m.UploadLimit = testUploadLimits
 	m.PoolWait = o.poolWait
+	m.Now = o.now
 	// Listen first so that links in mail carry the real address.
 	if err := m.Listen(); err != nil {
 		t.Fatal(err)
