@@ -152,7 +152,7 @@ func TestMediaOnS3Unreachable(t *testing.T) {
 	bucket := testkit.NewS3Bucket(t)
 	cfg, err := LoadConfig(nil, func(k string) string {
 		return map[string]string{"TROUPE_ADDR": "127.0.0.1:0", "TROUPE_DATA_DIR": t.TempDir(),
-			"TROUPE_BLOB_URL": strings.Replace(bucket.URL, bucket.Name, bucket.Name+"-missing", 1),
+			"TROUPE_BLOB_URL":   strings.Replace(bucket.URL, bucket.Name, bucket.Name+"-missing", 1),
 			"AWS_ACCESS_KEY_ID": bucket.AccessKeyID, "AWS_SECRET_ACCESS_KEY": bucket.SecretAccessKey}[k]
 	}, &bytes.Buffer{})
 	if err != nil {

@@ -5,10 +5,15 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"troupe/internal/blob"
@@ -303,4 +308,64 @@ func TestReady(t *testing.T) {
 	if err := gone.Ready(context.Background()); troupe.ErrorCode(err) != troupe.CodeUnavailable {
 		t.Fatalf("a missing bucket: %v", err)
 	}
+}
+
+// On S3 a read asks for just the range wanted: opening with a range and
+// reading it is one GET of that range, a size-only open one HEAD, and a
+// seek elsewhere a GET from there.
+func TestRangesOnS3AreAskedAsRanges(t *testing.T) {
+	b := testkit.NewS3Bucket(t)
+	target, err := url.Parse(b.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var asked []string
+	proxy := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(target)
+		r.Out.Host = r.In.Host // signed by the client
+		if strings.Contains(r.In.URL.Path, "/media/") && r.In.Method != http.MethodPut {
+			mu.Lock()
+			asked = append(asked, r.In.Method+" "+r.In.Header.Get("Range"))
+			mu.Unlock()
+		}
+	}})
+	defer proxy.Close()
+	s, err := blob.Open(context.Background(), strings.Replace(b.URL, url.QueryEscape(b.Endpoint), url.QueryEscape(proxy.URL), 1),
+		blob.Credentials{AccessKeyID: b.AccessKeyID, SecretAccessKey: b.SecretAccessKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	content := append(slices.Clone(mp4), patternBytes(int64(len(mp4)), 10000)...)
+	if _, err := s.Put(ctx, "media/r", bytes.NewReader(content), 1<<20, acceptVideo); err != nil {
+		t.Fatal(err)
+	}
+	readAt := func(f *blob.File, off, n int64) {
+		t.Helper()
+		f.Seek(off, io.SeekStart)
+		got := make([]byte, n)
+		if _, err := io.ReadFull(f, got); err != nil || !bytes.Equal(got, content[off:off+n]) {
+			t.Fatalf("read %d at %d: %v", n, off, err)
+		}
+	}
+	expect := func(want ...string) {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		if !slices.Equal(asked, want) {
+			t.Fatalf("asked %q, want %q", asked, want)
+		}
+		asked = nil
+	}
+	f, _ := s.Open(ctx, "media/r", blob.Range{Offset: 1000, Length: 500})
+	readAt(f, 1000, 500)
+	f.Close()
+	expect("GET bytes=1000-1499")
+	f, _ = s.Open(ctx, "media/r", blob.Range{})
+	f.Seek(0, io.SeekEnd)
+	readAt(f, 5000, 100)
+	f.Close()
+	expect("HEAD ", "GET bytes=5000-")
 }
