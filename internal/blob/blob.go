@@ -133,16 +133,19 @@ func openS3(ctx context.Context, rawURL string, creds Credentials) (*Store, erro
 		b.Close()
 		return nil, errors.New("blob: the s3 bucket has no S3 client")
 	}
-	if creds.AccessKeyID != "" {
-		b.Close()
-		client = s3.New(client.Options(), func(o *s3.Options) {
+	b.Close()
+	client = s3.New(client.Options(), func(o *s3.Options) {
+		// Whole-object reads of multipart uploads cannot be checked
+		// against their checksum; the SDK would log each one.
+		o.DisableLogOutputChecksumValidationSkipped = true
+		if creds.AccessKeyID != "" {
 			o.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
 				creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken))
-		})
-		// opener.Options holds what the URL asked for (encryption, checksums).
-		if b, err = s3blob.OpenBucket(ctx, client, u.Host, &opener.Options); err != nil {
-			return nil, fmt.Errorf("blob: open %s: %w", u.Redacted(), err)
 		}
+	})
+	// opener.Options holds what the URL asked for (encryption, checksums).
+	if b, err = s3blob.OpenBucket(ctx, client, u.Host, &opener.Options); err != nil {
+		return nil, fmt.Errorf("blob: open %s: %w", u.Redacted(), err)
 	}
 	return &Store{bucket: b, s3: client, s3Name: u.Host}, nil
 }
@@ -430,10 +433,21 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 			err = io.ErrUnexpectedEOF
 		}
 	}
+	if r.bodyAt == r.bodyEnd {
+		r.closeBody()
+	}
 	return n, err
 }
 
+// drainLimit is the most of a response left unread that closing reads to
+// its end, so that its connection is used again: HTTP/1.1 keeps a
+// connection only once its response was read to the end.
+const drainLimit = 64 << 10
+
 func (r *rangeReader) closeBody() {
+	if r.bodyEnd-r.bodyAt <= drainLimit {
+		_, _ = io.CopyN(io.Discard, r.body, drainLimit+1)
+	}
 	r.body.Close()
 	r.body = nil
 }

@@ -4,8 +4,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"troupe/internal/app"
@@ -109,8 +111,28 @@ func serveMedia(w http.ResponseWriter, r *http.Request, f app.MediaFile, cacheCo
 		w.WriteHeader(http.StatusRequestedRangeNotSatisfiable)
 		return
 	}
+	if _, local := f.ReadSeeker.(*os.File); !local {
+		w = largeCopies{w}
+	}
 	http.ServeContent(w, r, "", f.ModTime, f.ReadSeeker)
 }
+
+// copyBuffers hold the buffers of largeCopies.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// largeCopies copies a file that is not local (object storage) to the
+// response in 256 KiB writes rather than the server's 32 KiB: an eighth
+// of the system calls for the bytes passing through.
+type largeCopies struct{ http.ResponseWriter }
+
+func (w largeCopies) ReadFrom(src io.Reader) (int64, error) {
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	return io.CopyBuffer(writerOnly{w.ResponseWriter}, src, *buf)
+}
+
+// writerOnly hides a writer's ReadFrom from io.CopyBuffer.
+type writerOnly struct{ io.Writer }
 
 type captionInfoJSON struct {
 	Lang      string    `json:"lang"`
