@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"troupe/internal/testkit"
 )
 
@@ -162,5 +165,30 @@ func TestMediaOnS3Unreachable(t *testing.T) {
 	defer m.Close(t.Context())
 	if err := m.Run(t.Context()); err == nil || !strings.Contains(err.Error(), "TROUPE_BLOB_URL") {
 		t.Fatalf("started on a missing bucket: %v", err)
+	}
+}
+
+// /readyz asks the bucket: gone, the instance is not ready and says why;
+// an upload meanwhile answers 503 and leaves nothing.
+func TestReadyzAsksTheBucket(t *testing.T) {
+	bucket := testkit.NewS3Bucket(t)
+	s := startServer(t, testkit.Engines(t)[0], "TROUPE_BLOB_URL", bucket.URL,
+		"AWS_ACCESS_KEY_ID", bucket.AccessKeyID, "AWS_SECRET_ACCESS_KEY", bucket.SecretAccessKey)
+	admin, _ := s.signedIn(t, "admin@acme.com")
+	ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201).json(t)["id"].(string)
+	admin.do("GET", "/readyz", nil).want(t, 200)
+	if _, err := bucket.Client.DeleteBucket(t.Context(), &s3.DeleteBucketInput{Bucket: aws.String(bucket.Name)}); err != nil {
+		t.Fatal(err)
+	}
+	if r := admin.do("GET", "/readyz", nil).want(t, 503); !strings.Contains(string(r.body), "media store") || r.header.Get("Retry-After") == "" {
+		t.Fatalf("readyz: %v %s", r.header, r.body)
+	}
+	admin.upload(ws, "videos", nil, "clip.mp4", bytes.NewReader(testkit.VideoBytes(t, 1))).want(t, 503, "unavailable")
+	if _, err := bucket.Client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket.Name)}); err != nil {
+		t.Fatal(err)
+	}
+	admin.do("GET", "/readyz", nil).want(t, 200)
+	if keys := bucket.Keys(t); len(keys) != 0 {
+		t.Fatalf("the failed upload left %v", keys)
 	}
 }
