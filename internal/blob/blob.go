@@ -41,8 +41,9 @@ const sniffLen = 3072
 const (
 	partSize        = 5 << 20
 	partConcurrency = 2
-	// abortTimeout bounds the clean-up of a refused multipart upload,
-	// which runs after the request's own context has ended.
+	// abortTimeout bounds the abort of a refused multipart upload, made
+	// with a context of its own so that it runs even when the upload's
+	// context has ended.
 	abortTimeout = 30 * time.Second
 )
 
