@@ -62,11 +62,12 @@ func BenchmarkColdStart(b *testing.B) {
 }
 
 // startServe starts `troupe serve` (the binary bin) on dir and dbURL as a
-// process of its own, waits until it is ready, and returns its base URL and
-// process id.
-func startServe(b *testing.B, bin, dir, dbURL string) (string, int) {
+// process of its own, with further variables env ("NAME=value"), waits
+// until it is ready, and returns its base URL and process id.
+func startServe(b *testing.B, bin, dir, dbURL string, env ...string) (string, int) {
 	port := freePort(b)
 	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:"+port, "-data-dir", dir, "-database-url", dbURL, "-log-level", "error")
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)

@@ -37,20 +37,7 @@ type shareBench struct {
 func startShareBench(b *testing.B, bin string, e testkit.Engine) *shareBench {
 	dir := b.TempDir()
 	gen, _, _ := generateWorkspace(b, bin, dir, e.URL, "-members", "3", "-items", "10", "-depth", "2", "-big-folder", "2", "-heavy-sharers", "0", "-shares-each", "0")
-	// A 20-second video at a constant 8 Mbit/s (about 20 MB), so Range
-	// requests move real bytes.
-	path := filepath.Join(dir, "big.mp4")
-	ffmpeg := testkit.RequireTool(b, "ffmpeg")
-	if out, err := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=duration=20:size=640x360:rate=25",
-		"-c:v", "libx264", "-preset", "ultrafast", "-b:v", "8M", "-minrate", "8M", "-maxrate", "8M", "-bufsize", "2M",
-		"-x264-params", "nal-hrd=cbr", "-pix_fmt", "yuv420p", "-y", path).CombinedOutput(); err != nil {
-		b.Fatalf("ffmpeg: %v\n%s", err, out)
-	}
-	sb := &shareBench{}
-	var err error
-	if sb.file, err = os.ReadFile(path); err != nil {
-		b.Fatal(err)
-	}
+	sb := &shareBench{file: benchVideo(b)}
 
 	sb.base, sb.pid = startServe(b, bin, dir, e.URL)
 	session := login(b, sb.base, gen.AdminEmail, gen.Password)
@@ -73,6 +60,23 @@ func startShareBench(b *testing.B, bin string, e testkit.Engine) *shareBench {
 		}
 	}
 	return sb
+}
+
+// benchVideo makes a 20-second video at a constant 8 Mbit/s (about 20
+// MB), so that Range requests move real bytes.
+func benchVideo(b *testing.B) []byte {
+	path := filepath.Join(b.TempDir(), "big.mp4")
+	ffmpeg := testkit.RequireTool(b, "ffmpeg")
+	if out, err := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=duration=20:size=640x360:rate=25",
+		"-c:v", "libx264", "-preset", "ultrafast", "-b:v", "8M", "-minrate", "8M", "-maxrate", "8M", "-bufsize", "2M",
+		"-x264-params", "nal-hrd=cbr", "-pix_fmt", "yuv420p", "-y", path).CombinedOutput(); err != nil {
+		b.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	file, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return file
 }
 
 // call sends body as JSON with the admin's session.
@@ -188,6 +192,40 @@ func rangeLoad(b *testing.B, url string, size, n int, open bool) float64 {
 	return float64(bytesRead.Load()) / time.Since(start).Seconds()
 }
 
+// rangeComparison is the bytes per second two servers gave Range requests
+// for the same file, and the median and lowest ratio of ours to theirs.
+type rangeComparison struct{ ours, theirs, ratio, ratioMin float64 }
+
+// compareRanges loads ourURL and theirURL, serving the same file of size
+// bytes, with the same Range requests (see rangeLoad). They are taken in
+// pairs, back to back, after a warm-up of each (the client's buffers grow
+// on the first run), with the order alternating; the ratio is the median
+// of the pairs', so that neither the order nor what else the machine does
+// at one moment favours one.
+func compareRanges(b *testing.B, ourURL, theirURL string, size int, open bool) rangeComparison {
+	const pairs = 20
+	per := max(b.N/pairs, 8)
+	rangeLoad(b, ourURL, size, per, open)
+	rangeLoad(b, theirURL, size, per, open)
+	b.ResetTimer()
+	var r rangeComparison
+	ratios := make([]float64, pairs)
+	for i := range pairs {
+		var o, p float64
+		if i%2 == 0 {
+			o = rangeLoad(b, ourURL, size, per, open)
+			p = rangeLoad(b, theirURL, size, per, open)
+		} else {
+			p = rangeLoad(b, theirURL, size, per, open)
+			o = rangeLoad(b, ourURL, size, per, open)
+		}
+		r.ours, r.theirs, ratios[i] = r.ours+o/pairs, r.theirs+p/pairs, o/p
+	}
+	slices.Sort(ratios)
+	r.ratio, r.ratioMin = (ratios[pairs/2-1]+ratios[pairs/2])/2, ratios[0]
+	return r
+}
+
 // startServeFile serves the stored file with http.ServeFile from a process
 // of its own (this test binary, see TestMain), as troupe serves it from
 // its own, and returns its URL.
@@ -247,35 +285,11 @@ func BenchmarkSharePage(b *testing.B) {
 				}
 				b.Run(name, func(b *testing.B) {
 					plainURL := startServeFile(b, sb.path)
-					// Taken in pairs, back to back, after a warm-up of each
-					// (the client's buffers grow on the first run), with the
-					// order alternating; the ratio is the median of the
-					// pairs', so that neither the order nor what else the
-					// machine does at one moment favours one.
-					ourURL := sb.base + sb.open + "/media"
-					const pairs = 20
-					per := max(b.N/pairs, 8)
-					rangeLoad(b, ourURL, len(sb.file), per, open)
-					rangeLoad(b, plainURL, len(sb.file), per, open)
-					b.ResetTimer()
-					var ours, plain float64
-					ratios := make([]float64, pairs)
-					for i := range pairs {
-						var o, p float64
-						if i%2 == 0 {
-							o = rangeLoad(b, ourURL, len(sb.file), per, open)
-							p = rangeLoad(b, plainURL, len(sb.file), per, open)
-						} else {
-							p = rangeLoad(b, plainURL, len(sb.file), per, open)
-							o = rangeLoad(b, ourURL, len(sb.file), per, open)
-						}
-						ours, plain, ratios[i] = ours+o/pairs, plain+p/pairs, o/p
-					}
-					slices.Sort(ratios)
-					b.ReportMetric(ours/(1<<20), "troupe-MiB/s")
-					b.ReportMetric(plain/(1<<20), "servefile-MiB/s")
-					b.ReportMetric((ratios[pairs/2-1]+ratios[pairs/2])/2, "ratio")
-					b.ReportMetric(ratios[0], "ratio-min")
+					r := compareRanges(b, sb.base+sb.open+"/media", plainURL, len(sb.file), open)
+					b.ReportMetric(r.ours/(1<<20), "troupe-MiB/s")
+					b.ReportMetric(r.theirs/(1<<20), "servefile-MiB/s")
+					b.ReportMetric(r.ratio, "ratio")
+					b.ReportMetric(r.ratioMin, "ratio-min")
 				})
 			}
 			floodRun := 0

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"troupe/internal/blob"
 	"troupe/internal/web"
 )
 
@@ -24,11 +25,14 @@ type Config struct {
 	BaseURL     string
 	DatabaseURL string
 	BlobURL     string
-	SMTPURL     string
-	MailDir     string
-	MailFrom    string
-	LogFormat   string
-	LogLevel    string
+	// S3 signs requests to an s3:// media store; empty, the AWS SDK's
+	// usual sources apply.
+	S3        blob.Credentials
+	SMTPURL   string
+	MailDir   string
+	MailFrom  string
+	LogFormat string
+	LogLevel  string
 	// TrustedProxies lists the CIDRs of reverse proxies allowed to say who
 	// the client is; Proxies is the list parsed.
 	TrustedProxies string
@@ -85,6 +89,21 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
+	// The AWS SDK reads these variables itself; reading them here too lets
+	// them come from files (AWS_SECRET_ACCESS_KEY_FILE) like other secrets.
+	for _, v := range []struct {
+		dst  *string
+		name string
+	}{
+		{&c.S3.AccessKeyID, "AWS_ACCESS_KEY_ID"},
+		{&c.S3.SecretAccessKey, "AWS_SECRET_ACCESS_KEY"},
+		{&c.S3.SessionToken, "AWS_SESSION_TOKEN"},
+	} {
+		var err error
+		if *v.dst, err = envOr(getenv, v.name, ""); err != nil {
+			return c, err
+		}
+	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
@@ -125,8 +144,20 @@ func (c *Config) complete() error {
 	if c.BlobURL == "" {
 		c.BlobURL = "file://" + filepath.Join(c.DataDir, "media")
 	}
-	if !strings.HasPrefix(c.BlobURL, "file://") {
-		problems = append(problems, fmt.Errorf("TROUPE_BLOB_URL %q: this version stores media in a local folder only (file://…)", c.BlobURL))
+	switch {
+	case strings.HasPrefix(c.BlobURL, "file://"):
+		if c.mediaDir() == "" {
+			problems = append(problems, errors.New("TROUPE_BLOB_URL file:// names no folder"))
+		}
+	case strings.HasPrefix(c.BlobURL, "s3://"):
+		if u, err := url.Parse(c.BlobURL); err != nil || u.Host == "" {
+			problems = append(problems, errors.New("TROUPE_BLOB_URL must look like s3://bucket?endpoint=https://host&region=…"))
+		}
+	default:
+		problems = append(problems, fmt.Errorf("TROUPE_BLOB_URL %q must be file://FOLDER or s3://BUCKET?…", c.BlobURL))
+	}
+	if (c.S3.AccessKeyID == "") != (c.S3.SecretAccessKey == "") {
+		problems = append(problems, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both or neither"))
 	}
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
@@ -153,8 +184,15 @@ func (c *Config) complete() error {
 	return errors.Join(problems...)
 }
 
-// mediaDir is the local folder behind a file:// blob URL.
-func (c Config) mediaDir() string { return strings.TrimPrefix(c.BlobURL, "file://") }
+// mediaDir is the local folder behind a file:// blob URL, "" for object
+// storage.
+func (c Config) mediaDir() string {
+	dir, _ := strings.CutPrefix(c.BlobURL, "file://")
+	if dir == c.BlobURL {
+		return ""
+	}
+	return dir
+}
 
 // newLogger builds the process logger.
 func (c Config) newLogger(w io.Writer) *slog.Logger {

@@ -46,6 +46,7 @@ type serverOptions struct {
 	poolWait time.Duration // see Main.PoolWait
 	listen   string        // see Main.ListenURL
 	env      []string      // further variables, as name and value pairs
+	now      func() time.Time
 }
 
 func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServer {
@@ -79,6 +80,7 @@ func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServe
 	m.UploadLimit = testUploadLimits
 	m.PoolWait = o.poolWait
 	m.ListenURL = o.listen
+	m.Now = o.now
 	// Listen first so that links in mail carry the real address.
 	if err := m.Listen(); err != nil {
 		t.Fatal(err)

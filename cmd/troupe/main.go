@@ -140,6 +140,9 @@ func NewMain(cfg Config, logger *slog.Logger) *Main {
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
 	for _, dir := range []string{cfg.DataDir, cfg.mediaDir()} {
+		if dir == "" {
+			continue
+		}
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return fmt.Errorf("create %s: %w", dir, err)
 		}
@@ -181,11 +184,20 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// Leave a core free for everything else while passwords hash.
 	hasher := password.NewHasher(params, max(1, runtime.GOMAXPROCS(0)/2))
-	media, err := blob.Open(cfg.BlobURL)
+	media, err := blob.Open(ctx, cfg.BlobURL, cfg.S3)
 	if err != nil {
 		return err
 	}
 	m.media = media
+	if err := checkMedia(ctx, media); err != nil {
+		return err
+	}
+	if media.Local() != "" && db.Dialect() == store.Postgres {
+		// Nothing else would tell: each instance would serve only the
+		// files uploaded through it.
+		m.Logger.Warn("media is kept in a local folder: if several instances serve this database, they must share this folder, or use S3 (TROUPE_BLOB_URL=s3://…)",
+			"folder", media.Local())
+	}
 	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: m.UploadLimit})
 	// Start working jobs once the use cases registered their tasks.
 	if err := m.queue.Start(context.WithoutCancel(ctx)); err != nil {
@@ -220,6 +232,20 @@ func (m *Main) Run(ctx context.Context) error {
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(m.ln) }()
 	m.Logger.Info("listening", "addr", m.ln.Addr().String(), "database", string(db.Dialect()), "version", versionString())
+	return nil
+}
+
+// checkMedia stops the start when the media store cannot be reached: a
+// wrong bucket, endpoint or key is a configuration mistake to name now.
+func checkMedia(ctx context.Context, media *blob.Store) error {
+	if media.Local() != "" {
+		return nil // a full disk is an outage /readyz reports, not a mistake
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := media.Ready(ctx); err != nil {
+		return fmt.Errorf("TROUPE_BLOB_URL: the media store is not usable: %w", err)
+	}
 	return nil
 }
 

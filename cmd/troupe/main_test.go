@@ -55,6 +55,27 @@ func TestConfig(t *testing.T) {
 		}
 	})
 
+	t.Run("media on S3 with keys from files", func(t *testing.T) {
+		f := t.TempDir() + "/secret"
+		if err := writeFile(f, "s3cr3t\n"); err != nil {
+			t.Fatal(err)
+		}
+		url := "s3://media?endpoint=http://127.0.0.1:7070&region=us-east-1&use_path_style=true"
+		c, err := LoadConfig(nil, env(map[string]string{"TROUPE_BLOB_URL": url,
+			"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY_FILE": f}), io.Discard)
+		if err != nil || c.BlobURL != url || c.S3.AccessKeyID != "AKID" || c.S3.SecretAccessKey != "s3cr3t" || c.mediaDir() != "" {
+			t.Fatalf("%+v %v", c, err)
+		}
+		for _, bad := range []map[string]string{
+			{"TROUPE_BLOB_URL": "s3://?region=x"},
+			{"TROUPE_BLOB_URL": url, "AWS_ACCESS_KEY_ID": "AKID"},
+		} {
+			if _, err := LoadConfig(nil, env(bad), io.Discard); err == nil {
+				t.Errorf("accepted %v", bad)
+			}
+		}
+	})
+
 	t.Run("invalid values stop the start, each named", func(t *testing.T) {
 		_, err := LoadConfig(nil, env(map[string]string{
 			"TROUPE_ADDR": "nonsense", "TROUPE_BASE_URL": "ftp://x", "TROUPE_DATABASE_URL": "mysql://x",

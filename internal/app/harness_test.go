@@ -101,7 +101,7 @@ func newEnv(t *testing.T, e testkit.Engine) *env {
 	})
 	c := &clock{}
 	hasher := password.NewHasher(password.Params{Memory: 1024, Time: 1, Threads: 1}, 2)
-	media, err := blob.Open("file://" + t.TempDir())
+	media, err := blob.Open(context.Background(), "file://"+t.TempDir(), blob.Credentials{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -512,12 +512,12 @@ func TestUploads(t *testing.T) {
 		if err != nil || v.MediaType != "video/mp4" || v.SizeBytes != int64(len(mp4Head)) {
 			t.Fatalf("upload: %+v %v", v, err)
 		}
-		f, err := e.app.OpenMedia(ctx, tm.creator, v.ID, false)
+		f, err := e.app.OpenMedia(ctx, tm.creator, v.ID, false, app.WholeFile)
 		if err != nil {
 			t.Fatal(err)
 		}
 		f.Close()
-		_, err = e.app.OpenMedia(ctx, tm.bo, v.ID, false)
+		_, err = e.app.OpenMedia(ctx, tm.bo, v.ID, false, app.WholeFile)
 		wantCode(t, err, troupe.CodeNotFound)
 
 		if err := e.app.TrashItem(ctx, tm.creator, v.ID, client); err != nil {

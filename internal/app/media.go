@@ -155,9 +155,16 @@ type MediaFile struct {
 	ETag string
 }
 
+// Range is the part of a media file a request reads first (see
+// blob.Range): on object storage, the range the first request asks for.
+type Range = blob.Range
+
+// WholeFile is the Range of a whole file.
+var WholeFile = blob.Whole
+
 // OpenMedia opens an item's file (poster set: its poster image) for
-// someone who may view it.
-func (a *App) OpenMedia(ctx context.Context, actor troupe.User, id string, poster bool) (MediaFile, error) {
+// someone who may view it, expecting first to be read first.
+func (a *App) OpenMedia(ctx context.Context, actor troupe.User, id string, poster bool, first Range) (MediaFile, error) {
 	it, _, err := a.access(ctx, a.db.Read(), actor, id)
 	if err != nil {
 		return MediaFile{}, err
@@ -166,7 +173,7 @@ func (a *App) OpenMedia(ctx context.Context, actor troupe.User, id string, poste
 	if poster {
 		key, contentType = it.PosterKey, "image/jpeg"
 	}
-	return a.openFile(ctx, it.Item, key, contentType)
+	return a.openFile(ctx, it.Item, key, contentType, first)
 }
 
 type probePayload struct {
@@ -235,7 +242,7 @@ func (a *App) runProbeMedia(ctx context.Context, payload json.RawMessage) error 
 
 // localCopy copies a stored file to a temporary file for the tools.
 func (a *App) localCopy(ctx context.Context, key string) (string, func(), error) {
-	r, err := a.media.Open(ctx, key)
+	r, err := a.media.Open(ctx, key, blob.Whole)
 	if err != nil {
 		return "", nil, err
 	}

@@ -221,7 +221,7 @@ func (a *App) SetAllowDownload(ctx context.Context, actor troupe.User, id string
 
 // OpenVideoFile opens a member's video for playing or, when download is
 // set, for downloading as the settings allow.
-func (a *App) OpenVideoFile(ctx context.Context, actor troupe.User, id string, download bool) (MediaFile, error) {
+func (a *App) OpenVideoFile(ctx context.Context, actor troupe.User, id string, download bool, first Range) (MediaFile, error) {
 	q := a.db.Read()
 	it, role, err := a.video(ctx, q, actor, id)
 	if err != nil {
@@ -236,15 +236,15 @@ func (a *App) OpenVideoFile(ctx context.Context, actor troupe.User, id string, d
 			return MediaFile{}, err
 		}
 	}
-	return a.openFile(ctx, it.Item, it.MediaKey, it.MediaType)
+	return a.openFile(ctx, it.Item, it.MediaKey, it.MediaType, first)
 }
 
 // openFile opens a stored media file of it.
-func (a *App) openFile(ctx context.Context, it troupe.Item, key, contentType string) (MediaFile, error) {
+func (a *App) openFile(ctx context.Context, it troupe.Item, key, contentType string, first Range) (MediaFile, error) {
 	if key == "" || it.TrashedAt != nil {
 		return MediaFile{}, troupe.Errorf(troupe.CodeNotFound, "This item has no such file.")
 	}
-	r, err := a.media.Open(ctx, key)
+	r, err := a.media.Open(ctx, key, first)
 	if errors.Is(err, blob.ErrNotFound) {
 		return MediaFile{}, troupe.Errorf(troupe.CodeNotFound, "This item's file is missing.")
 	}
@@ -388,7 +388,7 @@ func (a *App) warnGuessing(ctx context.Context, itemID string) error {
 // OpenPublicMedia opens the file of the public page under slug (download
 // asks for it as an attachment, which the settings must allow), and
 // returns the page it belongs to.
-func (a *App) OpenPublicMedia(ctx context.Context, slug, pass string, poster, download bool) (MediaFile, PublicPage, error) {
+func (a *App) OpenPublicMedia(ctx context.Context, slug, pass string, poster, download bool, first Range) (MediaFile, PublicPage, error) {
 	p, err := a.PublicVideo(ctx, slug, pass)
 	switch {
 	case err != nil:
@@ -406,7 +406,7 @@ func (a *App) OpenPublicMedia(ctx context.Context, slug, pass string, poster, do
 	if poster {
 		key, contentType = p.video.PosterKey, "image/jpeg"
 	}
-	f, err := a.openFile(ctx, it, key, contentType)
+	f, err := a.openFile(ctx, it, key, contentType, first)
 	return f, p, err
 }
 

@@ -1,6 +1,6 @@
 // Package blob keeps media files (videos, images, audio, posters) in a
-// bucket: a local folder now, object storage through the same interface
-// later. Uploads stream through: a file is never held in memory, and one
+// bucket: a local folder (file://) or S3-compatible object storage (s3://).
+// Uploads stream through: a file is never held whole in memory, and one
 // that is refused leaves nothing behind.
 package blob
 
@@ -11,14 +11,21 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/gabriel-vasile/mimetype"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
+	"gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
 
 	"troupe/internal/diskspace"
@@ -27,6 +34,18 @@ import (
 
 // sniffLen is how much of a file content sniffing reads.
 const sniffLen = 3072
+
+// Uploads to object storage go in parts of partSize, partConcurrency at a
+// time: an upload holds at most (partConcurrency+2) parts in memory,
+// whatever the file's size. 5 MiB is the smallest part S3 accepts.
+const (
+	partSize        = 5 << 20
+	partConcurrency = 2
+	// abortTimeout bounds the abort of a refused multipart upload, made
+	// with a context of its own so that it runs even when the upload's
+	// context has ended.
+	abortTimeout = 30 * time.Second
+)
 
 // ErrTooLarge is returned by Put when the content passes the limit.
 var ErrTooLarge = errors.New("blob: file too large")
@@ -55,15 +74,30 @@ func (u uploadReader) Read(p []byte) (int, error) {
 type Store struct {
 	bucket *blob.Bucket
 	dir    string // the local folder of a file:// bucket
+	// The client and bucket name of an s3:// bucket, for what the portable
+	// bucket does not offer (upload tuning, unfinished uploads).
+	s3     *s3.Client
+	s3Name string
+}
+
+// Credentials sign requests to object storage. Empty, the AWS SDK's usual
+// sources apply (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, shared
+// files, instance roles).
+type Credentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
 }
 
 // Open opens the bucket at rawURL: "file://" followed by a folder's path,
 // taken as is (a path may hold characters such as "#" that a URL parser
-// would cut at).
-func Open(rawURL string) (*Store, error) {
+// would cut at), or "s3://bucket?endpoint=…&region=…&use_path_style=true"
+// as gocloud.dev's s3blob reads it.
+func Open(ctx context.Context, rawURL string, creds Credentials) (*Store, error) {
+	if strings.HasPrefix(rawURL, "s3://") {
+		return openS3(ctx, rawURL, creds)
+	}
 	dir, ok := strings.CutPrefix(rawURL, "file://")
 	if !ok || dir == "" {
-		return nil, fmt.Errorf("blob: %q is not a file:// URL", rawURL)
+		return nil, fmt.Errorf("blob: %q is neither a file:// nor an s3:// URL", rawURL)
 	}
 	b, err := fileblob.OpenBucket(dir, &fileblob.Options{
 		CreateDir: true,
@@ -82,6 +116,43 @@ func Open(rawURL string) (*Store, error) {
 	}
 	return &Store{bucket: b, dir: abs}, nil
 }
+
+// openS3 opens an s3:// bucket with s3blob's own URL options, signing with
+// creds when they are given.
+func openS3(ctx context.Context, rawURL string, creds Credentials) (*Store, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("blob: %q is not an s3://bucket URL", rawURL)
+	}
+	opener := &s3blob.URLOpener{}
+	b, err := opener.OpenBucketURL(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("blob: open %s: %w", u.Redacted(), err)
+	}
+	var client *s3.Client
+	if !b.As(&client) {
+		b.Close()
+		return nil, errors.New("blob: the s3 bucket has no S3 client")
+	}
+	b.Close()
+	client = s3.New(client.Options(), func(o *s3.Options) {
+		// Whole-object reads of multipart uploads cannot be checked
+		// against their checksum; the SDK would log each one.
+		o.DisableLogOutputChecksumValidationSkipped = true
+		if creds.AccessKeyID != "" {
+			o.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
+				creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken))
+		}
+	})
+	// opener.Options holds what the URL asked for (encryption, checksums).
+	if b, err = s3blob.OpenBucket(ctx, client, u.Host, &opener.Options); err != nil {
+		return nil, fmt.Errorf("blob: open %s: %w", u.Redacted(), err)
+	}
+	return &Store{bucket: b, s3: client, s3Name: u.Host}, nil
+}
+
+// Local is the folder of a file:// store, "" on object storage.
+func (s *Store) Local() string { return s.dir }
 
 // Close releases the bucket.
 func (s *Store) Close() error { return s.bucket.Close() }
@@ -111,29 +182,97 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, limit int64, a
 	if err := accept(contentType); err != nil {
 		return Stored{}, err
 	}
+	body := &limited{r: io.MultiReader(bytes.NewReader(head), r), left: limit}
+	if s.s3 != nil {
+		// The transfer manager reads body itself: a refusal is a failed
+		// read, on which it sends nothing or aborts the multipart upload.
+		// Not cancelled with the request: a cancellation racing the
+		// upload's creation could leave one that nobody aborts; a client
+		// going away fails the body's reads instead.
+		err = s.bucket.Upload(context.WithoutCancel(ctx), key, body, s.writerOptions(contentType))
+		if body.err != nil {
+			return Stored{}, body.err
+		}
+		if err != nil {
+			return Stored{}, failed("write", key, err)
+		}
+		return Stored{Size: body.n, ContentType: contentType}, nil
+	}
 	// Cancelling the writer's context makes Close discard what was written.
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := s.bucket.NewWriter(wctx, key, &blob.WriterOptions{ContentType: contentType})
+	w, err := s.bucket.NewWriter(wctx, key, s.writerOptions(contentType))
 	if err != nil {
 		return Stored{}, failed("write", key, err)
 	}
-	size, err := io.Copy(w, io.MultiReader(bytes.NewReader(head), io.LimitReader(r, limit+1-int64(n))))
-	if err == nil && size > limit {
-		err = ErrTooLarge
-	}
-	if err != nil {
+	if _, err := io.Copy(w, body); err != nil {
 		cancel()
 		_ = w.Close()
-		if errors.Is(err, ErrTooLarge) || errors.As(err, new(*ReadError)) {
-			return Stored{}, err
+		if body.err != nil {
+			return Stored{}, body.err
 		}
 		return Stored{}, failed("write", key, err)
 	}
 	if err := w.Close(); err != nil {
 		return Stored{}, failed("write", key, err)
 	}
-	return Stored{Size: size, ContentType: contentType}, nil
+	return Stored{Size: body.n, ContentType: contentType}, nil
+}
+
+// limited reads an upload, failing with ErrTooLarge past left bytes; err
+// keeps the upload's own failure (too large, or a *ReadError) apart from
+// the store's.
+type limited struct {
+	r       io.Reader
+	n, left int64
+	err     error
+}
+
+func (l *limited) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.n > l.left {
+		err = ErrTooLarge
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		l.err = err
+	}
+	return n, err
+}
+
+// writerOptions are the options of every write. On object storage they
+// bound what an upload holds in memory: S3's transfer manager by default
+// buffers 16 MiB before its first request, then 8 MiB parts five at a
+// time, and aborts a failed multipart upload with the upload's context
+// (which a cancellation has ended): the writer's own manager is set up
+// instead.
+func (s *Store) writerOptions(contentType string) *blob.WriterOptions {
+	opts := &blob.WriterOptions{ContentType: contentType}
+	if s.s3 == nil {
+		return opts
+	}
+	opts.BeforeWrite = func(as func(any) bool) error {
+		var tm *transfermanager.Client
+		if !as(&tm) {
+			return errors.New("blob: no S3 transfer manager")
+		}
+		checksums := s.s3.Options().RequestChecksumCalculation
+		*tm = *transfermanager.New(s.s3, func(o *transfermanager.Options) {
+			o.PartSizeBytes = partSize
+			o.MultipartUploadThreshold = partSize
+			o.Concurrency = partConcurrency
+			o.FailTimeout = abortTimeout
+			o.RequestChecksumCalculation = checksums
+		})
+		return nil
+	}
+	return opts
 }
 
 // Sniff names the content type of a file from its first bytes.
@@ -144,7 +283,7 @@ func Sniff(head []byte) string {
 // File is a stored file open for reading: it seeks, so ranges can be
 // served from it. On local disk its ReadSeeker is the *os.File itself, so
 // the kernel can send it to a socket without copying it through the
-// process (sendfile).
+// process (sendfile). On object storage each read asks for a range.
 type File struct {
 	io.ReadSeeker
 	size   int64
@@ -157,8 +296,19 @@ func (f *File) Size() int64 { return f.size }
 // Close closes the file.
 func (f *File) Close() error { return f.closer.Close() }
 
-// Open opens the file under key.
-func (s *Store) Open(ctx context.Context, key string) (*File, error) {
+// Range is the part of a file a reader is expected to read first: Length
+// bytes from Offset, a negative Length for the rest of the file, and 0 for
+// nothing (only the size is needed, as for HEAD). It is a hint: reading
+// elsewhere works, at the cost of another request to object storage.
+type Range struct{ Offset, Length int64 }
+
+// Whole is the whole file.
+var Whole = Range{Offset: 0, Length: -1}
+
+// Open opens the file under key, expecting first to be read first. On
+// object storage that range is what the first request asks for, and its
+// answer gives the size: opening and serving one range is one request.
+func (s *Store) Open(ctx context.Context, key string, first Range) (*File, error) {
 	if s.dir != "" && filepath.IsLocal(key) {
 		// Keys are ours (ids and fixed prefixes), which the bucket
 		// stores under their own names: open the file directly rather
@@ -178,14 +328,136 @@ func (s *Store) Open(ctx context.Context, key string) (*File, error) {
 		}
 		return &File{ReadSeeker: f, size: st.Size(), closer: f}, nil
 	}
-	r, err := s.bucket.NewReader(ctx, key, nil)
-	if gcerrors.Code(err) == gcerrors.NotFound {
-		return nil, fmt.Errorf("blob: %s: %w", key, ErrNotFound)
+	r := &rangeReader{ctx: ctx, bucket: s.bucket, key: key}
+	if first.Length != 0 && first.Offset >= 0 {
+		err := r.open(first.Offset, first.Length)
+		if err == nil {
+			return &File{ReadSeeker: r, size: r.size, closer: r}, nil
+		}
+		// A range past the end is answered 416; the size is then asked
+		// for below, and the caller says what is wrong with the range.
+		if !unsatisfiable(err) {
+			return nil, notFoundOr("open", key, err)
+		}
 	}
+	attrs, err := s.bucket.Attributes(ctx, key)
 	if err != nil {
-		return nil, failed("open", key, err)
+		return nil, notFoundOr("open", key, err)
 	}
-	return &File{ReadSeeker: r, size: r.Size(), closer: r}, nil
+	r.size = attrs.Size
+	return &File{ReadSeeker: r, size: r.size, closer: r}, nil
+}
+
+func notFoundOr(op, key string, err error) error {
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return fmt.Errorf("blob: %s: %w", key, ErrNotFound)
+	}
+	return failed(op, key, err)
+}
+
+// unsatisfiable tells whether err is object storage's answer to a range
+// that starts past the end of the object.
+func unsatisfiable(err error) bool {
+	var status interface{ HTTPStatusCode() int }
+	return errors.As(err, &status) && status.HTTPStatusCode() == 416
+}
+
+// rangeReader reads a file of a bucket by ranges: a seek only moves the
+// position; a read continues the open response when it is at the
+// position, or else asks for the rest of the file from there. The context
+// is the request's: a client going away ends the transfer.
+type rangeReader struct {
+	ctx    context.Context
+	bucket *blob.Bucket
+	key    string
+	size   int64
+	pos    int64
+
+	body            *blob.Reader // the open response, or nil
+	bodyAt, bodyEnd int64        // the offset of body's next byte, and of its end
+}
+
+// open asks for length bytes (negative: the rest) from offset, and learns
+// the file's size from the answer.
+func (r *rangeReader) open(offset, length int64) error {
+	body, err := r.bucket.NewRangeReader(r.ctx, r.key, offset, length, nil)
+	if err != nil {
+		return err
+	}
+	r.size = body.Size()
+	r.body, r.bodyAt, r.bodyEnd = body, offset, r.size
+	if length >= 0 {
+		r.bodyEnd = min(offset+length, r.size)
+	}
+	return nil
+}
+
+func (r *rangeReader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += r.pos
+	case io.SeekEnd:
+		offset += r.size
+	default:
+		return 0, errors.New("blob: invalid whence")
+	}
+	if offset < 0 {
+		return 0, errors.New("blob: seek before the start of the file")
+	}
+	r.pos = offset
+	return offset, nil
+}
+
+func (r *rangeReader) Read(p []byte) (int, error) {
+	if r.body != nil && (r.bodyAt != r.pos || r.bodyAt >= r.bodyEnd) {
+		r.closeBody()
+	}
+	if r.pos >= r.size {
+		return 0, io.EOF
+	}
+	if r.body == nil {
+		if err := r.open(r.pos, -1); err != nil {
+			return 0, failed("read", r.key, err)
+		}
+	}
+	if left := r.bodyEnd - r.bodyAt; int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := r.body.Read(p)
+	r.pos += int64(n)
+	r.bodyAt += int64(n)
+	if errors.Is(err, io.EOF) {
+		err = nil
+		if r.bodyAt < r.bodyEnd {
+			// The object is shorter than it said: replaced meanwhile.
+			err = io.ErrUnexpectedEOF
+		}
+	}
+	if r.bodyAt == r.bodyEnd {
+		r.closeBody()
+	}
+	return n, err
+}
+
+// drainLimit is the most of a response left unread that closing reads to
+// its end, so that its connection is used again: HTTP/1.1 keeps a
+// connection only once its response was read to the end.
+const drainLimit = 64 << 10
+
+func (r *rangeReader) closeBody() {
+	if r.bodyEnd-r.bodyAt <= drainLimit {
+		_, _ = io.CopyN(io.Discard, r.body, drainLimit+1)
+	}
+	r.body.Close()
+	r.body = nil
+}
+
+func (r *rangeReader) Close() error {
+	if r.body != nil {
+		r.closeBody()
+	}
+	return nil
 }
 
 // ErrNotFound is returned for a key with no file.
@@ -200,27 +472,43 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return err
 }
 
-// Keys lists every stored key (tests check that nothing stays behind).
+// Keys lists every stored key and, on object storage, every multipart
+// upload neither completed nor aborted, as "KEY (unfinished upload)"
+// (tests check that nothing stays behind).
 func (s *Store) Keys(ctx context.Context) ([]string, error) {
 	var out []string
 	it := s.bucket.List(nil)
 	for {
 		obj, err := it.Next(ctx)
 		if errors.Is(err, io.EOF) {
-			return out, nil
+			break
 		}
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, obj.Key)
 	}
+	if s.s3 == nil {
+		return out, nil
+	}
+	p := s3.NewListMultipartUploadsPaginator(s.s3, &s3.ListMultipartUploadsInput{Bucket: aws.String(s.s3Name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range page.Uploads {
+			out = append(out, aws.ToString(u.Key)+" (unfinished upload)")
+		}
+	}
+	return out, nil
 }
 
 // WriteFile stores small content made by the server itself (posters).
 func (s *Store) WriteFile(ctx context.Context, key string, r io.Reader, contentType string) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := s.bucket.NewWriter(wctx, key, &blob.WriterOptions{ContentType: contentType})
+	w, err := s.bucket.NewWriter(wctx, key, s.writerOptions(contentType))
 	if err != nil {
 		return failed("write", key, err)
 	}
@@ -253,9 +541,17 @@ func failed(op, key string, err error) error {
 }
 
 // Ready reports, as an unavailable *troupe.Error saying why, whether files
-// can be stored: the folder is there and its disk has room.
+// can be stored: the folder is there and its disk has room, or the bucket
+// answers (one HEAD request).
 func (s *Store) Ready(ctx context.Context) error {
 	if s.dir == "" {
+		ok, err := s.bucket.IsAccessible(ctx)
+		if err == nil && !ok {
+			err = fmt.Errorf("bucket %s does not exist", s.s3Name)
+		}
+		if err != nil {
+			return failed("check", ".", err)
+		}
 		return nil
 	}
 	if _, err := os.Stat(s.dir); err != nil {

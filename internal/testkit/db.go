@@ -1,8 +1,9 @@
 // Package testkit holds the helpers that Troupe's tests share: fresh
-// databases on every engine the product supports, a real SMTP server that
-// records what the product sends, and a headless browser.
+// databases on every engine the product supports, fresh buckets on an
+// S3-compatible server, a real SMTP server that records what the product
+// sends, and a headless browser.
 //
-// Helpers that need an outside service (PostgreSQL, Chromium) read its
+// Helpers that need an outside service (PostgreSQL, S3, Chromium) read its
 // location from the environment. When it is missing they skip, or log and
 // carry on with what they have, so that `go test ./...` works on a bare
 // machine; with TROUPE_TEST_STRICT=1 (as in CI) a missing service fails the

@@ -415,7 +415,7 @@ func (s *Server) handlePermissions(w http.ResponseWriter, r *http.Request, u tro
 // handleMedia serves an item's file (or poster) with Range support.
 func (s *Server) handleMedia(poster bool) authedHandler {
 	return func(w http.ResponseWriter, r *http.Request, u troupe.User) error {
-		f, err := s.app.OpenMedia(r.Context(), u, r.PathValue("id"), poster)
+		f, err := s.app.OpenMedia(r.Context(), u, r.PathValue("id"), poster, firstRange(r))
 		if err != nil {
 			return err
 		}

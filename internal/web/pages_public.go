@@ -103,7 +103,7 @@ func (s *Server) publicMedia(poster bool) pageHandler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		slug, pass := r.PathValue("slug"), visitorPass(r)
 		download := r.URL.Query().Get("download") == "1"
-		f, p, err := s.app.OpenPublicMedia(r.Context(), slug, pass, poster, download)
+		f, p, err := s.app.OpenPublicMedia(r.Context(), slug, pass, poster, download, firstRange(r))
 		if err != nil {
 			return plainError(w, err)
 		}
