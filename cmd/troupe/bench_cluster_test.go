@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,7 +19,8 @@ import (
 
 // BenchmarkCluster runs the share-page and permission-check loads against
 // one `troupe serve` process, then against three on the same PostgreSQL
-// database behind a round-robin proxy they trust, on the same machine. On
+// database and S3 bucket behind a round-robin proxy they trust, on the
+// same machine. On
 // two cores three instances cannot be faster; what it shows is that the
 // cluster loses no request and what the extra hop and instances cost.
 func BenchmarkCluster(b *testing.B) {
@@ -29,10 +29,11 @@ func BenchmarkCluster(b *testing.B) {
 	dir := b.TempDir()
 	gen, items, users := generateWorkspace(b, bin, dir, dbURL, "-members", "500", "-items", "5000")
 
-	media := "file://" + filepath.Join(dir, "shared-media")
+	bucket := testkit.NewS3Bucket(b)
 	start := func() *serveProcess {
-		p := newServeProcess(b, bin, "-data-dir", b.TempDir(), "-database-url", dbURL, "-blob-url", media,
+		p := newServeProcess(b, bin, "-data-dir", b.TempDir(), "-database-url", dbURL, "-blob-url", bucket.URL,
 			"-trusted-proxies", "127.0.0.1/32", "-log-level", "error")
+		p.env = []string{"AWS_ACCESS_KEY_ID=" + bucket.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + bucket.SecretAccessKey}
 		p.start()
 		return p
 	}

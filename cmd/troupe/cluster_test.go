@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,11 +36,12 @@ func (rr *roundRobin) handler() http.Handler {
 }
 
 // cluster is several `troupe serve` processes on one PostgreSQL database
-// and one media store, behind a round-robin proxy they trust.
+// and one S3 bucket, behind a round-robin proxy they trust.
 type cluster struct {
 	*testServer
 	instances []*serveProcess
 	rr        *roundRobin
+	bucket    testkit.S3Bucket
 }
 
 func startCluster(t *testing.T, bin string, n int, dbURL string) *cluster {
@@ -47,11 +49,11 @@ func startCluster(t *testing.T, bin string, n int, dbURL string) *cluster {
 	rr := &roundRobin{served: make([]atomic.Int64, n)}
 	front := httptest.NewServer(rr.handler())
 	t.Cleanup(front.Close)
-	media := "file://" + t.TempDir() // one folder every instance reads and writes
-	c := &cluster{rr: rr, testServer: &testServer{url: front.URL, mail: box, spread: true}}
+	c := &cluster{rr: rr, testServer: &testServer{url: front.URL, mail: box, spread: true}, bucket: testkit.NewS3Bucket(t)}
 	for range n {
 		p := newServeProcess(t, bin, "-data-dir", t.TempDir(), "-database-url", dbURL, "-smtp-url", box.URL(),
-			"-blob-url", media, "-trusted-proxies", "127.0.0.1/32", "-base-url", front.URL)
+			"-blob-url", c.bucket.URL, "-trusted-proxies", "127.0.0.1/32", "-base-url", front.URL)
+		p.env = []string{"AWS_ACCESS_KEY_ID=" + c.bucket.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + c.bucket.SecretAccessKey}
 		p.start()
 		u, _ := url.Parse(p.base)
 		rr.backends = append(rr.backends, u)
@@ -97,6 +99,9 @@ func TestClusterJourney(t *testing.T) {
 		"shares": []map[string]string{{"user_id": viewerID, "level": "view"}}}).want(t, 200)
 	id := idOf(t, creator.upload(ws, "videos", map[string]string{"name": "Teaser", "parent_id": folder}, "teaser.mp4", bytes.NewReader(video)).want(t, 201))
 	v := "/api/v1/videos/" + id
+	if keys := c.bucket.Keys(t); !slices.Contains(keys, "media/"+id) {
+		t.Fatalf("the upload is not in the bucket: %v", keys)
+	}
 	for range 3 { // on every instance
 		viewer.do("GET", "/api/v1/items/"+id, nil).want(t, 200)
 		if res := viewer.do("GET", v+"/media", nil, "Range", "bytes=0-99"); res.status != http.StatusPartialContent || len(res.body) != 100 {

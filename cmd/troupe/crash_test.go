@@ -44,6 +44,7 @@ type serveProcess struct {
 	base string
 	log  *os.File
 	cmd  *exec.Cmd
+	env  []string // added to this process's environment
 }
 
 func newServeProcess(t testing.TB, bin string, args ...string) *serveProcess {
@@ -73,6 +74,7 @@ func newServeProcess(t testing.TB, bin string, args ...string) *serveProcess {
 func (p *serveProcess) start() time.Time {
 	p.t.Helper()
 	p.cmd = exec.Command(p.bin, p.args...)
+	p.cmd.Env = append(os.Environ(), p.env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
