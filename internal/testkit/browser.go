@@ -43,10 +43,7 @@ func Browser(t testing.TB) context.Context {
 	t.Helper()
 	path := os.Getenv(EnvBrowser)
 	if path == "" {
-		if strict() {
-			t.Fatal(EnvBrowser + " is not set: browser tests cannot run")
-		}
-		t.Skip("browser test skipped: set " + EnvBrowser + "=/path/to/chromium to run it")
+		unmet(t, "set "+EnvBrowser+"=/path/to/chromium for browser tests")
 	}
 
 	// Start from chromedp's defaults (notably disable-dev-shm-usage, which

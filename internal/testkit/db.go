@@ -71,10 +71,7 @@ func PostgresURL(t testing.TB) string {
 	t.Helper()
 	admin := os.Getenv(EnvDatabaseURL)
 	if admin == "" {
-		if strict() {
-			t.Fatal(EnvDatabaseURL + " is not set: PostgreSQL tests cannot run")
-		}
-		t.Skip("PostgreSQL test skipped: set " + EnvDatabaseURL + "=postgres://user@host:5432/db?sslmode=disable to run it")
+		unmet(t, "set "+EnvDatabaseURL+"=postgres://user@host:5432/db?sslmode=disable for PostgreSQL tests")
 	}
 	return createPostgresDB(t, admin)
 }
@@ -126,3 +123,13 @@ func adminExec(adminURL, stmt string) error {
 
 // strict reports whether missing test services must fail the test.
 func strict() bool { return os.Getenv(EnvStrict) == "1" }
+
+// unmet stops a test that cannot run here, saying what it lacks: a skip,
+// or a failure under TROUPE_TEST_STRICT=1, where every test must run.
+func unmet(t testing.TB, lack string) {
+	t.Helper()
+	if strict() {
+		t.Fatal(lack + ": this test cannot run")
+	}
+	t.Skip("skipped: " + lack)
+}

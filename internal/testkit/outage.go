@@ -22,10 +22,7 @@ func requireRoot(t testing.TB, why string) {
 	if os.Geteuid() == 0 {
 		return
 	}
-	if strict() {
-		t.Fatalf("this test must run as root to %s", why)
-	}
-	t.Skipf("skipped: this test runs only as root, to %s", why)
+	unmet(t, "this test runs only as root, to "+why)
 }
 
 // SmallDisk mounts a tmpfs of size bytes and returns its folder; the
@@ -96,10 +93,7 @@ func postgresBin(t testing.TB) string {
 	if p, err := exec.LookPath("initdb"); err == nil {
 		return filepath.Dir(p)
 	}
-	if strict() {
-		t.Fatal("PostgreSQL's initdb is not installed")
-	}
-	t.Skip("skipped: PostgreSQL's initdb is not installed")
+	unmet(t, "PostgreSQL's initdb is not installed")
 	return ""
 }
 

@@ -46,10 +46,7 @@ func NewS3Bucket(t testing.TB) S3Bucket {
 	t.Helper()
 	endpoint := os.Getenv(EnvS3URL)
 	if endpoint == "" {
-		if strict() {
-			t.Fatal(EnvS3URL + " is not set: S3 tests cannot run")
-		}
-		t.Skip("S3 test skipped: set " + EnvS3URL + "=http://host:port, " + EnvS3AccessKey + " and " + EnvS3SecretKey + " (an S3-compatible server such as versitygw) to run it")
+		unmet(t, "set "+EnvS3URL+"=http://host:port, "+EnvS3AccessKey+" and "+EnvS3SecretKey+" (an S3-compatible server such as versitygw) for S3 tests")
 	}
 	b := S3Bucket{Endpoint: endpoint, AccessKeyID: os.Getenv(EnvS3AccessKey), SecretAccessKey: os.Getenv(EnvS3SecretKey)}
 	b.Client = s3.New(s3.Options{

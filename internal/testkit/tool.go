@@ -15,10 +15,7 @@ func RequireTool(t testing.TB, name string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err != nil {
-		if strict() {
-			t.Fatalf("%s is not installed: this test cannot run", name)
-		}
-		t.Skipf("%s is not installed", name)
+		unmet(t, name+" is not installed")
 	}
 	return path
 }
