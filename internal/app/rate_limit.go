@@ -130,8 +130,7 @@ func (a *App) take(ctx context.Context, l limit, key string, n int) (ticket, err
 			return err
 		}
 		wait = l.retryAfter(prev, cur-n, elapsed)
-		_, _, err = tx.HitRateLimit(ctx, t.key, prevStart, start, -n)
-		return err
+		return tx.AddRateLimitHits(ctx, t.key, start, -n)
 	})
 	if err != nil {
 		return ticket{}, err
@@ -146,10 +145,9 @@ func (a *App) take(ctx context.Context, l limit, key string, n int) (ticket, err
 // record counts one attempt against l for key, over the allowance or not:
 // failures that exceeded checks are counted this way.
 func (a *App) record(ctx context.Context, l limit, key string) error {
-	prevStart, start, _ := l.windows(a.now())
+	_, start, _ := l.windows(a.now())
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
-		_, _, err := tx.HitRateLimit(ctx, l.name+":"+key, prevStart, start, 1)
-		return err
+		return tx.AddRateLimitHits(ctx, l.name+":"+key, start, 1)
 	})
 }
 
@@ -159,8 +157,7 @@ func (a *App) giveBack(ctx context.Context, t ticket) error {
 		return nil
 	}
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
-		_, _, err := tx.HitRateLimit(ctx, t.key, t.start.Add(-time.Nanosecond), t.start, -t.n)
-		return err
+		return tx.AddRateLimitHits(ctx, t.key, t.start, -t.n)
 	})
 }
 

@@ -32,11 +32,20 @@ func (q *Queries) RateLimitHits(ctx context.Context, key string, prevStart, star
 	return prev, cur, translate(err)
 }
 
+// AddRateLimitHits counts n hits (n < 0 gives hits back) on key in the
+// window that starts at start, reading nothing back.
+func (q *Queries) AddRateLimitHits(ctx context.Context, key string, start time.Time, n int) error {
+	_, err := q.exec(ctx, `INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, ?)
+		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + excluded.hits`, key, millis(start), n)
+	return err
+}
+
 // DeleteRateLimits forgets every counter of key, and of the keys that
-// start with key+"|" (the same subject seen from each address).
+// start with key+"|" (the same subject seen from each address): a range
+// of the primary key, since "}" follows "|".
 func (q *Queries) DeleteRateLimits(ctx context.Context, key string) error {
-	_, err := q.exec(ctx, `DELETE FROM rate_limits WHERE key = ? OR substr(key, 1, ?) = ?`,
-		key, len(key)+1, key+"|")
+	_, err := q.exec(ctx, `DELETE FROM rate_limits WHERE key = ? OR (key >= ? AND key < ?)`,
+		key, key+"|", key+"}")
 	return err
 }
 
