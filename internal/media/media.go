@@ -34,21 +34,33 @@ type Tools interface {
 	Poster(ctx context.Context, path string, at time.Duration) ([]byte, error)
 }
 
-// Exec runs ffprobe and ffmpeg as found on PATH at each call, so that
-// installing them needs no restart.
-type Exec struct{}
+// Exec runs ffprobe and ffmpeg.
+type Exec struct {
+	// FFprobe and FFmpeg are the programs' paths, "" when not installed.
+	FFprobe, FFmpeg string
+}
+
+// Find returns the tools installed on PATH, or nil when ffprobe is not
+// there: without it no file is worth copying out of the media store.
+func Find() Tools {
+	ffprobe, err := exec.LookPath("ffprobe")
+	if err != nil {
+		return nil
+	}
+	ffmpeg, _ := exec.LookPath("ffmpeg")
+	return Exec{FFprobe: ffprobe, FFmpeg: ffmpeg}
+}
 
 // Uploads are untrusted: the tools may read the file and nothing else (no
 // playlists pointing at other files or URLs).
 const onlyFile = "file"
 
 // Probe runs ffprobe; it fails with ErrNoTool when ffprobe is missing.
-func (Exec) Probe(ctx context.Context, path string) (Info, error) {
-	ffprobe, err := exec.LookPath("ffprobe")
-	if err != nil {
+func (e Exec) Probe(ctx context.Context, path string) (Info, error) {
+	if e.FFprobe == "" {
 		return Info{}, fmt.Errorf("ffprobe: %w", ErrNoTool)
 	}
-	out, err := exec.CommandContext(ctx, ffprobe, "-v", "error", "-protocol_whitelist", onlyFile, "-show_entries", "format=duration",
+	out, err := exec.CommandContext(ctx, e.FFprobe, "-v", "error", "-protocol_whitelist", onlyFile, "-show_entries", "format=duration",
 		"-of", "default=noprint_wrappers=1:nokey=1", path).Output()
 	if err != nil {
 		return Info{}, fmt.Errorf("ffprobe: %w", err)
@@ -62,9 +74,8 @@ func (Exec) Probe(ctx context.Context, path string) (Info, error) {
 
 // Poster runs ffmpeg for one frame, at most 960 pixels wide; it fails with
 // ErrNoTool when ffmpeg is missing.
-func (Exec) Poster(ctx context.Context, path string, at time.Duration) ([]byte, error) {
-	ffmpeg, err := exec.LookPath("ffmpeg")
-	if err != nil {
+func (e Exec) Poster(ctx context.Context, path string, at time.Duration) ([]byte, error) {
+	if e.FFmpeg == "" {
 		return nil, fmt.Errorf("ffmpeg: %w", ErrNoTool)
 	}
 	dir, err := os.MkdirTemp("", "troupe-poster-*")
@@ -73,7 +84,7 @@ func (Exec) Poster(ctx context.Context, path string, at time.Duration) ([]byte, 
 	}
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "poster.jpg")
-	cmd := exec.CommandContext(ctx, ffmpeg, "-v", "error", "-protocol_whitelist", onlyFile, "-ss", strconv.FormatFloat(at.Seconds(), 'f', 3, 64), "-i", path,
+	cmd := exec.CommandContext(ctx, e.FFmpeg, "-v", "error", "-protocol_whitelist", onlyFile, "-ss", strconv.FormatFloat(at.Seconds(), 'f', 3, 64), "-i", path,
 		"-frames:v", "1", "-vf", "scale='min(960,iw)':-2", "-q:v", "4", "-y", out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("ffmpeg: %w: %s", err, bytes.TrimSpace(msg))

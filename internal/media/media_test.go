@@ -14,8 +14,11 @@ import (
 
 func TestExec(t *testing.T) {
 	ctx := context.Background()
-	t.Run("without the tools, probing and posters say so", func(t *testing.T) {
+	t.Run("without the tools, there are none to use", func(t *testing.T) {
 		t.Setenv("PATH", t.TempDir())
+		if tools := media.Find(); tools != nil {
+			t.Fatalf("found %#v", tools)
+		}
 		if _, err := (media.Exec{}).Probe(ctx, "x.mp4"); !errors.Is(err, media.ErrNoTool) {
 			t.Fatalf("probe: %v", err)
 		}
@@ -25,16 +28,17 @@ func TestExec(t *testing.T) {
 	})
 	t.Run("a video's duration and a JPEG poster", func(t *testing.T) {
 		testkit.RequireTool(t, "ffprobe")
+		tools := media.Find()
 		path := filepath.Join(t.TempDir(), "clip.mp4")
 		testkit.MakeVideo(t, path, 2)
-		info, err := (media.Exec{}).Probe(ctx, path)
+		info, err := tools.Probe(ctx, path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if info.Duration < 1900*time.Millisecond || info.Duration > 2100*time.Millisecond {
 			t.Fatalf("duration %v, want about 2s", info.Duration)
 		}
-		jpeg, err := (media.Exec{}).Poster(ctx, path, time.Second)
+		jpeg, err := tools.Poster(ctx, path, time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
