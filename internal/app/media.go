@@ -47,7 +47,8 @@ func (a *App) uploadLimit(k troupe.Kind) int64 {
 // Who may create where is checked before the file is read, and again in
 // the transaction; a refused file (wrong type, too large, or an upload
 // that fails half-way) leaves nothing in the media store.
-func (a *App) CreateMedia(ctx context.Context, actor troupe.User, workspaceID string, in NewMedia, c Client) (ItemView, error) {
+func (a *App) CreateMedia(ctx context.Context, actor troupe.User, workspaceID string, in NewMedia, c Client) (_ ItemView, opErr error) {
+	defer wrap(&opErr, "create media")
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" {
 		in.Name = strings.TrimSpace(strings.TrimSuffix(path.Base(in.Filename), path.Ext(in.Filename)))
@@ -160,7 +161,8 @@ var WholeFile = blob.Whole
 
 // OpenMedia opens an item's file (poster set: its poster image) for
 // someone who may view it, expecting first to be read first.
-func (a *App) OpenMedia(ctx context.Context, actor troupe.User, id string, poster bool, first Range) (MediaFile, error) {
+func (a *App) OpenMedia(ctx context.Context, actor troupe.User, id string, poster bool, first Range) (_ MediaFile, opErr error) {
+	defer wrap(&opErr, "open media")
 	it, _, err := a.access(ctx, a.db.Read(), actor, id)
 	if err != nil {
 		return MediaFile{}, err
@@ -294,7 +296,8 @@ func (a *App) runDeleteMedia(ctx context.Context, payload json.RawMessage) error
 // PurgeTrash deletes what has been in the trash longer than
 // troupe.TrashRetention; the media files go in a task committed with the
 // deletion, so none is orphaned nor deleted while its item remains.
-func (a *App) PurgeTrash(ctx context.Context) (int, error) {
+func (a *App) PurgeTrash(ctx context.Context) (_ int, opErr error) {
+	defer wrap(&opErr, "purge trash")
 	const batch = 100
 	total := 0
 	for {
