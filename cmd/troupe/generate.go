@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -47,7 +48,7 @@ func runGenerate(args []string, getenv func(string) string, stdout, stderr io.Wr
 	}
 	ctx := context.Background()
 	started := time.Now()
-	db, err := store.Open(ctx, *dbURL)
+	db, err := store.OpenWith(ctx, *dbURL, store.Options{Logger: slog.New(slog.NewTextHandler(stderr, nil))})
 	if err != nil {
 		fmt.Fprintln(stderr, "troupe generate:", err)
 		return 1

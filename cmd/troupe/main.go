@@ -22,7 +22,9 @@ import (
 	"troupe/internal/blob"
 	"troupe/internal/i18n"
 	"troupe/internal/jobs"
+	"troupe/internal/logging"
 	"troupe/internal/mail"
+	"troupe/internal/media"
 	"troupe/internal/password"
 	"troupe/internal/store"
 	"troupe/internal/troupe"
@@ -139,6 +141,8 @@ func NewMain(cfg Config, logger *slog.Logger) *Main {
 // starts serving HTTP; it returns once the server listens.
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
+	// Every line a request causes, in any layer, carries its id.
+	m.Logger = slog.New(logging.NewHandler(m.Logger.Handler()))
 	for _, dir := range []string{cfg.DataDir, cfg.mediaDir()} {
 		if dir == "" {
 			continue
@@ -147,7 +151,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("create %s: %w", dir, err)
 		}
 	}
-	db, err := store.OpenWith(ctx, cfg.DatabaseURL, store.Options{ListenURL: m.ListenURL})
+	db, err := store.OpenWith(ctx, cfg.DatabaseURL, store.Options{ListenURL: m.ListenURL, Logger: m.Logger.With("component", "store")})
 	if err != nil {
 		return err
 	}
@@ -184,6 +188,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// Leave a core free for everything else while passwords hash.
 	hasher := password.NewHasher(params, max(1, runtime.GOMAXPROCS(0)/2))
+	tools := media.Find() // none when ffprobe is not installed
 	media, err := blob.Open(ctx, cfg.BlobURL, cfg.S3)
 	if err != nil {
 		return err
@@ -198,7 +203,8 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Logger.Warn("media is kept in a local folder: if several instances serve this database, they must share this folder, or use S3 (TROUPE_BLOB_URL=s3://…)",
 			"folder", media.Local())
 	}
-	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: m.UploadLimit})
+	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: m.UploadLimit,
+		Logger: m.Logger.With("component", "app"), MediaTools: tools})
 	// Start working jobs once the use cases registered their tasks.
 	if err := m.queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start queue: %w", err)

@@ -36,7 +36,8 @@ type SignupInput struct {
 // address already has an account, it answers exactly as for a new one and
 // mails the real owner instead, so sign-up never reveals who has an
 // account.
-func (a *App) Signup(ctx context.Context, in SignupInput, c Client) (troupe.User, error) {
+func (a *App) Signup(ctx context.Context, in SignupInput, c Client) (_ troupe.User, opErr error) {
+	defer wrap(&opErr, "signup")
 	in, hash, err := a.prepareSignup(ctx, in, c)
 	if err != nil {
 		return troupe.User{}, err
@@ -114,7 +115,8 @@ func (a *App) mailVerification(ctx context.Context, tx *store.Tx, u troupe.User,
 
 // ResendVerification mails a new verification link to the actor; older
 // links stop working.
-func (a *App) ResendVerification(ctx context.Context, actor troupe.User, c Client) error {
+func (a *App) ResendVerification(ctx context.Context, actor troupe.User, c Client) (opErr error) {
+	defer wrap(&opErr, "resend verification")
 	if err := accountOnly(actor); err != nil {
 		return err
 	}
@@ -133,7 +135,8 @@ var errInvalidCredentials = troupe.Errorf(troupe.CodeInvalidCredentials, "The em
 // Attempts are limited before any hashing: per client address and, for
 // failures, per account (from a browser that never signed in to it) or
 // per device (from one that did, see signInGuard).
-func (a *App) Login(ctx context.Context, email, pass string, c Client) (troupe.User, string, error) {
+func (a *App) Login(ctx context.Context, email, pass string, c Client) (_ troupe.User, _ string, opErr error) {
+	defer wrap(&opErr, "login")
 	email = strings.TrimSpace(email)
 	var v troupe.Validation
 	if email == "" {
@@ -212,7 +215,8 @@ var errNoSession = troupe.Errorf(troupe.CodeUnauthenticated, "Please sign in.")
 
 // Authenticate returns the user of a session secret. Sessions slide: each
 // use (at most once a minute) pushes the expiry back.
-func (a *App) Authenticate(ctx context.Context, secret string) (troupe.User, error) {
+func (a *App) Authenticate(ctx context.Context, secret string) (_ troupe.User, opErr error) {
+	defer wrap(&opErr, "authenticate")
 	if !troupe.WellFormedSecret(secret) {
 		return troupe.User{}, errNoSession
 	}
@@ -236,7 +240,8 @@ func (a *App) Authenticate(ctx context.Context, secret string) (troupe.User, err
 }
 
 // Logout ends the session with secret; an unknown secret is not an error.
-func (a *App) Logout(ctx context.Context, secret string) error {
+func (a *App) Logout(ctx context.Context, secret string) (opErr error) {
+	defer wrap(&opErr, "logout")
 	if !troupe.WellFormedSecret(secret) {
 		return nil
 	}
@@ -283,7 +288,8 @@ func (a *App) useToken(ctx context.Context, tx *store.Tx, secret string, purpose
 }
 
 // VerifyEmail marks the address of a verification link verified.
-func (a *App) VerifyEmail(ctx context.Context, secret string) (troupe.User, error) {
+func (a *App) VerifyEmail(ctx context.Context, secret string) (_ troupe.User, opErr error) {
+	defer wrap(&opErr, "verify email")
 	var user troupe.User
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
 		t, err := a.useToken(ctx, tx, secret, troupe.PurposeVerifyEmail)
@@ -310,7 +316,8 @@ func (a *App) VerifyEmail(ctx context.Context, secret string) (troupe.User, erro
 // RequestPasswordReset queues a reset for the address and answers at once.
 // Whether the address has an account is looked at later, by the queued
 // task, so the answer looks and takes the same either way.
-func (a *App) RequestPasswordReset(ctx context.Context, email string, c Client) error {
+func (a *App) RequestPasswordReset(ctx context.Context, email string, c Client) (opErr error) {
+	defer wrap(&opErr, "request password reset")
 	email = strings.TrimSpace(email)
 	var v troupe.Validation
 	troupe.ValidateEmail(&v, "email", email)
@@ -368,7 +375,8 @@ func (a *App) runPasswordReset(ctx context.Context, payload json.RawMessage) err
 // ResetPassword sets a new password from a reset link, ends every session
 // of the account and marks the address verified (the link proved it). The
 // link is checked before any hashing, and attempts are limited.
-func (a *App) ResetPassword(ctx context.Context, secret, newPassword string, c Client) error {
+func (a *App) ResetPassword(ctx context.Context, secret, newPassword string, c Client) (opErr error) {
+	defer wrap(&opErr, "reset password")
 	var v troupe.Validation
 	troupe.ValidatePassword(&v, "password", newPassword)
 	if err := v.Err(); err != nil {
@@ -436,7 +444,8 @@ type ProfileUpdate struct {
 // UpdateProfile changes the actor's name, language, discoverability and
 // password, all or nothing. Changing the password ends every session of
 // the account and returns the secret of a new one for the caller.
-func (a *App) UpdateProfile(ctx context.Context, actor troupe.User, upd ProfileUpdate, c Client) (troupe.User, string, error) {
+func (a *App) UpdateProfile(ctx context.Context, actor troupe.User, upd ProfileUpdate, c Client) (_ troupe.User, _ string, opErr error) {
+	defer wrap(&opErr, "update profile")
 	if err := accountOnly(actor); err != nil {
 		return troupe.User{}, "", err
 	}

@@ -23,7 +23,8 @@ type APIToken struct {
 
 // CreateAPIToken makes a token for the actor in a workspace (Developers
 // and Super Admins). The secret is shown once and stored only as a hash.
-func (a *App) CreateAPIToken(ctx context.Context, actor troupe.User, workspaceID, name string, c Client) (APIToken, error) {
+func (a *App) CreateAPIToken(ctx context.Context, actor troupe.User, workspaceID, name string, c Client) (_ APIToken, opErr error) {
+	defer wrap(&opErr, "create API token")
 	name = strings.TrimSpace(name)
 	var v troupe.Validation
 	if name == "" || utf8.RuneCountInString(name) > 80 {
@@ -56,7 +57,8 @@ func (a *App) CreateAPIToken(ctx context.Context, actor troupe.User, workspaceID
 
 // ListAPITokens lists the actor's tokens in a workspace; Super Admins see
 // every member's.
-func (a *App) ListAPITokens(ctx context.Context, actor troupe.User, workspaceID string) ([]store.APIToken, error) {
+func (a *App) ListAPITokens(ctx context.Context, actor troupe.User, workspaceID string) (_ []store.APIToken, opErr error) {
+	defer wrap(&opErr, "list API tokens")
 	q := a.db.Read()
 	m, err := a.membership(ctx, q, workspaceID, actor)
 	if err != nil {
@@ -73,7 +75,8 @@ func (a *App) ListAPITokens(ctx context.Context, actor troupe.User, workspaceID 
 }
 
 // RevokeAPIToken ends a token: its owner's, or any for Super Admins.
-func (a *App) RevokeAPIToken(ctx context.Context, actor troupe.User, workspaceID, id string, c Client) error {
+func (a *App) RevokeAPIToken(ctx context.Context, actor troupe.User, workspaceID, id string, c Client) (opErr error) {
+	defer wrap(&opErr, "revoke API token")
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
 		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
 		if err != nil {
@@ -98,7 +101,8 @@ var errBadToken = troupe.Errorf(troupe.CodeUnauthenticated, "This API token is n
 // AuthenticateToken returns the user of an API token, acting only in the
 // token's workspace. A token works only while its owner is a member with
 // a role of Developer or above; revoked tokens never work again.
-func (a *App) AuthenticateToken(ctx context.Context, secret string) (troupe.User, error) {
+func (a *App) AuthenticateToken(ctx context.Context, secret string) (_ troupe.User, opErr error) {
+	defer wrap(&opErr, "authenticate token")
 	raw, ok := strings.CutPrefix(secret, apiTokenPrefix)
 	if !ok || !troupe.WellFormedSecret(raw) {
 		return troupe.User{}, errBadToken

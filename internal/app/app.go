@@ -6,13 +6,16 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
 
 	"troupe/internal/blob"
 	"troupe/internal/i18n"
+	"troupe/internal/logging"
 	"troupe/internal/mail"
+	"troupe/internal/media"
 	"troupe/internal/password"
 	"troupe/internal/store"
 	"troupe/internal/troupe"
@@ -37,6 +40,11 @@ type Config struct {
 	Now func() time.Time
 	// UploadLimit overrides the largest upload per kind (tests make it small).
 	UploadLimit map[troupe.Kind]int64
+	// Logger receives what the use cases log; nil logs nothing.
+	Logger *slog.Logger
+	// MediaTools read uploaded videos' and voices' durations and take
+	// videos' posters; nil leaves them without.
+	MediaTools media.Tools
 }
 
 // App runs the use cases.
@@ -48,6 +56,7 @@ type App struct {
 	cat    *i18n.Catalog
 	media  *blob.Store
 	cfg    Config
+	log    *slog.Logger
 	live   live
 	keyState
 	refused refusals
@@ -61,7 +70,7 @@ func New(db *store.DB, queue Queue, media *blob.Store, render *mail.Renderer, ha
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &App{db: db, queue: queue, media: media, render: render, hasher: hasher, cat: cat, cfg: cfg}
+	a := &App{db: db, queue: queue, media: media, render: render, hasher: hasher, cat: cat, cfg: cfg, log: logging.OrDiscard(cfg.Logger)}
 	db.WatchNotifications(a.live.signal)
 	queue.Handle(taskPasswordReset, a.runPasswordReset)
 	queue.Handle(taskProbeMedia, a.runProbeMedia)

@@ -23,7 +23,8 @@ func (a *App) auditReader(ctx context.Context, actor troupe.User, workspaceID st
 }
 
 // ListAudit pages through a workspace's audit log (Super Admins only).
-func (a *App) ListAudit(ctx context.Context, actor troupe.User, workspaceID string, f AuditFilter) ([]AuditEntry, string, error) {
+func (a *App) ListAudit(ctx context.Context, actor troupe.User, workspaceID string, f AuditFilter) (_ []AuditEntry, _ string, opErr error) {
+	defer wrap(&opErr, "list audit")
 	q, err := a.auditReader(ctx, actor, workspaceID)
 	if err != nil {
 		return nil, "", err
@@ -34,7 +35,8 @@ func (a *App) ListAudit(ctx context.Context, actor troupe.User, workspaceID stri
 
 // EachAudit calls fn for every entry matching f, newest first, a page at
 // a time so an export never holds the whole log in memory.
-func (a *App) EachAudit(ctx context.Context, actor troupe.User, workspaceID string, f AuditFilter, fn func(AuditEntry) error) error {
+func (a *App) EachAudit(ctx context.Context, actor troupe.User, workspaceID string, f AuditFilter, fn func(AuditEntry) error) (opErr error) {
+	defer wrap(&opErr, "each audit")
 	q, err := a.auditReader(ctx, actor, workspaceID)
 	if err != nil {
 		return err

@@ -42,7 +42,8 @@ func ParseLang(tag string) (string, error) {
 }
 
 // ListCaptions names a video's caption tracks.
-func (a *App) ListCaptions(ctx context.Context, actor troupe.User, id string) ([]store.CaptionInfo, error) {
+func (a *App) ListCaptions(ctx context.Context, actor troupe.User, id string) (_ []store.CaptionInfo, opErr error) {
+	defer wrap(&opErr, "list captions")
 	q := a.db.Read()
 	if _, _, err := a.video(ctx, q, actor, id); err != nil {
 		return nil, err
@@ -51,7 +52,8 @@ func (a *App) ListCaptions(ctx context.Context, actor troupe.User, id string) ([
 }
 
 // GetCaptions returns one track of a video the actor can view.
-func (a *App) GetCaptions(ctx context.Context, actor troupe.User, id, lang string) (CaptionTrack, error) {
+func (a *App) GetCaptions(ctx context.Context, actor troupe.User, id, lang string) (_ CaptionTrack, opErr error) {
+	defer wrap(&opErr, "get captions")
 	q := a.db.Read()
 	if _, _, err := a.video(ctx, q, actor, id); err != nil {
 		return CaptionTrack{}, err
@@ -80,7 +82,8 @@ func (a *App) track(ctx context.Context, q *store.Queries, id, lang string) (Cap
 
 // PutCaptions creates or replaces a video's track in lang, from a file or
 // from cues, after validating it whole.
-func (a *App) PutCaptions(ctx context.Context, actor troupe.User, id, lang string, in CaptionInput, c Client) (CaptionTrack, error) {
+func (a *App) PutCaptions(ctx context.Context, actor troupe.User, id, lang string, in CaptionInput, c Client) (_ CaptionTrack, opErr error) {
+	defer wrap(&opErr, "put captions")
 	if _, err := a.EditableVideo(ctx, actor, id); err != nil {
 		return CaptionTrack{}, err
 	}
@@ -123,7 +126,8 @@ func (a *App) PutCaptions(ctx context.Context, actor troupe.User, id, lang strin
 }
 
 // DeleteCaptions removes a video's track in lang.
-func (a *App) DeleteCaptions(ctx context.Context, actor troupe.User, id, lang string, c Client) error {
+func (a *App) DeleteCaptions(ctx context.Context, actor troupe.User, id, lang string, c Client) (opErr error) {
+	defer wrap(&opErr, "delete captions")
 	tag, err := ParseLang(lang)
 	if err != nil {
 		return err
@@ -145,7 +149,8 @@ func (a *App) DeleteCaptions(ctx context.Context, actor troupe.User, id, lang st
 
 // PublicCaptions returns a track of the public page under slug, and the
 // page.
-func (a *App) PublicCaptions(ctx context.Context, slug, pass, lang string) (CaptionTrack, PublicPage, error) {
+func (a *App) PublicCaptions(ctx context.Context, slug, pass, lang string) (_ CaptionTrack, _ PublicPage, opErr error) {
+	defer wrap(&opErr, "public captions")
 	p, err := a.unlocked(ctx, slug, pass)
 	if err != nil {
 		return CaptionTrack{}, PublicPage{}, err

@@ -33,7 +33,8 @@ type device struct {
 // DeviceToken returns the device token for the browser of c, which has
 // just signed in as userID: the one it holds when still good for that
 // account, a new one otherwise.
-func (a *App) DeviceToken(ctx context.Context, userID string, c Client) (string, error) {
+func (a *App) DeviceToken(ctx context.Context, userID string, c Client) (_ string, opErr error) {
+	defer wrap(&opErr, "device token")
 	if d, err := a.device(ctx, c.Device); err != nil || d.userID == userID {
 		return c.Device, err
 	}

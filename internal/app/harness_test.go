@@ -12,7 +12,9 @@ import (
 	"troupe/internal/blob"
 	"troupe/internal/i18n"
 	"troupe/internal/jobs"
+	"troupe/internal/logging"
 	"troupe/internal/mail"
+	mediatools "troupe/internal/media"
 	"troupe/internal/password"
 	"troupe/internal/store"
 	"troupe/internal/testkit"
@@ -64,6 +66,7 @@ type env struct {
 	media *blob.Store
 	mail  *testkit.Mailbox
 	clock *clock
+	log   *logBuffer // what the use cases logged
 }
 
 func newEnv(t *testing.T, e testkit.Engine) *env {
@@ -105,11 +108,13 @@ func newEnv(t *testing.T, e testkit.Engine) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := app.New(db, queue, media, render, hasher, cat, app.Config{Now: c.Now, UploadLimit: uploadLimits})
+	log := &logBuffer{}
+	a := app.New(db, queue, media, render, hasher, cat, app.Config{Now: c.Now, UploadLimit: uploadLimits,
+		Logger: slog.New(logging.NewHandler(slog.NewTextHandler(log, nil))), MediaTools: mediatools.Find()})
 	if err := queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return &env{app: a, db: db, media: media, mail: box, clock: c}
+	return &env{app: a, db: db, media: media, mail: box, clock: c, log: log}
 }
 
 // uploadLimits keep test uploads small.

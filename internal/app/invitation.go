@@ -37,7 +37,8 @@ type InviteResult struct {
 // Invite sends email invitations with role to up to 100 addresses. Each
 // address gets its own result; a taken or invalid one never fails the
 // batch. Invitations are limited per workspace and per inviter.
-func (a *App) Invite(ctx context.Context, actor troupe.User, workspaceID string, emails []string, role troupe.Role, c Client) ([]InviteResult, error) {
+func (a *App) Invite(ctx context.Context, actor troupe.User, workspaceID string, emails []string, role troupe.Role, c Client) (_ []InviteResult, opErr error) {
+	defer wrap(&opErr, "invite")
 	var v troupe.Validation
 	if !role.Valid() {
 		v.Add("role", "invalid_role", "Choose developer, creator or viewer.")
@@ -201,7 +202,8 @@ func invitationMail(inviter troupe.User, w troupe.Workspace, to, lang, secret st
 // ListMyInvitations returns the actor's pending invitations: only once the
 // actor's address is verified, since holding an account with an address
 // does not prove owning it (the mailed link does).
-func (a *App) ListMyInvitations(ctx context.Context, actor troupe.User) ([]store.MyInvitation, error) {
+func (a *App) ListMyInvitations(ctx context.Context, actor troupe.User) (_ []store.MyInvitation, opErr error) {
+	defer wrap(&opErr, "list my invitations")
 	if err := accountOnly(actor); err != nil {
 		return nil, err
 	}
@@ -237,7 +239,8 @@ func (a *App) manageInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 
 // ResendInvitation mails an invitation again with a new token (the old
 // link dies) and a fresh 7-day expiry.
-func (a *App) ResendInvitation(ctx context.Context, actor troupe.User, workspaceID, id string, c Client) error {
+func (a *App) ResendInvitation(ctx context.Context, actor troupe.User, workspaceID, id string, c Client) (opErr error) {
+	defer wrap(&opErr, "resend invitation")
 	if err := a.hit(ctx, limitInviter, actor.ID); err != nil {
 		return err
 	}
@@ -268,7 +271,8 @@ func (a *App) ResendInvitation(ctx context.Context, actor troupe.User, workspace
 }
 
 // RevokeInvitation kills a pending invitation.
-func (a *App) RevokeInvitation(ctx context.Context, actor troupe.User, workspaceID, id string, c Client) error {
+func (a *App) RevokeInvitation(ctx context.Context, actor troupe.User, workspaceID, id string, c Client) (opErr error) {
+	defer wrap(&opErr, "revoke invitation")
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
 		inv, _, err := a.manageInvitation(ctx, tx, actor, workspaceID, id)
 		if err != nil {
@@ -353,7 +357,8 @@ type InvitationPreview struct {
 
 // PreviewInvitation describes the invitation of a link to whoever holds
 // it, or says why it no longer works.
-func (a *App) PreviewInvitation(ctx context.Context, secret string) (InvitationPreview, error) {
+func (a *App) PreviewInvitation(ctx context.Context, secret string) (_ InvitationPreview, opErr error) {
+	defer wrap(&opErr, "preview invitation")
 	q := a.db.Read()
 	inv, err := a.findInvitation(ctx, q, byToken(secret))
 	if err != nil {
@@ -373,7 +378,8 @@ func (a *App) PreviewInvitation(ctx context.Context, secret string) (InvitationP
 // AcceptInvitation makes the actor a member through the join gate. When
 // every seat is taken the invitation stays pending and the Super Admins
 // are told.
-func (a *App) AcceptInvitation(ctx context.Context, actor troupe.User, secret string, c Client) (WorkspaceView, error) {
+func (a *App) AcceptInvitation(ctx context.Context, actor troupe.User, secret string, c Client) (_ WorkspaceView, opErr error) {
+	defer wrap(&opErr, "accept invitation")
 	var wsID string
 	err := a.db.Tx(ctx, func(tx *store.Tx) (err error) {
 		wsID, err = a.acceptInvitation(ctx, tx, actor, byToken(secret), true, c)
@@ -384,7 +390,8 @@ func (a *App) AcceptInvitation(ctx context.Context, actor troupe.User, secret st
 
 // AcceptMyInvitation accepts one of the actor's pending invitations, by
 // id, from their list.
-func (a *App) AcceptMyInvitation(ctx context.Context, actor troupe.User, id string, c Client) (WorkspaceView, error) {
+func (a *App) AcceptMyInvitation(ctx context.Context, actor troupe.User, id string, c Client) (_ WorkspaceView, opErr error) {
+	defer wrap(&opErr, "accept my invitation")
 	var wsID string
 	err := a.db.Tx(ctx, func(tx *store.Tx) (err error) {
 		wsID, err = a.acceptInvitation(ctx, tx, actor, byID(id), false, c)
@@ -461,12 +468,14 @@ func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 }
 
 // DeclineInvitation turns an invitation down.
-func (a *App) DeclineInvitation(ctx context.Context, actor troupe.User, secret string, c Client) error {
+func (a *App) DeclineInvitation(ctx context.Context, actor troupe.User, secret string, c Client) (opErr error) {
+	defer wrap(&opErr, "decline invitation")
 	return a.declineInvitation(ctx, actor, byToken(secret), true, c)
 }
 
 // DeclineMyInvitation turns down one of the actor's invitations by id.
-func (a *App) DeclineMyInvitation(ctx context.Context, actor troupe.User, id string, c Client) error {
+func (a *App) DeclineMyInvitation(ctx context.Context, actor troupe.User, id string, c Client) (opErr error) {
+	defer wrap(&opErr, "decline my invitation")
 	return a.declineInvitation(ctx, actor, byID(id), false, c)
 }
 
@@ -528,7 +537,8 @@ func (a *App) noticeSeatLimit(ctx context.Context, workspaceID string, who troup
 // one, and holding the link proves it, so the account starts verified and
 // signed in. The link's holder may learn that the address already has an
 // account; nobody else can.
-func (a *App) SignupWithInvitation(ctx context.Context, in SignupInput, secret string, c Client) (troupe.User, string, error) {
+func (a *App) SignupWithInvitation(ctx context.Context, in SignupInput, secret string, c Client) (_ troupe.User, _ string, opErr error) {
+	defer wrap(&opErr, "signup with invitation")
 	in, hash, err := a.prepareSignup(ctx, in, c)
 	if err != nil {
 		return troupe.User{}, "", err

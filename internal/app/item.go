@@ -64,7 +64,8 @@ func viewerOf(m troupe.Member) store.Viewer {
 }
 
 // GetItem returns an item with its draft text.
-func (a *App) GetItem(ctx context.Context, actor troupe.User, id string) (ItemView, error) {
+func (a *App) GetItem(ctx context.Context, actor troupe.User, id string) (_ ItemView, opErr error) {
+	defer wrap(&opErr, "get item")
 	v, _, err := a.access(ctx, a.db.Read(), actor, id)
 	return v, err
 }
@@ -121,7 +122,8 @@ func (a *App) placeIn(ctx context.Context, q *store.Queries, actor troupe.User, 
 }
 
 // CreateItem creates a folder or a draft.
-func (a *App) CreateItem(ctx context.Context, actor troupe.User, workspaceID string, in NewItem, c Client) (ItemView, error) {
+func (a *App) CreateItem(ctx context.Context, actor troupe.User, workspaceID string, in NewItem, c Client) (_ ItemView, opErr error) {
+	defer wrap(&opErr, "create item")
 	in.Name = strings.TrimSpace(in.Name)
 	var v troupe.Validation
 	troupe.ValidateItemName(&v, "name", in.Name)
@@ -187,7 +189,8 @@ type ItemPatch struct {
 // UpdateItem renames, moves or edits an item. Every change needs edit
 // access; moving also needs edit on the destination folder, which must be
 // in the same workspace and not inside the item itself.
-func (a *App) UpdateItem(ctx context.Context, actor troupe.User, id string, p ItemPatch, c Client) (ItemView, error) {
+func (a *App) UpdateItem(ctx context.Context, actor troupe.User, id string, p ItemPatch, c Client) (_ ItemView, opErr error) {
+	defer wrap(&opErr, "update item")
 	var v troupe.Validation
 	if p.Name != nil {
 		name := strings.TrimSpace(*p.Name)
@@ -306,7 +309,8 @@ func (a *App) move(ctx context.Context, tx *store.Tx, actor troupe.User, it Item
 // TrashItem puts an item (a folder with everything in it) in the trash
 // for troupe.TrashRetention. Super Admins may trash any item, Developers
 // and Creators their own.
-func (a *App) TrashItem(ctx context.Context, actor troupe.User, id string, c Client) error {
+func (a *App) TrashItem(ctx context.Context, actor troupe.User, id string, c Client) (opErr error) {
+	defer wrap(&opErr, "trash item")
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
 		it, err := a.deletable(ctx, tx, actor, id, "Only the item's owner or a Super Admin can move it to the trash.")
 		if err != nil {
@@ -322,7 +326,8 @@ func (a *App) TrashItem(ctx context.Context, actor troupe.User, id string, c Cli
 // RestoreItem takes an item out of the trash, with what went there with
 // it. When the folder it was in is itself in the trash, it comes back at
 // the workspace's root.
-func (a *App) RestoreItem(ctx context.Context, actor troupe.User, id string, c Client) (ItemView, error) {
+func (a *App) RestoreItem(ctx context.Context, actor troupe.User, id string, c Client) (_ ItemView, opErr error) {
+	defer wrap(&opErr, "restore item")
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
 		it, err := a.deletable(ctx, tx, actor, id, "Only the item's owner or a Super Admin can restore it.")
 		if err != nil {
@@ -376,7 +381,8 @@ func (q ItemQuery) filter(workspaceID string) (store.ItemFilter, error) {
 
 // ListItems lists a folder's content (the root's when ParentID is empty),
 // or searches by name. Only what the actor may view is listed.
-func (a *App) ListItems(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery) ([]ItemView, string, error) {
+func (a *App) ListItems(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery) (_ []ItemView, _ string, opErr error) {
+	defer wrap(&opErr, "list items")
 	q := a.db.Read()
 	m, err := a.membership(ctx, q, workspaceID, actor)
 	if err != nil {
@@ -410,7 +416,8 @@ func (a *App) ListItems(ctx context.Context, actor troupe.User, workspaceID stri
 }
 
 // ListRecent lists the items the actor may view, most recently updated first.
-func (a *App) ListRecent(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery) ([]ItemView, string, error) {
+func (a *App) ListRecent(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery) (_ []ItemView, _ string, opErr error) {
+	defer wrap(&opErr, "list recent")
 	return a.listFor(ctx, actor, workspaceID, iq, func(q *store.Queries, m troupe.Member, f store.ItemFilter) ([]store.ItemRow, string, error) {
 		return q.ListVisible(ctx, viewerOf(m), "", f)
 	})
@@ -418,7 +425,8 @@ func (a *App) ListRecent(ctx context.Context, actor troupe.User, workspaceID str
 
 // ListSharedWithMe lists the items shared with the actor by name (not
 // those they own), most recently shared first.
-func (a *App) ListSharedWithMe(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery) ([]ItemView, string, error) {
+func (a *App) ListSharedWithMe(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery) (_ []ItemView, _ string, opErr error) {
+	defer wrap(&opErr, "list shared with me")
 	return a.listFor(ctx, actor, workspaceID, iq, func(q *store.Queries, m troupe.Member, f store.ItemFilter) ([]store.ItemRow, string, error) {
 		return q.ListSharedWith(ctx, m.User.ID, f)
 	})
@@ -426,7 +434,8 @@ func (a *App) ListSharedWithMe(ctx context.Context, actor troupe.User, workspace
 
 // ListTrash lists the trash: every entry for Super Admins, the actor's
 // own items for others.
-func (a *App) ListTrash(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery) ([]ItemView, string, error) {
+func (a *App) ListTrash(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery) (_ []ItemView, _ string, opErr error) {
+	defer wrap(&opErr, "list trash")
 	return a.listFor(ctx, actor, workspaceID, iq, func(q *store.Queries, m troupe.Member, f store.ItemFilter) ([]store.ItemRow, string, error) {
 		if !m.Role.CanCreateContent() {
 			return nil, "", nil
@@ -455,7 +464,8 @@ func (a *App) listFor(ctx context.Context, actor troupe.User, workspaceID string
 
 // Breadcrumbs returns the folders above an item that the actor may open,
 // from the root down; the path stops at the first one they cannot see.
-func (a *App) Breadcrumbs(ctx context.Context, actor troupe.User, id string) ([]ItemView, error) {
+func (a *App) Breadcrumbs(ctx context.Context, actor troupe.User, id string) (_ []ItemView, opErr error) {
+	defer wrap(&opErr, "breadcrumbs")
 	q := a.db.Read()
 	if _, _, err := a.access(ctx, q, actor, id); err != nil {
 		return nil, err

@@ -55,7 +55,8 @@ func (a *App) linkManager(ctx context.Context, q *store.Queries, actor troupe.Us
 }
 
 // GetInviteLink returns the invite link, or not_found when there is none.
-func (a *App) GetInviteLink(ctx context.Context, actor troupe.User, workspaceID string) (InviteLinkView, error) {
+func (a *App) GetInviteLink(ctx context.Context, actor troupe.User, workspaceID string) (_ InviteLinkView, opErr error) {
+	defer wrap(&opErr, "get invite link")
 	q := a.db.Read()
 	m, w, err := a.linkManager(ctx, q, actor, workspaceID)
 	if err != nil {
@@ -93,12 +94,14 @@ func (a *App) changeableLink(ctx context.Context, tx *store.Tx, m troupe.Member,
 
 // SaveInviteLink creates the invite link (returning its token) or changes
 // its role, state, expiry and maximum uses (keeping its token).
-func (a *App) SaveInviteLink(ctx context.Context, actor troupe.User, workspaceID string, in InviteLinkInput, c Client) (InviteLinkView, error) {
+func (a *App) SaveInviteLink(ctx context.Context, actor troupe.User, workspaceID string, in InviteLinkInput, c Client) (_ InviteLinkView, opErr error) {
+	defer wrap(&opErr, "save invite link")
 	return a.writeInviteLink(ctx, actor, workspaceID, &in, c)
 }
 
 // ResetInviteLink gives the link a new token; the old link dies.
-func (a *App) ResetInviteLink(ctx context.Context, actor troupe.User, workspaceID string, c Client) (InviteLinkView, error) {
+func (a *App) ResetInviteLink(ctx context.Context, actor troupe.User, workspaceID string, c Client) (_ InviteLinkView, opErr error) {
+	defer wrap(&opErr, "reset invite link")
 	return a.writeInviteLink(ctx, actor, workspaceID, nil, c)
 }
 
@@ -155,7 +158,8 @@ func (a *App) writeInviteLink(ctx context.Context, actor troupe.User, workspaceI
 }
 
 // DeleteInviteLink disables the link for good.
-func (a *App) DeleteInviteLink(ctx context.Context, actor troupe.User, workspaceID string, c Client) error {
+func (a *App) DeleteInviteLink(ctx context.Context, actor troupe.User, workspaceID string, c Client) (opErr error) {
+	defer wrap(&opErr, "delete invite link")
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
 		m, w, err := a.linkManager(ctx, &tx.Queries, actor, workspaceID)
 		if err != nil {
@@ -179,7 +183,8 @@ type LinkPreview struct {
 
 // PreviewInviteLink names the workspace and role of a working invite
 // link, or says that the link no longer works.
-func (a *App) PreviewInviteLink(ctx context.Context, token string) (LinkPreview, error) {
+func (a *App) PreviewInviteLink(ctx context.Context, token string) (_ LinkPreview, opErr error) {
+	defer wrap(&opErr, "preview invite link")
 	q := a.db.Read()
 	l, err := a.liveLink(ctx, q, token)
 	if err != nil {
@@ -215,7 +220,8 @@ func (a *App) liveLink(ctx context.Context, q *store.Queries, token string) (sto
 
 // JoinByLink lets a signed-in user with a verified email join through the
 // invite link — or, under the request policy, file a join request.
-func (a *App) JoinByLink(ctx context.Context, actor troupe.User, token string, c Client) (JoinResult, error) {
+func (a *App) JoinByLink(ctx context.Context, actor troupe.User, token string, c Client) (_ JoinResult, opErr error) {
+	defer wrap(&opErr, "join by link")
 	if err := accountOnly(actor); err != nil {
 		return JoinResult{}, err
 	}
@@ -248,7 +254,8 @@ func (a *App) JoinByLink(ctx context.Context, actor troupe.User, token string, c
 
 // JoinWorkspace lets a user whose verified email is at one of the
 // workspace's domains join at once (policy domain) or ask (policy request).
-func (a *App) JoinWorkspace(ctx context.Context, actor troupe.User, workspaceID string, c Client) (JoinResult, error) {
+func (a *App) JoinWorkspace(ctx context.Context, actor troupe.User, workspaceID string, c Client) (_ JoinResult, opErr error) {
+	defer wrap(&opErr, "join workspace")
 	if err := accountOnly(actor); err != nil {
 		return JoinResult{}, err
 	}
@@ -345,7 +352,8 @@ func (a *App) afterJoin(ctx context.Context, actor troupe.User, out JoinResult, 
 }
 
 // ListJoinRequests returns a workspace's pending requests (Super Admins).
-func (a *App) ListJoinRequests(ctx context.Context, actor troupe.User, workspaceID string) ([]store.JoinRequest, error) {
+func (a *App) ListJoinRequests(ctx context.Context, actor troupe.User, workspaceID string) (_ []store.JoinRequest, opErr error) {
+	defer wrap(&opErr, "list join requests")
 	q := a.db.Read()
 	m, err := a.membership(ctx, q, workspaceID, actor)
 	if err != nil {
@@ -377,7 +385,8 @@ func (a *App) pendingRequest(ctx context.Context, tx *store.Tx, actor troupe.Use
 
 // ApproveJoinRequest makes the requester an active member with role,
 // through the join gate (seats included).
-func (a *App) ApproveJoinRequest(ctx context.Context, actor troupe.User, workspaceID, id string, role troupe.Role, c Client) error {
+func (a *App) ApproveJoinRequest(ctx context.Context, actor troupe.User, workspaceID, id string, role troupe.Role, c Client) (opErr error) {
+	defer wrap(&opErr, "approve join request")
 	var who troupe.User
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
 		m, r, err := a.pendingRequest(ctx, tx, actor, workspaceID, id)
@@ -417,7 +426,8 @@ func (a *App) ApproveJoinRequest(ctx context.Context, actor troupe.User, workspa
 
 // DenyJoinRequest turns a request down; the requester may ask again after
 // 24 hours.
-func (a *App) DenyJoinRequest(ctx context.Context, actor troupe.User, workspaceID, id string, c Client) error {
+func (a *App) DenyJoinRequest(ctx context.Context, actor troupe.User, workspaceID, id string, c Client) (opErr error) {
+	defer wrap(&opErr, "deny join request")
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
 		_, r, err := a.pendingRequest(ctx, tx, actor, workspaceID, id)
 		if err != nil {
@@ -462,7 +472,8 @@ type Discoverable struct {
 
 // Discover lists the workspaces a user with a verified company email can
 // find: those claiming their domain with policy request or domain.
-func (a *App) Discover(ctx context.Context, actor troupe.User) ([]Discoverable, error) {
+func (a *App) Discover(ctx context.Context, actor troupe.User) (_ []Discoverable, opErr error) {
+	defer wrap(&opErr, "discover")
 	if err := accountOnly(actor); err != nil {
 		return nil, err
 	}
@@ -488,7 +499,8 @@ func (a *App) Discover(ctx context.Context, actor troupe.User) ([]Discoverable, 
 
 // Suggestions lists people of the workspace's domains who could be
 // invited (for those who may invite).
-func (a *App) Suggestions(ctx context.Context, actor troupe.User, workspaceID string) ([]troupe.User, error) {
+func (a *App) Suggestions(ctx context.Context, actor troupe.User, workspaceID string) (_ []troupe.User, opErr error) {
+	defer wrap(&opErr, "suggestions")
 	q := a.db.Read()
 	m, err := a.membership(ctx, q, workspaceID, actor)
 	if err != nil {

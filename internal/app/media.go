@@ -7,17 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"math"
 	"os"
-	"os/exec"
 	"path"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"troupe/internal/blob"
+	"troupe/internal/media"
 	"troupe/internal/store"
 	"troupe/internal/troupe"
 )
@@ -51,7 +47,8 @@ func (a *App) uploadLimit(k troupe.Kind) int64 {
 // Who may create where is checked before the file is read, and again in
 // the transaction; a refused file (wrong type, too large, or an upload
 // that fails half-way) leaves nothing in the media store.
-func (a *App) CreateMedia(ctx context.Context, actor troupe.User, workspaceID string, in NewMedia, c Client) (ItemView, error) {
+func (a *App) CreateMedia(ctx context.Context, actor troupe.User, workspaceID string, in NewMedia, c Client) (_ ItemView, opErr error) {
+	defer wrap(&opErr, "create media")
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" {
 		in.Name = strings.TrimSpace(strings.TrimSuffix(path.Base(in.Filename), path.Ext(in.Filename)))
@@ -164,7 +161,8 @@ var WholeFile = blob.Whole
 
 // OpenMedia opens an item's file (poster set: its poster image) for
 // someone who may view it, expecting first to be read first.
-func (a *App) OpenMedia(ctx context.Context, actor troupe.User, id string, poster bool, first Range) (MediaFile, error) {
+func (a *App) OpenMedia(ctx context.Context, actor troupe.User, id string, poster bool, first Range) (_ MediaFile, opErr error) {
+	defer wrap(&opErr, "open media")
 	it, _, err := a.access(ctx, a.db.Read(), actor, id)
 	if err != nil {
 		return MediaFile{}, err
@@ -180,16 +178,15 @@ type probePayload struct {
 	ItemID string `json:"item_id"`
 }
 
-// runProbeMedia reads a video's or voice's duration with ffprobe and
-// takes a video's poster frame with ffmpeg. Without those tools the item
-// simply has neither.
+// runProbeMedia reads a video's or voice's duration and takes a video's
+// poster frame with the media tools. Without them the item simply has
+// neither.
 func (a *App) runProbeMedia(ctx context.Context, payload json.RawMessage) error {
 	var p probePayload
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return err
 	}
-	ffprobe, err := exec.LookPath("ffprobe")
-	if err != nil {
+	if a.cfg.MediaTools == nil {
 		return nil
 	}
 	it, _, err := a.db.Read().FindItemAccess(ctx, p.ItemID, "")
@@ -206,27 +203,27 @@ func (a *App) runProbeMedia(ctx context.Context, payload json.RawMessage) error 
 		return err
 	}
 	defer cleanup()
-	// Uploads are untrusted: the tools may read the file and nothing else
-	// (no playlists pointing at other files or URLs).
-	out, err := exec.CommandContext(ctx, ffprobe, "-v", "error", "-protocol_whitelist", "file", "-show_entries", "format=duration",
-		"-of", "default=noprint_wrappers=1:nokey=1", file).Output()
+	info, err := a.cfg.MediaTools.Probe(ctx, file)
+	if errors.Is(err, media.ErrNoTool) {
+		return nil
+	}
 	if err != nil {
-		slog.WarnContext(ctx, "ffprobe could not read an upload", "item", it.ID, "err", err)
+		a.log.WarnContext(ctx, "ffprobe could not read an upload", "item", it.ID, "err", err)
 		return nil
 	}
 	var upd struct {
 		DurationMS *int64
 		PosterKey  *string
 	}
-	if secs, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64); err == nil && secs > 0 && !math.IsInf(secs, 0) {
-		ms := int64(secs * 1000)
+	if info.Duration > 0 {
+		ms := info.Duration.Milliseconds()
 		upd.DurationMS = &ms
 	}
 	if it.Kind == troupe.KindVideo {
 		if key, err := a.makePoster(ctx, it.ID, file, upd.DurationMS); err == nil {
 			upd.PosterKey = &key
 		} else {
-			slog.WarnContext(ctx, "no poster for a video", "item", it.ID, "err", err)
+			a.log.WarnContext(ctx, "no poster for a video", "item", it.ID, "err", err)
 		}
 	}
 	if upd.DurationMS == nil && upd.PosterKey == nil {
@@ -267,32 +264,16 @@ func (a *App) localCopy(ctx context.Context, key string) (string, func(), error)
 // makePoster stores a frame a second in (or halfway through a shorter
 // video) as the poster.
 func (a *App) makePoster(ctx context.Context, itemID, file string, durationMS *int64) (string, error) {
-	ffmpeg, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		return "", err
-	}
-	at := 1.0
+	at := time.Second
 	if durationMS != nil && *durationMS < 2000 {
-		at = float64(*durationMS) / 2000
+		at = time.Duration(*durationMS) * time.Millisecond / 2
 	}
-	dir, err := os.MkdirTemp("", "troupe-poster-*")
+	jpeg, err := a.cfg.MediaTools.Poster(ctx, file, at)
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(dir)
-	out := filepath.Join(dir, "poster.jpg")
-	cmd := exec.CommandContext(ctx, ffmpeg, "-v", "error", "-protocol_whitelist", "file", "-ss", strconv.FormatFloat(at, 'f', 3, 64), "-i", file,
-		"-frames:v", "1", "-vf", "scale='min(960,iw)':-2", "-q:v", "4", "-y", out)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("ffmpeg: %w: %s", err, bytes.TrimSpace(msg))
-	}
-	f, err := os.Open(out)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
 	key := "posters/" + itemID + ".jpg"
-	return key, a.media.WriteFile(ctx, key, f, "image/jpeg")
+	return key, a.media.WriteFile(ctx, key, bytes.NewReader(jpeg), "image/jpeg")
 }
 
 type deletePayload struct {
@@ -315,7 +296,8 @@ func (a *App) runDeleteMedia(ctx context.Context, payload json.RawMessage) error
 // PurgeTrash deletes what has been in the trash longer than
 // troupe.TrashRetention; the media files go in a task committed with the
 // deletion, so none is orphaned nor deleted while its item remains.
-func (a *App) PurgeTrash(ctx context.Context) (int, error) {
+func (a *App) PurgeTrash(ctx context.Context) (_ int, opErr error) {
+	defer wrap(&opErr, "purge trash")
 	const batch = 100
 	total := 0
 	for {

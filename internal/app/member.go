@@ -16,7 +16,8 @@ type MemberRow = store.MemberRow
 
 // ListMembers pages through a workspace's members and, for those who may
 // invite, its pending invitations.
-func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID string, f MemberFilter) ([]MemberRow, string, error) {
+func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID string, f MemberFilter) (_ []MemberRow, _ string, opErr error) {
+	defer wrap(&opErr, "list members")
 	q := a.db.Read()
 	m, err := a.membership(ctx, q, workspaceID, actor)
 	if err != nil {
@@ -79,7 +80,8 @@ func pageSize(n int) int {
 // ChangeRole gives a member another role (Super Admins only). The last
 // Super Admin cannot be demoted. It takes effect on the member's next
 // request, since every request reads the current membership.
-func (a *App) ChangeRole(ctx context.Context, actor troupe.User, workspaceID, userID string, role troupe.Role, c Client) (troupe.Member, error) {
+func (a *App) ChangeRole(ctx context.Context, actor troupe.User, workspaceID, userID string, role troupe.Role, c Client) (_ troupe.Member, opErr error) {
+	defer wrap(&opErr, "change role")
 	if !role.Valid() {
 		var v troupe.Validation
 		v.Add("role", "invalid_role", "Choose super_admin, developer, creator or viewer.")
@@ -162,7 +164,8 @@ func (a *App) keepOneSuperAdmin(ctx context.Context, tx *store.Tx, workspaceID s
 
 // RemoveMember ends someone's membership (Super Admins only). The last
 // Super Admin cannot be removed.
-func (a *App) RemoveMember(ctx context.Context, actor troupe.User, workspaceID, userID string, c Client) error {
+func (a *App) RemoveMember(ctx context.Context, actor troupe.User, workspaceID, userID string, c Client) (opErr error) {
+	defer wrap(&opErr, "remove member")
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
 		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
 		if err != nil {
@@ -186,7 +189,8 @@ func (a *App) RemoveMember(ctx context.Context, actor troupe.User, workspaceID, 
 }
 
 // Leave ends the actor's own membership; the last Super Admin cannot leave.
-func (a *App) Leave(ctx context.Context, actor troupe.User, workspaceID string, c Client) error {
+func (a *App) Leave(ctx context.Context, actor troupe.User, workspaceID string, c Client) (opErr error) {
+	defer wrap(&opErr, "leave")
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
 		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
 		if err != nil {

@@ -34,7 +34,8 @@ func (a *App) notify(ctx context.Context, tx *store.Tx, userID, workspaceID, kin
 
 // ListNotifications pages through the actor's notifications, newest first,
 // and says how many are unread.
-func (a *App) ListNotifications(ctx context.Context, actor troupe.User, cursor string, limit int) ([]Notification, string, int, error) {
+func (a *App) ListNotifications(ctx context.Context, actor troupe.User, cursor string, limit int) (_ []Notification, _ string, _ int, opErr error) {
+	defer wrap(&opErr, "list notifications")
 	if err := accountOnly(actor); err != nil {
 		return nil, "", 0, err
 	}
@@ -48,7 +49,8 @@ func (a *App) ListNotifications(ctx context.Context, actor troupe.User, cursor s
 }
 
 // UnreadCount counts the actor's unread notifications.
-func (a *App) UnreadCount(ctx context.Context, actor troupe.User) (int, error) {
+func (a *App) UnreadCount(ctx context.Context, actor troupe.User) (_ int, opErr error) {
+	defer wrap(&opErr, "unread count")
 	if err := accountOnly(actor); err != nil {
 		return 0, err
 	}
@@ -56,7 +58,8 @@ func (a *App) UnreadCount(ctx context.Context, actor troupe.User) (int, error) {
 }
 
 // MarkRead marks one notification read.
-func (a *App) MarkRead(ctx context.Context, actor troupe.User, id string) error {
+func (a *App) MarkRead(ctx context.Context, actor troupe.User, id string) (opErr error) {
+	defer wrap(&opErr, "mark read")
 	if err := accountOnly(actor); err != nil {
 		return err
 	}
@@ -64,7 +67,8 @@ func (a *App) MarkRead(ctx context.Context, actor troupe.User, id string) error 
 }
 
 // MarkAllRead marks every notification of the actor read.
-func (a *App) MarkAllRead(ctx context.Context, actor troupe.User) error {
+func (a *App) MarkAllRead(ctx context.Context, actor troupe.User) (opErr error) {
+	defer wrap(&opErr, "mark all read")
 	if err := accountOnly(actor); err != nil {
 		return err
 	}

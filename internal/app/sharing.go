@@ -35,7 +35,8 @@ type Sharing struct {
 }
 
 // GetSharing returns an item's sharing to anyone who may view it.
-func (a *App) GetSharing(ctx context.Context, actor troupe.User, id string) (Sharing, error) {
+func (a *App) GetSharing(ctx context.Context, actor troupe.User, id string) (_ Sharing, opErr error) {
+	defer wrap(&opErr, "get sharing")
 	q := a.db.Read()
 	it, _, err := a.access(ctx, q, actor, id)
 	if err != nil {
@@ -112,7 +113,8 @@ type ShareInput struct {
 // the right to share (edit access, or Super Admin); every share goes to
 // an active member of the workspace. New shares are told in the panel
 // and by mail; the change is audited.
-func (a *App) UpdateSharing(ctx context.Context, actor troupe.User, id string, in SharingInput, c Client) (Sharing, error) {
+func (a *App) UpdateSharing(ctx context.Context, actor troupe.User, id string, in SharingInput, c Client) (_ Sharing, opErr error) {
+	defer wrap(&opErr, "update sharing")
 	var v troupe.Validation
 	workspace := troupe.LevelNone
 	switch in.General {
@@ -252,7 +254,8 @@ type PermissionsView struct {
 // ItemPermissions explains the actor's access to an item, or, for Super
 // Admins of its workspace, userID's. It reads everything in one query and
 // applies troupe.EffectiveAccess, the plain rule, to the item's chain.
-func (a *App) ItemPermissions(ctx context.Context, actor troupe.User, id, userID string) (PermissionsView, error) {
+func (a *App) ItemPermissions(ctx context.Context, actor troupe.User, id, userID string) (_ PermissionsView, opErr error) {
+	defer wrap(&opErr, "item permissions")
 	q := a.db.Read()
 	target := userID
 	if target == "" {

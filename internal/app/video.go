@@ -68,7 +68,8 @@ func (a *App) video(ctx context.Context, q *store.Queries, actor troupe.User, id
 }
 
 // GetVideoPage returns what a member's video page shows.
-func (a *App) GetVideoPage(ctx context.Context, actor troupe.User, id string) (VideoPage, error) {
+func (a *App) GetVideoPage(ctx context.Context, actor troupe.User, id string) (_ VideoPage, opErr error) {
+	defer wrap(&opErr, "get video page")
 	q := a.db.Read()
 	it, role, err := a.video(ctx, q, actor, id)
 	if err != nil {
@@ -96,7 +97,8 @@ func canDownload(it ItemView, role troupe.Role, s troupe.Settings) bool {
 // EditableVideo returns a video whose page the actor may change: out of
 // the trash, and theirs to edit. Changes check it before costly work, and
 // again inside their transaction (editVideo).
-func (a *App) EditableVideo(ctx context.Context, actor troupe.User, id string) (ItemView, error) {
+func (a *App) EditableVideo(ctx context.Context, actor troupe.User, id string) (_ ItemView, opErr error) {
+	defer wrap(&opErr, "editable video")
 	it, _, err := a.video(ctx, a.db.Read(), actor, id)
 	if err != nil {
 		return ItemView{}, err
@@ -125,7 +127,8 @@ func (a *App) editVideo(ctx context.Context, tx *store.Tx, actor troupe.User, id
 
 // Publish puts a video on the web under a fresh unguessable slug, or
 // returns the one it has.
-func (a *App) Publish(ctx context.Context, actor troupe.User, id string, c Client) (string, error) {
+func (a *App) Publish(ctx context.Context, actor troupe.User, id string, c Client) (_ string, opErr error) {
+	defer wrap(&opErr, "publish")
 	var slug string
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
 		it, role, err := a.editVideo(ctx, tx, actor, id)
@@ -156,7 +159,8 @@ func (a *App) Publish(ctx context.Context, actor troupe.User, id string, c Clien
 
 // Unpublish takes a video off the web: its page, media and captions
 // answer 404 from the next request on.
-func (a *App) Unpublish(ctx context.Context, actor troupe.User, id string, c Client) error {
+func (a *App) Unpublish(ctx context.Context, actor troupe.User, id string, c Client) (opErr error) {
+	defer wrap(&opErr, "unpublish")
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
 		it, _, err := a.editVideo(ctx, tx, actor, id)
 		if err != nil || it.PublicSlug == "" {
@@ -172,7 +176,8 @@ func (a *App) Unpublish(ctx context.Context, actor troupe.User, id string, c Cli
 // SetVideoPassword sets or changes the password of a video's public page
 // ("" removes it). Either way visitors who unlocked it before must unlock
 // again.
-func (a *App) SetVideoPassword(ctx context.Context, actor troupe.User, id, pw string, c Client) error {
+func (a *App) SetVideoPassword(ctx context.Context, actor troupe.User, id, pw string, c Client) (opErr error) {
+	defer wrap(&opErr, "set video password")
 	// The right first, then the input, and only then the costly hash.
 	if _, err := a.EditableVideo(ctx, actor, id); err != nil {
 		return err
@@ -206,7 +211,8 @@ func (a *App) SetVideoPassword(ctx context.Context, actor troupe.User, id, pw st
 }
 
 // SetAllowDownload says whether the video's pages offer its file.
-func (a *App) SetAllowDownload(ctx context.Context, actor troupe.User, id string, allowed bool, c Client) error {
+func (a *App) SetAllowDownload(ctx context.Context, actor troupe.User, id string, allowed bool, c Client) (opErr error) {
+	defer wrap(&opErr, "set allow download")
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
 		it, _, err := a.editVideo(ctx, tx, actor, id)
 		if err != nil {
@@ -221,7 +227,8 @@ func (a *App) SetAllowDownload(ctx context.Context, actor troupe.User, id string
 
 // OpenVideoFile opens a member's video for playing or, when download is
 // set, for downloading as the settings allow.
-func (a *App) OpenVideoFile(ctx context.Context, actor troupe.User, id string, download bool, first Range) (MediaFile, error) {
+func (a *App) OpenVideoFile(ctx context.Context, actor troupe.User, id string, download bool, first Range) (_ MediaFile, opErr error) {
+	defer wrap(&opErr, "open video file")
 	q := a.db.Read()
 	it, role, err := a.video(ctx, q, actor, id)
 	if err != nil {
@@ -277,7 +284,8 @@ type PublicPage struct {
 // holding pass (their unlock cookie, or "") sees it. Unknown slugs,
 // unpublished or trashed videos and workspaces where publishing is off
 // answer not_found alike.
-func (a *App) PublicVideo(ctx context.Context, slug, pass string) (PublicPage, error) {
+func (a *App) PublicVideo(ctx context.Context, slug, pass string) (_ PublicPage, opErr error) {
+	defer wrap(&opErr, "public video")
 	if !troupe.WellFormedSlug(slug) {
 		return PublicPage{}, errNoVideo
 	}
@@ -318,7 +326,8 @@ func (a *App) unlocked(ctx context.Context, slug, pass string) (PublicPage, erro
 // address and video, and per video, counted before the password is
 // hashed; hashing has its own small budget, so guesses never wait for or
 // delay a sign-in's.
-func (a *App) Unlock(ctx context.Context, slug, pw string, c Client) (string, PublicPage, error) {
+func (a *App) Unlock(ctx context.Context, slug, pw string, c Client) (_ string, _ PublicPage, opErr error) {
+	defer wrap(&opErr, "unlock")
 	p, err := a.PublicVideo(ctx, slug, "")
 	if err != nil || !p.Protected {
 		return "", p, err
@@ -366,6 +375,8 @@ func (a *App) warnGuessing(ctx context.Context, itemID string) error {
 	} else if err != nil {
 		return err
 	}
+	// Operators see the attack too, tied to the request that tipped it.
+	a.log.WarnContext(ctx, "a public video's password is being guessed from many addresses", "item", itemID)
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
 		it, _, err := tx.FindItemAccess(ctx, itemID, "")
 		if err != nil {
@@ -388,7 +399,8 @@ func (a *App) warnGuessing(ctx context.Context, itemID string) error {
 // OpenPublicMedia opens the file of the public page under slug (download
 // asks for it as an attachment, which the settings must allow), and
 // returns the page it belongs to.
-func (a *App) OpenPublicMedia(ctx context.Context, slug, pass string, poster, download bool, first Range) (MediaFile, PublicPage, error) {
+func (a *App) OpenPublicMedia(ctx context.Context, slug, pass string, poster, download bool, first Range) (_ MediaFile, _ PublicPage, opErr error) {
+	defer wrap(&opErr, "open public media")
 	p, err := a.PublicVideo(ctx, slug, pass)
 	switch {
 	case err != nil:

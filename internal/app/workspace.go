@@ -75,7 +75,8 @@ func (a *App) audit(ctx context.Context, tx *store.Tx, workspaceID string, actor
 }
 
 // CreateWorkspace creates a workspace whose first Super Admin is the actor.
-func (a *App) CreateWorkspace(ctx context.Context, actor troupe.User, name string, c Client) (WorkspaceView, error) {
+func (a *App) CreateWorkspace(ctx context.Context, actor troupe.User, name string, c Client) (_ WorkspaceView, opErr error) {
+	defer wrap(&opErr, "create workspace")
 	if err := accountOnly(actor); err != nil {
 		return WorkspaceView{}, err
 	}
@@ -102,7 +103,8 @@ func (a *App) CreateWorkspace(ctx context.Context, actor troupe.User, name strin
 }
 
 // ListWorkspaces returns the actor's workspaces.
-func (a *App) ListWorkspaces(ctx context.Context, actor troupe.User) ([]WorkspaceView, error) {
+func (a *App) ListWorkspaces(ctx context.Context, actor troupe.User) (_ []WorkspaceView, opErr error) {
+	defer wrap(&opErr, "list workspaces")
 	ws, err := a.db.Read().ListUserWorkspaces(ctx, actor.ID)
 	if err != nil {
 		return nil, err
@@ -117,7 +119,8 @@ func (a *App) ListWorkspaces(ctx context.Context, actor troupe.User) ([]Workspac
 }
 
 // GetWorkspace returns a workspace the actor is a member of.
-func (a *App) GetWorkspace(ctx context.Context, actor troupe.User, id string) (WorkspaceView, error) {
+func (a *App) GetWorkspace(ctx context.Context, actor troupe.User, id string) (_ WorkspaceView, opErr error) {
+	defer wrap(&opErr, "get workspace")
 	q := a.db.Read()
 	m, err := a.membership(ctx, q, id, actor)
 	if err != nil {
@@ -153,7 +156,8 @@ type WorkspaceUpdate struct {
 // domain can be added only by a Super Admin whose own verified address is
 // at it, and never a public mail domain. Changes apply from now on: no
 // existing invitation, link or share is rewritten.
-func (a *App) UpdateWorkspace(ctx context.Context, actor troupe.User, id string, upd WorkspaceUpdate, c Client) (WorkspaceView, error) {
+func (a *App) UpdateWorkspace(ctx context.Context, actor troupe.User, id string, upd WorkspaceUpdate, c Client) (_ WorkspaceView, opErr error) {
+	defer wrap(&opErr, "update workspace")
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
 		m, err := a.membership(ctx, &tx.Queries, id, actor)
 		if err != nil {
@@ -273,7 +277,8 @@ type Subscription struct {
 }
 
 // GetSubscription returns the plan and seats (Super Admins only).
-func (a *App) GetSubscription(ctx context.Context, actor troupe.User, id string) (Subscription, error) {
+func (a *App) GetSubscription(ctx context.Context, actor troupe.User, id string) (_ Subscription, opErr error) {
+	defer wrap(&opErr, "get subscription")
 	w, err := a.GetWorkspace(ctx, actor, id)
 	if err != nil {
 		return Subscription{}, err
@@ -286,7 +291,8 @@ func (a *App) GetSubscription(ctx context.Context, actor troupe.User, id string)
 
 // UpdateSubscription changes the plan and number of seats; seats never go
 // below the active members.
-func (a *App) UpdateSubscription(ctx context.Context, actor troupe.User, id, plan string, seats int, c Client) (Subscription, error) {
+func (a *App) UpdateSubscription(ctx context.Context, actor troupe.User, id, plan string, seats int, c Client) (_ Subscription, opErr error) {
+	defer wrap(&opErr, "update subscription")
 	plan = strings.TrimSpace(plan)
 	var out Subscription
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -43,6 +44,8 @@ type DB struct {
 	listening  sync.WaitGroup
 	// Held while this process serves a SQLite file (see ClaimServing).
 	releaseServing func()
+	// log receives what goes wrong in the background (the listener).
+	log *slog.Logger
 }
 
 // errLocked is a file lock that another process holds.
@@ -81,20 +84,29 @@ type Options struct {
 	// ListenURL is where the PostgreSQL listener connects instead of
 	// rawURL: tests put a proxy in its way to stall it.
 	ListenURL string
+	// Logger receives what the store logs; nil logs nothing.
+	Logger *slog.Logger
 }
 
 // OpenWith is Open with options.
 func OpenWith(ctx context.Context, rawURL string, o Options) (*DB, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
-		return openPostgres(ctx, rawURL, o.ListenURL)
+		return openPostgres(ctx, rawURL, o.ListenURL, o.Logger)
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "file:")
-	return openSQLite(ctx, path)
+	db, err := openSQLite(ctx, path)
+	if err == nil {
+		db.log = o.Logger
+	}
+	return db, err
 }
 
 // openPostgres opens the pool on dsn; the listener connects to listenDSN
 // instead when it is set (tests put a proxy in its way).
-func openPostgres(ctx context.Context, dsn, listenDSN string) (*DB, error) {
+func openPostgres(ctx context.Context, dsn, listenDSN string, log *slog.Logger) (*DB, error) {
 	// Short queries gain nothing from JIT compilation, which costs tens of
 	// milliseconds whenever a plan's estimate looks large; and on today's
 	// SSDs a random read costs about a sequential one, so index scans (the
@@ -123,7 +135,7 @@ func openPostgres(ctx context.Context, dsn, listenDSN string) (*DB, error) {
 	}
 	fresh := newFreshness()
 	d := &DB{dialect: Postgres, write: db, read: db, wait: DefaultPoolWait, fresh: fresh,
-		sessions: newSessionCache(fresh), public: newPublicCache(fresh), instance: rand.Text(), notes: &noteWatchers{}}
+		sessions: newSessionCache(fresh), public: newPublicCache(fresh), instance: rand.Text(), notes: &noteWatchers{}, log: log}
 	if listenDSN == "" {
 		listenDSN = dsn
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,7 +51,7 @@ func (db *DB) listen(ctx context.Context, listenDSN, dsn string) {
 		if heard {
 			backoff = time.Second
 		}
-		slog.Warn("cache listener stopped; sessions and public pages are read from the database until it reconnects", "error", err)
+		db.log.WarnContext(ctx, "cache listener stopped; sessions and public pages are read from the database until it reconnects", "error", err)
 		select {
 		case <-ctx.Done():
 			return

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"troupe/internal/app"
+	"troupe/internal/logging"
 	"troupe/internal/troupe"
 )
 
@@ -90,14 +91,15 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// observe gives each request an id, recovers panics, and logs and counts
-// the request once it is done: the one place where requests are logged.
+// observe gives each request an id (in its context, for every log line it
+// causes), recovers panics, and logs and counts the request once it is
+// done: the one place where requests are logged.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		st := &reqState{id: newRequestID()}
 		st.addr, st.https = s.cfg.Proxies.Client(r)
-		ctx := context.WithValue(r.Context(), ctxKey{}, st)
+		ctx := logging.WithRequestID(context.WithValue(r.Context(), ctxKey{}, st), st.id)
 		r = r.WithContext(ctx)
 		w.Header().Set("X-Request-Id", st.id)
 		sw := &statusWriter{ResponseWriter: w}
