@@ -71,7 +71,7 @@ func TestWorkspaces(t *testing.T) {
 		})
 
 		t.Run("settings change and bad values change nothing", func(t *testing.T) {
-			jp, wci := troupe.JoinRequest, troupe.InviteEveryone
+			jp, wci := troupe.JoinByRequest, troupe.InviteEveryone
 			got, err := e.app.UpdateWorkspace(ctx, admin, w.ID, app.WorkspaceUpdate{JoinPolicy: &jp, WhoCanInvite: &wci}, client)
 			if err != nil || got.Settings.JoinPolicy != jp || got.Settings.WhoCanInvite != wci {
 				t.Fatalf("%+v %v", got.Settings, err)
@@ -440,7 +440,7 @@ func TestSeatRaceJoinsAndApprovals(t *testing.T) {
 			for i := range users {
 				users[i] = e.user(t, fmt.Sprintf("%s%02d@crowd.io", name, i))
 			}
-			if policy == troupe.JoinRequest {
+			if policy == troupe.JoinByRequest {
 				for _, u := range users {
 					if res, err := e.app.JoinWorkspace(ctx, u, w.ID, client); err != nil || res.Result != "requested" {
 						t.Fatalf("request: %+v %v", res, err)
@@ -486,7 +486,7 @@ func TestSeatRaceJoinsAndApprovals(t *testing.T) {
 		check("domain joins", w, codes)
 
 		var reqs []store.JoinRequest
-		w, codes = race("approval", troupe.JoinRequest, func(i int, u troupe.User, w app.WorkspaceView) error {
+		w, codes = race("approval", troupe.JoinByRequest, func(i int, u troupe.User, w app.WorkspaceView) error {
 			return e.app.ApproveJoinRequest(ctx, admin, w.ID, requestOf(t, e, admin, w.ID, u.ID, &reqs), troupe.RoleViewer, client)
 		})
 		check("approvals", w, codes)

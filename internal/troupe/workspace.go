@@ -13,7 +13,7 @@ type JoinPolicy string
 // The join policies.
 const (
 	JoinInviteOnly JoinPolicy = "invite_only"
-	JoinRequest    JoinPolicy = "request"
+	JoinByRequest  JoinPolicy = "request"
 	JoinDomain     JoinPolicy = "domain"
 )
 
@@ -83,7 +83,7 @@ func (s Settings) Validate(v *Validation) {
 			v.Add(field, "invalid", "This value is not one of the allowed choices.")
 		}
 	}
-	check("join_policy", oneOf(s.JoinPolicy, JoinInviteOnly, JoinRequest, JoinDomain))
+	check("join_policy", oneOf(s.JoinPolicy, JoinInviteOnly, JoinByRequest, JoinDomain))
 	check("who_can_invite", oneOf(s.WhoCanInvite, InviteEveryone, InviteAdmins))
 	check("invite_link_policy", oneOf(s.InviteLinkPolicy, LinkEveryone, LinkAdmins, LinkNoOne))
 	check("default_access", oneOf(s.DefaultAccess, AccessPrivate, AccessWorkspaceView, AccessWorkspaceEdit))
