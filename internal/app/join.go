@@ -317,7 +317,7 @@ func (a *App) applyJoin(ctx context.Context, tx *store.Tx, actor troupe.User, w 
 		return "", &troupe.Error{Code: troupe.CodeRateLimited, Message: "Your last request was denied; you can ask again 24 hours after it.",
 			RetryAfter: last.Add(deniedCooldown).Sub(a.now()).Round(time.Second)}
 	}
-	req := store.JoinRequest{ID: newID(), WorkspaceID: w.ID, User: actor, Via: via, Role: role, CreatedAt: a.now()}
+	req := troupe.JoinRequest{ID: newID(), WorkspaceID: w.ID, User: actor, Via: via, Role: role, CreatedAt: a.now()}
 	if err := tx.CreateJoinRequest(ctx, req); err != nil {
 		return "", err
 	}
@@ -345,7 +345,7 @@ func (a *App) afterJoin(ctx context.Context, actor troupe.User, out JoinResult, 
 }
 
 // ListJoinRequests returns a workspace's pending requests (Super Admins).
-func (a *App) ListJoinRequests(ctx context.Context, actor troupe.User, workspaceID string) ([]store.JoinRequest, error) {
+func (a *App) ListJoinRequests(ctx context.Context, actor troupe.User, workspaceID string) ([]troupe.JoinRequest, error) {
 	q := a.db.Read()
 	m, err := a.membership(ctx, q, workspaceID, actor)
 	if err != nil {
@@ -354,22 +354,22 @@ func (a *App) ListJoinRequests(ctx context.Context, actor troupe.User, workspace
 	if err := allow(m.Role.CanManageMembers(), "Only a Super Admin can see join requests."); err != nil {
 		return nil, err
 	}
-	return q.ListJoinRequests(ctx, workspaceID, store.RequestPending)
+	return q.ListJoinRequests(ctx, workspaceID, troupe.RequestPending)
 }
 
-func (a *App) pendingRequest(ctx context.Context, tx *store.Tx, actor troupe.User, workspaceID, id string) (troupe.Member, store.JoinRequest, error) {
+func (a *App) pendingRequest(ctx context.Context, tx *store.Tx, actor troupe.User, workspaceID, id string) (troupe.Member, troupe.JoinRequest, error) {
 	m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
 	if err != nil {
-		return m, store.JoinRequest{}, err
+		return m, troupe.JoinRequest{}, err
 	}
 	if err := allow(m.Role.CanManageMembers(), "Only a Super Admin can decide join requests."); err != nil {
-		return m, store.JoinRequest{}, err
+		return m, troupe.JoinRequest{}, err
 	}
 	r, err := tx.FindJoinRequest(ctx, workspaceID, id)
 	if troupe.ErrorCode(err) == troupe.CodeNotFound {
 		return m, r, troupe.Errorf(troupe.CodeNotFound, "There is no such join request.")
 	}
-	if err == nil && r.Status != store.RequestPending {
+	if err == nil && r.Status != troupe.RequestPending {
 		return m, r, troupe.Errorf(troupe.CodeConflict, "This request was already %s.", r.Status)
 	}
 	return m, r, err
@@ -405,7 +405,7 @@ func (a *App) ApproveJoinRequest(ctx context.Context, actor troupe.User, workspa
 		if err := tx.AddMember(ctx, workspaceID, r.User.ID, role, a.now()); err != nil {
 			return err
 		}
-		return a.decide(ctx, tx, actor, w, r, store.RequestApproved, string(role), c)
+		return a.decide(ctx, tx, actor, w, r, troupe.RequestApproved, string(role), c)
 	})
 	if troupe.ErrorCode(err) == troupe.CodeSeatLimitReached {
 		if nerr := a.noticeSeatLimit(ctx, workspaceID, who); nerr != nil {
@@ -427,13 +427,13 @@ func (a *App) DenyJoinRequest(ctx context.Context, actor troupe.User, workspaceI
 		if err != nil {
 			return err
 		}
-		return a.decide(ctx, tx, actor, w, r, store.RequestDenied, "", c)
+		return a.decide(ctx, tx, actor, w, r, troupe.RequestDenied, "", c)
 	})
 }
 
 // decide records a decision, clears the admins' notifications about it,
 // and tells the requester in the panel and by mail.
-func (a *App) decide(ctx context.Context, tx *store.Tx, actor troupe.User, w troupe.Workspace, r store.JoinRequest, status, detail string, c Client) error {
+func (a *App) decide(ctx context.Context, tx *store.Tx, actor troupe.User, w troupe.Workspace, r troupe.JoinRequest, status troupe.RequestStatus, detail string, c Client) error {
 	if err := tx.DecideJoinRequest(ctx, r.ID, status, actor.ID, a.now()); err != nil {
 		return err
 	}
@@ -441,7 +441,7 @@ func (a *App) decide(ctx context.Context, tx *store.Tx, actor troupe.User, w tro
 		return err
 	}
 	kind, note := "request_approved", NoteRequestApproved
-	if status == store.RequestDenied {
+	if status == troupe.RequestDenied {
 		kind, note = "request_denied", NoteRequestDenied
 	}
 	if err := a.notify(ctx, tx, r.User.ID, w.ID, note, r.ID, map[string]string{"workspace": w.Name}); err != nil {
@@ -451,7 +451,7 @@ func (a *App) decide(ctx context.Context, tx *store.Tx, actor troupe.User, w tro
 		Params: []any{"workspace", w.Name}}); err != nil {
 		return err
 	}
-	return a.audit(ctx, tx, w.ID, actor, "join_request."+status, r.ID, r.User.Email+" "+detail, c)
+	return a.audit(ctx, tx, w.ID, actor, "join_request."+string(status), r.ID, r.User.Email+" "+detail, c)
 }
 
 // Discoverable is a workspace found through the user's company domain.

@@ -70,7 +70,7 @@ func allow(ok bool, message string) error {
 
 // audit appends an entry to the workspace's audit log inside tx.
 func (a *App) audit(ctx context.Context, tx *store.Tx, workspaceID string, actor troupe.User, action, target, detail string, c Client) error {
-	return tx.AddAudit(ctx, store.AuditEntry{ID: newID(), WorkspaceID: workspaceID, ActorID: actor.ID, Action: action,
+	return tx.AddAudit(ctx, troupe.AuditEntry{ID: newID(), WorkspaceID: workspaceID, ActorID: actor.ID, Action: action,
 		Target: target, Detail: detail, IP: c.IP, CreatedAt: a.now()})
 }
 

@@ -144,14 +144,6 @@ func ValidateDescription(v *Validation, field, s string) {
 	}
 }
 
-// Member is an active member of a workspace.
-type Member struct {
-	WorkspaceID string
-	User        User
-	Role        Role
-	Since       time.Time
-}
-
 // EmailDomain returns the lower-cased domain of an address.
 func EmailDomain(email string) string {
 	at := strings.LastIndexByte(email, '@')
