@@ -421,21 +421,13 @@ func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 	if err := a.checkInvitee(inv, actor); err != nil {
 		return "", err
 	}
-	w, err := tx.LockWorkspace(ctx, inv.WorkspaceID)
+	at, err := a.attempt(ctx, tx, actor.ID, inv.WorkspaceID, troupe.ViaInvitation, inv.Role, inv.InviterID)
 	if err != nil {
 		return inv.WorkspaceID, err
 	}
-	attempt := troupe.JoinAttempt{Via: troupe.ViaInvitation, Role: inv.Role, Settings: w.Settings,
-		SeatsTotal: w.Seats, SeatsUsed: w.SeatsUsed, EmailVerified: true}
-	if _, attempt.AlreadyMember, err = memberIfAny(ctx, &tx.Queries, w.ID, actor.ID); err != nil {
-		return w.ID, err
-	}
-	inviter, _, err := memberIfAny(ctx, &tx.Queries, w.ID, inv.InviterID)
-	if err != nil {
-		return w.ID, err
-	}
-	attempt.GranterRole = inviter.Role // empty when they left: the invitation is void
-	if _, err := troupe.CheckJoin(attempt); err != nil {
+	// An inviter who has left has no role: the gate finds the invitation void.
+	w, inviter := at.workspace, at.granter
+	if _, err := troupe.CheckJoin(at.JoinAttempt); err != nil {
 		return w.ID, err
 	}
 	if err := tx.AddMember(ctx, w.ID, actor.ID, inv.Role, a.now()); err != nil {

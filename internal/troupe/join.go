@@ -93,7 +93,7 @@ func CheckJoin(a JoinAttempt) (JoinOutcome, error) {
 	default:
 		return 0, Errorf(CodeInternal, "unknown way to join %q", a.Via)
 	}
-	if outcome == JoinNow && a.SeatsUsed >= a.SeatsTotal {
+	if outcome == JoinNow && !SeatsCover(a.SeatsTotal, a.SeatsUsed+1) {
 		return 0, Errorf(CodeSeatLimitReached, "Every seat of this workspace is taken. A Super Admin can add seats.")
 	}
 	return outcome, nil

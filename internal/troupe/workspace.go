@@ -1,6 +1,7 @@
 package troupe
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -141,6 +142,22 @@ func ValidateDescription(v *Validation, field, s string) {
 		v.Add(field, "invalid", "The description contains invalid characters.")
 	case utf8.RuneCountInString(s) > MaxWorkspaceDescription:
 		v.Add(field, "too_long", "Use at most 500 characters.")
+	}
+}
+
+// SeatsCover reports whether a workspace's seats are enough for its
+// active members: the one seat rule, which a join (one more member) and a
+// change of seats (never below the members) both meet.
+func SeatsCover(seats, members int) bool { return members <= seats }
+
+// ValidateSeats checks a new number of seats for a workspace with used
+// active members: within the plan's bounds, and never below the members.
+func ValidateSeats(v *Validation, field string, seats, used int) {
+	switch {
+	case seats < 1 || seats > MaxSeats:
+		v.Add(field, "out_of_range", fmt.Sprintf("Choose between 1 and %d seats.", MaxSeats))
+	case !SeatsCover(seats, used):
+		v.Add(field, "below_active_members", fmt.Sprintf("%d members are active: remove some before going below %d seats.", used, used))
 	}
 }
 
