@@ -64,9 +64,9 @@ func seedWorkspace(b *testing.B, m *Main, members, invited int) (string, string)
 			}
 		}
 		for i := range invited {
-			inv := store.Invitation{ID: fmt.Sprintf("inv-%05d", i), WorkspaceID: ws, Email: fmt.Sprintf("guest%05d@acme.com", i),
-				Role: troupe.RoleViewer, InviterID: "user-00000", TokenHash: fmt.Sprintf("hash-%05d", i), Status: store.InvitationPending,
-				CreatedAt: now, ExpiresAt: now.Add(7 * 24 * time.Hour)}
+			inv := store.InvitationRecord{Invitation: troupe.Invitation{ID: fmt.Sprintf("inv-%05d", i), WorkspaceID: ws,
+				Email: fmt.Sprintf("guest%05d@acme.com", i), Role: troupe.RoleViewer, InviterID: "user-00000",
+				Status: troupe.InvitationPending, CreatedAt: now, ExpiresAt: now.Add(7 * 24 * time.Hour)}, TokenHash: fmt.Sprintf("hash-%05d", i)}
 			if err := tx.CreateInvitation(ctx, inv); err != nil {
 				return err
 			}

@@ -17,7 +17,7 @@ const apiTokenPrefix = "trp_"
 // APIToken is a token as its owner sees it; Secret is set only in the
 // answer that creates it.
 type APIToken struct {
-	store.APIToken
+	troupe.APIToken
 	Secret string
 }
 
@@ -44,9 +44,9 @@ func (a *App) CreateAPIToken(ctx context.Context, actor troupe.User, workspaceID
 		}
 		secret, _ := troupe.NewSecret()
 		secret = apiTokenPrefix + secret
-		t := store.APIToken{ID: newID(), WorkspaceID: workspaceID, UserID: actor.ID, Name: name, Prefix: secret[:len(apiTokenPrefix)+6],
-			TokenHash: troupe.HashSecret(secret), CreatedAt: a.now()}
-		if err := tx.CreateAPIToken(ctx, t); err != nil {
+		t := troupe.APIToken{ID: newID(), WorkspaceID: workspaceID, UserID: actor.ID, Name: name, Prefix: secret[:len(apiTokenPrefix)+6],
+			CreatedAt: a.now()}
+		if err := tx.CreateAPIToken(ctx, store.APITokenRecord{APIToken: t, TokenHash: troupe.HashSecret(secret)}); err != nil {
 			return err
 		}
 		out = APIToken{APIToken: t, Secret: secret}
@@ -57,7 +57,7 @@ func (a *App) CreateAPIToken(ctx context.Context, actor troupe.User, workspaceID
 
 // ListAPITokens lists the actor's tokens in a workspace; Super Admins see
 // every member's.
-func (a *App) ListAPITokens(ctx context.Context, actor troupe.User, workspaceID string) (_ []store.APIToken, opErr error) {
+func (a *App) ListAPITokens(ctx context.Context, actor troupe.User, workspaceID string) (_ []troupe.APIToken, opErr error) {
 	defer wrap(&opErr, "list API tokens")
 	q := a.db.Read()
 	m, err := a.membership(ctx, q, workspaceID, actor)

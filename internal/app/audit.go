@@ -7,12 +7,6 @@ import (
 	"troupe/internal/troupe"
 )
 
-// AuditFilter narrows the audit log.
-type AuditFilter = store.AuditFilter
-
-// AuditEntry is one line of the audit log.
-type AuditEntry = store.AuditEntry
-
 func (a *App) auditReader(ctx context.Context, actor troupe.User, workspaceID string) (*store.Queries, error) {
 	q := a.db.Read()
 	m, err := a.membership(ctx, q, workspaceID, actor)
@@ -23,7 +17,7 @@ func (a *App) auditReader(ctx context.Context, actor troupe.User, workspaceID st
 }
 
 // ListAudit pages through a workspace's audit log (Super Admins only).
-func (a *App) ListAudit(ctx context.Context, actor troupe.User, workspaceID string, f AuditFilter) (_ []AuditEntry, _ string, opErr error) {
+func (a *App) ListAudit(ctx context.Context, actor troupe.User, workspaceID string, f troupe.AuditFilter) (_ []troupe.AuditEntry, _ string, opErr error) {
 	defer wrap(&opErr, "list audit")
 	q, err := a.auditReader(ctx, actor, workspaceID)
 	if err != nil {
@@ -35,7 +29,7 @@ func (a *App) ListAudit(ctx context.Context, actor troupe.User, workspaceID stri
 
 // EachAudit calls fn for every entry matching f, newest first, a page at
 // a time so an export never holds the whole log in memory.
-func (a *App) EachAudit(ctx context.Context, actor troupe.User, workspaceID string, f AuditFilter, fn func(AuditEntry) error) (opErr error) {
+func (a *App) EachAudit(ctx context.Context, actor troupe.User, workspaceID string, f troupe.AuditFilter, fn func(troupe.AuditEntry) error) (opErr error) {
 	defer wrap(&opErr, "each audit")
 	q, err := a.auditReader(ctx, actor, workspaceID)
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 
 // CaptionTrack is one language's captions of a video.
 type CaptionTrack struct {
-	store.CaptionInfo
+	troupe.CaptionTrack
 	Cues []captions.Cue
 }
 
@@ -42,7 +42,7 @@ func ParseLang(tag string) (string, error) {
 }
 
 // ListCaptions names a video's caption tracks.
-func (a *App) ListCaptions(ctx context.Context, actor troupe.User, id string) (_ []store.CaptionInfo, opErr error) {
+func (a *App) ListCaptions(ctx context.Context, actor troupe.User, id string) (_ []troupe.CaptionTrack, opErr error) {
 	defer wrap(&opErr, "list captions")
 	q := a.db.Read()
 	if _, _, err := a.video(ctx, q, actor, id); err != nil {
@@ -77,7 +77,7 @@ func (a *App) track(ctx context.Context, q *store.Queries, id, lang string) (Cap
 	if err != nil {
 		return CaptionTrack{}, fmt.Errorf("stored captions %s/%s: %w", id, tag, err)
 	}
-	return CaptionTrack{CaptionInfo: c.CaptionInfo, Cues: cues}, nil
+	return CaptionTrack{CaptionTrack: c.CaptionTrack, Cues: cues}, nil
 }
 
 // PutCaptions creates or replaces a video's track in lang, from a file or
@@ -111,13 +111,13 @@ func (a *App) PutCaptions(ctx context.Context, actor troupe.User, id, lang strin
 	if err != nil {
 		return CaptionTrack{}, captionError(err, in.FromFile)
 	}
-	t := CaptionTrack{CaptionInfo: store.CaptionInfo{Lang: tag.String(), Label: label, Cues: len(cues), UpdatedAt: a.now()}, Cues: cues}
+	t := CaptionTrack{CaptionTrack: troupe.CaptionTrack{Lang: tag.String(), Label: label, Cues: len(cues), UpdatedAt: a.now()}, Cues: cues}
 	err = a.db.Tx(ctx, func(tx *store.Tx) error {
 		it, _, err := a.editVideo(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
-		if err := tx.PutCaption(ctx, id, store.Caption{CaptionInfo: t.CaptionInfo, VTT: string(captions.FormatVTT(cues))}); err != nil {
+		if err := tx.PutCaption(ctx, id, store.Caption{CaptionTrack: t.CaptionTrack, VTT: string(captions.FormatVTT(cues))}); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, it.WorkspaceID, actor, "video.captions_put", id, t.Lang, c)

@@ -137,7 +137,7 @@ func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor, inviter trou
 	if err := tx.ExpireInvitations(ctx, w.ID, norms, now); err != nil {
 		return err
 	}
-	var invs []store.Invitation
+	var invs []store.InvitationRecord
 	secrets := map[string]string{} // invitation id → link secret
 	for i := range results {
 		r := &results[i]
@@ -149,8 +149,8 @@ func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor, inviter trou
 			continue
 		}
 		secret, hash := troupe.NewSecret()
-		inv := store.Invitation{ID: newID(), WorkspaceID: w.ID, Email: r.Email, Role: role, InviterID: actor.ID, TokenHash: hash,
-			Status: store.InvitationPending, CreatedAt: now, ExpiresAt: now.Add(invitationTTL)}
+		inv := store.InvitationRecord{Invitation: troupe.Invitation{ID: newID(), WorkspaceID: w.ID, Email: r.Email, Role: role,
+			InviterID: actor.ID, Status: troupe.InvitationPending, CreatedAt: now, ExpiresAt: now.Add(invitationTTL)}, TokenHash: hash}
 		invs = append(invs, inv)
 		secrets[inv.ID] = secret
 		r.InvitationID = inv.ID
@@ -159,7 +159,7 @@ func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor, inviter trou
 	if err != nil {
 		return err
 	}
-	var audits []store.AuditEntry
+	var audits []troupe.AuditEntry
 	var msgs []mail.Message
 	for i := range results {
 		r := &results[i]
@@ -176,7 +176,7 @@ func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor, inviter trou
 			return err
 		}
 		msgs = append(msgs, m)
-		audits = append(audits, store.AuditEntry{ID: newID(), WorkspaceID: w.ID, ActorID: actor.ID, Action: "invitation.create",
+		audits = append(audits, troupe.AuditEntry{ID: newID(), WorkspaceID: w.ID, ActorID: actor.ID, Action: "invitation.create",
 			Target: r.InvitationID, Detail: r.Email + " as " + string(role), IP: c.IP, CreatedAt: now})
 	}
 	if err := tx.AddAudits(ctx, audits); err != nil {
@@ -202,30 +202,30 @@ func invitationMail(inviter troupe.User, w troupe.Workspace, to, lang, secret st
 // ListMyInvitations returns the actor's pending invitations: only once the
 // actor's address is verified, since holding an account with an address
 // does not prove owning it (the mailed link does).
-func (a *App) ListMyInvitations(ctx context.Context, actor troupe.User) (_ []store.MyInvitation, opErr error) {
+func (a *App) ListMyInvitations(ctx context.Context, actor troupe.User) (_ []troupe.MyInvitation, opErr error) {
 	defer wrap(&opErr, "list my invitations")
 	if err := accountOnly(actor); err != nil {
 		return nil, err
 	}
 	if !actor.EmailVerified {
-		return []store.MyInvitation{}, nil
+		return []troupe.MyInvitation{}, nil
 	}
 	return a.db.Read().ListInvitationsForEmail(ctx, actor.Email, a.now())
 }
 
 // manageInvitation loads an invitation that the actor may resend or
 // revoke: Super Admins any, others their own while they may still invite.
-func (a *App) manageInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, workspaceID, id string) (store.Invitation, troupe.Workspace, error) {
+func (a *App) manageInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, workspaceID, id string) (troupe.Invitation, troupe.Workspace, error) {
 	m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
 	if err != nil {
-		return store.Invitation{}, troupe.Workspace{}, err
+		return troupe.Invitation{}, troupe.Workspace{}, err
 	}
 	w, err := tx.FindWorkspace(ctx, workspaceID)
 	if err != nil {
-		return store.Invitation{}, troupe.Workspace{}, err
+		return troupe.Invitation{}, troupe.Workspace{}, err
 	}
 	inv, err := tx.FindInvitation(ctx, workspaceID, id)
-	if troupe.ErrorCode(err) == troupe.CodeNotFound || (err == nil && inv.Status != store.InvitationPending) {
+	if troupe.ErrorCode(err) == troupe.CodeNotFound || (err == nil && inv.Status != troupe.InvitationPending) {
 		return inv, w, troupe.Errorf(troupe.CodeNotFound, "There is no pending invitation with this id.")
 	}
 	if err != nil {
@@ -278,7 +278,7 @@ func (a *App) RevokeInvitation(ctx context.Context, actor troupe.User, workspace
 		if err != nil {
 			return err
 		}
-		if err := tx.SetInvitationStatus(ctx, inv.ID, store.InvitationRevoked, a.now()); err != nil {
+		if err := tx.SetInvitationStatus(ctx, inv.ID, troupe.InvitationRevoked, a.now()); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, workspaceID, actor, "invitation.revoke", inv.ID, inv.Email, c)
@@ -287,7 +287,7 @@ func (a *App) RevokeInvitation(ctx context.Context, actor troupe.User, workspace
 
 // openInvitation checks an invitation token for the actor: it must be
 // pending, unexpired and addressed to the actor's email.
-func (a *App) openInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, secret string) (store.Invitation, error) {
+func (a *App) openInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, secret string) (troupe.Invitation, error) {
 	inv, err := a.findInvitation(ctx, &tx.Queries, byToken(secret))
 	if err != nil {
 		return inv, err
@@ -297,16 +297,16 @@ func (a *App) openInvitation(ctx context.Context, tx *store.Tx, actor troupe.Use
 
 // invitationRef finds an invitation: by the secret of its link, or by id
 // for the invited person picking it from their list.
-type invitationRef func(ctx context.Context, q *store.Queries) (store.Invitation, error)
+type invitationRef func(ctx context.Context, q *store.Queries) (troupe.Invitation, error)
 
 var errNoInvitation = troupe.Errorf(troupe.CodeNotFound, "This invitation does not exist.")
 
 var errVerifyFirst = troupe.Errorf(troupe.CodeEmailUnverified, "Verify your email address first, or open the invitation from its email.")
 
 func byToken(secret string) invitationRef {
-	return func(ctx context.Context, q *store.Queries) (store.Invitation, error) {
+	return func(ctx context.Context, q *store.Queries) (troupe.Invitation, error) {
 		if !troupe.WellFormedSecret(secret) {
-			return store.Invitation{}, errNoInvitation
+			return troupe.Invitation{}, errNoInvitation
 		}
 		return q.FindInvitationByToken(ctx, troupe.HashSecret(secret))
 	}
@@ -315,13 +315,13 @@ func byToken(secret string) invitationRef {
 // byID finds an invitation by id; the invitee must have verified their
 // address, as the id proves nothing.
 func byID(id string) invitationRef {
-	return func(ctx context.Context, q *store.Queries) (store.Invitation, error) {
+	return func(ctx context.Context, q *store.Queries) (troupe.Invitation, error) {
 		return q.FindInvitationByID(ctx, id)
 	}
 }
 
 // findInvitation returns an invitation that is pending and unexpired.
-func (a *App) findInvitation(ctx context.Context, q *store.Queries, ref invitationRef) (store.Invitation, error) {
+func (a *App) findInvitation(ctx context.Context, q *store.Queries, ref invitationRef) (troupe.Invitation, error) {
 	inv, err := ref(ctx, q)
 	if troupe.ErrorCode(err) == troupe.CodeNotFound {
 		return inv, errNoInvitation
@@ -329,7 +329,7 @@ func (a *App) findInvitation(ctx context.Context, q *store.Queries, ref invitati
 	if err != nil {
 		return inv, err
 	}
-	if inv.Status != store.InvitationPending {
+	if inv.Status != troupe.InvitationPending {
 		return inv, troupe.Errorf(troupe.CodeInvitationInvalid, "This invitation was already %s.", inv.Status)
 	}
 	if !a.now().Before(inv.ExpiresAt) {
@@ -339,7 +339,7 @@ func (a *App) findInvitation(ctx context.Context, q *store.Queries, ref invitati
 }
 
 // checkInvitee fails unless the actor's address is the invited one.
-func (a *App) checkInvitee(inv store.Invitation, actor troupe.User) error {
+func (a *App) checkInvitee(inv troupe.Invitation, actor troupe.User) error {
 	if troupe.NormalizeEmail(actor.Email) != troupe.NormalizeEmail(inv.Email) {
 		return troupe.Errorf(troupe.CodeEmailMismatch, "This invitation was sent to another email address. Sign in with that address to accept it.")
 	}
@@ -428,27 +428,19 @@ func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 	if err := a.checkInvitee(inv, actor); err != nil {
 		return "", err
 	}
-	w, err := tx.LockWorkspace(ctx, inv.WorkspaceID)
+	at, err := a.attempt(ctx, tx, actor.ID, inv.WorkspaceID, troupe.ViaInvitation, inv.Role, inv.InviterID)
 	if err != nil {
 		return inv.WorkspaceID, err
 	}
-	attempt := troupe.JoinAttempt{Via: troupe.ViaInvitation, Role: inv.Role, Settings: w.Settings,
-		SeatsTotal: w.Seats, SeatsUsed: w.SeatsUsed, EmailVerified: true}
-	if _, attempt.AlreadyMember, err = memberIfAny(ctx, &tx.Queries, w.ID, actor.ID); err != nil {
-		return w.ID, err
-	}
-	inviter, _, err := memberIfAny(ctx, &tx.Queries, w.ID, inv.InviterID)
-	if err != nil {
-		return w.ID, err
-	}
-	attempt.GranterRole = inviter.Role // empty when they left: the invitation is void
-	if _, err := troupe.CheckJoin(attempt); err != nil {
+	// An inviter who has left has no role: the gate finds the invitation void.
+	w, inviter := at.workspace, at.granter
+	if _, err := troupe.CheckJoin(at.JoinAttempt); err != nil {
 		return w.ID, err
 	}
 	if err := tx.AddMember(ctx, w.ID, actor.ID, inv.Role, a.now()); err != nil {
 		return w.ID, err
 	}
-	if err := tx.SetInvitationStatus(ctx, inv.ID, store.InvitationAccepted, a.now()); err != nil {
+	if err := tx.SetInvitationStatus(ctx, inv.ID, troupe.InvitationAccepted, a.now()); err != nil {
 		return w.ID, err
 	}
 	// Accepting through the mailed link proves the address, like a
@@ -494,7 +486,7 @@ func (a *App) declineInvitation(ctx context.Context, actor troupe.User, ref invi
 		if err := a.checkInvitee(inv, actor); err != nil {
 			return err
 		}
-		if err := tx.SetInvitationStatus(ctx, inv.ID, store.InvitationDeclined, a.now()); err != nil {
+		if err := tx.SetInvitationStatus(ctx, inv.ID, troupe.InvitationDeclined, a.now()); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, inv.WorkspaceID, actor, "invitation.decline", inv.ID, actor.Email, c)

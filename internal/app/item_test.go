@@ -465,7 +465,7 @@ func TestDefaultAccessAndShareNotification(t *testing.T) {
 		if err != nil || len(notes) != 1 || notes[0].Kind != app.NoteItemShared {
 			t.Fatalf("notifications: %+v %v", notes, err)
 		}
-		entries, _, err := e.app.ListAudit(ctx, tm.admin, tm.ws, app.AuditFilter{Action: "sharing.update"})
+		entries, _, err := e.app.ListAudit(ctx, tm.admin, tm.ws, troupe.AuditFilter{Action: "sharing.update"})
 		if err != nil || len(entries) != 1 || !strings.Contains(entries[0].Detail, "+"+tm.bo.ID+":edit") {
 			t.Fatalf("audit: %+v %v", entries, err)
 		}

@@ -232,11 +232,11 @@ func (a *App) JoinByLink(ctx context.Context, actor troupe.User, token string, c
 			return err
 		}
 		out.WorkspaceID = l.WorkspaceID
-		attempt, w, err := a.attempt(ctx, tx, actor, l.WorkspaceID, troupe.ViaLink, l.Role, l.CreatedBy)
+		at, err := a.attempt(ctx, tx, actor.ID, l.WorkspaceID, troupe.ViaLink, l.Role, l.CreatedBy)
 		if err != nil {
 			return err
 		}
-		outcome, err := troupe.CheckJoin(attempt)
+		outcome, err := troupe.CheckJoin(at.JoinAttempt)
 		if err != nil {
 			return err
 		}
@@ -246,7 +246,7 @@ func (a *App) JoinByLink(ctx context.Context, actor troupe.User, token string, c
 			}
 			return err
 		}
-		out.Result, err = a.applyJoin(ctx, tx, actor, w, outcome, troupe.ViaLink, l.Role, c)
+		out.Result, err = a.applyJoin(ctx, tx, actor, at.workspace, outcome, troupe.ViaLink, l.Role, c)
 		return err
 	})
 	return a.afterJoin(ctx, actor, out, err)
@@ -261,52 +261,67 @@ func (a *App) JoinWorkspace(ctx context.Context, actor troupe.User, workspaceID 
 	}
 	out := JoinResult{WorkspaceID: workspaceID}
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		attempt, w, err := a.attempt(ctx, tx, actor, workspaceID, troupe.ViaDomain, troupe.RoleCreator, "")
-		if troupe.ErrorCode(err) == troupe.CodeNotFound || (err == nil && attempt.Settings.JoinPolicy == troupe.JoinInviteOnly) || (err == nil && !attempt.DomainMatches) {
+		at, err := a.attempt(ctx, tx, actor.ID, workspaceID, troupe.ViaDomain, troupe.RoleCreator, "")
+		if troupe.ErrorCode(err) == troupe.CodeNotFound || (err == nil && at.Settings.JoinPolicy == troupe.JoinInviteOnly) || (err == nil && !at.DomainMatches) {
 			// Workspaces one cannot discover stay invisible.
 			return troupe.Errorf(troupe.CodeNotFound, "There is no workspace you can join with this id.")
 		}
 		if err != nil {
 			return err
 		}
-		outcome, err := troupe.CheckJoin(attempt)
+		outcome, err := troupe.CheckJoin(at.JoinAttempt)
 		if err != nil {
 			return err
 		}
-		out.Result, err = a.applyJoin(ctx, tx, actor, w, outcome, troupe.ViaDomain, troupe.RoleCreator, c)
+		out.Result, err = a.applyJoin(ctx, tx, actor, at.workspace, outcome, troupe.ViaDomain, troupe.RoleCreator, c)
 		return err
 	})
 	return a.afterJoin(ctx, actor, out, err)
 }
 
-// attempt gathers, inside tx, what the join gate needs.
-func (a *App) attempt(ctx context.Context, tx *store.Tx, actor troupe.User, workspaceID string, via troupe.JoinVia, role troupe.Role, granterID string) (troupe.JoinAttempt, troupe.Workspace, error) {
+// joinAttempt is what the join gate decides on, with what applying the
+// decision needs: the workspace, locked, and the granter as a member
+// (zero when there is none or they have left).
+type joinAttempt struct {
+	troupe.JoinAttempt
+	workspace troupe.Workspace
+	granter   troupe.Member
+}
+
+// attempt is the one way to build a join attempt, whichever way userID
+// comes in (invitation, link, domain or approval): it locks the
+// workspace, so seats are counted under the lock, and reads the
+// newcomer's address and membership and the granter's current role, all
+// inside tx.
+func (a *App) attempt(ctx context.Context, tx *store.Tx, userID, workspaceID string, via troupe.JoinVia, role troupe.Role, granterID string) (joinAttempt, error) {
+	var at joinAttempt
 	w, err := tx.LockWorkspace(ctx, workspaceID)
 	if err != nil {
-		return troupe.JoinAttempt{}, w, err
+		return at, err
 	}
-	rec, err := tx.FindUserByID(ctx, actor.ID)
+	at.workspace = w
+	rec, err := tx.FindUserByID(ctx, userID)
 	if err != nil {
-		return troupe.JoinAttempt{}, w, err
+		return at, err
 	}
-	at := troupe.JoinAttempt{Via: via, Role: role, Settings: w.Settings, SeatsTotal: w.Seats, SeatsUsed: w.SeatsUsed,
-		EmailVerified: rec.EmailVerified}
+	at.JoinAttempt = troupe.JoinAttempt{Via: via, Role: role, Settings: w.Settings, SeatsTotal: w.Seats, SeatsUsed: w.SeatsUsed,
+		// Accepting a mailed invitation proves the address.
+		EmailVerified: rec.EmailVerified || via == troupe.ViaInvitation}
 	for _, d := range w.Domains {
 		if rec.EmailVerified && troupe.EmailDomain(rec.Email) == d {
 			at.DomainMatches = true
 		}
 	}
-	if _, at.AlreadyMember, err = memberIfAny(ctx, &tx.Queries, workspaceID, actor.ID); err != nil {
-		return troupe.JoinAttempt{}, w, err
+	if _, at.AlreadyMember, err = memberIfAny(ctx, &tx.Queries, workspaceID, userID); err != nil {
+		return at, err
 	}
 	if granterID != "" {
-		g, _, err := memberIfAny(ctx, &tx.Queries, workspaceID, granterID)
-		if err != nil {
-			return troupe.JoinAttempt{}, w, err
+		if at.granter, _, err = memberIfAny(ctx, &tx.Queries, workspaceID, granterID); err != nil {
+			return at, err
 		}
-		at.GranterRole = g.Role // empty when they left
+		at.GranterRole = at.granter.Role // empty when they left
 	}
-	return at, w, nil
+	return at, nil
 }
 
 // applyJoin carries out the gate's outcome: a membership, or a request
@@ -324,7 +339,7 @@ func (a *App) applyJoin(ctx context.Context, tx *store.Tx, actor troupe.User, w 
 		return "", &troupe.Error{Code: troupe.CodeRateLimited, Message: "Your last request was denied; you can ask again 24 hours after it.",
 			RetryAfter: last.Add(deniedCooldown).Sub(a.now()).Round(time.Second)}
 	}
-	req := store.JoinRequest{ID: newID(), WorkspaceID: w.ID, User: actor, Via: via, Role: role, CreatedAt: a.now()}
+	req := troupe.JoinRequest{ID: newID(), WorkspaceID: w.ID, User: actor, Via: via, Role: role, CreatedAt: a.now()}
 	if err := tx.CreateJoinRequest(ctx, req); err != nil {
 		return "", err
 	}
@@ -352,7 +367,7 @@ func (a *App) afterJoin(ctx context.Context, actor troupe.User, out JoinResult, 
 }
 
 // ListJoinRequests returns a workspace's pending requests (Super Admins).
-func (a *App) ListJoinRequests(ctx context.Context, actor troupe.User, workspaceID string) (_ []store.JoinRequest, opErr error) {
+func (a *App) ListJoinRequests(ctx context.Context, actor troupe.User, workspaceID string) (_ []troupe.JoinRequest, opErr error) {
 	defer wrap(&opErr, "list join requests")
 	q := a.db.Read()
 	m, err := a.membership(ctx, q, workspaceID, actor)
@@ -362,22 +377,22 @@ func (a *App) ListJoinRequests(ctx context.Context, actor troupe.User, workspace
 	if err := allow(m.Role.CanManageMembers(), "Only a Super Admin can see join requests."); err != nil {
 		return nil, err
 	}
-	return q.ListJoinRequests(ctx, workspaceID, store.RequestPending)
+	return q.ListJoinRequests(ctx, workspaceID, troupe.RequestPending)
 }
 
-func (a *App) pendingRequest(ctx context.Context, tx *store.Tx, actor troupe.User, workspaceID, id string) (troupe.Member, store.JoinRequest, error) {
+func (a *App) pendingRequest(ctx context.Context, tx *store.Tx, actor troupe.User, workspaceID, id string) (troupe.Member, troupe.JoinRequest, error) {
 	m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
 	if err != nil {
-		return m, store.JoinRequest{}, err
+		return m, troupe.JoinRequest{}, err
 	}
 	if err := allow(m.Role.CanManageMembers(), "Only a Super Admin can decide join requests."); err != nil {
-		return m, store.JoinRequest{}, err
+		return m, troupe.JoinRequest{}, err
 	}
 	r, err := tx.FindJoinRequest(ctx, workspaceID, id)
 	if troupe.ErrorCode(err) == troupe.CodeNotFound {
 		return m, r, troupe.Errorf(troupe.CodeNotFound, "There is no such join request.")
 	}
-	if err == nil && r.Status != store.RequestPending {
+	if err == nil && r.Status != troupe.RequestPending {
 		return m, r, troupe.Errorf(troupe.CodeConflict, "This request was already %s.", r.Status)
 	}
 	return m, r, err
@@ -389,18 +404,13 @@ func (a *App) ApproveJoinRequest(ctx context.Context, actor troupe.User, workspa
 	defer wrap(&opErr, "approve join request")
 	var who troupe.User
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		m, r, err := a.pendingRequest(ctx, tx, actor, workspaceID, id)
+		_, r, err := a.pendingRequest(ctx, tx, actor, workspaceID, id)
 		if err != nil {
 			return err
 		}
 		who = r.User
-		w, err := tx.LockWorkspace(ctx, workspaceID)
+		at, err := a.attempt(ctx, tx, r.User.ID, workspaceID, troupe.ViaApproval, role, actor.ID)
 		if err != nil {
-			return err
-		}
-		attempt := troupe.JoinAttempt{Via: troupe.ViaApproval, Role: role, Settings: w.Settings, SeatsTotal: w.Seats,
-			SeatsUsed: w.SeatsUsed, GranterRole: m.Role, EmailVerified: r.User.EmailVerified}
-		if _, attempt.AlreadyMember, err = memberIfAny(ctx, &tx.Queries, workspaceID, r.User.ID); err != nil {
 			return err
 		}
 		if !role.Valid() {
@@ -408,13 +418,13 @@ func (a *App) ApproveJoinRequest(ctx context.Context, actor troupe.User, workspa
 			v.Add("role", "invalid_role", "Choose developer, creator or viewer.")
 			return v.Err()
 		}
-		if _, err := troupe.CheckJoin(attempt); err != nil {
+		if _, err := troupe.CheckJoin(at.JoinAttempt); err != nil {
 			return err
 		}
 		if err := tx.AddMember(ctx, workspaceID, r.User.ID, role, a.now()); err != nil {
 			return err
 		}
-		return a.decide(ctx, tx, actor, w, r, store.RequestApproved, string(role), c)
+		return a.decide(ctx, tx, actor, at.workspace, r, troupe.RequestApproved, string(role), c)
 	})
 	if troupe.ErrorCode(err) == troupe.CodeSeatLimitReached {
 		if nerr := a.noticeSeatLimit(ctx, workspaceID, who); nerr != nil {
@@ -437,13 +447,13 @@ func (a *App) DenyJoinRequest(ctx context.Context, actor troupe.User, workspaceI
 		if err != nil {
 			return err
 		}
-		return a.decide(ctx, tx, actor, w, r, store.RequestDenied, "", c)
+		return a.decide(ctx, tx, actor, w, r, troupe.RequestDenied, "", c)
 	})
 }
 
 // decide records a decision, clears the admins' notifications about it,
 // and tells the requester in the panel and by mail.
-func (a *App) decide(ctx context.Context, tx *store.Tx, actor troupe.User, w troupe.Workspace, r store.JoinRequest, status, detail string, c Client) error {
+func (a *App) decide(ctx context.Context, tx *store.Tx, actor troupe.User, w troupe.Workspace, r troupe.JoinRequest, status troupe.RequestStatus, detail string, c Client) error {
 	if err := tx.DecideJoinRequest(ctx, r.ID, status, actor.ID, a.now()); err != nil {
 		return err
 	}
@@ -451,7 +461,7 @@ func (a *App) decide(ctx context.Context, tx *store.Tx, actor troupe.User, w tro
 		return err
 	}
 	kind, note := "request_approved", NoteRequestApproved
-	if status == store.RequestDenied {
+	if status == troupe.RequestDenied {
 		kind, note = "request_denied", NoteRequestDenied
 	}
 	if err := a.notify(ctx, tx, r.User.ID, w.ID, note, r.ID, map[string]string{"workspace": w.Name}); err != nil {
@@ -461,7 +471,7 @@ func (a *App) decide(ctx context.Context, tx *store.Tx, actor troupe.User, w tro
 		Params: []any{"workspace", w.Name}}); err != nil {
 		return err
 	}
-	return a.audit(ctx, tx, w.ID, actor, "join_request."+status, r.ID, r.User.Email+" "+detail, c)
+	return a.audit(ctx, tx, w.ID, actor, "join_request."+string(status), r.ID, r.User.Email+" "+detail, c)
 }
 
 // Discoverable is a workspace found through the user's company domain.

@@ -71,7 +71,7 @@ func TestMailToUnprovenAddressesCarriesNoChosenText(t *testing.T) {
 		if !strings.Contains(m.Text, "You are invited to join the workspace "+short+" on Troupe") {
 			t.Fatalf("invitation:\n%s", m.Text)
 		}
-		rows, _, err := e.app.ListMembers(ctx, squatter, w.ID, app.MemberFilter{Status: "invited"})
+		rows, _, err := e.app.ListMembers(ctx, squatter, w.ID, troupe.MemberFilter{Status: "invited"})
 		if err != nil || len(rows) != 1 {
 			t.Fatalf("%+v %v", rows, err)
 		}

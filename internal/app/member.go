@@ -8,15 +8,9 @@ import (
 	"troupe/internal/troupe"
 )
 
-// MemberFilter narrows the members view.
-type MemberFilter = store.MemberFilter
-
-// MemberRow is one line of the members view.
-type MemberRow = store.MemberRow
-
 // ListMembers pages through a workspace's members and, for those who may
 // invite, its pending invitations.
-func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID string, f MemberFilter) (_ []MemberRow, _ string, opErr error) {
+func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID string, f troupe.MemberFilter) (_ []troupe.MemberRow, _ string, opErr error) {
 	defer wrap(&opErr, "list members")
 	q := a.db.Read()
 	m, err := a.membership(ctx, q, workspaceID, actor)
@@ -42,7 +36,7 @@ func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID st
 	// Join requests are for those who decide them.
 	if !m.Role.CanManageMembers() {
 		if f.Status == "requested" {
-			return []MemberRow{}, "", nil
+			return []troupe.MemberRow{}, "", nil
 		}
 		f.Requests = false
 	}
@@ -52,7 +46,7 @@ func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID st
 	if !m.Role.CanInvite(settings) {
 		// Pending invitations are for those who invite.
 		if f.Status == "invited" {
-			return []MemberRow{}, "", nil
+			return []troupe.MemberRow{}, "", nil
 		}
 		f.Status = "active"
 	}

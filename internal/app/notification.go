@@ -18,9 +18,6 @@ const (
 	NoteSeatLimit          = "seat_limit"
 )
 
-// Notification is one entry of the panel.
-type Notification = store.Notification
-
 // notify stores a notification for userID inside tx; data is any JSON
 // value describing it.
 func (a *App) notify(ctx context.Context, tx *store.Tx, userID, workspaceID, kind, subjectID string, data any) error {
@@ -28,13 +25,13 @@ func (a *App) notify(ctx context.Context, tx *store.Tx, userID, workspaceID, kin
 	if err != nil {
 		return err
 	}
-	return tx.AddNotification(ctx, store.Notification{ID: newID(), UserID: userID, WorkspaceID: workspaceID, Kind: kind,
+	return tx.AddNotification(ctx, troupe.Notification{ID: newID(), UserID: userID, WorkspaceID: workspaceID, Kind: kind,
 		SubjectID: subjectID, Data: string(raw), CreatedAt: a.now()})
 }
 
 // ListNotifications pages through the actor's notifications, newest first,
 // and says how many are unread.
-func (a *App) ListNotifications(ctx context.Context, actor troupe.User, cursor string, limit int) (_ []Notification, _ string, _ int, opErr error) {
+func (a *App) ListNotifications(ctx context.Context, actor troupe.User, cursor string, limit int) (_ []troupe.Notification, _ string, _ int, opErr error) {
 	defer wrap(&opErr, "list notifications")
 	if err := accountOnly(actor); err != nil {
 		return nil, "", 0, err

@@ -14,10 +14,6 @@ import (
 // NoteItemShared tells a member an item was shared with them.
 const NoteItemShared = "item_shared"
 
-// Share is one member's access to an item, made on it or (FromID set) on
-// a folder above it.
-type Share = store.Share
-
 // Sharing is who has access to an item and why.
 type Sharing struct {
 	Item ItemView
@@ -28,10 +24,10 @@ type Sharing struct {
 	// the folder it comes from.
 	InheritedWorkspace troupe.Level
 	InheritedFrom      string
-	Owner              Share
-	Shares             []Share
+	Owner              troupe.Share
+	Shares             []troupe.Share
 	// Inherited are the shares and owners of the folders above.
-	Inherited []Share
+	Inherited []troupe.Share
 }
 
 // GetSharing returns an item's sharing to anyone who may view it.
@@ -55,7 +51,7 @@ func (a *App) sharingOf(ctx context.Context, q *store.Queries, actor troupe.User
 	if err != nil {
 		return Sharing{}, err
 	}
-	out.Owner = Share{UserID: owner.ID, Name: owner.Name, Email: owner.Email, Level: troupe.LevelEdit}
+	out.Owner = troupe.Share{UserID: owner.ID, Name: owner.Name, Email: owner.Email, Level: troupe.LevelEdit}
 	if out.Shares, err = q.ListShares(ctx, it.ID, false); err != nil {
 		return Sharing{}, err
 	}
@@ -87,7 +83,7 @@ func (a *App) sharingOf(ctx context.Context, q *store.Queries, actor troupe.User
 			}
 		}
 		if f.OwnerID != it.OwnerID && open[f.ID] {
-			out.Inherited = append(out.Inherited, Share{UserID: f.OwnerID, Name: f.OwnerName, Level: troupe.LevelEdit, FromID: f.ID, FromName: f.Name})
+			out.Inherited = append(out.Inherited, troupe.Share{UserID: f.OwnerID, Name: f.OwnerName, Level: troupe.LevelEdit, FromID: f.ID, FromName: f.Name})
 		}
 	}
 	return out, nil
@@ -206,7 +202,7 @@ func (a *App) tellShared(ctx context.Context, tx *store.Tx, actor troupe.User, i
 }
 
 // sharingChange describes a sharing change for the audit log.
-func sharingChange(it ItemView, before []Share, workspace troupe.Level, after map[string]troupe.Level) string {
+func sharingChange(it ItemView, before []troupe.Share, workspace troupe.Level, after map[string]troupe.Level) string {
 	var parts []string
 	if workspace != it.Workspace {
 		parts = append(parts, fmt.Sprintf("general=%s:%s", troupe.GeneralAccess(workspace), workspace))

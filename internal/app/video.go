@@ -46,7 +46,7 @@ var ErrNotVideoEditor = troupe.Errorf(troupe.CodeForbidden, "Only people who can
 // VideoPage is a video's page as a member sees it.
 type VideoPage struct {
 	ItemView
-	Captions []store.CaptionInfo
+	Captions []troupe.CaptionTrack
 	// CanDownload: the workspace's and the video's settings allow this
 	// member to download it.
 	CanDownload bool
@@ -270,7 +270,7 @@ type PublicPage struct {
 	Description string
 	DurationMS  *int64
 	HasPoster   bool
-	Captions    []store.CaptionInfo
+	Captions    []troupe.CaptionTrack
 	// Protected: a password guards the page. Locked: this visitor has not
 	// unlocked it (the page then shows only the password form).
 	Protected   bool

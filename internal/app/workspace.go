@@ -70,7 +70,7 @@ func allow(ok bool, message string) error {
 
 // audit appends an entry to the workspace's audit log inside tx.
 func (a *App) audit(ctx context.Context, tx *store.Tx, workspaceID string, actor troupe.User, action, target, detail string, c Client) error {
-	return tx.AddAudit(ctx, store.AuditEntry{ID: newID(), WorkspaceID: workspaceID, ActorID: actor.ID, Action: action,
+	return tx.AddAudit(ctx, troupe.AuditEntry{ID: newID(), WorkspaceID: workspaceID, ActorID: actor.ID, Action: action,
 		Target: target, Detail: detail, IP: c.IP, CreatedAt: a.now()})
 }
 
@@ -311,12 +311,7 @@ func (a *App) UpdateSubscription(ctx context.Context, actor troupe.User, id, pla
 		if plan == "" || len(plan) > 50 {
 			v.Add("plan", "invalid", "Enter a plan name of at most 50 characters.")
 		}
-		switch {
-		case seats < 1 || seats > troupe.MaxSeats:
-			v.Add("seats", "out_of_range", fmt.Sprintf("Choose between 1 and %d seats.", troupe.MaxSeats))
-		case seats < w.SeatsUsed:
-			v.Add("seats", "below_active_members", fmt.Sprintf("%d members are active: remove some before going below %d seats.", w.SeatsUsed, w.SeatsUsed))
-		}
+		troupe.ValidateSeats(&v, "seats", seats, w.SeatsUsed)
 		if err := v.Err(); err != nil {
 			return err
 		}

@@ -64,14 +64,14 @@ func TestWorkspaces(t *testing.T) {
 		t.Run("non-members learn nothing", func(t *testing.T) {
 			_, err := e.app.GetWorkspace(ctx, stranger, w.ID)
 			wantCode(t, err, troupe.CodeNotFound)
-			_, _, err = e.app.ListMembers(ctx, stranger, w.ID, app.MemberFilter{})
+			_, _, err = e.app.ListMembers(ctx, stranger, w.ID, troupe.MemberFilter{})
 			wantCode(t, err, troupe.CodeNotFound)
 			_, err = e.app.Invite(ctx, stranger, w.ID, []string{"x@acme.com"}, troupe.RoleViewer, client)
 			wantCode(t, err, troupe.CodeNotFound)
 		})
 
 		t.Run("settings change and bad values change nothing", func(t *testing.T) {
-			jp, wci := troupe.JoinRequest, troupe.InviteEveryone
+			jp, wci := troupe.JoinByRequest, troupe.InviteEveryone
 			got, err := e.app.UpdateWorkspace(ctx, admin, w.ID, app.WorkspaceUpdate{JoinPolicy: &jp, WhoCanInvite: &wci}, client)
 			if err != nil || got.Settings.JoinPolicy != jp || got.Settings.WhoCanInvite != wci {
 				t.Fatalf("%+v %v", got.Settings, err)
@@ -107,7 +107,7 @@ func TestWorkspaces(t *testing.T) {
 			if res[0].Result != app.InviteAlreadyInvited {
 				t.Fatalf("second invitation: %+v", res)
 			}
-			rows, _, err := e.app.ListMembers(ctx, admin, w.ID, app.MemberFilter{Status: "invited"})
+			rows, _, err := e.app.ListMembers(ctx, admin, w.ID, troupe.MemberFilter{Status: "invited"})
 			if err != nil || len(rows) != 2 {
 				t.Fatalf("pending invitations: %+v %v", rows, err)
 			}
@@ -142,7 +142,7 @@ func TestWorkspaces(t *testing.T) {
 			e.clock.Advance(-(7*24*time.Hour + time.Minute))
 			wantCode(t, err, troupe.CodeInvitationExpired)
 
-			rows, _, _ := e.app.ListMembers(ctx, admin, w.ID, app.MemberFilter{Status: "invited", Query: "late@"})
+			rows, _, _ := e.app.ListMembers(ctx, admin, w.ID, troupe.MemberFilter{Status: "invited", Query: "late@"})
 			if len(rows) != 1 {
 				t.Fatalf("%+v", rows)
 			}
@@ -236,14 +236,14 @@ func TestWorkspaces(t *testing.T) {
 			if m := e.mail.WaitFor(t, "admin@acme.com", 10*time.Second); !strings.Contains(m.Subject, "no free seat") {
 				t.Fatalf("admin got %q", m.Subject)
 			}
-			rows, _, _ := e.app.ListMembers(ctx, admin, w.ID, app.MemberFilter{Status: "invited", Query: "full@"})
+			rows, _, _ := e.app.ListMembers(ctx, admin, w.ID, troupe.MemberFilter{Status: "invited", Query: "full@"})
 			if len(rows) != 1 {
 				t.Fatal("the invitation did not stay pending")
 			}
 		})
 
 		t.Run("the audit log recorded it all", func(t *testing.T) {
-			entries, _, err := e.db.Read().ListAudit(ctx, w.ID, store.AuditFilter{Limit: 200})
+			entries, _, err := e.db.Read().ListAudit(ctx, w.ID, troupe.AuditFilter{Limit: 200})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -315,7 +315,7 @@ func TestSeatRace(t *testing.T) {
 			}
 		}
 		got, _ := e.app.GetWorkspace(ctx, admin, w.ID)
-		pending, _, _ := e.app.ListMembers(ctx, admin, w.ID, app.MemberFilter{Status: "invited", Limit: 200})
+		pending, _, _ := e.app.ListMembers(ctx, admin, w.ID, troupe.MemberFilter{Status: "invited", Limit: 200})
 		if joined != 5 || full != 45 || got.SeatsUsed != 6 || len(pending) != 45 {
 			t.Fatalf("joined %d, refused %d, seats used %d, pending %d; want 5, 45, 6, 45", joined, full, got.SeatsUsed, len(pending))
 		}
@@ -377,7 +377,7 @@ func TestUnverifiedCannotTakeInvitationsByID(t *testing.T) {
 			t.Fatalf("an unverified address sees %d invitations (%v)", len(mine), err)
 		}
 		var id string
-		rows, _, _ := e.app.ListMembers(ctx, admin, w.ID, app.MemberFilter{Status: "invited"})
+		rows, _, _ := e.app.ListMembers(ctx, admin, w.ID, troupe.MemberFilter{Status: "invited"})
 		for _, r := range rows {
 			id = r.InvitationID
 		}
@@ -440,7 +440,7 @@ func TestSeatRaceJoinsAndApprovals(t *testing.T) {
 			for i := range users {
 				users[i] = e.user(t, fmt.Sprintf("%s%02d@crowd.io", name, i))
 			}
-			if policy == troupe.JoinRequest {
+			if policy == troupe.JoinByRequest {
 				for _, u := range users {
 					if res, err := e.app.JoinWorkspace(ctx, u, w.ID, client); err != nil || res.Result != "requested" {
 						t.Fatalf("request: %+v %v", res, err)
@@ -485,8 +485,8 @@ func TestSeatRaceJoinsAndApprovals(t *testing.T) {
 		})
 		check("domain joins", w, codes)
 
-		var reqs []store.JoinRequest
-		w, codes = race("approval", troupe.JoinRequest, func(i int, u troupe.User, w app.WorkspaceView) error {
+		var reqs []troupe.JoinRequest
+		w, codes = race("approval", troupe.JoinByRequest, func(i int, u troupe.User, w app.WorkspaceView) error {
 			return e.app.ApproveJoinRequest(ctx, admin, w.ID, requestOf(t, e, admin, w.ID, u.ID, &reqs), troupe.RoleViewer, client)
 		})
 		check("approvals", w, codes)
@@ -500,7 +500,7 @@ func TestSeatRaceJoinsAndApprovals(t *testing.T) {
 var requestsMu sync.Mutex
 
 // requestOf finds the pending join request of userID, listing them once.
-func requestOf(t *testing.T, e *env, admin troupe.User, ws, userID string, cache *[]store.JoinRequest) string {
+func requestOf(t *testing.T, e *env, admin troupe.User, ws, userID string, cache *[]troupe.JoinRequest) string {
 	requestsMu.Lock()
 	defer requestsMu.Unlock()
 	if *cache == nil {

@@ -4,36 +4,30 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"troupe/internal/troupe"
 )
 
-// APIToken is a user's token for the API in one workspace, stored under
-// the hash of its secret.
-type APIToken struct {
-	ID          string
-	WorkspaceID string
-	UserID      string
-	Name        string
-	Prefix      string
-	TokenHash   string
-	CreatedAt   time.Time
-	LastUsedAt  *time.Time
-	OwnerName   string // filled when listing
-	OwnerEmail  string // filled when listing
+// APITokenRecord is a token with the hash of its secret, as it is
+// inserted.
+type APITokenRecord struct {
+	troupe.APIToken
+	TokenHash string
 }
 
 // CreateAPIToken stores a token.
-func (q *Queries) CreateAPIToken(ctx context.Context, t APIToken) error {
+func (q *Queries) CreateAPIToken(ctx context.Context, t APITokenRecord) error {
 	_, err := q.exec(ctx, `INSERT INTO api_tokens (id, workspace_id, user_id, name, prefix, token_hash, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, t.ID, t.WorkspaceID, t.UserID, t.Name, t.Prefix, t.TokenHash, millis(t.CreatedAt))
 	return err
 }
 
-func scanAPIToken(row interface{ Scan(...any) error }) (APIToken, error) {
-	var t APIToken
+func scanAPIToken(row interface{ Scan(...any) error }) (troupe.APIToken, error) {
+	var t troupe.APIToken
 	var created int64
 	var used sql.NullInt64
-	if err := row.Scan(&t.ID, &t.WorkspaceID, &t.UserID, &t.Name, &t.Prefix, &t.TokenHash, &created, &used); err != nil {
-		return APIToken{}, translate(err)
+	if err := row.Scan(&t.ID, &t.WorkspaceID, &t.UserID, &t.Name, &t.Prefix, &created, &used); err != nil {
+		return troupe.APIToken{}, translate(err)
 	}
 	t.CreatedAt = fromMillis(created)
 	if used.Valid {
@@ -43,17 +37,17 @@ func scanAPIToken(row interface{ Scan(...any) error }) (APIToken, error) {
 	return t, nil
 }
 
-const apiTokenColumns = `id, workspace_id, user_id, name, prefix, token_hash, created_at, last_used_at`
+const apiTokenColumns = `id, workspace_id, user_id, name, prefix, created_at, last_used_at`
 
 // FindAPITokenByHash returns a live (unrevoked) token.
-func (q *Queries) FindAPITokenByHash(ctx context.Context, hash string) (APIToken, error) {
+func (q *Queries) FindAPITokenByHash(ctx context.Context, hash string) (troupe.APIToken, error) {
 	return scanAPIToken(q.queryRow(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`, hash))
 }
 
 // ListAPITokens returns a member's live tokens in a workspace, or every
 // member's when userID is empty.
-func (q *Queries) ListAPITokens(ctx context.Context, workspaceID, userID string) ([]APIToken, error) {
-	rows, err := q.query(ctx, `SELECT t.id, t.workspace_id, t.user_id, t.name, t.prefix, t.token_hash, t.created_at, t.last_used_at,
+func (q *Queries) ListAPITokens(ctx context.Context, workspaceID, userID string) ([]troupe.APIToken, error) {
+	rows, err := q.query(ctx, `SELECT t.id, t.workspace_id, t.user_id, t.name, t.prefix, t.created_at, t.last_used_at,
 			u.name, u.email
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.workspace_id = ? AND (? = '' OR t.user_id = ?) AND t.revoked_at IS NULL ORDER BY t.created_at DESC, t.id`, workspaceID, userID, userID)
@@ -61,7 +55,7 @@ func (q *Queries) ListAPITokens(ctx context.Context, workspaceID, userID string)
 		return nil, err
 	}
 	defer rows.Close()
-	var out []APIToken
+	var out []troupe.APIToken
 	for rows.Next() {
 		var name, email string
 		t, err := scanAPIToken(scanSuffix{row: rows, suffix: []any{&name, &email}})
@@ -75,7 +69,7 @@ func (q *Queries) ListAPITokens(ctx context.Context, workspaceID, userID string)
 }
 
 // FindAPIToken returns a live token of a workspace by id.
-func (q *Queries) FindAPIToken(ctx context.Context, workspaceID, id string) (APIToken, error) {
+func (q *Queries) FindAPIToken(ctx context.Context, workspaceID, id string) (troupe.APIToken, error) {
 	return scanAPIToken(q.queryRow(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL`, workspaceID, id))
 }
 

@@ -4,31 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"strings"
-	"time"
+	"troupe/internal/troupe"
 )
 
-// AuditEntry is one line of a workspace's append-only audit log.
-type AuditEntry struct {
-	ID          string
-	WorkspaceID string
-	ActorID     string
-	ActorEmail  string // filled when listing
-	Action      string
-	Target      string
-	Detail      string
-	IP          string
-	CreatedAt   time.Time
-}
-
 // AddAudit appends an entry.
-func (q *Queries) AddAudit(ctx context.Context, e AuditEntry) error {
+func (q *Queries) AddAudit(ctx context.Context, e troupe.AuditEntry) error {
 	_, err := q.exec(ctx, `INSERT INTO audit_log (id, workspace_id, actor_id, action, target, detail, ip, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, e.WorkspaceID, e.ActorID, e.Action, e.Target, e.Detail, e.IP, millis(e.CreatedAt))
 	return err
 }
 
 // AddAudits appends many entries with one statement.
-func (q *Queries) AddAudits(ctx context.Context, es []AuditEntry) error {
+func (q *Queries) AddAudits(ctx context.Context, es []troupe.AuditEntry) error {
 	if len(es) == 0 {
 		return nil
 	}
@@ -43,18 +30,8 @@ func (q *Queries) AddAudits(ctx context.Context, es []AuditEntry) error {
 	return err
 }
 
-// AuditFilter narrows the audit log.
-type AuditFilter struct {
-	Action  string // prefix, e.g. "member." or "invitation.create"
-	ActorID string
-	Since   time.Time
-	Until   time.Time
-	Cursor  string
-	Limit   int
-}
-
 // ListAudit pages through the audit log, newest first.
-func (q *Queries) ListAudit(ctx context.Context, workspaceID string, f AuditFilter) ([]AuditEntry, string, error) {
+func (q *Queries) ListAudit(ctx context.Context, workspaceID string, f troupe.AuditFilter) ([]troupe.AuditEntry, string, error) {
 	where := []string{"a.workspace_id = ?"}
 	args := []any{workspaceID}
 	if f.Action != "" {
@@ -88,11 +65,11 @@ func (q *Queries) ListAudit(ctx context.Context, workspaceID string, f AuditFilt
 	if err != nil {
 		return nil, "", err
 	}
-	return scanPage(rows, f.Limit, func(rows *sql.Rows) (AuditEntry, error) {
-		var e AuditEntry
+	return scanPage(rows, f.Limit, func(rows *sql.Rows) (troupe.AuditEntry, error) {
+		var e troupe.AuditEntry
 		var at int64
 		err := rows.Scan(&e.ID, &e.WorkspaceID, &e.ActorID, &e.ActorEmail, &e.Action, &e.Target, &e.Detail, &e.IP, &at)
 		e.CreatedAt = fromMillis(at)
 		return e, err
-	}, func(e AuditEntry) string { return encodeTimeCursor(e.CreatedAt, e.ID) })
+	}, func(e troupe.AuditEntry) string { return encodeTimeCursor(e.CreatedAt, e.ID) })
 }

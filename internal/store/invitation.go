@@ -8,34 +8,20 @@ import (
 	"troupe/internal/troupe"
 )
 
-// Invitation statuses.
-const (
-	InvitationPending  = "pending"
-	InvitationAccepted = "accepted"
-	InvitationDeclined = "declined"
-	InvitationRevoked  = "revoked"
-)
-
-// Invitation is an email invitation to a workspace.
-type Invitation struct {
-	ID          string
-	WorkspaceID string
-	Email       string
-	Role        troupe.Role
-	InviterID   string
-	TokenHash   string
-	Status      string
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
+// InvitationRecord is an invitation with the hash of its mailed token,
+// as it is inserted.
+type InvitationRecord struct {
+	troupe.Invitation
+	TokenHash string
 }
 
-const invitationColumns = `id, workspace_id, email, role, inviter_id, token_hash, status, created_at, expires_at`
+const invitationColumns = `id, workspace_id, email, role, inviter_id, status, created_at, expires_at`
 
-func scanInvitation(row interface{ Scan(...any) error }) (Invitation, error) {
-	var i Invitation
+func scanInvitation(row interface{ Scan(...any) error }) (troupe.Invitation, error) {
+	var i troupe.Invitation
 	var created, expires int64
-	if err := row.Scan(&i.ID, &i.WorkspaceID, &i.Email, &i.Role, &i.InviterID, &i.TokenHash, &i.Status, &created, &expires); err != nil {
-		return Invitation{}, translate(err)
+	if err := row.Scan(&i.ID, &i.WorkspaceID, &i.Email, &i.Role, &i.InviterID, &i.Status, &created, &expires); err != nil {
+		return troupe.Invitation{}, translate(err)
 	}
 	i.CreatedAt, i.ExpiresAt = fromMillis(created), fromMillis(expires)
 	return i, nil
@@ -44,7 +30,7 @@ func scanInvitation(row interface{ Scan(...any) error }) (Invitation, error) {
 // CreateInvitation inserts a pending invitation; a second pending one for
 // the same address and workspace is a conflict. The conflict is detected
 // without a failing statement, which would abort a PostgreSQL transaction.
-func (q *Queries) CreateInvitation(ctx context.Context, i Invitation) error {
+func (q *Queries) CreateInvitation(ctx context.Context, i InvitationRecord) error {
 	res, err := q.exec(ctx, `INSERT INTO invitations (id, workspace_id, email, email_norm, role, inviter_id, token_hash, status, created_at, expires_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (workspace_id, email_norm) WHERE status = 'pending' DO NOTHING`,
@@ -60,12 +46,12 @@ func (q *Queries) CreateInvitation(ctx context.Context, i Invitation) error {
 }
 
 // FindInvitation returns an invitation of a workspace by id.
-func (q *Queries) FindInvitation(ctx context.Context, workspaceID, id string) (Invitation, error) {
+func (q *Queries) FindInvitation(ctx context.Context, workspaceID, id string) (troupe.Invitation, error) {
 	return scanInvitation(q.queryRow(ctx, `SELECT `+invitationColumns+` FROM invitations WHERE workspace_id = ? AND id = ?`, workspaceID, id))
 }
 
 // FindInvitationByID returns an invitation by id, in any workspace.
-func (q *Queries) FindInvitationByID(ctx context.Context, id string) (Invitation, error) {
+func (q *Queries) FindInvitationByID(ctx context.Context, id string) (troupe.Invitation, error) {
 	return scanInvitation(q.queryRow(ctx, `SELECT `+invitationColumns+` FROM invitations WHERE id = ?`, id))
 }
 
@@ -78,7 +64,7 @@ func (q *Queries) CountPendingInvitations(ctx context.Context, workspaceID strin
 }
 
 // FindInvitationByToken returns the invitation whose token hashes to hash.
-func (q *Queries) FindInvitationByToken(ctx context.Context, hash string) (Invitation, error) {
+func (q *Queries) FindInvitationByToken(ctx context.Context, hash string) (troupe.Invitation, error) {
 	return scanInvitation(q.queryRow(ctx, `SELECT `+invitationColumns+` FROM invitations WHERE token_hash = ?`, hash))
 }
 
@@ -93,7 +79,7 @@ func (q *Queries) PendingInvitationFor(ctx context.Context, workspaceID, email s
 
 // SetInvitationStatus moves a pending invitation to status; it fails with
 // not_found when the invitation is no longer pending, so it ends once.
-func (q *Queries) SetInvitationStatus(ctx context.Context, id, status string, now time.Time) error {
+func (q *Queries) SetInvitationStatus(ctx context.Context, id string, status troupe.InvitationStatus, now time.Time) error {
 	res, err := q.exec(ctx, `UPDATE invitations SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending'`, status, millis(now), id)
 	if err != nil {
 		return err
@@ -111,18 +97,10 @@ func (q *Queries) RotateInvitationToken(ctx context.Context, id, hash string, ex
 	return mustAffect(res)
 }
 
-// MyInvitation is a pending invitation to the user, with its workspace and
-// inviter's names.
-type MyInvitation struct {
-	Invitation
-	WorkspaceName string
-	InviterName   string
-}
-
 // ListInvitationsForEmail returns the pending, unexpired invitations to an
 // address.
-func (q *Queries) ListInvitationsForEmail(ctx context.Context, email string, now time.Time) ([]MyInvitation, error) {
-	rows, err := q.query(ctx, `SELECT i.id, i.workspace_id, i.email, i.role, i.inviter_id, i.token_hash, i.status, i.created_at, i.expires_at,
+func (q *Queries) ListInvitationsForEmail(ctx context.Context, email string, now time.Time) ([]troupe.MyInvitation, error) {
+	rows, err := q.query(ctx, `SELECT i.id, i.workspace_id, i.email, i.role, i.inviter_id, i.status, i.created_at, i.expires_at,
 			w.name, u.name
 		FROM invitations i JOIN workspaces w ON w.id = i.workspace_id JOIN users u ON u.id = i.inviter_id
 		WHERE i.email_norm = ? AND i.status = 'pending' AND i.expires_at > ? ORDER BY i.created_at DESC`,
@@ -131,9 +109,9 @@ func (q *Queries) ListInvitationsForEmail(ctx context.Context, email string, now
 		return nil, err
 	}
 	defer rows.Close()
-	var out []MyInvitation
+	var out []troupe.MyInvitation
 	for rows.Next() {
-		var m MyInvitation
+		var m troupe.MyInvitation
 		var ws, inviter string
 		inv, err := scanInvitation(scanSuffix{row: rows, suffix: []any{&ws, &inviter}})
 		if err != nil {
@@ -171,7 +149,7 @@ func (q *Queries) ExpireInvitations(ctx context.Context, workspaceID string, ema
 // CreateInvitations inserts pending invitations in one statement and
 // returns the ids it created: an address with a pending invitation
 // already is skipped, without a failing statement.
-func (q *Queries) CreateInvitations(ctx context.Context, invs []Invitation) (map[string]bool, error) {
+func (q *Queries) CreateInvitations(ctx context.Context, invs []InvitationRecord) (map[string]bool, error) {
 	created := map[string]bool{}
 	if len(invs) == 0 {
 		return created, nil

@@ -508,19 +508,9 @@ func (q *Queries) PurgeTrash(ctx context.Context, cutoff time.Time, limit int) (
 	return keys, purged, nil
 }
 
-// Share is one member's share of an item.
-type Share struct {
-	UserID string
-	Name   string
-	Email  string
-	Level  troupe.Level
-	// From is the folder the share was made on, for inherited shares.
-	FromID, FromName string
-}
-
 // ListShares returns the shares of item id and, when inherited is set,
 // those of the folders above it (nearest first).
-func (q *Queries) ListShares(ctx context.Context, id string, inherited bool) ([]Share, error) {
+func (q *Queries) ListShares(ctx context.Context, id string, inherited bool) ([]troupe.Share, error) {
 	cond := `t.depth = 0`
 	if inherited {
 		cond = `t.depth > 0`
@@ -533,9 +523,9 @@ func (q *Queries) ListShares(ctx context.Context, id string, inherited bool) ([]
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Share
+	var out []troupe.Share
 	for rows.Next() {
-		var s Share
+		var s troupe.Share
 		if err := rows.Scan(&s.UserID, &s.Name, &s.Email, &s.Level, &s.FromID, &s.FromName); err != nil {
 			return nil, translate(err)
 		}

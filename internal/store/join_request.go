@@ -8,36 +8,17 @@ import (
 	"troupe/internal/troupe"
 )
 
-// Join request statuses.
-const (
-	RequestPending  = "pending"
-	RequestApproved = "approved"
-	RequestDenied   = "denied"
-)
-
-// JoinRequest is someone's request to join a workspace.
-type JoinRequest struct {
-	ID          string
-	WorkspaceID string
-	User        troupe.User
-	Via         troupe.JoinVia
-	Role        troupe.Role // the role the link offered; approvers choose
-	Status      string
-	CreatedAt   time.Time
-	DecidedAt   *time.Time
-}
-
 const joinRequestColumns = `r.id, r.workspace_id, r.via, r.role, r.status, r.created_at, r.decided_at, ` + userColumnsU
 
 const userColumnsU = `u.id, u.email, u.name, u.password_hash, u.email_verified_at, u.locale, u.discoverable, u.created_at`
 
-func scanJoinRequest(row interface{ Scan(...any) error }) (JoinRequest, error) {
-	var r JoinRequest
+func scanJoinRequest(row interface{ Scan(...any) error }) (troupe.JoinRequest, error) {
+	var r troupe.JoinRequest
 	var created int64
 	var decided sql.NullInt64
 	u, err := scanUser(scanPrefix{row: row, prefix: []any{&r.ID, &r.WorkspaceID, &r.Via, &r.Role, &r.Status, &created, &decided}})
 	if err != nil {
-		return JoinRequest{}, err
+		return troupe.JoinRequest{}, err
 	}
 	r.User, r.CreatedAt = u.User, fromMillis(created)
 	if decided.Valid {
@@ -49,7 +30,7 @@ func scanJoinRequest(row interface{ Scan(...any) error }) (JoinRequest, error) {
 
 // CreateJoinRequest files a pending request; a second pending one is a
 // conflict (detected without a failing statement).
-func (q *Queries) CreateJoinRequest(ctx context.Context, r JoinRequest) error {
+func (q *Queries) CreateJoinRequest(ctx context.Context, r troupe.JoinRequest) error {
 	res, err := q.exec(ctx, `INSERT INTO join_requests (id, workspace_id, user_id, via, role, status, created_at)
 		VALUES (?, ?, ?, ?, ?, 'pending', ?)
 		ON CONFLICT (workspace_id, user_id) WHERE status = 'pending' DO NOTHING`,
@@ -64,21 +45,21 @@ func (q *Queries) CreateJoinRequest(ctx context.Context, r JoinRequest) error {
 }
 
 // FindJoinRequest returns a request of a workspace.
-func (q *Queries) FindJoinRequest(ctx context.Context, workspaceID, id string) (JoinRequest, error) {
+func (q *Queries) FindJoinRequest(ctx context.Context, workspaceID, id string) (troupe.JoinRequest, error) {
 	return scanJoinRequest(q.queryRow(ctx, `SELECT `+joinRequestColumns+` FROM join_requests r JOIN users u ON u.id = r.user_id
 		WHERE r.workspace_id = ? AND r.id = ?`, workspaceID, id))
 }
 
 // ListJoinRequests returns a workspace's requests with status, oldest
 // first.
-func (q *Queries) ListJoinRequests(ctx context.Context, workspaceID, status string) ([]JoinRequest, error) {
+func (q *Queries) ListJoinRequests(ctx context.Context, workspaceID string, status troupe.RequestStatus) ([]troupe.JoinRequest, error) {
 	rows, err := q.query(ctx, `SELECT `+joinRequestColumns+` FROM join_requests r JOIN users u ON u.id = r.user_id
 		WHERE r.workspace_id = ? AND r.status = ? ORDER BY r.created_at, r.id LIMIT 500`, workspaceID, status)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []JoinRequest
+	var out []troupe.JoinRequest
 	for rows.Next() {
 		r, err := scanJoinRequest(rows)
 		if err != nil {
@@ -104,7 +85,7 @@ func (q *Queries) LastDenial(ctx context.Context, workspaceID, userID string) (*
 
 // DecideJoinRequest moves a pending request to status; not_found when it
 // was already decided.
-func (q *Queries) DecideJoinRequest(ctx context.Context, id, status, by string, now time.Time) error {
+func (q *Queries) DecideJoinRequest(ctx context.Context, id string, status troupe.RequestStatus, by string, now time.Time) error {
 	res, err := q.exec(ctx, `UPDATE join_requests SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'`,
 		status, millis(now), by, id)
 	if err != nil {

@@ -176,7 +176,7 @@ func TestNotificationsAreHeardOnEveryInstance(t *testing.T) {
 			defer tick.Stop()
 			for i := 0; ; i++ {
 				err := a.Tx(ctx, func(tx *store.Tx) error {
-					return tx.AddNotification(ctx, store.Notification{ID: "n" + string(rune('a'+i)), UserID: "u1", WorkspaceID: "w1",
+					return tx.AddNotification(ctx, troupe.Notification{ID: "n" + string(rune('a'+i)), UserID: "u1", WorkspaceID: "w1",
 						Kind: "role_changed", Data: "{}", CreatedAt: now})
 				})
 				if err != nil {

@@ -58,41 +58,18 @@ func (q *Queries) CountSuperAdmins(ctx context.Context, workspaceID string) (int
 	return n, translate(err)
 }
 
-// MemberRow is one line of the members view: an active member or a
-// pending invitation.
-type MemberRow struct {
-	Status        string // "active" or "invited"
-	Role          troupe.Role
-	Email         string
-	UserID        string
-	UserName      string
-	InvitationID  string
-	InviterID     string // who sent a pending invitation
-	JoinRequestID string
-	Since         time.Time
-	// CanManage is filled by the app, not the store: the viewer may
-	// resend or revoke this pending invitation.
-	CanManage bool
-
-	sortKey, rowID string // the row's place in the order, for the cursor
-}
-
-// MemberFilter narrows the members view.
-type MemberFilter struct {
-	Status string // "", "active", "invited", "requested"
-	// Requests adds pending join requests to the view (for Super Admins).
-	Requests bool
-	Role     troupe.Role
-	Query    string // part of a name or email
-	Cursor   string
-	Limit    int
+// memberRow is a line of the members view with its place in the order,
+// from which the next page's cursor is made.
+type memberRow struct {
+	troupe.MemberRow
+	sortKey, rowID string
 }
 
 // ListMembers pages through active members and pending invitations in
 // email order. The cursor is opaque to clients. Each side of the union
 // filters, seeks past the cursor and stops at the page size on its own,
 // so a page costs the same at the start of a large workspace as at its end.
-func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f MemberFilter, now time.Time) ([]MemberRow, string, error) {
+func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f troupe.MemberFilter, now time.Time) ([]troupe.MemberRow, string, error) {
 	var key, id string
 	if f.Cursor != "" {
 		var err error
@@ -143,7 +120,7 @@ func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f MemberF
 			workspaceID)
 	}
 	if len(parts) == 0 {
-		return []MemberRow{}, "", nil
+		return []troupe.MemberRow{}, "", nil
 	}
 	args = append(args, f.Limit+1)
 	rows, err := q.query(ctx, `SELECT status, role, email, user_id, name, invitation_id, inviter_id, since, sort_key, row_id FROM (`+
@@ -151,8 +128,8 @@ func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f MemberF
 	if err != nil {
 		return nil, "", err
 	}
-	return scanPage(rows, f.Limit, func(rows *sql.Rows) (MemberRow, error) {
-		var r MemberRow
+	page, next, err := scanPage(rows, f.Limit, func(rows *sql.Rows) (memberRow, error) {
+		var r memberRow
 		var since int64
 		err := rows.Scan(&r.Status, &r.Role, &r.Email, &r.UserID, &r.UserName, &r.InvitationID, &r.InviterID, &since, &r.sortKey, &r.rowID)
 		if r.Status == "requested" {
@@ -161,7 +138,15 @@ func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f MemberF
 		}
 		r.Since = fromMillis(since)
 		return r, err
-	}, func(r MemberRow) string { return encodeCursor(r.sortKey, r.rowID) })
+	}, func(r memberRow) string { return encodeCursor(r.sortKey, r.rowID) })
+	if err != nil {
+		return nil, "", err
+	}
+	var out []troupe.MemberRow
+	for _, r := range page {
+		out = append(out, r.MemberRow)
+	}
+	return out, next, nil
 }
 
 func escapeLike(s string) string {

@@ -7,20 +7,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-)
 
-// Notification is one entry of a user's notifications panel. Data holds
-// the kind's details as JSON.
-type Notification struct {
-	ID          string
-	UserID      string
-	WorkspaceID string
-	Kind        string
-	SubjectID   string
-	Data        string
-	CreatedAt   time.Time
-	ReadAt      *time.Time
-}
+	"troupe/internal/troupe"
+)
 
 // visible keeps a workspace's notifications about other people (join
 // requests, arrivals, seats) from someone who is no longer its member;
@@ -30,7 +19,7 @@ const visible = `(kind NOT IN ('join_request', 'invitation_accepted', 'seat_limi
 
 // AddNotification stores a notification; once it commits, every
 // instance's watchers hear of it (see DB.WatchNotifications).
-func (q *Queries) AddNotification(ctx context.Context, n Notification) error {
+func (q *Queries) AddNotification(ctx context.Context, n troupe.Notification) error {
 	_, err := q.exec(ctx, `INSERT INTO notifications (id, user_id, workspace_id, kind, subject_id, data, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, n.ID, n.UserID, n.WorkspaceID, n.Kind, n.SubjectID, n.Data, millis(n.CreatedAt))
 	if err == nil && q.notes != nil {
@@ -74,12 +63,12 @@ func (db *DB) localNotes() *noteWatchers {
 	return nil
 }
 
-func scanNotification(row interface{ Scan(...any) error }) (Notification, error) {
-	var n Notification
+func scanNotification(row interface{ Scan(...any) error }) (troupe.Notification, error) {
+	var n troupe.Notification
 	var created int64
 	var read sql.NullInt64
 	if err := row.Scan(&n.ID, &n.UserID, &n.WorkspaceID, &n.Kind, &n.SubjectID, &n.Data, &created, &read); err != nil {
-		return Notification{}, translate(err)
+		return troupe.Notification{}, translate(err)
 	}
 	n.CreatedAt = fromMillis(created)
 	if read.Valid {
@@ -90,7 +79,7 @@ func scanNotification(row interface{ Scan(...any) error }) (Notification, error)
 }
 
 // ListNotifications pages through a user's notifications, newest first.
-func (q *Queries) ListNotifications(ctx context.Context, userID, cursor string, limit int) ([]Notification, string, error) {
+func (q *Queries) ListNotifications(ctx context.Context, userID, cursor string, limit int) ([]troupe.Notification, string, error) {
 	where := []string{"user_id = ?", visible}
 	args := []any{userID}
 	if cursor != "" {
@@ -107,8 +96,8 @@ func (q *Queries) ListNotifications(ctx context.Context, userID, cursor string, 
 	if err != nil {
 		return nil, "", err
 	}
-	return scanPage(rows, limit, func(rows *sql.Rows) (Notification, error) { return scanNotification(rows) },
-		func(n Notification) string { return encodeTimeCursor(n.CreatedAt, n.ID) })
+	return scanPage(rows, limit, func(rows *sql.Rows) (troupe.Notification, error) { return scanNotification(rows) },
+		func(n troupe.Notification) string { return encodeTimeCursor(n.CreatedAt, n.ID) })
 }
 
 // CountUnread counts a user's unread notifications.

@@ -93,7 +93,7 @@ func TestPublicPagesChangeEverywhereAtOnce(t *testing.T) {
 
 			cached()
 			write(b, func(tx *store.Tx) error {
-				return tx.PutCaption(ctx, video.ID, store.Caption{CaptionInfo: store.CaptionInfo{Lang: "fr", Label: "Français", UpdatedAt: now}, VTT: "WEBVTT\n"})
+				return tx.PutCaption(ctx, video.ID, store.Caption{CaptionTrack: troupe.CaptionTrack{Lang: "fr", Label: "Français", UpdatedAt: now}, VTT: "WEBVTT\n"})
 			})
 			eventually("captions added", name+"|allowed|hash|fr")
 

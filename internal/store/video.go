@@ -65,7 +65,7 @@ type PublicVideo struct {
 	// The workspace's settings for downloads and publishing.
 	Downloads  troupe.Permission
 	Publishing troupe.Permission
-	Captions   []CaptionInfo
+	Captions   []troupe.CaptionTrack
 }
 
 // FindPublicVideo returns the live video published under slug, with its
@@ -99,7 +99,7 @@ func (q *Queries) FindPublicVideo(ctx context.Context, slug string) (PublicVideo
 			v.DurationMS = &duration.Int64
 		}
 		if lang != "" {
-			v.Captions = append(v.Captions, CaptionInfo{Lang: lang, Label: label})
+			v.Captions = append(v.Captions, troupe.CaptionTrack{Lang: lang, Label: label})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -111,17 +111,9 @@ func (q *Queries) FindPublicVideo(ctx context.Context, slug string) (PublicVideo
 	return v, nil
 }
 
-// CaptionInfo names one caption track.
-type CaptionInfo struct {
-	Lang      string
-	Label     string
-	Cues      int
-	UpdatedAt time.Time
-}
-
 // Caption is a track with its normalised WebVTT text.
 type Caption struct {
-	CaptionInfo
+	troupe.CaptionTrack
 	VTT string
 }
 
@@ -149,15 +141,15 @@ func (q *Queries) DeleteCaption(ctx context.Context, itemID, lang string) error 
 }
 
 // ListCaptions names the tracks of video itemID by language.
-func (q *Queries) ListCaptions(ctx context.Context, itemID string) ([]CaptionInfo, error) {
+func (q *Queries) ListCaptions(ctx context.Context, itemID string) ([]troupe.CaptionTrack, error) {
 	rows, err := q.query(ctx, `SELECT lang, label, cue_count, updated_at FROM captions WHERE item_id = ? ORDER BY lang`, itemID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []CaptionInfo
+	var out []troupe.CaptionTrack
 	for rows.Next() {
-		var c CaptionInfo
+		var c troupe.CaptionTrack
 		var updated int64
 		if err := rows.Scan(&c.Lang, &c.Label, &c.Cues, &updated); err != nil {
 			return nil, translate(err)

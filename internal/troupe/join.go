@@ -69,7 +69,7 @@ func CheckJoin(a JoinAttempt) (JoinOutcome, error) {
 		if !a.EmailVerified {
 			return 0, Errorf(CodeEmailUnverified, "Verify your email address before joining a workspace.")
 		}
-		if a.Settings.JoinPolicy == JoinRequest {
+		if a.Settings.JoinPolicy == JoinByRequest {
 			outcome = FileRequest
 		}
 	case ViaDomain:
@@ -81,7 +81,7 @@ func CheckJoin(a JoinAttempt) (JoinOutcome, error) {
 		}
 		switch a.Settings.JoinPolicy {
 		case JoinDomain:
-		case JoinRequest:
+		case JoinByRequest:
 			outcome = FileRequest
 		default:
 			return 0, Errorf(CodeForbidden, "This workspace accepts members by invitation only.")
@@ -93,7 +93,7 @@ func CheckJoin(a JoinAttempt) (JoinOutcome, error) {
 	default:
 		return 0, Errorf(CodeInternal, "unknown way to join %q", a.Via)
 	}
-	if outcome == JoinNow && a.SeatsUsed >= a.SeatsTotal {
+	if outcome == JoinNow && !SeatsCover(a.SeatsTotal, a.SeatsUsed+1) {
 		return 0, Errorf(CodeSeatLimitReached, "Every seat of this workspace is taken. A Super Admin can add seats.")
 	}
 	return outcome, nil

@@ -32,7 +32,7 @@ func reference(a JoinAttempt) (JoinOutcome, Code) {
 		if !a.EmailVerified {
 			return 0, CodeEmailUnverified
 		}
-		if a.Settings.JoinPolicy == JoinRequest {
+		if a.Settings.JoinPolicy == JoinByRequest {
 			out = FileRequest
 		}
 	case ViaDomain:
@@ -42,7 +42,7 @@ func reference(a JoinAttempt) (JoinOutcome, Code) {
 		if !a.DomainMatches || a.Settings.JoinPolicy == JoinInviteOnly {
 			return 0, CodeForbidden
 		}
-		if a.Settings.JoinPolicy == JoinRequest {
+		if a.Settings.JoinPolicy == JoinByRequest {
 			out = FileRequest
 		}
 	case ViaApproval:
@@ -66,7 +66,7 @@ func TestCheckJoinMatchesReference(t *testing.T) {
 			Via:  vias[pick(len(vias))],
 			Role: roles[pick(len(roles))],
 			Settings: Settings{
-				JoinPolicy:       []JoinPolicy{JoinInviteOnly, JoinRequest, JoinDomain}[pick(3)],
+				JoinPolicy:       []JoinPolicy{JoinInviteOnly, JoinByRequest, JoinDomain}[pick(3)],
 				WhoCanInvite:     []WhoCanInvite{InviteEveryone, InviteAdmins}[pick(2)],
 				InviteLinkPolicy: []LinkPolicy{LinkEveryone, LinkAdmins, LinkNoOne}[pick(3)],
 			},

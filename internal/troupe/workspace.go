@@ -1,6 +1,7 @@
 package troupe
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -13,7 +14,7 @@ type JoinPolicy string
 // The join policies.
 const (
 	JoinInviteOnly JoinPolicy = "invite_only"
-	JoinRequest    JoinPolicy = "request"
+	JoinByRequest  JoinPolicy = "request"
 	JoinDomain     JoinPolicy = "domain"
 )
 
@@ -83,7 +84,7 @@ func (s Settings) Validate(v *Validation) {
 			v.Add(field, "invalid", "This value is not one of the allowed choices.")
 		}
 	}
-	check("join_policy", oneOf(s.JoinPolicy, JoinInviteOnly, JoinRequest, JoinDomain))
+	check("join_policy", oneOf(s.JoinPolicy, JoinInviteOnly, JoinByRequest, JoinDomain))
 	check("who_can_invite", oneOf(s.WhoCanInvite, InviteEveryone, InviteAdmins))
 	check("invite_link_policy", oneOf(s.InviteLinkPolicy, LinkEveryone, LinkAdmins, LinkNoOne))
 	check("default_access", oneOf(s.DefaultAccess, AccessPrivate, AccessWorkspaceView, AccessWorkspaceEdit))
@@ -144,12 +145,20 @@ func ValidateDescription(v *Validation, field, s string) {
 	}
 }
 
-// Member is an active member of a workspace.
-type Member struct {
-	WorkspaceID string
-	User        User
-	Role        Role
-	Since       time.Time
+// SeatsCover reports whether a workspace's seats are enough for its
+// active members: the one seat rule, which a join (one more member) and a
+// change of seats (never below the members) both meet.
+func SeatsCover(seats, members int) bool { return members <= seats }
+
+// ValidateSeats checks a new number of seats for a workspace with used
+// active members: within the plan's bounds, and never below the members.
+func ValidateSeats(v *Validation, field string, seats, used int) {
+	switch {
+	case seats < 1 || seats > MaxSeats:
+		v.Add(field, "out_of_range", fmt.Sprintf("Choose between 1 and %d seats.", MaxSeats))
+	case !SeatsCover(seats, used):
+		v.Add(field, "below_active_members", fmt.Sprintf("%d members are active: remove some before going below %d seats.", used, used))
+	}
 }
 
 // EmailDomain returns the lower-cased domain of an address.

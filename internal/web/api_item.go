@@ -314,7 +314,7 @@ type sharingJSON struct {
 	CanShare bool `json:"can_share"`
 }
 
-func toShareJSON(sh app.Share) shareJSON {
+func toShareJSON(sh troupe.Share) shareJSON {
 	out := shareJSON{UserID: sh.UserID, Level: sh.Level.String(), Name: sh.Name, Email: sh.Email}
 	if sh.FromID != "" {
 		out.From = &itemRefJSON{ID: sh.FromID, Name: sh.FromName}

@@ -167,7 +167,7 @@ func (s *Server) handleJoinRequestList(w http.ResponseWriter, r *http.Request, u
 	}
 	out := list[joinRequestJSON]{Items: make([]joinRequestJSON, 0, len(reqs))}
 	for _, x := range reqs {
-		out.Items = append(out.Items, joinRequestJSON{ID: x.ID, User: toUserJSON(x.User), Status: x.Status, Via: string(x.Via),
+		out.Items = append(out.Items, joinRequestJSON{ID: x.ID, User: toUserJSON(x.User), Status: string(x.Status), Via: string(x.Via),
 			Role: x.Role, CreatedAt: x.CreatedAt})
 	}
 	writeJSON(w, http.StatusOK, out)

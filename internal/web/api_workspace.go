@@ -177,7 +177,7 @@ type memberJSON struct {
 	Since         time.Time       `json:"since"`
 }
 
-func toMemberJSON(m app.MemberRow) memberJSON {
+func toMemberJSON(m troupe.MemberRow) memberJSON {
 	out := memberJSON{Status: m.Status, Role: m.Role, Email: m.Email, InvitationID: m.InvitationID, JoinRequestID: m.JoinRequestID, Since: m.Since}
 	if m.UserID != "" {
 		out.User = &memberUserJSON{ID: m.UserID, Email: m.Email, Name: m.UserName}
@@ -209,7 +209,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, u troupe.Us
 	if status == "" {
 		status = q.Get("status")
 	}
-	rows, next, err := s.app.ListMembers(r.Context(), u, r.PathValue("ws"), app.MemberFilter{Status: status, Requests: true,
+	rows, next, err := s.app.ListMembers(r.Context(), u, r.PathValue("ws"), troupe.MemberFilter{Status: status, Requests: true,
 		Role: troupe.Role(q.Get("role")), Query: q.Get("q"), Cursor: q.Get("cursor"), Limit: limit})
 	if err != nil {
 		return err
@@ -241,7 +241,7 @@ func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request, u tr
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toMemberJSON(app.MemberRow{Status: "active", Role: m.Role, Email: m.User.Email,
+	writeJSON(w, http.StatusOK, toMemberJSON(troupe.MemberRow{Status: "active", Role: m.Role, Email: m.User.Email,
 		UserID: m.User.ID, UserName: m.User.Name, Since: m.Since}))
 	return nil
 }
@@ -362,7 +362,7 @@ type auditJSON struct {
 // ?format=csv (every matching entry, not one page).
 func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	q := r.URL.Query()
-	f := app.AuditFilter{Action: q.Get("action"), ActorID: q.Get("actor"), Cursor: q.Get("cursor")}
+	f := troupe.AuditFilter{Action: q.Get("action"), ActorID: q.Get("actor"), Cursor: q.Get("cursor")}
 	var v troupe.Validation
 	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
 		if raw := q.Get(name); raw != "" {
@@ -397,10 +397,10 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request, u troupe
 	return nil
 }
 
-func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, u troupe.User, f app.AuditFilter) error {
+func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, u troupe.User, f troupe.AuditFilter) error {
 	// Ask for one entry first, so a refusal is still a problem document
 	// rather than a half-written file.
-	if _, _, err := s.app.ListAudit(r.Context(), u, r.PathValue("ws"), app.AuditFilter{Limit: 1}); err != nil {
+	if _, _, err := s.app.ListAudit(r.Context(), u, r.PathValue("ws"), troupe.AuditFilter{Limit: 1}); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -408,7 +408,7 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, u troupe.Us
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"time", "actor_id", "actor_email", "action", "target", "detail", "ip"})
-	err := s.app.EachAudit(r.Context(), u, r.PathValue("ws"), f, func(e app.AuditEntry) error {
+	err := s.app.EachAudit(r.Context(), u, r.PathValue("ws"), f, func(e troupe.AuditEntry) error {
 		return cw.Write([]string{e.CreatedAt.Format(time.RFC3339), e.ActorID, csvSafe(e.ActorEmail), e.Action,
 			csvSafe(e.Target), csvSafe(e.Detail), e.IP})
 	})

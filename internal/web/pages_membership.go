@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"troupe/internal/app"
-	"troupe/internal/store"
 	"troupe/internal/troupe"
 )
 
@@ -374,7 +373,7 @@ func (s *Server) fillNotifications(r *http.Request, u troupe.User, v *view) {
 
 // notes turns the app's notifications into sentences in the page's
 // language.
-func (v *view) notes(items []app.Notification, unread int, back string) *notesView {
+func (v *view) notes(items []troupe.Notification, unread int, back string) *notesView {
 	n := &notesView{Unread: unread, Back: back}
 	for _, it := range items {
 		n.Items = append(n.Items, v.note(it))
@@ -391,7 +390,7 @@ var noteTargets = map[string]string{
 	app.NoteSeatLimit:          "/settings/seats",
 }
 
-func (v *view) note(n app.Notification) noteView {
+func (v *view) note(n troupe.Notification) noteView {
 	var data map[string]any
 	_ = json.Unmarshal([]byte(n.Data), &data) // a malformed payload only leaves blanks in the sentence
 	args := []any{}
@@ -487,7 +486,7 @@ type tokensPage struct {
 }
 
 type tokenRow struct {
-	store.APIToken
+	troupe.APIToken
 	Owner string // empty for the user's own tokens
 }
 

@@ -108,7 +108,7 @@ func (s *Server) pageSharePost(w http.ResponseWriter, r *http.Request, u troupe.
 // findMember returns the id of the one active member whose email is
 // query, or who alone matches it; empty when none does.
 func (s *Server) findMember(r *http.Request, u troupe.User, wsID, query string) (string, error) {
-	rows, _, err := s.app.ListMembers(r.Context(), u, wsID, app.MemberFilter{Status: "active", Query: query, Limit: 20})
+	rows, _, err := s.app.ListMembers(r.Context(), u, wsID, troupe.MemberFilter{Status: "active", Query: query, Limit: 20})
 	if err != nil {
 		return "", err
 	}
@@ -156,7 +156,7 @@ type accessPage struct {
 	Checked     *app.PermissionsView
 	CheckedName string
 	// People are everyone the sharing names, for a Super Admin to check.
-	People []app.Share
+	People []troupe.Share
 	Back   string
 }
 
@@ -179,7 +179,7 @@ func (s *Server) pageAccess(w http.ResponseWriter, r *http.Request, u troupe.Use
 		p.Back = itemURL(it)
 	}
 	seen := map[string]bool{u.ID: true}
-	for _, x := range append(append([]app.Share{sh.Owner}, sh.Shares...), sh.Inherited...) {
+	for _, x := range append(append([]troupe.Share{sh.Owner}, sh.Shares...), sh.Inherited...) {
 		if !seen[x.UserID] {
 			seen[x.UserID] = true
 			p.People = append(p.People, x)

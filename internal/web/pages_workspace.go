@@ -10,7 +10,6 @@ import (
 	"unicode"
 
 	"troupe/internal/app"
-	"troupe/internal/store"
 	"troupe/internal/troupe"
 )
 
@@ -239,7 +238,7 @@ func (s *Server) pageWorkspaceLeave(w http.ResponseWriter, r *http.Request, u tr
 
 // membersPage is the members table with its filters.
 type membersPage struct {
-	Rows             []app.MemberRow
+	Rows             []troupe.MemberRow
 	Status, Query    string
 	Role             troupe.Role
 	Tabs             []memberTab
@@ -248,7 +247,7 @@ type membersPage struct {
 	Problems         []app.InviteResult
 	Roles, Grantable []troupe.Role
 	// Requests are the pending join requests, for Super Admins.
-	Requests []store.JoinRequest
+	Requests []troupe.JoinRequest
 	// Link is the invite-link panel, for those who may manage the link.
 	Link *linkPanel
 	// Suggestions are people of the workspace's domains who could be
@@ -289,7 +288,7 @@ func grantable(ws app.WorkspaceView) []troupe.Role {
 // members: the "requested" filter shows them instead of the table.
 func (s *Server) loadMembers(r *http.Request, u troupe.User, v *view, q url.Values) error {
 	ws := *v.Workspace
-	f := app.MemberFilter{Status: q.Get("status"), Role: troupe.Role(q.Get("role")), Query: strings.TrimSpace(q.Get("q")), Cursor: q.Get("cursor")}
+	f := troupe.MemberFilter{Status: q.Get("status"), Role: troupe.Role(q.Get("role")), Query: strings.TrimSpace(q.Get("q")), Cursor: q.Get("cursor")}
 	p := &membersPage{Status: f.Status, Role: f.Role, Query: f.Query,
 		Here: membersURL(ws.ID, f.Status, f.Role, f.Query, f.Cursor), Roles: troupe.Roles, Grantable: grantable(ws)}
 	var next string
@@ -599,7 +598,7 @@ func (v *view) Choice(name string, values ...string) choiceField {
 var auditActions = []string{"member.", "invitation.", "invite_link.", "join_request.", "settings.", "domain.", "subscription.", "api_token.", "workspace."}
 
 type auditPage struct {
-	Entries         []app.AuditEntry
+	Entries         []troupe.AuditEntry
 	Action          string
 	Actions         []string
 	NextURL, Export string
@@ -622,7 +621,7 @@ func auditURL(wsID, action, cursor string) string {
 
 func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
 	q := r.URL.Query()
-	f := app.AuditFilter{Action: q.Get("action"), Cursor: q.Get("cursor")}
+	f := troupe.AuditFilter{Action: q.Get("action"), Cursor: q.Get("cursor")}
 	entries, next, err := s.app.ListAudit(r.Context(), u, v.Workspace.ID, f)
 	if err != nil {
 		return err

@@ -1,0 +1,38 @@
+package troupe
+
+import "time"
+
+// Member is an active member of a workspace.
+type Member struct {
+	WorkspaceID string
+	User        User
+	Role        Role
+	Since       time.Time
+}
+
+// MemberRow is one line of the members view: an active member, a
+// pending invitation or a pending join request.
+type MemberRow struct {
+	Status        string // "active", "invited" or "requested"
+	Role          Role
+	Email         string
+	UserID        string
+	UserName      string
+	InvitationID  string
+	InviterID     string // who sent a pending invitation
+	JoinRequestID string
+	Since         time.Time
+	// CanManage: the viewer may resend or revoke this pending invitation.
+	CanManage bool
+}
+
+// MemberFilter narrows the members view.
+type MemberFilter struct {
+	Status string // "", "active", "invited", "requested"
+	// Requests adds pending join requests to the view (for Super Admins).
+	Requests bool
+	Role     Role
+	Query    string // part of a name or email
+	Cursor   string
+	Limit    int
+}
