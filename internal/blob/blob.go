@@ -381,7 +381,7 @@ type rangeReader struct {
 	pos  int64
 
 	body            io.ReadCloser // the open response, or nil
-	bodyAt, bodyEnd int64        // the offset of body's next byte, and of its end
+	bodyAt, bodyEnd int64         // the offset of body's next byte, and of its end
 }
 
 // open asks for length bytes (negative: the rest) from offset, and learns
