@@ -78,6 +78,7 @@ type Store struct {
 	// bucket does not offer (upload tuning, unfinished uploads).
 	s3     *s3.Client
 	s3Name string
+	get    *objectGetter // reads ranges of an s3:// bucket's objects
 }
 
 // Credentials sign requests to object storage. Empty, the AWS SDK's usual
@@ -148,7 +149,12 @@ func openS3(ctx context.Context, rawURL string, creds Credentials) (*Store, erro
 	if b, err = s3blob.OpenBucket(ctx, client, u.Host, &opener.Options); err != nil {
 		return nil, fmt.Errorf("blob: open %s: %w", u.Redacted(), err)
 	}
-	return &Store{bucket: b, s3: client, s3Name: u.Host}, nil
+	get, err := newObjectGetter(ctx, client, u.Host)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	return &Store{bucket: b, s3: client, s3Name: u.Host, get: get}, nil
 }
 
 // Local is the folder of a file:// store, "" on object storage.
@@ -328,7 +334,7 @@ func (s *Store) Open(ctx context.Context, key string, first Range) (*File, error
 		}
 		return &File{ReadSeeker: f, size: st.Size(), closer: f}, nil
 	}
-	r := &rangeReader{ctx: ctx, bucket: s.bucket, key: key}
+	r := &rangeReader{ctx: ctx, get: s.get, key: key}
 	if first.Length != 0 && first.Offset >= 0 {
 		err := r.open(first.Offset, first.Length)
 		if err == nil {
@@ -349,7 +355,8 @@ func (s *Store) Open(ctx context.Context, key string, first Range) (*File, error
 }
 
 func notFoundOr(op, key string, err error) error {
-	if gcerrors.Code(err) == gcerrors.NotFound {
+	var status interface{ HTTPStatusCode() int }
+	if gcerrors.Code(err) == gcerrors.NotFound || errors.As(err, &status) && status.HTTPStatusCode() == 404 {
 		return fmt.Errorf("blob: %s: %w", key, ErrNotFound)
 	}
 	return failed(op, key, err)
@@ -367,25 +374,25 @@ func unsatisfiable(err error) bool {
 // position, or else asks for the rest of the file from there. The context
 // is the request's: a client going away ends the transfer.
 type rangeReader struct {
-	ctx    context.Context
-	bucket *blob.Bucket
-	key    string
-	size   int64
-	pos    int64
+	ctx  context.Context
+	get  *objectGetter
+	key  string
+	size int64
+	pos  int64
 
-	body            *blob.Reader // the open response, or nil
-	bodyAt, bodyEnd int64        // the offset of body's next byte, and of its end
+	body            io.ReadCloser // the open response, or nil
+	bodyAt, bodyEnd int64         // the offset of body's next byte, and of its end
 }
 
 // open asks for length bytes (negative: the rest) from offset, and learns
 // the file's size from the answer.
 func (r *rangeReader) open(offset, length int64) error {
-	body, err := r.bucket.NewRangeReader(r.ctx, r.key, offset, length, nil)
+	obj, err := r.get.get(r.ctx, r.key, offset, length)
 	if err != nil {
 		return err
 	}
-	r.size = body.Size()
-	r.body, r.bodyAt, r.bodyEnd = body, offset, r.size
+	r.size = obj.size
+	r.body, r.bodyAt, r.bodyEnd = obj.body, offset, r.size
 	if length >= 0 {
 		r.bodyEnd = min(offset+length, r.size)
 	}
