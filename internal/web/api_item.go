@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -126,7 +127,9 @@ func itemQuery(r *http.Request) (app.ItemQuery, error) {
 		Cursor: q.Get("cursor"), Limit: limit}, nil
 }
 
-type itemLister func(r *http.Request, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error)
+// itemLister fetches one page of items: the app's list use cases
+// (ListItems, ListSharedWithMe, ListRecent, ListTrash) fit it as they are.
+type itemLister func(ctx context.Context, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error)
 
 func (s *Server) listItems(fetch itemLister) authedHandler {
 	return func(w http.ResponseWriter, r *http.Request, u troupe.User) error {
@@ -134,7 +137,7 @@ func (s *Server) listItems(fetch itemLister) authedHandler {
 		if err != nil {
 			return err
 		}
-		items, next, err := fetch(r, u, r.PathValue("ws"), q)
+		items, next, err := fetch(r.Context(), u, r.PathValue("ws"), q)
 		if err != nil {
 			return err
 		}
@@ -148,27 +151,19 @@ func (s *Server) listItems(fetch itemLister) authedHandler {
 }
 
 func (s *Server) handleItemList(w http.ResponseWriter, r *http.Request, u troupe.User) error {
-	return s.listItems(func(r *http.Request, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error) {
-		return s.app.ListItems(r.Context(), u, ws, q)
-	})(w, r, u)
+	return s.listItems(s.app.ListItems)(w, r, u)
 }
 
 func (s *Server) handleSharedWithMe(w http.ResponseWriter, r *http.Request, u troupe.User) error {
-	return s.listItems(func(r *http.Request, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error) {
-		return s.app.ListSharedWithMe(r.Context(), u, ws, q)
-	})(w, r, u)
+	return s.listItems(s.app.ListSharedWithMe)(w, r, u)
 }
 
 func (s *Server) handleRecent(w http.ResponseWriter, r *http.Request, u troupe.User) error {
-	return s.listItems(func(r *http.Request, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error) {
-		return s.app.ListRecent(r.Context(), u, ws, q)
-	})(w, r, u)
+	return s.listItems(s.app.ListRecent)(w, r, u)
 }
 
 func (s *Server) handleTrash(w http.ResponseWriter, r *http.Request, u troupe.User) error {
-	return s.listItems(func(r *http.Request, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error) {
-		return s.app.ListTrash(r.Context(), u, ws, q)
-	})(w, r, u)
+	return s.listItems(s.app.ListTrash)(w, r, u)
 }
 
 // maxDraftBody leaves room for a draft's script and document.

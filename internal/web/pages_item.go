@@ -152,12 +152,10 @@ func withQuery(path string, kv ...string) string {
 	return path + "?" + q.Encode()
 }
 
-type lister func(r *http.Request, u troupe.User, wsID string, q app.ItemQuery) ([]app.ItemView, string, error)
-
 // showList fetches one page of a list and renders it.
-func (s *Server) showList(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, p *contentPage, q app.ItemQuery, fetch lister) error {
+func (s *Server) showList(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, p *contentPage, q app.ItemQuery, fetch itemLister) error {
 	q.Cursor = r.URL.Query().Get("cursor")
-	items, next, err := fetch(r, u, v.Workspace.ID, q)
+	items, next, err := fetch(r.Context(), u, v.Workspace.ID, q)
 	if err != nil {
 		return err
 	}
@@ -178,10 +176,6 @@ func (s *Server) showList(w http.ResponseWriter, r *http.Request, u troupe.User,
 	return nil
 }
 
-func (s *Server) listChildren(r *http.Request, u troupe.User, wsID string, q app.ItemQuery) ([]app.ItemView, string, error) {
-	return s.app.ListItems(r.Context(), u, wsID, q)
-}
-
 // pageWorkspaceHome is the workspace's root folder, with the user's
 // pending invitations to other workspaces above it.
 func (s *Server) pageWorkspaceHome(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
@@ -189,7 +183,7 @@ func (s *Server) pageWorkspaceHome(w http.ResponseWriter, r *http.Request, u tro
 		return err
 	}
 	p := &contentPage{Section: "home", Invitations: v.Data.(homePage).Invitations}
-	return s.showList(w, r, u, v, p, app.ItemQuery{}, s.listChildren)
+	return s.showList(w, r, u, v, p, app.ItemQuery{}, s.app.ListItems)
 }
 
 func (s *Server) pageFolder(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
@@ -206,28 +200,19 @@ func (s *Server) pageFolder(w http.ResponseWriter, r *http.Request, u troupe.Use
 		return err
 	}
 	p := &contentPage{Section: "folder", Folder: &f, Crumbs: crumbs}
-	return s.showList(w, r, u, v, p, app.ItemQuery{ParentID: f.ID}, s.listChildren)
+	return s.showList(w, r, u, v, p, app.ItemQuery{ParentID: f.ID}, s.app.ListItems)
 }
 
 func (s *Server) pageShared(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	return s.showList(w, r, u, v, &contentPage{Section: "shared"}, app.ItemQuery{},
-		func(r *http.Request, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error) {
-			return s.app.ListSharedWithMe(r.Context(), u, ws, q)
-		})
+	return s.showList(w, r, u, v, &contentPage{Section: "shared"}, app.ItemQuery{}, s.app.ListSharedWithMe)
 }
 
 func (s *Server) pageRecent(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	return s.showList(w, r, u, v, &contentPage{Section: "recent"}, app.ItemQuery{},
-		func(r *http.Request, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error) {
-			return s.app.ListRecent(r.Context(), u, ws, q)
-		})
+	return s.showList(w, r, u, v, &contentPage{Section: "recent"}, app.ItemQuery{}, s.app.ListRecent)
 }
 
 func (s *Server) pageTrash(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	return s.showList(w, r, u, v, &contentPage{Section: "trash"}, app.ItemQuery{},
-		func(r *http.Request, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error) {
-			return s.app.ListTrash(r.Context(), u, ws, q)
-		})
+	return s.showList(w, r, u, v, &contentPage{Section: "trash"}, app.ItemQuery{}, s.app.ListTrash)
 }
 
 func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
@@ -239,7 +224,7 @@ func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request, u troupe.Use
 		s.show(w, r, http.StatusOK, "content", v)
 		return nil
 	}
-	return s.showList(w, r, u, v, p, app.ItemQuery{Search: query}, s.listChildren)
+	return s.showList(w, r, u, v, p, app.ItemQuery{Search: query}, s.app.ListItems)
 }
 
 // --- Creating: folders, drafts, uploads --------------------------------------

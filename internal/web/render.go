@@ -9,6 +9,10 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 
 	"troupe/internal/app"
 	"troupe/internal/i18n"
@@ -84,6 +88,24 @@ func (v *view) Err(field string) string { return v.Fields[field] }
 
 // Val returns the submitted value of a field, to refill the form.
 func (v *view) Val(field string) string { return v.Form[field] }
+
+// localeChoice is one entry of a language menu.
+type localeChoice struct{ Tag, Name string }
+
+// localeChoices are the product's locales, each named in itself and
+// capitalised as a menu entry ("Français", not "français").
+var localeChoices = func() []localeChoice {
+	out := make([]localeChoice, 0, len(troupe.Locales))
+	for _, tag := range troupe.Locales {
+		name := []rune(display.Self.Name(language.MustParse(tag)))
+		name[0] = unicode.ToUpper(name[0])
+		out = append(out, localeChoice{Tag: tag, Name: string(name)})
+	}
+	return out
+}()
+
+// Locales are the languages a user may choose.
+func (v *view) Locales() []localeChoice { return localeChoices }
 
 // newView starts the view of a page for r.
 func (s *Server) newView(r *http.Request) *view {
