@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -101,36 +100,6 @@ func (s *Server) Handler() http.Handler {
 	h = s.securityHeaders(h)
 	h = s.observe(h)
 	return h
-}
-
-func (s *Server) routeOps(mux *http.ServeMux) {
-	handle := func(pattern string, h http.Handler) {
-		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			state(r).route = pattern
-			h.ServeHTTP(w, r)
-		}))
-	}
-	handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	}))
-	handle("GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := s.app.Ready(ctx); err != nil {
-			state(r).err = err // for the request's log line
-			setRetryAfter(w, err)
-			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte("not ready: " + troupe.ErrorMessage(err) + "\n"))
-			return
-		}
-		w.Write([]byte("ready\n"))
-	}))
-	handle("GET /static/", s.static)
-	handle("GET /favicon.ico", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, s.static.url("favicon.svg"), http.StatusMovedPermanently)
-	}))
 }
 
 type metrics struct {

@@ -11,14 +11,6 @@ import (
 // it to that page.
 const passCookie = "troupe_pass"
 
-func (s *Server) routePublicPages(open func(string, pageHandler)) {
-	open("GET /v/{slug}", s.pagePublicVideo)
-	open("POST /v/{slug}/unlock", s.pagePublicUnlock)
-	open("GET /v/{slug}/media", s.publicMedia(false))
-	open("GET /v/{slug}/poster", s.publicMedia(true))
-	open("GET /v/{slug}/captions/{file}", s.publicCaptions)
-}
-
 func visitorPass(r *http.Request) string {
 	if c, err := r.Cookie(passCookie); err == nil {
 		return c.Value
