@@ -2,9 +2,9 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
@@ -182,7 +182,7 @@ func toMeJSON(u troupe.User) meJSON {
 
 func (s *Server) pageSignup(w http.ResponseWriter, r *http.Request) error {
 	if u, _ := s.currentUser(r); u != nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		http.Redirect(w, r, paths.Home(), http.StatusSeeOther)
 		return nil
 	}
 	v := s.newView(r)
@@ -237,7 +237,7 @@ func (s *Server) pageVerifyEmailPost(w http.ResponseWriter, r *http.Request) err
 		next = "/"
 	}
 	if v.User == nil {
-		next = "/login?next=" + url.QueryEscape(next)
+		next = paths.LoginThen(next)
 	}
 	v.Form["continue"] = next
 	if _, err := s.app.VerifyEmail(r.Context(), r.PostForm.Get("token")); err != nil {
@@ -274,7 +274,7 @@ func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) error {
 	s.endCurrentSession(r)
 	s.clearSessionCookie(w, r)
 	s.flash(w, r, "flash.signed_out")
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Login(), http.StatusSeeOther)
 	return nil
 }
 
@@ -311,7 +311,7 @@ func (s *Server) pageResetPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.clearSessionCookie(w, r)
 	s.flash(w, r, "flash.password_reset")
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Login(), http.StatusSeeOther)
 	return nil
 }
 
@@ -336,7 +336,7 @@ func (s *Server) pageAccountProfile(w http.ResponseWriter, r *http.Request, u tr
 		return s.showForm(w, r, "account", s.accountView(r, u), err)
 	}
 	s.flash(w, r, "flash.profile_saved")
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Account(), http.StatusSeeOther)
 	return nil
 }
 
@@ -348,7 +348,7 @@ func (s *Server) pageAccountPassword(w http.ResponseWriter, r *http.Request, u t
 	}
 	s.setSessionCookie(w, r, secret)
 	s.flash(w, r, "flash.password_changed")
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Account(), http.StatusSeeOther)
 	return nil
 }
 
@@ -357,7 +357,7 @@ func (s *Server) pageAccountResend(w http.ResponseWriter, r *http.Request, u tro
 		return s.showForm(w, r, "account", s.accountView(r, u), err)
 	}
 	s.flash(w, r, "flash.verification_sent")
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Account(), http.StatusSeeOther)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
@@ -123,6 +124,6 @@ func (s *Server) pageAPITokenRevoke(w http.ResponseWriter, r *http.Request, u tr
 		return err
 	}
 	s.flash(w, r, "flash.token_revoked")
-	http.Redirect(w, r, wsPath(v.Workspace.ID, "/settings/api-tokens"), http.StatusSeeOther)
+	http.Redirect(w, r, paths.APITokens(v.Workspace.ID), http.StatusSeeOther)
 	return nil
 }

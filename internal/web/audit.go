@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"time"
 
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
@@ -113,9 +114,9 @@ func auditURL(wsID, action, cursor string) string {
 		q.Set("cursor", cursor)
 	}
 	if len(q) == 0 {
-		return wsPath(wsID, "/audit")
+		return paths.Audit(wsID)
 	}
-	return wsPath(wsID, "/audit?"+q.Encode())
+	return paths.Audit(wsID) + "?" + q.Encode()
 }
 
 func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {

@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
@@ -251,7 +252,7 @@ func (s *Server) pageInvitationSignup(w http.ResponseWriter, r *http.Request) er
 	s.flash(w, r, "flash.invitation_accepted")
 	// The account is new: its only workspace is the one it just joined,
 	// which home opens.
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Home(), http.StatusSeeOther)
 	return nil
 }
 
@@ -276,7 +277,7 @@ func (s *Server) pageInvitationAccept(w http.ResponseWriter, r *http.Request, u 
 	}
 	s.setWorkspaceCookie(w, r, ws.ID)
 	s.flash(w, r, "flash.invitation_accepted")
-	http.Redirect(w, r, wsPath(ws.ID, ""), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Workspace(ws.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -286,7 +287,7 @@ func (s *Server) pageInvitationDecline(w http.ResponseWriter, r *http.Request, u
 		return s.invitationFailed(w, r, u, token, err)
 	}
 	s.flash(w, r, "flash.invitation_declined")
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Home(), http.StatusSeeOther)
 	return nil
 }
 
@@ -295,7 +296,7 @@ func (s *Server) pageInvitationDecline(w http.ResponseWriter, r *http.Request, u
 func (s *Server) pageInvitationSignout(w http.ResponseWriter, r *http.Request) error {
 	s.endCurrentSession(r)
 	s.clearSessionCookie(w, r)
-	http.Redirect(w, r, "/invitations/"+url.PathEscape(r.PathValue("token")), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Invitation(r.PathValue("token")), http.StatusSeeOther)
 	return nil
 }
 
@@ -320,7 +321,7 @@ func (s *Server) pageMyInvitationAccept(w http.ResponseWriter, r *http.Request, 
 	}
 	s.setWorkspaceCookie(w, r, ws.ID)
 	s.flash(w, r, "flash.invitation_accepted")
-	http.Redirect(w, r, wsPath(ws.ID, ""), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Workspace(ws.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -329,6 +330,6 @@ func (s *Server) pageMyInvitationDecline(w http.ResponseWriter, r *http.Request,
 		return s.homeFailed(w, r, u, err)
 	}
 	s.flash(w, r, "flash.invitation_declined")
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Home(), http.StatusSeeOther)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
@@ -26,7 +27,7 @@ type inviteLinkJSON struct {
 func (s *Server) toInviteLinkJSON(l app.InviteLinkView) inviteLinkJSON {
 	out := inviteLinkJSON{Role: l.Role, Enabled: l.Enabled, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses, Uses: l.Uses}
 	if l.Token != "" {
-		url := s.cfg.BaseURL + "/join/" + l.Token
+		url := s.cfg.BaseURL + paths.JoinLink(l.Token)
 		out.URL, out.Token = &url, &l.Token
 	}
 	return out
@@ -124,7 +125,7 @@ func (s *Server) loadInviteLink(r *http.Request, u troupe.User, ws app.Workspace
 func newLinkPanel(l app.InviteLinkView, baseURL string) *linkPanel {
 	p := &linkPanel{Link: &l}
 	if l.Token != "" {
-		p.URL = baseURL + "/join/" + l.Token
+		p.URL = baseURL + paths.JoinLink(l.Token)
 	}
 	if l.ExpiresAt != nil {
 		p.ExpiresAt = l.ExpiresAt.UTC().Format(time.RFC3339)
@@ -177,7 +178,7 @@ func parseMaxUses(raw string) *int {
 func (s *Server) showMembersWithLink(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, l app.InviteLinkView, flashKey string) error {
 	if l.Token == "" {
 		s.flash(w, r, flashKey)
-		http.Redirect(w, r, wsPath(v.Workspace.ID, "/members#invite-link"), http.StatusSeeOther)
+		http.Redirect(w, r, paths.Members(v.Workspace.ID)+"#invite-link", http.StatusSeeOther)
 		return nil
 	}
 	if err := s.loadMembers(r, u, v, url.Values{}); err != nil {
@@ -262,7 +263,7 @@ func (s *Server) pageJoinLinkPost(w http.ResponseWriter, r *http.Request, u trou
 		v.Data = joinLinkPage{Token: token, Failed: true}
 		return s.showForm(w, r, "join", v, err)
 	}
-	return s.joined(w, r, res, "/join/"+url.PathEscape(token)+"?sent=1")
+	return s.joined(w, r, res, paths.JoinLink(token)+"?sent=1")
 }
 
 // joined lands a new member in the workspace, or tells a requester that
@@ -271,7 +272,7 @@ func (s *Server) joined(w http.ResponseWriter, r *http.Request, res app.JoinResu
 	if res.Result == "joined" {
 		s.setWorkspaceCookie(w, r, res.WorkspaceID)
 		s.flash(w, r, "flash.joined")
-		http.Redirect(w, r, wsPath(res.WorkspaceID, ""), http.StatusSeeOther)
+		http.Redirect(w, r, paths.Workspace(res.WorkspaceID), http.StatusSeeOther)
 		return nil
 	}
 	s.flash(w, r, "flash.request_sent")

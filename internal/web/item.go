@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
@@ -29,17 +30,17 @@ func (s *Server) itemOf(r *http.Request, u troupe.User, v *view) (app.ItemView, 
 // itemURL is the page of an item: a folder's content, or the item itself.
 func itemURL(it app.ItemView) string {
 	if it.Kind == troupe.KindFolder {
-		return wsPath(it.WorkspaceID, "/folders/"+url.PathEscape(it.ID))
+		return paths.Folder(it.WorkspaceID, it.ID)
 	}
-	return wsPath(it.WorkspaceID, "/items/"+url.PathEscape(it.ID))
+	return paths.Item(it.WorkspaceID, it.ID)
 }
 
 // folderURL is the page of folder id, the workspace's home for the root.
 func folderURL(wsID, id string) string {
 	if id == "" {
-		return wsPath(wsID, "")
+		return paths.Workspace(wsID)
 	}
-	return wsPath(wsID, "/folders/"+url.PathEscape(id))
+	return paths.Folder(wsID, id)
 }
 
 // --- Lists ------------------------------------------------------------------
@@ -339,7 +340,7 @@ func (s *Server) loadItemPage(r *http.Request, u troupe.User, v *view, it app.It
 	if err != nil {
 		return err
 	}
-	back := wsPath(v.Workspace.ID, "")
+	back := paths.Workspace(v.Workspace.ID)
 	if len(crumbs) > 0 && crumbs[len(crumbs)-1].ID == it.ParentID {
 		back = itemURL(crumbs[len(crumbs)-1])
 	}
@@ -468,7 +469,7 @@ func (s *Server) pageRenamePost(w http.ResponseWriter, r *http.Request, u troupe
 		return s.showForm(w, r, "rename", v, err)
 	}
 	s.flash(w, r, "flash.item_renamed")
-	backTo(w, r, wsPath(v.Workspace.ID, ""))
+	backTo(w, r, paths.Workspace(v.Workspace.ID))
 	return nil
 }
 
@@ -580,7 +581,7 @@ func (s *Server) pageRestorePost(w http.ResponseWriter, r *http.Request, u troup
 		return err
 	}
 	s.flash(w, r, "flash.item_restored")
-	backTo(w, r, wsPath(v.Workspace.ID, "/trash"))
+	backTo(w, r, paths.Trash(v.Workspace.ID))
 	return nil
 }
 
@@ -663,7 +664,7 @@ func toItemJSON(it app.ItemView, full bool) itemJSON {
 		out.Published, out.PasswordProtected, out.AllowDownload = &published, &it.PasswordSet, &it.AllowDownload
 		out.MediaURL = "/api/v1/videos/" + it.ID + "/media"
 		if published && it.Permissions.CanEdit {
-			out.PublicPath = "/v/" + it.PublicSlug
+			out.PublicPath = paths.PublicVideo(it.PublicSlug)
 		}
 	}
 	return out
@@ -681,7 +682,7 @@ func itemQuery(r *http.Request) (app.ItemQuery, error) {
 
 type itemLister func(r *http.Request, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error)
 
-func (s *Server) listItems(fetch itemLister) authedHandler {
+func (s *Server) listItems(fetch itemLister) userAPIHandler {
 	return func(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 		q, err := itemQuery(r)
 		if err != nil {
@@ -727,7 +728,7 @@ func (s *Server) handleTrash(w http.ResponseWriter, r *http.Request, u troupe.Us
 // maxDraftBody leaves room for a draft's script and document.
 const maxDraftBody = 3 << 20
 
-func (s *Server) handleCreateItem(kind troupe.Kind) authedHandler {
+func (s *Server) handleCreateItem(kind troupe.Kind) userAPIHandler {
 	return func(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 		var in struct {
 			Name     string          `json:"name"`
@@ -758,7 +759,7 @@ func (s *Server) handleCreateItem(kind troupe.Kind) authedHandler {
 // handleUpload streams a multipart upload: the fields "name", "parent_id"
 // and "description" (sent before the file) and the part "file", which
 // goes to the media store without being held in memory.
-func (s *Server) handleUpload(kind troupe.Kind) authedHandler {
+func (s *Server) handleUpload(kind troupe.Kind) userAPIHandler {
 	return func(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 		form, err := readUpload(r, kind)
 		if err != nil {
@@ -845,7 +846,7 @@ func (s *Server) handleItemRestore(w http.ResponseWriter, r *http.Request, u tro
 }
 
 // handleMedia serves an item's file (or poster) with Range support.
-func (s *Server) handleMedia(poster bool) authedHandler {
+func (s *Server) handleMedia(poster bool) userAPIHandler {
 	return func(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 		f, err := s.app.OpenMedia(r.Context(), u, r.PathValue("id"), poster, firstRange(r))
 		if err != nil {

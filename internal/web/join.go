@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
@@ -90,5 +91,5 @@ func (s *Server) pageDiscoverJoin(w http.ResponseWriter, r *http.Request, u trou
 		}
 		return s.showForm(w, r, "discover", v, err)
 	}
-	return s.joined(w, r, res, "/discover")
+	return s.joined(w, r, res, paths.Discover())
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
@@ -61,10 +62,10 @@ func (s *Server) handleJoinRequestDeny(w http.ResponseWriter, r *http.Request, u
 func (s *Server) decided(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, err error, flashKey string) error {
 	if err == nil {
 		s.flash(w, r, flashKey)
-		backTo(w, r, wsPath(v.Workspace.ID, "/members?status=requested"))
+		backTo(w, r, paths.JoinRequests(v.Workspace.ID))
 		return nil
 	}
-	if strings.HasPrefix(r.PostForm.Get("back"), "/notifications") && !pageLevel(err) {
+	if strings.HasPrefix(r.PostForm.Get("back"), paths.Notifications()) && !pageLevel(err) {
 		nv := s.newView(r)
 		if lerr := s.loadNotifications(r, u, nv, ""); lerr != nil {
 			return lerr

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
@@ -125,9 +126,9 @@ func membersURL(wsID, status string, role troupe.Role, query, cursor string) str
 		}
 	}
 	if len(q) == 0 {
-		return wsPath(wsID, "/members")
+		return paths.Members(wsID)
 	}
-	return wsPath(wsID, "/members?"+q.Encode())
+	return paths.Members(wsID) + "?" + q.Encode()
 }
 
 // grantable lists the roles the user may give to people they invite.
@@ -216,7 +217,7 @@ func (s *Server) memberAction(w http.ResponseWriter, r *http.Request, u troupe.U
 		return s.membersFailed(w, r, u, v, err)
 	}
 	s.flash(w, r, flashKey)
-	backTo(w, r, wsPath(v.Workspace.ID, "/members"))
+	backTo(w, r, paths.Members(v.Workspace.ID))
 	return nil
 }
 
@@ -238,6 +239,6 @@ func (s *Server) pageWorkspaceLeave(w http.ResponseWriter, r *http.Request, u tr
 		return s.showForm(w, r, "workspaces", s.newView(r), err)
 	}
 	s.flash(w, r, "flash.workspace_left")
-	http.Redirect(w, r, "/workspaces", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Workspaces(), http.StatusSeeOther)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
@@ -159,12 +160,12 @@ func (v *view) notes(items []troupe.Notification, unread int, back string) *note
 }
 
 // noteTargets says which page each kind of notification opens.
-var noteTargets = map[string]string{
-	app.NoteJoinRequest:        "/members?status=requested",
-	app.NoteInvitationAccepted: "/members",
-	app.NoteRequestApproved:    "",
-	app.NoteRoleChanged:        "",
-	app.NoteSeatLimit:          "/settings/seats",
+var noteTargets = map[string]func(ws string) string{
+	app.NoteJoinRequest:        paths.JoinRequests,
+	app.NoteInvitationAccepted: paths.Members,
+	app.NoteRequestApproved:    paths.Workspace,
+	app.NoteRoleChanged:        paths.Workspace,
+	app.NoteSeatLimit:          paths.Seats,
 }
 
 func (v *view) note(n troupe.Notification) noteView {
@@ -178,9 +179,9 @@ func (v *view) note(n troupe.Notification) noteView {
 		}
 		args = append(args, k, text)
 	}
-	out := noteView{ID: n.ID, Unread: n.ReadAt == nil, At: n.CreatedAt, Target: "/discover"}
-	if rest, ok := noteTargets[n.Kind]; ok {
-		out.Target = wsPath(n.WorkspaceID, rest)
+	out := noteView{ID: n.ID, Unread: n.ReadAt == nil, At: n.CreatedAt, Target: paths.Discover()}
+	if target, ok := noteTargets[n.Kind]; ok {
+		out.Target = target(n.WorkspaceID)
 	}
 	if p, _ := data["path"].(string); (n.Kind == app.NoteItemShared || n.Kind == app.NoteVideoGuessed) && p != "" && localPath(p) == p {
 		out.Target = p
@@ -205,7 +206,7 @@ func (s *Server) loadNotifications(r *http.Request, u troupe.User, v *view, curs
 	if err != nil {
 		return err
 	}
-	v.Data = v.notes(items, unread, "/notifications")
+	v.Data = v.notes(items, unread, paths.Notifications())
 	if next != "" {
 		v.Data.(*notesView).NextURL = "/notifications?cursor=" + url.QueryEscape(next)
 	}
@@ -239,7 +240,7 @@ func (s *Server) pageNotificationsReadAll(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	s.flash(w, r, "flash.notifications_read")
-	backTo(w, r, "/notifications")
+	backTo(w, r, paths.Notifications())
 	return nil
 }
 
@@ -249,6 +250,6 @@ func (s *Server) pageNotificationRead(w http.ResponseWriter, r *http.Request, u 
 	if err := s.app.MarkRead(r.Context(), u, r.PathValue("id")); err != nil {
 		return err
 	}
-	backTo(w, r, "/notifications")
+	backTo(w, r, paths.Notifications())
 	return nil
 }

@@ -3,10 +3,10 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
@@ -101,7 +101,7 @@ func (s *Server) pageSharePost(w http.ResponseWriter, r *http.Request, u troupe.
 		return s.showForm(w, r, "share", v, err)
 	}
 	s.flash(w, r, "flash.sharing_saved")
-	http.Redirect(w, r, withQuery(wsPath(v.Workspace.ID, "/items/"+url.PathEscape(r.PathValue("id"))+"/share"), "back", nextParam(f.Get("back"))), http.StatusSeeOther)
+	http.Redirect(w, r, withQuery(paths.Item(v.Workspace.ID, r.PathValue("id"))+"/share", "back", nextParam(f.Get("back"))), http.StatusSeeOther)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
@@ -134,7 +135,7 @@ func (s *Server) pageDownloadSet(w http.ResponseWriter, r *http.Request, u troup
 
 // publicURL is the address of a published video's page.
 func (s *Server) publicURL(slug string) string {
-	return strings.TrimRight(s.cfg.BaseURL, "/") + "/v/" + slug
+	return strings.TrimRight(s.cfg.BaseURL, "/") + paths.PublicVideo(slug)
 }
 
 func (s *Server) handleVideoMedia(w http.ResponseWriter, r *http.Request, u troupe.User) error {

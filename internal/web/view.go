@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/language/display"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/i18n"
 	"troupe/internal/troupe"
 )
@@ -197,7 +198,7 @@ func (n *newMenu) Link(kind string) string {
 	if troupe.Kind(kind).IsMedia() {
 		page = "/upload"
 	}
-	return withQuery(wsPath(n.WorkspaceID, page), "kind", kind, "parent", n.ParentID, "back", n.Back)
+	return withQuery(paths.Workspace(n.WorkspaceID)+page, "kind", kind, "parent", n.ParentID, "back", n.Back)
 }
 
 // NewMenu is the New menu of the page, nil for those who cannot create
@@ -246,7 +247,7 @@ func (v *view) ItemURL(it app.ItemView) string { return itemURL(it) }
 
 // ItemAction is the URL of an action page of an item, coming back to back.
 func (v *view) ItemAction(it app.ItemView, action, back string) string {
-	return withQuery(wsPath(it.WorkspaceID, "/items/"+url.PathEscape(it.ID)+"/"+action), "back", back)
+	return withQuery(paths.Item(it.WorkspaceID, it.ID)+"/"+action, "back", back)
 }
 
 // KindName is a kind of item in the page's language.
@@ -352,7 +353,7 @@ func (v *view) Where(f *app.ItemView) string {
 
 // MoveIn is the move form browsing folder in (the root when empty).
 func (v *view) MoveIn(p *itemFormPage, in string) string {
-	return withQuery(wsPath(p.Item.WorkspaceID, "/items/"+url.PathEscape(p.Item.ID)+"/move"), "in", in, "back", p.Back)
+	return withQuery(paths.Item(p.Item.WorkspaceID, p.Item.ID)+"/move", "in", in, "back", p.Back)
 }
 
 // reasonList is what the reasons template receives.

@@ -9,15 +9,13 @@ import (
 	"time"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
 // workspaceCookie remembers the workspace a user last worked in, so that
 // "/" opens it again.
 const workspaceCookie = "troupe_ws"
-
-// wsPath is the URL of a workspace page.
-func wsPath(id, rest string) string { return "/w/" + url.PathEscape(id) + rest }
 
 func (s *Server) setWorkspaceCookie(w http.ResponseWriter, r *http.Request, id string) {
 	s.setCookie(w, r, &http.Cookie{Name: workspaceCookie, Value: id, Path: "/", HttpOnly: true,
@@ -98,7 +96,7 @@ func (s *Server) pageWorkspaceCreate(w http.ResponseWriter, r *http.Request, u t
 	}
 	s.setWorkspaceCookie(w, r, ws.ID)
 	s.flash(w, r, "flash.workspace_created")
-	http.Redirect(w, r, wsPath(ws.ID, ""), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Workspace(ws.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -108,7 +106,7 @@ func (s *Server) pageWorkspaceSwitch(w http.ResponseWriter, r *http.Request, u t
 		return err
 	}
 	s.setWorkspaceCookie(w, r, ws.ID)
-	http.Redirect(w, r, wsPath(ws.ID, ""), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Workspace(ws.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -184,7 +182,7 @@ func (s *Server) pageSettingsPost(w http.ResponseWriter, r *http.Request, u trou
 		return s.settingsFailed(w, r, u, v, err)
 	}
 	s.flash(w, r, "flash.settings_saved")
-	http.Redirect(w, r, wsPath(ws.ID, "/settings"), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Settings(ws.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -202,7 +200,14 @@ func (s *Server) pageDomainsPost(w http.ResponseWriter, r *http.Request, u troup
 		return s.settingsFailed(w, r, u, v, err)
 	}
 	s.flash(w, r, flashKey)
-	http.Redirect(w, r, wsPath(v.Workspace.ID, "/settings#domains"), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Settings(v.Workspace.ID)+"#domains", http.StatusSeeOther)
+	return nil
+}
+
+// pageSeatsFormerPath sends the links of seat-limit mails sent before the
+// seats page took its place among the workspace's pages to that page.
+func (s *Server) pageSeatsFormerPath(w http.ResponseWriter, r *http.Request, _ troupe.User) error {
+	http.Redirect(w, r, paths.Seats(r.PathValue("ws")), http.StatusMovedPermanently)
 	return nil
 }
 
@@ -236,7 +241,7 @@ func (s *Server) pageSeatsPost(w http.ResponseWriter, r *http.Request, u troupe.
 		return s.showForm(w, r, "seats", v, err)
 	}
 	s.flash(w, r, "flash.seats_saved")
-	http.Redirect(w, r, wsPath(v.Workspace.ID, "/settings/seats"), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Seats(v.Workspace.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -369,7 +374,7 @@ func (s *Server) handleSubscriptionPut(w http.ResponseWriter, r *http.Request, u
 func (s *Server) pageHome(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	v := s.newView(r)
 	if v.Workspace != nil {
-		http.Redirect(w, r, wsPath(v.Workspace.ID, ""), http.StatusSeeOther)
+		http.Redirect(w, r, paths.Workspace(v.Workspace.ID), http.StatusSeeOther)
 		return nil
 	}
 	return s.showHome(w, r, u, v)
