@@ -10,8 +10,8 @@ import (
 	"golang.org/x/text/language/display"
 
 	"troupe/internal/app"
-	"troupe/internal/paths"
 	"troupe/internal/i18n"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
