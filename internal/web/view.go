@@ -367,8 +367,6 @@ func (v *view) Reasons(p app.PermissionsView) reasonList {
 	return reasonList{view: v, Reasons: p.Reasons}
 }
 
-// --- Template helpers -------------------------------------------------------
-
 // captionLang is a suggestion of the caption upload's language field.
 type captionLang struct{ Tag, Name string }
 
@@ -422,8 +420,6 @@ func (v *view) CueRow(i int, row cueRow) cueRowView {
 
 // BlankCue is an empty row of the cue editor.
 func (v *view) BlankCue() cueRow { return cueRow{} }
-
-// --- Template helpers -------------------------------------------------------
 
 // noteList is what the notification list template receives: the page's
 // view, for its language, and the notifications to list.
