@@ -115,6 +115,8 @@ func makeField(v *view, name, typ, labelKey, autocomplete string, hintKey ...str
 	return f
 }
 
+// --- Template helpers -------------------------------------------------------
+
 // Count picks the "_one" or "_many" form of a message for n.
 func (v *view) Count(key string, n int) string {
 	if n == 1 {
@@ -184,8 +186,6 @@ func (v *view) ActionName(action string) string {
 	}
 	return action
 }
-
-// --- Template helpers -------------------------------------------------------
 
 // newMenu is the top bar's New menu: where new items go.
 type newMenu struct {
