@@ -25,7 +25,7 @@ const (
 // browserTimeout bounds all the browser work of one test (or of one
 // NewBrowserContext), so a page that never loads fails instead of hanging
 // until the go test deadline.
-const browserTimeout = 60 * time.Second
+const browserTimeout = 3 * time.Minute
 
 // untimedKey holds, in the contexts the kit returns, the same chromedp
 // context without the timeout, so a screenshot can still be taken after the
