@@ -383,36 +383,23 @@ func (q ItemQuery) filter(workspaceID string) (store.ItemFilter, error) {
 // or searches by name. Only what the actor may view is listed.
 func (a *App) ListItems(ctx context.Context, actor troupe.User, workspaceID string, iq ItemQuery) (_ []ItemView, _ string, opErr error) {
 	defer wrap(&opErr, "list items")
-	q := a.db.Read()
-	m, err := a.membership(ctx, q, workspaceID, actor)
-	if err != nil {
-		return nil, "", err
-	}
-	f, err := iq.filter(workspaceID)
-	if err != nil {
-		return nil, "", err
-	}
-	var rows []store.ItemRow
-	var next string
-	switch {
-	case strings.TrimSpace(iq.Search) != "":
-		rows, next, err = q.ListVisible(ctx, viewerOf(m), strings.TrimSpace(iq.Search), f)
-	case iq.ParentID != "":
-		parent, _, perr := a.access(ctx, q, actor, iq.ParentID)
-		if perr != nil {
-			return nil, "", perr
+	search := strings.TrimSpace(iq.Search)
+	return a.listFor(ctx, actor, workspaceID, iq, func(q *store.Queries, m troupe.Member, f store.ItemFilter) ([]store.ItemRow, string, error) {
+		switch {
+		case search != "":
+			return q.ListVisible(ctx, viewerOf(m), search, f)
+		case iq.ParentID != "":
+			parent, _, err := a.access(ctx, q, actor, iq.ParentID)
+			if err != nil {
+				return nil, "", err
+			}
+			if parent.WorkspaceID != workspaceID || parent.Kind != troupe.KindFolder || parent.TrashedAt != nil {
+				return nil, "", errNoItem
+			}
+			return q.ListChildren(ctx, viewerOf(m), iq.ParentID, parent.Permissions.Level, f)
 		}
-		if parent.WorkspaceID != workspaceID || parent.Kind != troupe.KindFolder || parent.TrashedAt != nil {
-			return nil, "", errNoItem
-		}
-		rows, next, err = q.ListChildren(ctx, viewerOf(m), iq.ParentID, parent.Permissions.Level, f)
-	default:
-		rows, next, err = q.ListChildren(ctx, viewerOf(m), "", troupe.LevelNone, f)
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	return viewsOf(rows, m.Role, actor.ID), next, nil
+		return q.ListChildren(ctx, viewerOf(m), "", troupe.LevelNone, f)
+	})
 }
 
 // ListRecent lists the items the actor may view, most recently updated first.
