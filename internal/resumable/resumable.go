@@ -139,7 +139,7 @@ type Upload struct {
 	store *store
 }
 
-// Open reads the upload's bytes.
+// Open reads the upload's bytes, until the upload is released or removed.
 func (u Upload) Open(ctx context.Context) (io.ReadCloser, error) {
 	up, err := u.store.tus.GetUpload(ctx, u.ID)
 	if err != nil {
