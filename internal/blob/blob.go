@@ -160,6 +160,11 @@ func openS3(ctx context.Context, rawURL string, creds Credentials) (*Store, erro
 // Local is the folder of a file:// store, "" on object storage.
 func (s *Store) Local() string { return s.dir }
 
+// S3 is the client and bucket name of an s3:// store, nil and "" for a
+// folder: for what keeps its own objects in the same bucket (resumable
+// uploads).
+func (s *Store) S3() (*s3.Client, string) { return s.s3, s.s3Name }
+
 // Close releases the bucket.
 func (s *Store) Close() error { return s.bucket.Close() }
 
