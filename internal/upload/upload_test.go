@@ -1,4 +1,4 @@
-package resumable_test
+package upload_test
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"troupe/internal/blob"
-	"troupe/internal/resumable"
+	"troupe/internal/upload"
 	"troupe/internal/testkit"
 	"troupe/internal/troupe"
 )
@@ -53,7 +53,7 @@ func (c *clock) Add(d time.Duration) {
 // harness is a tus handler mounted as the API will mount it, on a test
 // server, with hooks that record what they see.
 type harness struct {
-	h          *resumable.Handler
+	h          *upload.Handler
 	media      *blob.Store
 	collection string // the URL uploads are created at
 	tempDir    string // where parts on their way to S3 wait
@@ -64,7 +64,7 @@ type harness struct {
 	limit    int64 // the largest video Authorize accepts
 
 	mu        sync.Mutex
-	completed []resumable.Upload
+	completed []upload.Upload
 	content   map[string][]byte // read through Upload.Open during Complete
 }
 
@@ -105,11 +105,11 @@ func newHarness(t testing.TB, backend string) *harness {
 	t.Helper()
 	x := &harness{media: openMedia(t, backend), clock: &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)},
 		tempDir: t.TempDir(), content: map[string][]byte{}, limit: limit}
-	h, err := resumable.New(resumable.Config{
+	h, err := upload.New(upload.Config{
 		Media:   x.media,
 		TempDir: x.tempDir,
 		Now:     x.clock.Now,
-		Authorize: func(r *http.Request, meta resumable.Metadata, size int64) error {
+		Authorize: func(r *http.Request, meta upload.Metadata, size int64) error {
 			switch {
 			case r.PathValue("ws") != "w1":
 				return troupe.Errorf(troupe.CodeForbidden, "You cannot upload here.")
@@ -120,7 +120,7 @@ func newHarness(t testing.TB, backend string) *harness {
 			}
 			return nil
 		},
-		Complete: func(ctx context.Context, up resumable.Upload) (http.Header, error) {
+		Complete: func(ctx context.Context, up upload.Upload) (http.Header, error) {
 			if up.Meta.Name == "refuse me" {
 				return nil, troupe.Errorf(troupe.CodeForbidden, "You can no longer upload here.")
 			}
@@ -156,10 +156,10 @@ func newHarness(t testing.TB, backend string) *harness {
 	return x
 }
 
-func (x *harness) completions() []resumable.Upload {
+func (x *harness) completions() []upload.Upload {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return append([]resumable.Upload(nil), x.completed...)
+	return append([]upload.Upload(nil), x.completed...)
 }
 
 // keys lists what the media store holds, unfinished multipart uploads
@@ -312,7 +312,7 @@ func TestUploadInChunks(t *testing.T) {
 			t.Fatalf("Complete called %d times, want once", len(done))
 		}
 		up := done[0]
-		want := resumable.Metadata{Kind: "video", Filename: "rehearsal.mov", Name: "Rehearsal", ParentID: "folder-1", Description: description}
+		want := upload.Metadata{Kind: "video", Filename: "rehearsal.mov", Name: "Rehearsal", ParentID: "folder-1", Description: description}
 		if up.Meta != want || up.Size != int64(len(content)) || !strings.HasSuffix(u, "/"+url.PathEscape(up.ID)) {
 			t.Errorf("Complete got %+v (size %d), want %+v for %s", up.Meta, up.Size, want, u)
 		}
@@ -533,7 +533,7 @@ func TestCleanupRemovesExpiredUnfinishedUploads(t *testing.T) {
 		fresh := x.create(t, 6<<20, video)
 		patch(t, fresh, 0, random(t, 1<<20))
 
-		removed, err := x.h.Cleanup(ctx, resumable.DefaultExpiry)
+		removed, err := x.h.Cleanup(ctx, upload.DefaultExpiry)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package resumable
+package upload
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package resumable
+package upload
 
 import (
 	"context"
@@ -53,14 +53,14 @@ func openStore(cfg Config) (*store, error) {
 		// the media store already, under the same key as on S3.
 		st.dir = filepath.Join(dir, filepath.FromSlash(cfg.Prefix))
 		if err := os.MkdirAll(st.dir, 0o750); err != nil {
-			return nil, fmt.Errorf("resumable: %w", err)
+			return nil, fmt.Errorf("upload: %w", err)
 		}
 		st.tus = filestore.New(st.dir)
 		return st, nil
 	}
 	st.s3, st.bucket = cfg.Media.S3()
 	if st.s3 == nil {
-		return nil, errors.New("resumable: the media store is neither a folder nor an S3 bucket")
+		return nil, errors.New("upload: the media store is neither a folder nor an S3 bucket")
 	}
 	s := s3store.New(st.bucket, withoutMetadata{st.s3})
 	s.ObjectPrefix = cfg.Prefix
@@ -235,7 +235,7 @@ func (st *store) objectState(ctx context.Context, oid string) (id string, finish
 	defer obj.Body.Close()
 	var info tusd.FileInfo
 	if err := json.NewDecoder(obj.Body).Decode(&info); err != nil {
-		return "", false, fmt.Errorf("resumable: read %s.info: %w", oid, err)
+		return "", false, fmt.Errorf("upload: read %s.info: %w", oid, err)
 	}
 	_, err = st.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(st.bucket), Key: aws.String(st.prefix + oid)})
 	if isNotFound(err) {

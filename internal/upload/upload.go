@@ -1,11 +1,11 @@
-// Package resumable takes uploads by the tus 1.0.0 protocol (creation,
+// Package upload takes uploads by the tus 1.0.0 protocol (creation,
 // creation-with-upload, termination and expiration), through tusd used as
 // a library: a client sends a file in as many PATCH requests as it likes
 // and resumes after a cut where the server stopped. The bytes go where the
 // media go: a folder beside the media files, or the media bucket under a
 // prefix. What may be uploaded, and what becomes of a finished upload, is
 // the caller's to decide, through plain callbacks.
-package resumable
+package upload
 
 import (
 	"context"
@@ -143,7 +143,7 @@ type Upload struct {
 func (u Upload) Open(ctx context.Context) (io.ReadCloser, error) {
 	up, err := u.store.tus.GetUpload(ctx, u.ID)
 	if err != nil {
-		return nil, fmt.Errorf("resumable: open %s: %w", u.ID, err)
+		return nil, fmt.Errorf("upload: open %s: %w", u.ID, err)
 	}
 	return up.GetReader(ctx)
 }
@@ -168,7 +168,7 @@ type Handler struct {
 // New checks cfg, fills its defaults and opens the upload store.
 func New(cfg Config) (*Handler, error) {
 	if cfg.Media == nil || cfg.Authorize == nil || cfg.Complete == nil || cfg.StatusOf == nil {
-		return nil, errors.New("resumable: Media, Authorize, Complete and StatusOf are required")
+		return nil, errors.New("upload: Media, Authorize, Complete and StatusOf are required")
 	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = DefaultPrefix
@@ -209,7 +209,7 @@ func New(cfg Config) (*Handler, error) {
 		PreUploadTerminateCallback: h.preTerminate,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("resumable: %w", err)
+		return nil, fmt.Errorf("upload: %w", err)
 	}
 	h.serve = h.tus.Middleware(http.HandlerFunc(h.route))
 	return h, nil
@@ -393,7 +393,7 @@ func (h *Handler) Cleanup(ctx context.Context, olderThan time.Duration) (int, er
 		removed++
 	}
 	if err != nil {
-		return removed, fmt.Errorf("resumable: clean up: %w", err)
+		return removed, fmt.Errorf("upload: clean up: %w", err)
 	}
 	return removed, nil
 }
@@ -403,14 +403,14 @@ func (h *Handler) Cleanup(ctx context.Context, olderThan time.Duration) (int, er
 func (h *Handler) locked(ctx context.Context, id string, fn func() error) error {
 	lock, err := h.cfg.Locker.NewLock(id)
 	if err != nil {
-		return fmt.Errorf("resumable: lock %s: %w", id, err)
+		return fmt.Errorf("upload: lock %s: %w", id, err)
 	}
 	if err := lock.Lock(ctx, func() {}); err != nil {
-		return fmt.Errorf("resumable: lock %s: %w", id, err)
+		return fmt.Errorf("upload: lock %s: %w", id, err)
 	}
 	defer lock.Unlock()
 	if err := fn(); err != nil {
-		return fmt.Errorf("resumable: %s: %w", id, err)
+		return fmt.Errorf("upload: %s: %w", id, err)
 	}
 	return nil
 }
