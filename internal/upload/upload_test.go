@@ -21,9 +21,9 @@ import (
 	"time"
 
 	"troupe/internal/blob"
-	"troupe/internal/upload"
 	"troupe/internal/testkit"
 	"troupe/internal/troupe"
+	"troupe/internal/upload"
 )
 
 // backends are the media stores every test runs on.
