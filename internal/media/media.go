@@ -24,7 +24,7 @@ type Tools interface {
 	Poster(ctx context.Context, path string, at time.Duration) ([]byte, error)
 	// Thumbnail returns a small JPEG of the frame at at, for lists.
 	Thumbnail(ctx context.Context, path string, at time.Duration) ([]byte, error)
-	// Sprite returns a grid of frames small frames taken at even
+	// Sprite returns a grid of that many small frames, taken at even
 	// intervals, for previews while scrubbing.
 	Sprite(ctx context.Context, path string, frames int) (Sprite, error)
 	// WebRendition writes to dst an MP4 of the video at src that every

@@ -29,8 +29,8 @@ const (
 	hlsMaster = "master.m3u8"
 )
 
-// errNoVideo means a file has no video stream to transcode.
-var errNoVideo = errors.New("no video stream")
+// errNoVideo means a file has no video stream of known size to transcode.
+var errNoVideo = errors.New("no video stream of known size")
 
 // videoArgs encodes H.264 in 8-bit 4:2:0, the one every browser decodes.
 var videoArgs = []string{"-c:v", "libx264", "-preset", x264Preset, "-crf", x264CRF, "-pix_fmt", "yuv420p"}
@@ -48,7 +48,7 @@ func (e Exec) WebRendition(ctx context.Context, src, dst string, progress func(f
 	if err != nil {
 		return err
 	}
-	if info.VideoCodec == "" {
+	if info.VideoCodec == "" || info.Width <= 0 || info.Height <= 0 {
 		return fmt.Errorf("web rendition: %w", errNoVideo)
 	}
 	w, h := scaledSize(info.Width, info.Height, webShortSide)
@@ -113,7 +113,7 @@ func (e Exec) HLS(ctx context.Context, src, dir string, ladder []Rung, progress 
 	if err != nil {
 		return HLSFiles{}, err
 	}
-	if info.VideoCodec == "" {
+	if info.VideoCodec == "" || info.Width <= 0 || info.Height <= 0 {
 		return HLSFiles{}, fmt.Errorf("hls: %w", errNoVideo)
 	}
 	if ladder == nil {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -122,7 +121,3 @@ func readProgress(r io.Reader, duration time.Duration, progress func(float64)) {
 	}
 	_, _ = io.Copy(io.Discard, r)
 }
-
-// errEmpty means a program succeeded without writing what it was asked for,
-// such as a frame past the end of a video.
-var errEmpty = errors.New("no output")

@@ -22,6 +22,10 @@ const (
 	spriteColumns   = 10
 )
 
+// errEmpty means ffmpeg succeeded without writing what it was asked for,
+// such as a frame past the end of a video.
+var errEmpty = errors.New("no output")
+
 // Poster runs ffmpeg for one frame, at most 960 pixels wide; it fails with
 // ErrNoTool when ffmpeg is missing.
 func (e Exec) Poster(ctx context.Context, path string, at time.Duration) ([]byte, error) {
