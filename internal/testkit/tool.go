@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"testing"
 )
@@ -43,4 +44,15 @@ func VideoBytes(t testing.TB, seconds int) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// RequireEncoder checks that ffmpeg has the encoder name (libx265, say):
+// builds of ffmpeg differ. Without it the test skips, or fails under
+// TROUPE_TEST_STRICT=1.
+func RequireEncoder(t testing.TB, name string) {
+	t.Helper()
+	out, err := exec.Command(RequireTool(t, "ffmpeg"), "-hide_banner", "-encoders").Output()
+	if err != nil || !regexp.MustCompile(`(?m)^\s*\S+\s+`+regexp.QuoteMeta(name)+`\s`).Match(out) {
+		unmet(t, "ffmpeg has no "+name+" encoder")
+	}
 }
