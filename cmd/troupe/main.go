@@ -24,7 +24,7 @@ import (
 	"troupe/internal/jobs"
 	"troupe/internal/logging"
 	"troupe/internal/mail"
-	"troupe/internal/media"
+	"troupe/internal/transcode"
 	"troupe/internal/password"
 	"troupe/internal/store"
 	"troupe/internal/troupe"
@@ -188,7 +188,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// Leave a core free for everything else while passwords hash.
 	hasher := password.NewHasher(params, max(1, runtime.GOMAXPROCS(0)/2))
-	tools := media.Find() // none when ffprobe is not installed
+	tools := transcode.Find() // none when ffprobe is not installed
 	media, err := blob.Open(ctx, cfg.BlobURL, cfg.S3)
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 	"troupe/internal/i18n"
 	"troupe/internal/logging"
 	"troupe/internal/mail"
-	"troupe/internal/media"
+	"troupe/internal/transcode"
 	"troupe/internal/password"
 	"troupe/internal/store"
 	"troupe/internal/troupe"
@@ -44,7 +44,7 @@ type Config struct {
 	Logger *slog.Logger
 	// MediaTools read uploaded videos' and voices' durations and take
 	// videos' posters; nil leaves them without.
-	MediaTools media.Tools
+	MediaTools transcode.Tools
 }
 
 // App runs the use cases.

@@ -13,7 +13,7 @@ import (
 	"troupe/internal/jobs"
 	"troupe/internal/logging"
 	"troupe/internal/mail"
-	mediatools "troupe/internal/media"
+	mediatools "troupe/internal/transcode"
 	"troupe/internal/password"
 	"troupe/internal/store"
 	"troupe/internal/testkit"

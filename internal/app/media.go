@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"troupe/internal/blob"
-	"troupe/internal/media"
+	"troupe/internal/transcode"
 	"troupe/internal/store"
 	"troupe/internal/troupe"
 )
@@ -204,7 +204,7 @@ func (a *App) runProbeMedia(ctx context.Context, payload json.RawMessage) error 
 	}
 	defer cleanup()
 	info, err := a.cfg.MediaTools.Probe(ctx, file)
-	if errors.Is(err, media.ErrNoTool) {
+	if errors.Is(err, transcode.ErrNoTool) {
 		return nil
 	}
 	if err != nil {

@@ -1,6 +1,6 @@
 //go:build unix
 
-package media_test
+package transcode_test
 
 import (
 	"context"

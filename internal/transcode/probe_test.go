@@ -1,4 +1,4 @@
-package media_test
+package transcode_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"troupe/internal/media"
+	"troupe/internal/transcode"
 	"troupe/internal/testkit"
 )
 
@@ -62,17 +62,17 @@ func TestWebReady(t *testing.T) {
 	mp4 := "mov,mp4,m4a,3gp,3g2,mj2"
 	for _, c := range []struct {
 		name string
-		info media.Info
+		info transcode.Info
 		want bool
 	}{
-		{"H.264 and AAC in MP4", media.Info{VideoCodec: "h264", PixelFormat: "yuv420p", AudioCodec: "aac", Format: mp4}, true},
-		{"H.264 without sound", media.Info{VideoCodec: "h264", PixelFormat: "yuv420p", Format: mp4}, true},
-		{"HEVC from a phone", media.Info{VideoCodec: "hevc", PixelFormat: "yuv420p", AudioCodec: "aac", Format: mp4}, false},
-		{"10-bit H.264", media.Info{VideoCodec: "h264", PixelFormat: "yuv420p10le", AudioCodec: "aac", Format: mp4}, false},
-		{"4:2:2 H.264", media.Info{VideoCodec: "h264", PixelFormat: "yuv422p", Format: mp4}, false},
-		{"Opus sound", media.Info{VideoCodec: "h264", PixelFormat: "yuv420p", AudioCodec: "opus", Format: mp4}, false},
-		{"Matroska", media.Info{VideoCodec: "h264", PixelFormat: "yuv420p", AudioCodec: "aac", Format: "matroska,webm"}, false},
-		{"sound only", media.Info{AudioCodec: "aac", Format: mp4}, false},
+		{"H.264 and AAC in MP4", transcode.Info{VideoCodec: "h264", PixelFormat: "yuv420p", AudioCodec: "aac", Format: mp4}, true},
+		{"H.264 without sound", transcode.Info{VideoCodec: "h264", PixelFormat: "yuv420p", Format: mp4}, true},
+		{"HEVC from a phone", transcode.Info{VideoCodec: "hevc", PixelFormat: "yuv420p", AudioCodec: "aac", Format: mp4}, false},
+		{"10-bit H.264", transcode.Info{VideoCodec: "h264", PixelFormat: "yuv420p10le", AudioCodec: "aac", Format: mp4}, false},
+		{"4:2:2 H.264", transcode.Info{VideoCodec: "h264", PixelFormat: "yuv422p", Format: mp4}, false},
+		{"Opus sound", transcode.Info{VideoCodec: "h264", PixelFormat: "yuv420p", AudioCodec: "opus", Format: mp4}, false},
+		{"Matroska", transcode.Info{VideoCodec: "h264", PixelFormat: "yuv420p", AudioCodec: "aac", Format: "matroska,webm"}, false},
+		{"sound only", transcode.Info{AudioCodec: "aac", Format: mp4}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := c.info.WebReady(); got != c.want {

@@ -1,4 +1,4 @@
-package media_test
+package transcode_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"troupe/internal/media"
+	"troupe/internal/transcode"
 	"troupe/internal/testkit"
 )
 
@@ -139,14 +139,14 @@ func TestWebRendition(t *testing.T) {
 		}
 	})
 	t.Run("without ffmpeg there is no rendition", func(t *testing.T) {
-		err := media.Exec{}.WebRendition(ctx, "x.mp4", "y.mp4", nil)
-		if !errors.Is(err, media.ErrNoTool) {
+		err := transcode.Exec{}.WebRendition(ctx, "x.mp4", "y.mp4", nil)
+		if !errors.Is(err, transcode.ErrNoTool) {
 			t.Fatalf("err %v", err)
 		}
-		if _, err := (media.Exec{}).HLS(ctx, "x.mp4", t.TempDir(), nil, nil); !errors.Is(err, media.ErrNoTool) {
+		if _, err := (transcode.Exec{}).HLS(ctx, "x.mp4", t.TempDir(), nil, nil); !errors.Is(err, transcode.ErrNoTool) {
 			t.Fatalf("hls: %v", err)
 		}
-		if _, err := (media.Exec{}).Sprite(ctx, "x.mp4", 10); !errors.Is(err, media.ErrNoTool) {
+		if _, err := (transcode.Exec{}).Sprite(ctx, "x.mp4", 10); !errors.Is(err, transcode.ErrNoTool) {
 			t.Fatalf("sprite: %v", err)
 		}
 	})
@@ -209,7 +209,7 @@ func TestHLS(t *testing.T) {
 		tools := tools(t)
 		src := filepath.Join(t.TempDir(), "clip.mp4")
 		testkit.MakeVideo(t, src, 1)
-		_, err := tools.HLS(ctx, src, t.TempDir(), []media.Rung{{Name: "../up", Height: 100, VideoBitrate: 100_000}}, nil)
+		_, err := tools.HLS(ctx, src, t.TempDir(), []transcode.Rung{{Name: "../up", Height: 100, VideoBitrate: 100_000}}, nil)
 		if err == nil {
 			t.Fatal("no error")
 		}

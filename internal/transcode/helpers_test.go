@@ -1,4 +1,4 @@
-package media_test
+package transcode_test
 
 import (
 	"bytes"
@@ -10,16 +10,16 @@ import (
 	"strings"
 	"testing"
 
-	"troupe/internal/media"
+	"troupe/internal/transcode"
 	"troupe/internal/testkit"
 )
 
 // tools returns the installed tools, or stops the test without them.
-func tools(t testing.TB) media.Tools {
+func tools(t testing.TB) transcode.Tools {
 	t.Helper()
 	testkit.RequireTool(t, "ffprobe")
 	testkit.RequireTool(t, "ffmpeg")
-	return media.Find()
+	return transcode.Find()
 }
 
 // makeClip writes a test pattern of the given size and seconds to a file

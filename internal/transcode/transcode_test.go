@@ -1,4 +1,4 @@
-package media_test
+package transcode_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"troupe/internal/media"
+	"troupe/internal/transcode"
 	"troupe/internal/testkit"
 )
 
@@ -16,19 +16,19 @@ func TestExec(t *testing.T) {
 	ctx := context.Background()
 	t.Run("without the tools, there are none to use", func(t *testing.T) {
 		t.Setenv("PATH", t.TempDir())
-		if tools := media.Find(); tools != nil {
+		if tools := transcode.Find(); tools != nil {
 			t.Fatalf("found %#v", tools)
 		}
-		if _, err := (media.Exec{}).Probe(ctx, "x.mp4"); !errors.Is(err, media.ErrNoTool) {
+		if _, err := (transcode.Exec{}).Probe(ctx, "x.mp4"); !errors.Is(err, transcode.ErrNoTool) {
 			t.Fatalf("probe: %v", err)
 		}
-		if _, err := (media.Exec{}).Poster(ctx, "x.mp4", time.Second); !errors.Is(err, media.ErrNoTool) {
+		if _, err := (transcode.Exec{}).Poster(ctx, "x.mp4", time.Second); !errors.Is(err, transcode.ErrNoTool) {
 			t.Fatalf("poster: %v", err)
 		}
 	})
 	t.Run("a video's duration and a JPEG poster", func(t *testing.T) {
 		testkit.RequireTool(t, "ffprobe")
-		tools := media.Find()
+		tools := transcode.Find()
 		path := filepath.Join(t.TempDir(), "clip.mp4")
 		testkit.MakeVideo(t, path, 2)
 		info, err := tools.Probe(ctx, path)

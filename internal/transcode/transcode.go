@@ -1,9 +1,9 @@
-// Package media reads facts from video and audio files, takes poster
+// Package transcode reads facts from video and audio files, takes poster
 // frames, thumbnails and scrubbing sprites, and makes the renditions every
 // browser plays, with ffprobe and ffmpeg when they are installed. The
 // server works without them: such files simply have no duration or
 // poster and play as they were uploaded.
-package media
+package transcode
 
 import (
 	"context"
