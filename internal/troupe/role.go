@@ -51,6 +51,10 @@ func (r Role) CanManageWorkspace() bool { return r == RoleSuperAdmin }
 // CanViewAudit: read and export the audit log.
 func (r Role) CanViewAudit() bool { return r == RoleSuperAdmin }
 
+// CanCheckAccessOfOthers: see why another member has the access they
+// have to an item.
+func (r Role) CanCheckAccessOfOthers() bool { return r == RoleSuperAdmin }
+
 // CanUseAPITokens: create and use API tokens.
 func (r Role) CanUseAPITokens() bool { return r.AtLeast(RoleDeveloper) }
 
@@ -109,6 +113,9 @@ type WorkspacePermissions struct {
 	SeeAllTokens bool
 	// ViewAudit: read and export the audit log.
 	ViewAudit bool
+	// CheckAccessOfOthers: see why another member has their access to an
+	// item.
+	CheckAccessOfOthers bool
 	// CreateContent: create folders, drafts, videos, avatars, voices.
 	CreateContent bool
 	// Publish: publish to the web the videos they may edit.
@@ -122,17 +129,18 @@ type WorkspacePermissions struct {
 // workspace with settings s.
 func WorkspacePermissionsFor(role Role, s Settings) WorkspacePermissions {
 	p := WorkspacePermissions{
-		ManageWorkspace:    role.CanManageWorkspace(),
-		ManageMembers:      role.CanManageMembers(),
-		DecideJoinRequests: role.CanManageMembers(),
-		Invite:             role.CanInvite(s),
-		ManageInviteLink:   role.CanManageInviteLink(s),
-		UseAPITokens:       role.CanUseAPITokens(),
-		SeeAllTokens:       role.CanUseAPITokens() && role.CanManageMembers(),
-		ViewAudit:          role.CanViewAudit(),
-		CreateContent:      role.CanCreateContent(),
-		Publish:            role.CanPublish(s),
-		Download:           role.CanDownload(s),
+		ManageWorkspace:     role.CanManageWorkspace(),
+		ManageMembers:       role.CanManageMembers(),
+		DecideJoinRequests:  role.CanManageMembers(),
+		Invite:              role.CanInvite(s),
+		ManageInviteLink:    role.CanManageInviteLink(s),
+		UseAPITokens:        role.CanUseAPITokens(),
+		SeeAllTokens:        role.CanUseAPITokens() && role.CanManageMembers(),
+		ViewAudit:           role.CanViewAudit(),
+		CheckAccessOfOthers: role.CanCheckAccessOfOthers(),
+		CreateContent:       role.CanCreateContent(),
+		Publish:             role.CanPublish(s),
+		Download:            role.CanDownload(s),
 	}
 	for _, r := range Roles {
 		if role.CanGrant(r) {
