@@ -25,8 +25,8 @@ func TestAccountJourneyOverAPI(t *testing.T) {
 		if !strings.HasPrefix(link, s.url+"/verify-email?token=") {
 			t.Fatalf("link %q does not point at this server", link)
 		}
-		c.do("POST", "/api/v1/auth/verify-email", map[string]string{"token": tokenOf(t, link)}).want(t, 200)
-		c.do("POST", "/api/v1/auth/verify-email", map[string]string{"token": tokenOf(t, link)}).want(t, 400, "token_invalid")
+		c.do("POST", "/api/v1/auth/verify-email", map[string]string{"token": testkit.TokenOf(t, link)}).want(t, 200)
+		c.do("POST", "/api/v1/auth/verify-email", map[string]string{"token": testkit.TokenOf(t, link)}).want(t, 400, "token_invalid")
 
 		res := c.do("POST", "/api/v1/auth/login", map[string]string{"email": "ada@example.com", "password": "correct horse 1"}).want(t, 200)
 		cookie := res.header.Get("Set-Cookie")
@@ -61,7 +61,7 @@ func TestPasswordResetOverAPI(t *testing.T) {
 		c.do("POST", "/api/v1/auth/password-reset", map[string]string{"email": "nobody@example.com"}).want(t, 202)
 		c.do("POST", "/api/v1/auth/password-reset", map[string]string{"email": "reset@example.com"}).want(t, 202)
 		link := s.mail.WaitFor(t, "reset@example.com", 10*time.Second).Link(t, "/reset-password")
-		tok := tokenOf(t, link)
+		tok := testkit.TokenOf(t, link)
 		c.do("POST", "/api/v1/auth/password-reset/confirm", map[string]string{"token": tok, "password": "short"}).want(t, 422, "validation_failed")
 		c.do("POST", "/api/v1/auth/password-reset/confirm", map[string]string{"token": tok, "password": "a new password 9"}).want(t, 204)
 		c.do("POST", "/api/v1/auth/password-reset/confirm", map[string]string{"token": tok, "password": "a new password 9"}).want(t, 400, "token_invalid")

@@ -10,6 +10,7 @@ import (
 
 	"troupe/internal/i18n"
 	"troupe/internal/testkit"
+	"troupe/internal/troupe"
 )
 
 // browserPage drives one tab of headless Chromium against a test server.
@@ -99,7 +100,7 @@ func journey(t *testing.T) (*i18n.Catalog, context.Context, *testServer) {
 
 func TestBrowserAccountJourney(t *testing.T) {
 	cat, browser, s := journey(t)
-	for _, lang := range i18n.Langs {
+	for _, lang := range troupe.Locales {
 		t.Run(lang, func(t *testing.T) {
 			p := &browserPage{t: t, ctx: testkit.NewBrowserContext(t, browser), s: s, cat: cat, lang: lang}
 			email := "journey-" + lang + "@example.com"

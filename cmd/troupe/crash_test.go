@@ -272,7 +272,7 @@ func TestMailSurvivesKills(t *testing.T) {
 			}
 			defer db.Close()
 			deadline := restarts[len(restarts)-1].Add(2*time.Minute + 15*time.Second)
-			copies := map[string][]testkit.Mail{}
+			var copies map[string][]testkit.Mail
 			for {
 				copies = map[string][]testkit.Mail{}
 				for _, m := range box.All() {

@@ -216,22 +216,13 @@ func (r response) want(t *testing.T, status int, code ...string) response {
 	return r
 }
 
-func tokenOf(t *testing.T, link string) string {
-	t.Helper()
-	u, err := url.Parse(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Query().Get("token")
-}
-
 // signupVerified creates a verified account through the API.
 func (s *testServer) signupVerified(t *testing.T, email, name, pass string) {
 	t.Helper()
 	c := s.client(t)
 	c.do("POST", "/api/v1/auth/signup", map[string]string{"email": email, "password": pass, "name": name}).want(t, 201)
 	link := s.mail.WaitFor(t, email, 10*time.Second).Link(t, "/verify-email")
-	c.do("POST", "/api/v1/auth/verify-email", map[string]string{"token": tokenOf(t, link)}).want(t, 200)
+	c.do("POST", "/api/v1/auth/verify-email", map[string]string{"token": testkit.TokenOf(t, link)}).want(t, 200)
 }
 
 func forEngine(t *testing.T, fn func(t *testing.T, s *testServer)) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"troupe/internal/testkit"
 )
 
 func TestInviteLink(t *testing.T) {
@@ -353,7 +355,7 @@ func TestInviteLinkSignupComesBack(t *testing.T) {
 		if !strings.Contains(link, "next=%2Fjoin%2F"+token) {
 			t.Fatalf("verification link %q forgets where to come back", link)
 		}
-		page = string(c.do("POST", "/verify-email", url.Values{"token": {tokenOf(t, link)}, "next": {"/join/" + token}}).want(t, 200).body)
+		page = string(c.do("POST", "/verify-email", url.Values{"token": {testkit.TokenOf(t, link)}, "next": {"/join/" + token}}).want(t, 200).body)
 		if !strings.Contains(page, `href="/login?next=%2Fjoin%2F`+token+`"`) {
 			t.Fatalf("continue does not lead back through sign-in:\n%s", page)
 		}

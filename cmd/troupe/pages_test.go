@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"troupe/internal/testkit"
 )
 
 // The pages work as plain forms, without JavaScript.
@@ -47,7 +49,7 @@ func TestPagesAsPlainForms(t *testing.T) {
 				t.Fatalf("Location %q", res.header.Get("Location"))
 			}
 			link := s.mail.WaitFor(t, "zoe@example.com", 10*time.Second).Link(t, "/verify-email")
-			tok := tokenOf(t, link)
+			tok := testkit.TokenOf(t, link)
 			// Opening the link verifies nothing until the button is pressed.
 			page := string(c.do("GET", "/verify-email?token="+tok, nil, lang...).want(t, 200).body)
 			if !strings.Contains(page, `value="`+tok+`"`) {

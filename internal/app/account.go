@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"troupe/internal/mail"
 	"troupe/internal/password"
+	"troupe/internal/paths"
 	"troupe/internal/store"
 	"troupe/internal/troupe"
 )
@@ -55,7 +55,7 @@ func (a *App) Signup(ctx context.Context, in SignupInput, c Client) (_ troupe.Us
 				return nil
 			}
 			return a.sendMail(ctx, tx, mail.Email{Kind: "signup_existing", To: existing.Email,
-				Lang: mailLang(existing.Locale, c), Path: "/login"})
+				Lang: mailLang(existing.Locale, c), Path: paths.Login()})
 		case troupe.ErrorCode(err) != troupe.CodeNotFound:
 			return err
 		}
@@ -104,10 +104,7 @@ func (a *App) mailVerification(ctx context.Context, tx *store.Tx, u troupe.User,
 	if err != nil {
 		return err
 	}
-	path := "/verify-email?token=" + secret
-	if next != "" {
-		path += "&next=" + url.QueryEscape(next)
-	}
+	path := paths.VerifyEmail(secret, next)
 	// The address has not proven itself: the mail carries no text the
 	// person signing up chose, not even their name.
 	return a.sendMail(ctx, tx, mail.Email{Kind: "verify_email", To: u.Email, Lang: mailLang(u.Locale, c), Path: path})
@@ -368,7 +365,7 @@ func (a *App) runPasswordReset(ctx context.Context, payload json.RawMessage) err
 			return err
 		}
 		return a.sendMail(ctx, tx, mail.Email{Kind: "password_reset", To: rec.Email, Lang: mailLang(rec.Locale, Client{Lang: req.Lang}),
-			Path: "/reset-password?token=" + secret})
+			Path: paths.ResetPassword(secret)})
 	})
 }
 
@@ -428,7 +425,7 @@ func (a *App) passwordChanged(ctx context.Context, tx *store.Tx, u troupe.User, 
 		return err
 	}
 	return a.sendMail(ctx, tx, mail.Email{Kind: "password_changed", To: u.Email, Lang: mailLang(u.Locale, c),
-		Path: "/forgot-password"})
+		Path: paths.ForgotPassword()})
 }
 
 // ProfileUpdate lists the account fields to change; nil stays. A new

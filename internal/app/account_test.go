@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"troupe/internal/app"
+	"troupe/internal/testkit"
 	"troupe/internal/troupe"
 )
 
@@ -54,7 +55,7 @@ func TestSignupAndVerification(t *testing.T) {
 			if err := e.app.ResendVerification(ctx, u, client); err != nil {
 				t.Fatal(err)
 			}
-			second := tokenOf(t, e.mail.WaitFor(t, "twice@example.com", 10*time.Second).Link(t, "/verify-email"))
+			second := testkit.TokenOf(t, e.mail.WaitFor(t, "twice@example.com", 10*time.Second).Link(t, "/verify-email"))
 			_, err := e.app.VerifyEmail(ctx, first)
 			wantCode(t, err, troupe.CodeTokenInvalid)
 			if _, err := e.app.VerifyEmail(ctx, second); err != nil {
@@ -249,7 +250,7 @@ func TestPasswordReset(t *testing.T) {
 			if err := e.app.RequestPasswordReset(ctx, "LIN@example.com", client); err != nil {
 				t.Fatal(err)
 			}
-			token = tokenOf(t, e.mail.WaitFor(t, "lin@example.com", 10*time.Second).Link(t, "/reset-password"))
+			token = testkit.TokenOf(t, e.mail.WaitFor(t, "lin@example.com", 10*time.Second).Link(t, "/reset-password"))
 			if n := e.mail.Count("ghost@example.com"); n != 0 {
 				t.Fatalf("%d mails went to an address without an account", n)
 			}
@@ -282,7 +283,7 @@ func TestPasswordReset(t *testing.T) {
 			if err := e.app.RequestPasswordReset(ctx, "lin@example.com", client); err != nil {
 				t.Fatal(err)
 			}
-			tok := tokenOf(t, e.mail.WaitFor(t, "lin@example.com", 10*time.Second).Link(t, "/reset-password"))
+			tok := testkit.TokenOf(t, e.mail.WaitFor(t, "lin@example.com", 10*time.Second).Link(t, "/reset-password"))
 			e.clock.Advance(61 * time.Minute)
 			defer e.clock.Advance(-61 * time.Minute)
 			wantCode(t, e.app.ResetPassword(ctx, tok, "yet another 55", client), troupe.CodeTokenExpired)

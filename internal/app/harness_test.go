@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"log/slog"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -131,16 +130,7 @@ func (e *env) signup(t *testing.T, email string) (troupe.User, string) {
 		t.Fatalf("sign up %s: %v", email, err)
 	}
 	m := e.mail.WaitFor(t, email, 10*time.Second)
-	return u, tokenOf(t, m.Link(t, "/verify-email"))
-}
-
-func tokenOf(t *testing.T, link string) string {
-	t.Helper()
-	u, err := url.Parse(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Query().Get("token")
+	return u, testkit.TokenOf(t, m.Link(t, "/verify-email"))
 }
 
 func wantCode(t *testing.T, err error, code troupe.Code) {

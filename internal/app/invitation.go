@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"troupe/internal/mail"
+	"troupe/internal/paths"
 	"troupe/internal/store"
 	"troupe/internal/troupe"
 )
@@ -190,7 +191,7 @@ func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor, inviter trou
 // as it can: the inviter's name only when their own address is verified,
 // and the names cleaned and shortened.
 func invitationMail(inviter troupe.User, w troupe.Workspace, to, lang, secret string) mail.Email {
-	e := mail.Email{Kind: "invitation_workspace", To: to, Lang: lang, Path: "/invitations/" + secret,
+	e := mail.Email{Kind: "invitation_workspace", To: to, Lang: lang, Path: paths.Invitation(secret),
 		Params: []any{"workspace", mail.Name(w.Name)}}
 	if name := mail.Name(inviter.Name); inviter.EmailVerified && name != "" {
 		e.Kind = "invitation"
@@ -449,7 +450,7 @@ func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 		return w.ID, err
 	}
 	if err := a.mailMember(ctx, tx, inviter.User, mail.Email{Kind: "invitation_accepted",
-		Lang: mailLang(inviter.User.Locale, Client{}), Path: "/", Params: []any{"name", actor.Name, "email", actor.Email, "workspace", w.Name}}); err != nil {
+		Lang: mailLang(inviter.User.Locale, Client{}), Path: paths.Home(), Params: []any{"name", actor.Name, "email", actor.Email, "workspace", w.Name}}); err != nil {
 		return w.ID, err
 	}
 	if err := a.notify(ctx, tx, inviter.User.ID, w.ID, NoteInvitationAccepted, inv.ID,
@@ -515,7 +516,7 @@ func (a *App) noticeSeatLimit(ctx context.Context, workspaceID string, who troup
 		// One mail per admin: no admin sees another's address.
 		for _, ad := range admins {
 			err := a.mailMember(ctx, tx, ad.User, mail.Email{Kind: "seat_limit", Lang: mailLang(ad.User.Locale, Client{}),
-				Path: "/workspaces/" + w.ID + "/settings/seats", Params: []any{"workspace", w.Name, "email", who.Email, "seats", w.Seats}})
+				Path: paths.Seats(w.ID), Params: []any{"workspace", w.Name, "email", who.Email, "seats", w.Seats}})
 			if err != nil {
 				return err
 			}

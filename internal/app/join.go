@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"troupe/internal/mail"
+	"troupe/internal/paths"
 	"troupe/internal/store"
 	"troupe/internal/troupe"
 )
@@ -350,7 +351,7 @@ func (a *App) applyJoin(ctx context.Context, tx *store.Tx, actor troupe.User, w 
 	}
 	for _, ad := range admins {
 		if err := a.mailMember(ctx, tx, ad.User, mail.Email{Kind: "join_request", Lang: mailLang(ad.User.Locale, Client{}),
-			Path: "/w/" + w.ID + "/members", Params: []any{"name", actor.Name, "email", actor.Email, "workspace", w.Name}}); err != nil {
+			Path: paths.Members(w.ID), Params: []any{"name", actor.Name, "email", actor.Email, "workspace", w.Name}}); err != nil {
 			return "", err
 		}
 	}
@@ -467,7 +468,7 @@ func (a *App) decide(ctx context.Context, tx *store.Tx, actor troupe.User, w tro
 	if err := a.notify(ctx, tx, r.User.ID, w.ID, note, r.ID, map[string]string{"workspace": w.Name}); err != nil {
 		return err
 	}
-	if err := a.mailMember(ctx, tx, r.User, mail.Email{Kind: kind, Lang: mailLang(r.User.Locale, Client{}), Path: "/",
+	if err := a.mailMember(ctx, tx, r.User, mail.Email{Kind: kind, Lang: mailLang(r.User.Locale, Client{}), Path: paths.Home(),
 		Params: []any{"workspace", w.Name}}); err != nil {
 		return err
 	}

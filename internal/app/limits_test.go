@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"troupe/internal/app"
+	"troupe/internal/testkit"
 	"troupe/internal/troupe"
 )
 
@@ -263,7 +264,7 @@ func TestSignInLimits(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := e.mail.WaitFor(t, "reset@example.com", 10*time.Second)
-			if err := e.app.ResetPassword(ctx, tokenOf(t, m.Link(t, "/reset-password")), "a new horse 22", from("192.0.2.60")); err != nil {
+			if err := e.app.ResetPassword(ctx, testkit.TokenOf(t, m.Link(t, "/reset-password")), "a new horse 22", from("192.0.2.60")); err != nil {
 				t.Fatal(err)
 			}
 			if err := login("reset@example.com", "a new horse 22", from("192.0.2.60")); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"troupe/internal/mail"
+	"troupe/internal/paths"
 	"troupe/internal/store"
 	"troupe/internal/troupe"
 )
@@ -126,7 +127,7 @@ func (a *App) ChangeRole(ctx context.Context, actor troupe.User, workspaceID, us
 			return err
 		}
 		if err := a.mailMember(ctx, tx, target.User, mail.Email{Kind: "role_changed", Lang: mailLang(target.User.Locale, Client{}),
-			Path: "/", Params: []any{"workspace", w.Name, "role", string(role)}}); err != nil {
+			Path: paths.Home(), Params: []any{"workspace", w.Name, "role", string(role)}}); err != nil {
 			return err
 		}
 		if err := a.notify(ctx, tx, userID, workspaceID, NoteRoleChanged, workspaceID, map[string]string{"workspace": w.Name, "role": string(role)}); err != nil {

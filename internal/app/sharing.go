@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"troupe/internal/mail"
+	"troupe/internal/paths"
 	"troupe/internal/store"
 	"troupe/internal/troupe"
 )
@@ -192,7 +193,7 @@ func (a *App) UpdateSharing(ctx context.Context, actor troupe.User, id string, i
 
 // tellShared notifies m, in the panel and by mail, that actor shared it.
 func (a *App) tellShared(ctx context.Context, tx *store.Tx, actor troupe.User, it ItemView, m troupe.Member, level troupe.Level) error {
-	path := fmt.Sprintf("/w/%s/items/%s", it.WorkspaceID, it.ID)
+	path := paths.Item(it.WorkspaceID, it.ID)
 	if err := a.notify(ctx, tx, m.User.ID, it.WorkspaceID, NoteItemShared, it.ID,
 		map[string]string{"name": actor.Name, "item": it.Name, "level": level.String(), "path": path}); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"troupe/internal/blob"
 	"troupe/internal/mail"
 	"troupe/internal/password"
+	"troupe/internal/paths"
 	"troupe/internal/store"
 	"troupe/internal/troupe"
 )
@@ -386,7 +387,7 @@ func (a *App) warnGuessing(ctx context.Context, itemID string) error {
 		if err != nil {
 			return err
 		}
-		path := fmt.Sprintf("/w/%s/items/%s", it.WorkspaceID, it.ID)
+		path := paths.Item(it.WorkspaceID, it.ID)
 		if err := a.notify(ctx, tx, owner.ID, it.WorkspaceID, NoteVideoGuessed, it.ID,
 			map[string]string{"item": it.Name, "path": path}); err != nil {
 			return err

@@ -11,16 +11,15 @@ import (
 	"strings"
 
 	"golang.org/x/text/language"
+
+	"troupe/internal/troupe"
 )
 
 //go:embed catalog
 var catalogs embed.FS
 
 // Default is the language used when nothing else matches.
-const Default = "en"
-
-// Langs are the languages with a catalog, the default first.
-var Langs = []string{"en", "fr"}
+const Default = troupe.DefaultLocale
 
 // Catalog maps language → key → message. Messages may hold {name}
 // placeholders filled by T.
@@ -35,8 +34,8 @@ type Catalog struct {
 // instead of showing a key to a user.
 func Load() (*Catalog, error) {
 	c := &Catalog{msgs: map[string]map[string]string{}}
-	tags := make([]language.Tag, 0, len(Langs))
-	for _, lang := range Langs {
+	tags := make([]language.Tag, 0, len(troupe.Locales))
+	for _, lang := range troupe.Locales {
 		files, err := fs.Glob(catalogs, "catalog/"+lang+"/*.json")
 		if err != nil || len(files) == 0 {
 			return nil, fmt.Errorf("i18n: no catalog for %s", lang)
@@ -62,7 +61,7 @@ func Load() (*Catalog, error) {
 		tags = append(tags, language.Make(lang))
 	}
 	base := c.msgs[Default]
-	for _, lang := range Langs[1:] {
+	for _, lang := range troupe.Locales[1:] {
 		for k := range base {
 			if _, ok := c.msgs[lang][k]; !ok {
 				return nil, fmt.Errorf("i18n: catalog %s lacks %q", lang, k)
@@ -105,7 +104,7 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 // Match picks the language for a request: setting when it names a
 // catalog, else the best match of the Accept-Language header.
 func (c *Catalog) Match(setting, acceptLanguage string) string {
-	if slices.Contains(Langs, setting) {
+	if slices.Contains(troupe.Locales, setting) {
 		return setting
 	}
 	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
@@ -116,7 +115,7 @@ func (c *Catalog) Match(setting, acceptLanguage string) string {
 	if conf == language.No {
 		return Default
 	}
-	return Langs[idx]
+	return troupe.Locales[idx]
 }
 
 // Keys returns every key of the default catalog.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"troupe/internal/i18n"
+	"troupe/internal/troupe"
 )
 
 func renderer(t *testing.T) *Renderer {
@@ -27,7 +28,7 @@ func renderer(t *testing.T) *Renderer {
 func TestRenderEveryKindInEveryLanguage(t *testing.T) {
 	r := renderer(t)
 	for _, kind := range []string{"verify_email", "password_reset", "signup_existing", "password_changed", "invitation", "invitation_workspace", "invitation_accepted", "item_shared", "role_changed", "seat_limit", "join_request", "request_approved", "request_denied"} {
-		for _, lang := range i18n.Langs {
+		for _, lang := range troupe.Locales {
 			m, err := r.Render(Email{Kind: kind, To: "a@example.com", Lang: lang, Path: "/x?token=abc", Params: []any{"name", "<Ada>"}})
 			if err != nil {
 				t.Fatalf("%s/%s: %v", kind, lang, err)

@@ -273,6 +273,16 @@ func (m Mail) Link(t testing.TB, pathPrefix string) string {
 	return ""
 }
 
+// TokenOf returns the token a mailed link carries in its query.
+func TokenOf(t testing.TB, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("token")
+}
+
 // backend and session adapt the Mailbox to go-smtp.
 type backend struct{ m *Mailbox }
 

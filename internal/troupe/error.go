@@ -139,3 +139,17 @@ const (
 	// (the problem's errors name the lines).
 	CodeInvalidCaptions Code = "invalid_captions"
 )
+
+// Codes lists every error code declared in this package, so that whatever
+// must cover them all (the HTTP status table and its test) iterates one
+// list; a test of this package fails when a declared code is missing here.
+var Codes = []Code{
+	CodeInternal, CodeValidation, CodeMalformed, CodeInvalidInput, CodeBodyTooLarge,
+	CodeNotFound, CodeForbidden, CodeUnauthenticated, CodeConflict, CodeRateLimited,
+	CodeInvalidCredentials, CodeTokenInvalid, CodeTokenExpired, CodeUnavailable,
+	CodeSeatLimitReached, CodeInvitationExpired, CodeInvitationInvalid, CodeEmailMismatch,
+	CodeEmailUnverified, CodeAlreadyMember, CodeLastSuperAdmin, CodeLinkInvalid,
+	CodeRequestPending, CodePublicDomain,
+	CodeItemTrashed, CodeFileTooLarge, CodeUnsupportedMedia,
+	CodePasswordRequired, CodeWrongPassword, CodeInvalidCaptions,
+}

@@ -2,6 +2,7 @@ package troupe
 
 import (
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -16,8 +17,13 @@ const (
 	MaxEmailLen    = 254
 )
 
-// Locales the product speaks. The empty locale means "follow the browser".
-var Locales = []string{"en", "fr"}
+// DefaultLocale is the language used when nothing else matches.
+const DefaultLocale = "en"
+
+// Locales are the languages the product speaks, the default first: each
+// has a message catalog (internal/i18n) and a place in the language menus.
+// A user's empty locale means "follow the browser".
+var Locales = []string{DefaultLocale, "fr"}
 
 // User is a person with an account.
 type User struct {
@@ -94,10 +100,5 @@ func ValidLocale(l string) bool {
 	if l == "" {
 		return true
 	}
-	for _, x := range Locales {
-		if x == l {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(Locales, l)
 }

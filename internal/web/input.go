@@ -226,3 +226,46 @@ func documentText(doc *string) error {
 	}
 	return nil
 }
+
+// readForm parses a posted form, whose body the caller has bounded, and
+// checks that every field is text: the one form reader of the pages.
+func readForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return troupe.Errorf(troupe.CodeBodyTooLarge, "The form is too large.")
+		}
+		return troupe.Errorf(troupe.CodeMalformed, "The form could not be read.")
+	}
+	return checkValues("form field", r.PostForm)
+}
+
+// localPath returns next when it is a path on this site, else "/".
+func localPath(next string) string {
+	// Browsers drop tabs and newlines and read "\\" as "/", so any of them
+	// could turn a path into another site's address.
+	if strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	return u.RequestURI()
+}
+
+// limitParam reads ?limit=; a bad value is a validation error.
+func limitParam(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		var val troupe.Validation
+		val.Add("limit", "invalid", "limit must be a positive number (at most 200).")
+		return 0, val.Err()
+	}
+	return n, nil
+}

@@ -180,3 +180,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		_ = fmt.Errorf("encode response: %w", err)
 	}
 }
+
+// list is the shape of every list answer.
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}

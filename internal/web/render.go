@@ -10,7 +10,6 @@ import (
 	"path"
 	"strings"
 
-	"troupe/internal/app"
 	"troupe/internal/i18n"
 	"troupe/internal/troupe"
 )
@@ -56,87 +55,6 @@ func newPages(cat *i18n.Catalog, st *static) (*pages, error) {
 	return p, nil
 }
 
-// view is what every page template receives.
-type view struct {
-	cat    *i18n.Catalog
-	Lang   string
-	User   *troupe.User
-	Path   string
-	Flash  string
-	Error  string
-	Fields map[string]string
-	Form   map[string]string
-	Data   any
-	Status int
-	// Workspaces are the user's workspaces, for the sidebar's switcher;
-	// Workspace is the one the page is about, else the current one.
-	Workspaces []app.WorkspaceView
-	Workspace  *app.WorkspaceView
-	// Notes feed the notifications bell of signed-in pages.
-	Notes *notesView
-}
-
-// T translates key into the page's language.
-func (v *view) T(key string, args ...any) string { return v.cat.T(v.Lang, key, args...) }
-
-// Err returns the message for a field, if it has one.
-func (v *view) Err(field string) string { return v.Fields[field] }
-
-// Val returns the submitted value of a field, to refill the form.
-func (v *view) Val(field string) string { return v.Form[field] }
-
-// newView starts the view of a page for r.
-func (s *Server) newView(r *http.Request) *view {
-	u, _ := s.currentUser(r)
-	v := &view{cat: s.cat, Lang: s.lang(r), User: u, Path: r.URL.Path, Fields: map[string]string{}, Form: map[string]string{}}
-	if u != nil {
-		s.fillWorkspaces(r, *u, v)
-		s.fillNotifications(r, *u, v)
-	}
-	return v
-}
-
-// bareView starts a page from the request alone, for when the database
-// may be what failed: no sidebar, no notifications, and the language of a
-// user only when the request already knows them.
-func (s *Server) bareView(r *http.Request) *view {
-	setting := ""
-	if u := state(r).user; u != nil {
-		setting = u.Locale
-	} else if c, err := r.Cookie(langCookie); err == nil {
-		setting = c.Value
-	}
-	return &view{cat: s.cat, Lang: s.cat.Match(setting, r.Header.Get("Accept-Language")), Path: r.URL.Path,
-		Fields: map[string]string{}, Form: map[string]string{}}
-}
-
-// setError turns err into a banner and field messages in the page's
-// language, falling back to the error's own message. A field's message is
-// looked up for that field first ("fielderr.seats.out_of_range"), then
-// for its code alone.
-func (v *view) setError(err error) {
-	code := troupe.ErrorCode(err)
-	if key := "error." + string(code); v.cat.Has(key) {
-		v.Error = v.T(key)
-	} else {
-		v.Error = troupe.ErrorMessage(err)
-	}
-	if e, ok := troupe.AsError(err); ok {
-		for _, f := range e.Fields {
-			if key := "fielderr." + f.Field + "." + f.Code; v.cat.Has(key) {
-				v.Fields[f.Field] = v.T(key)
-			} else if key := "fielderr." + f.Code; v.cat.Has(key) {
-				v.Fields[f.Field] = v.T(key)
-			} else {
-				v.Fields[f.Field] = f.Message
-			}
-		}
-		if len(e.Fields) > 0 {
-			v.Error = v.T("error.validation_failed")
-		}
-	}
-}
-
 func (p *pages) render(w http.ResponseWriter, status int, id string, v *view) {
 	t, ok := p.byID[id]
 	if !ok {
@@ -165,21 +83,55 @@ func (p *pages) renderError(w http.ResponseWriter, r *http.Request, s *Server, s
 	p.render(w, status, "error", v)
 }
 
-// fieldView is one labelled input of a form.
-type fieldView struct {
-	Name, Type, Label, Hint, Value, Error, Autocomplete string
+const flashCookie = "troupe_flash"
+
+// flash leaves a one-time message (a catalog key) for the next page.
+func (s *Server) flash(w http.ResponseWriter, r *http.Request, key string) {
+	s.setCookie(w, r, &http.Cookie{Name: flashCookie, Value: key, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, MaxAge: 60})
 }
 
-// makeField builds the view of an input: name, type, catalog key of its
-// label, autocomplete token and optionally the catalog key of a hint.
-// Passwords are never sent back to the browser.
-func makeField(v *view, name, typ, labelKey, autocomplete string, hintKey ...string) fieldView {
-	f := fieldView{Name: name, Type: typ, Label: v.T(labelKey), Error: v.Err(name), Autocomplete: autocomplete}
-	if typ != "password" {
-		f.Value = v.Val(name)
+// show renders page id, consuming any flash message.
+func (s *Server) show(w http.ResponseWriter, r *http.Request, status int, id string, v *view) {
+	if c, err := r.Cookie(flashCookie); err == nil {
+		if strings.HasPrefix(c.Value, "flash.") && s.cat.Has(c.Value) {
+			v.Flash = v.T(c.Value)
+		}
+		s.setCookie(w, r, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1})
 	}
-	if len(hintKey) > 0 {
-		f.Hint = v.T(hintKey[0])
+	s.pages.render(w, status, id, v)
+}
+
+// showForm re-renders a form page with err explained, or fails the
+// request when err is not about the input.
+func (s *Server) showForm(w http.ResponseWriter, r *http.Request, id string, v *view, err error) error {
+	switch troupe.ErrorCode(err) {
+	case troupe.CodeInternal, troupe.CodeUnavailable:
+		return err
 	}
-	return f
+	setRetryAfter(w, err)
+	v.setError(err)
+	s.show(w, r, httpStatus(troupe.ErrorCode(err)), id, v)
+	return nil
+}
+
+// pageLevel reports whether err is about the page rather than the input
+// of its form (a refusal, or a thing that does not exist): such errors get
+// the error page, as nothing typed in the form can fix them.
+func pageLevel(err error) bool {
+	switch troupe.ErrorCode(err) {
+	case troupe.CodeForbidden, troupe.CodeNotFound, troupe.CodeInvitationInvalid, troupe.CodeInvitationExpired:
+		return true
+	}
+	return false
+}
+
+// backTo redirects to the page a form came from (its "back" field) or,
+// failing that, to fallback.
+func backTo(w http.ResponseWriter, r *http.Request, fallback string) {
+	next := fallback
+	if b := r.PostForm.Get("back"); b != "" {
+		next = localPath(b)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }

@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -103,36 +104,6 @@ func (s *Server) Handler() http.Handler {
 	return h
 }
 
-func (s *Server) routeOps(mux *http.ServeMux) {
-	handle := func(pattern string, h http.Handler) {
-		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			state(r).route = pattern
-			h.ServeHTTP(w, r)
-		}))
-	}
-	handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	}))
-	handle("GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := s.app.Ready(ctx); err != nil {
-			state(r).err = err // for the request's log line
-			setRetryAfter(w, err)
-			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte("not ready: " + troupe.ErrorMessage(err) + "\n"))
-			return
-		}
-		w.Write([]byte("ready\n"))
-	}))
-	handle("GET /static/", s.static)
-	handle("GET /favicon.ico", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, s.static.url("favicon.svg"), http.StatusMovedPermanently)
-	}))
-}
-
 type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -158,4 +129,49 @@ func newMetrics(version string) *metrics {
 	reg.MustRegister(m.requests, m.duration, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// handleHealth answers that the process is alive.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// handleReady answers whether the server can take requests now, as the
+// app sees it.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.app.Ready(ctx); err != nil {
+		state(r).err = err // for the request's log line
+		setRetryAfter(w, err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("not ready: " + troupe.ErrorMessage(err) + "\n"))
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+func (s *Server) handleFavicon(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, s.static.url("favicon.svg"), http.StatusMovedPermanently)
+}
+
+// openAPI describes the API; a test keeps it in step with the routes.
+//
+//go:embed openapi.json
+var openAPI []byte
+
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openAPI)
+	return nil
+}
+
+func (s *Server) handleNoAPIRoute(w http.ResponseWriter, r *http.Request) error {
+	return troupe.Errorf(troupe.CodeNotFound, "There is no API route %s %s.", r.Method, r.URL.Path)
+}
+
+func (s *Server) pageNotFound(w http.ResponseWriter, r *http.Request) error {
+	return troupe.Errorf(troupe.CodeNotFound, "This page does not exist.")
 }

@@ -1,167 +1,188 @@
 package web
 
 import (
-	"errors"
 	"net/http"
-	"net/url"
-	"slices"
-	"strings"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
-// pageHandler renders a page; a returned error becomes an error page.
-type pageHandler func(w http.ResponseWriter, r *http.Request) error
-
-// maxFormBody bounds form posts.
-const maxFormBody = 64 << 10
-
-// routePages is the route table of the server-rendered pages. Pages that
-// need a signed-in user send anonymous visitors to the sign-in page.
-func (s *Server) routePages(mux *http.ServeMux) {
-	open := func(pattern string, h pageHandler) {
-		s.pageRoutes = append(s.pageRoutes, pattern)
-		mux.Handle(pattern, s.page(pattern, h))
+// handleSignup creates an account. With an invitation token it creates a
+// verified account for the invited address, accepts the invitation and
+// signs the account in.
+func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Email           string `json:"email"`
+		Password        string `json:"password"`
+		Name            string `json:"name"`
+		InvitationToken string `json:"invitation_token"`
 	}
-	authed := func(pattern string, h func(http.ResponseWriter, *http.Request, troupe.User) error) {
-		open(pattern, s.requirePageUser(h))
+	if err := decode(w, r, &in); err != nil {
+		return err
 	}
-
-	authed("GET /{$}", s.pageHome)
-	open("GET /signup", s.pageSignup)
-	open("POST /signup", s.pageSignupPost)
-	open("GET /check-email", s.pageCheckEmail)
-	open("GET /verify-email", s.pageVerifyEmail)
-	open("POST /verify-email", s.pageVerifyEmailPost)
-	open("GET /login", s.pageLogin)
-	open("POST /login", s.pageLoginPost)
-	open("POST /logout", s.pageLogout)
-	open("GET /forgot-password", s.pageForgot)
-	open("POST /forgot-password", s.pageForgotPost)
-	open("GET /reset-password", s.pageReset)
-	open("POST /reset-password", s.pageResetPost)
-	authed("GET /account", s.pageAccount)
-	authed("POST /account/profile", s.pageAccountProfile)
-	authed("POST /account/password", s.pageAccountPassword)
-	authed("POST /account/verify-email", s.pageAccountResend)
-	open("POST /language", s.pageLanguage)
-	s.routeWorkspacePages(open, authed)
-	s.routeItemPages(mux, authed)
-	s.routePublicPages(open)
-	open("/", func(w http.ResponseWriter, r *http.Request) error {
-		return troupe.Errorf(troupe.CodeNotFound, "This page does not exist.")
-	})
-}
-
-// PageRoutes lists the pages' patterns as registered by Handler, for the
-// tests that send every page bad input.
-func (s *Server) PageRoutes() []string { return slices.Clone(s.pageRoutes) }
-
-func (s *Server) page(pattern string, h pageHandler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		state(r).route = pattern
-		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-			if err := readForm(r); err != nil {
-				s.fail(w, r, err)
-				return
-			}
-		}
-		if err := h(w, r); err != nil {
-			s.fail(w, r, err)
-		}
-	})
-}
-
-// readForm parses a posted form, whose body the caller has bounded, and
-// checks that every field is text: the one form reader of the pages.
-func readForm(r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return troupe.Errorf(troupe.CodeBodyTooLarge, "The form is too large.")
-		}
-		return troupe.Errorf(troupe.CodeMalformed, "The form could not be read.")
-	}
-	return checkValues("form field", r.PostForm)
-}
-
-func (s *Server) requirePageUser(h func(http.ResponseWriter, *http.Request, troupe.User) error) pageHandler {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		u, err := s.currentUser(r)
+	if in.InvitationToken != "" {
+		u, secret, err := s.app.SignupWithInvitation(r.Context(), app.SignupInput{Email: in.Email, Password: in.Password, Name: in.Name},
+			in.InvitationToken, s.client(r))
 		if err != nil {
 			return err
 		}
-		if u == nil {
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-			return nil
-		}
-		return h(w, r, *u)
+		s.setSessionCookie(w, r, secret)
+		writeJSON(w, http.StatusCreated, toUserJSON(u))
+		return nil
 	}
-}
-
-const flashCookie = "troupe_flash"
-
-// flash leaves a one-time message (a catalog key) for the next page.
-func (s *Server) flash(w http.ResponseWriter, r *http.Request, key string) {
-	s.setCookie(w, r, &http.Cookie{Name: flashCookie, Value: key, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, MaxAge: 60})
-}
-
-// show renders page id, consuming any flash message.
-func (s *Server) show(w http.ResponseWriter, r *http.Request, status int, id string, v *view) {
-	if c, err := r.Cookie(flashCookie); err == nil {
-		if strings.HasPrefix(c.Value, "flash.") && s.cat.Has(c.Value) {
-			v.Flash = v.T(c.Value)
-		}
-		s.setCookie(w, r, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1})
-	}
-	s.pages.render(w, status, id, v)
-}
-
-// showForm re-renders a form page with err explained, or fails the
-// request when err is not about the input.
-func (s *Server) showForm(w http.ResponseWriter, r *http.Request, id string, v *view, err error) error {
-	switch troupe.ErrorCode(err) {
-	case troupe.CodeInternal, troupe.CodeUnavailable:
+	u, err := s.app.Signup(r.Context(), app.SignupInput{Email: in.Email, Password: in.Password, Name: in.Name}, s.client(r))
+	if err != nil {
 		return err
 	}
-	setRetryAfter(w, err)
-	v.setError(err)
-	s.show(w, r, httpStatus(troupe.ErrorCode(err)), id, v)
+	writeJSON(w, http.StatusCreated, toUserJSON(u))
 	return nil
 }
 
-// localPath returns next when it is a path on this site, else "/".
-func localPath(next string) string {
-	// Browsers drop tabs and newlines and read "\\" as "/", so any of them
-	// could turn a path into another site's address.
-	if strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
-		return "/"
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
 	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil ||
-		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
-		return "/"
+	if err := decode(w, r, &in); err != nil {
+		return err
 	}
-	return u.RequestURI()
+	u, secret, err := s.app.Login(r.Context(), in.Email, in.Password, s.client(r))
+	if err != nil {
+		return err
+	}
+	if err := s.signedIn(w, r, u, secret); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toUserJSON(u))
+	return nil
 }
 
-// pageHome opens the current workspace or, for someone in none yet, offers
-// to create one.
-func (s *Server) pageHome(w http.ResponseWriter, r *http.Request, u troupe.User) error {
-	v := s.newView(r)
-	if v.Workspace != nil {
-		http.Redirect(w, r, wsPath(v.Workspace.ID, ""), http.StatusSeeOther)
-		return nil
+// endCurrentSession ends the session the request came with, so signing in
+// always starts from a new session id.
+func (s *Server) endCurrentSession(r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		_ = s.app.Logout(r.Context(), c.Value)
 	}
-	return s.showHome(w, r, u, v)
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.app.Logout(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	s.clearSessionCookie(w, r)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token string `json:"token"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	u, err := s.app.VerifyEmail(r.Context(), in.Token)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toUserJSON(u))
+	return nil
+}
+
+func (s *Server) handleResendVerification(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	if err := s.app.ResendVerification(r.Context(), u, s.client(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+func (s *Server) handlePasswordReset(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Email string `json:"email"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.app.RequestPasswordReset(r.Context(), in.Email, s.client(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+func (s *Server) handlePasswordResetConfirm(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token    string `json:"token"`
+		Password string `json:"password"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.app.ResetPassword(r.Context(), in.Token, in.Password, s.client(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	writeJSON(w, http.StatusOK, toMeJSON(u))
+	return nil
+}
+
+func (s *Server) handleMeUpdate(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	var in struct {
+		Name            *string `json:"name"`
+		Locale          *string `json:"locale"`
+		Discoverable    *bool   `json:"discoverable"`
+		CurrentPassword *string `json:"current_password"`
+		NewPassword     *string `json:"new_password"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	updated, secret, err := s.app.UpdateProfile(r.Context(), u, app.ProfileUpdate{Name: in.Name, Locale: in.Locale,
+		Discoverable: in.Discoverable, CurrentPassword: in.CurrentPassword, NewPassword: in.NewPassword}, s.client(r))
+	if err != nil {
+		return err
+	}
+	if secret != "" {
+		s.setSessionCookie(w, r, secret)
+	}
+	writeJSON(w, http.StatusOK, toMeJSON(updated))
+	return nil
+}
+
+// userJSON is the API's User shape.
+type userJSON struct {
+	ID            string `json:"id"`
+	Email         string `json:"email"`
+	Name          string `json:"name"`
+	EmailVerified bool   `json:"email_verified"`
+}
+
+// meJSON adds the caller's own settings to the User shape.
+type meJSON struct {
+	userJSON
+	Locale       string `json:"locale"`
+	Discoverable bool   `json:"discoverable"`
+}
+
+func toUserJSON(u troupe.User) userJSON {
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, EmailVerified: u.EmailVerified}
+}
+
+func toMeJSON(u troupe.User) meJSON {
+	return meJSON{userJSON: toUserJSON(u), Locale: u.Locale, Discoverable: u.Discoverable}
 }
 
 func (s *Server) pageSignup(w http.ResponseWriter, r *http.Request) error {
 	if u, _ := s.currentUser(r); u != nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		http.Redirect(w, r, paths.Home(), http.StatusSeeOther)
 		return nil
 	}
 	v := s.newView(r)
@@ -216,7 +237,7 @@ func (s *Server) pageVerifyEmailPost(w http.ResponseWriter, r *http.Request) err
 		next = "/"
 	}
 	if v.User == nil {
-		next = "/login?next=" + url.QueryEscape(next)
+		next = paths.LoginThen(next)
 	}
 	v.Form["continue"] = next
 	if _, err := s.app.VerifyEmail(r.Context(), r.PostForm.Get("token")); err != nil {
@@ -253,7 +274,7 @@ func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) error {
 	s.endCurrentSession(r)
 	s.clearSessionCookie(w, r)
 	s.flash(w, r, "flash.signed_out")
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Login(), http.StatusSeeOther)
 	return nil
 }
 
@@ -290,7 +311,7 @@ func (s *Server) pageResetPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.clearSessionCookie(w, r)
 	s.flash(w, r, "flash.password_reset")
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Login(), http.StatusSeeOther)
 	return nil
 }
 
@@ -315,7 +336,7 @@ func (s *Server) pageAccountProfile(w http.ResponseWriter, r *http.Request, u tr
 		return s.showForm(w, r, "account", s.accountView(r, u), err)
 	}
 	s.flash(w, r, "flash.profile_saved")
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Account(), http.StatusSeeOther)
 	return nil
 }
 
@@ -327,7 +348,7 @@ func (s *Server) pageAccountPassword(w http.ResponseWriter, r *http.Request, u t
 	}
 	s.setSessionCookie(w, r, secret)
 	s.flash(w, r, "flash.password_changed")
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Account(), http.StatusSeeOther)
 	return nil
 }
 
@@ -336,7 +357,7 @@ func (s *Server) pageAccountResend(w http.ResponseWriter, r *http.Request, u tro
 		return s.showForm(w, r, "account", s.accountView(r, u), err)
 	}
 	s.flash(w, r, "flash.verification_sent")
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Account(), http.StatusSeeOther)
 	return nil
 }
 

@@ -4,20 +4,13 @@ import (
 	"net/http"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
 // passCookie holds a visitor's unlock of one public page; its path keeps
 // it to that page.
 const passCookie = "troupe_pass"
-
-func (s *Server) routePublicPages(open func(string, pageHandler)) {
-	open("GET /v/{slug}", s.pagePublicVideo)
-	open("POST /v/{slug}/unlock", s.pagePublicUnlock)
-	open("GET /v/{slug}/media", s.publicMedia(false))
-	open("GET /v/{slug}/poster", s.publicMedia(true))
-	open("GET /v/{slug}/captions/{file}", s.publicCaptions)
-}
 
 func visitorPass(r *http.Request) string {
 	if c, err := r.Cookie(passCookie); err == nil {
@@ -36,7 +29,7 @@ type publicView struct {
 }
 
 func (s *Server) publicView(r *http.Request, p app.PublicPage) *view {
-	base := "/v/" + p.Slug
+	base := paths.PublicVideo(p.Slug)
 	pv := publicView{PublicPage: p, URL: s.publicURL(p.Slug), MediaURL: base + "/media"}
 	if p.HasPoster && !p.Protected {
 		pv.PosterURL = base + "/poster"
@@ -82,10 +75,10 @@ func (s *Server) pagePublicUnlock(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	if pass != "" {
-		s.setCookie(w, r, &http.Cookie{Name: passCookie, Value: pass, Path: "/v/" + slug, MaxAge: int(app.VisitorPassAge.Seconds()),
+		s.setCookie(w, r, &http.Cookie{Name: passCookie, Value: pass, Path: paths.PublicVideo(slug), MaxAge: int(app.VisitorPassAge.Seconds()),
 			HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
-	http.Redirect(w, r, "/v/"+slug, http.StatusSeeOther)
+	http.Redirect(w, r, paths.PublicVideo(slug), http.StatusSeeOther)
 	return nil
 }
 

@@ -1,72 +1,17 @@
 package web
 
 import (
-	"fmt"
-	"mime"
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
-
-// routeItemPages registers the pages of content: the browser of folders,
-// the lists (shared with me, recent, trash, search), item pages, uploads
-// and the dialogs that also work as plain pages (new, rename, move,
-// share, who has access).
-func (s *Server) routeItemPages(mux *http.ServeMux, authed func(string, func(http.ResponseWriter, *http.Request, troupe.User) error)) {
-	inWorkspace := func(pattern string, h wsHandler) { authed(pattern, s.inWorkspace(h)) }
-	// A draft's text and an upload outgrow the form limit of other pages.
-	large := func(pattern string, limit int64, h wsHandler) {
-		s.pageRoutes = append(s.pageRoutes, pattern)
-		mux.Handle(pattern, s.largePage(pattern, limit, s.requirePageUser(s.inWorkspace(h))))
-	}
-
-	inWorkspace("GET /w/{ws}/folders/{id}", s.pageFolder)
-	inWorkspace("GET /w/{ws}/shared", s.pageShared)
-	inWorkspace("GET /w/{ws}/recent", s.pageRecent)
-	inWorkspace("GET /w/{ws}/trash", s.pageTrash)
-	inWorkspace("GET /w/{ws}/search", s.pageSearch)
-	inWorkspace("GET /w/{ws}/new", s.pageNew)
-	inWorkspace("POST /w/{ws}/new", s.pageNewPost)
-	inWorkspace("GET /w/{ws}/upload", s.pageUpload)
-	large("POST /w/{ws}/upload", 0, s.pageUploadPost)
-	inWorkspace("GET /w/{ws}/items/{id}", s.pageItem)
-	large("POST /w/{ws}/items/{id}", maxDraftBody, s.pageItemSave)
-	inWorkspace("GET /w/{ws}/items/{id}/rename", s.pageRename)
-	inWorkspace("POST /w/{ws}/items/{id}/rename", s.pageRenamePost)
-	inWorkspace("GET /w/{ws}/items/{id}/move", s.pageMove)
-	inWorkspace("POST /w/{ws}/items/{id}/move", s.pageMovePost)
-	inWorkspace("POST /w/{ws}/items/{id}/trash", s.pageTrashPost)
-	inWorkspace("POST /w/{ws}/items/{id}/restore", s.pageRestorePost)
-	inWorkspace("GET /w/{ws}/items/{id}/share", s.pageShare)
-	inWorkspace("POST /w/{ws}/items/{id}/share", s.pageSharePost)
-	inWorkspace("GET /w/{ws}/items/{id}/access", s.pageAccess)
-	s.routeVideoPages(inWorkspace, large)
-}
-
-// largePage is page for bodies above the form limit: limit bytes (none
-// when 0, for uploads, which the app bounds per kind). A multipart body is
-// left unread for the handler to stream.
-func (s *Server) largePage(pattern string, limit int64, h pageHandler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		state(r).route = pattern
-		if limit > 0 {
-			r.Body = http.MaxBytesReader(w, r.Body, limit)
-		}
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
-			if err := readForm(r); err != nil {
-				s.fail(w, r, err)
-				return
-			}
-		}
-		if err := h(w, r); err != nil {
-			s.fail(w, r, err)
-		}
-	})
-}
 
 var errNoItemHere = troupe.Errorf(troupe.CodeNotFound, "This item does not exist or you do not have access to it.")
 
@@ -86,17 +31,17 @@ func (s *Server) itemOf(r *http.Request, u troupe.User, v *view) (app.ItemView, 
 // itemURL is the page of an item: a folder's content, or the item itself.
 func itemURL(it app.ItemView) string {
 	if it.Kind == troupe.KindFolder {
-		return wsPath(it.WorkspaceID, "/folders/"+url.PathEscape(it.ID))
+		return paths.Folder(it.WorkspaceID, it.ID)
 	}
-	return wsPath(it.WorkspaceID, "/items/"+url.PathEscape(it.ID))
+	return paths.Item(it.WorkspaceID, it.ID)
 }
 
 // folderURL is the page of folder id, the workspace's home for the root.
 func folderURL(wsID, id string) string {
 	if id == "" {
-		return wsPath(wsID, "")
+		return paths.Workspace(wsID)
 	}
-	return wsPath(wsID, "/folders/"+url.PathEscape(id))
+	return paths.Folder(wsID, id)
 }
 
 // --- Lists ------------------------------------------------------------------
@@ -152,12 +97,10 @@ func withQuery(path string, kv ...string) string {
 	return path + "?" + q.Encode()
 }
 
-type lister func(r *http.Request, u troupe.User, wsID string, q app.ItemQuery) ([]app.ItemView, string, error)
-
 // showList fetches one page of a list and renders it.
-func (s *Server) showList(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, p *contentPage, q app.ItemQuery, fetch lister) error {
+func (s *Server) showList(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, p *contentPage, q app.ItemQuery, fetch itemLister) error {
 	q.Cursor = r.URL.Query().Get("cursor")
-	items, next, err := fetch(r, u, v.Workspace.ID, q)
+	items, next, err := fetch(r.Context(), u, v.Workspace.ID, q)
 	if err != nil {
 		return err
 	}
@@ -178,10 +121,6 @@ func (s *Server) showList(w http.ResponseWriter, r *http.Request, u troupe.User,
 	return nil
 }
 
-func (s *Server) listChildren(r *http.Request, u troupe.User, wsID string, q app.ItemQuery) ([]app.ItemView, string, error) {
-	return s.app.ListItems(r.Context(), u, wsID, q)
-}
-
 // pageWorkspaceHome is the workspace's root folder, with the user's
 // pending invitations to other workspaces above it.
 func (s *Server) pageWorkspaceHome(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
@@ -189,7 +128,7 @@ func (s *Server) pageWorkspaceHome(w http.ResponseWriter, r *http.Request, u tro
 		return err
 	}
 	p := &contentPage{Section: "home", Invitations: v.Data.(homePage).Invitations}
-	return s.showList(w, r, u, v, p, app.ItemQuery{}, s.listChildren)
+	return s.showList(w, r, u, v, p, app.ItemQuery{}, s.app.ListItems)
 }
 
 func (s *Server) pageFolder(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
@@ -206,28 +145,19 @@ func (s *Server) pageFolder(w http.ResponseWriter, r *http.Request, u troupe.Use
 		return err
 	}
 	p := &contentPage{Section: "folder", Folder: &f, Crumbs: crumbs}
-	return s.showList(w, r, u, v, p, app.ItemQuery{ParentID: f.ID}, s.listChildren)
+	return s.showList(w, r, u, v, p, app.ItemQuery{ParentID: f.ID}, s.app.ListItems)
 }
 
 func (s *Server) pageShared(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	return s.showList(w, r, u, v, &contentPage{Section: "shared"}, app.ItemQuery{},
-		func(r *http.Request, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error) {
-			return s.app.ListSharedWithMe(r.Context(), u, ws, q)
-		})
+	return s.showList(w, r, u, v, &contentPage{Section: "shared"}, app.ItemQuery{}, s.app.ListSharedWithMe)
 }
 
 func (s *Server) pageRecent(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	return s.showList(w, r, u, v, &contentPage{Section: "recent"}, app.ItemQuery{},
-		func(r *http.Request, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error) {
-			return s.app.ListRecent(r.Context(), u, ws, q)
-		})
+	return s.showList(w, r, u, v, &contentPage{Section: "recent"}, app.ItemQuery{}, s.app.ListRecent)
 }
 
 func (s *Server) pageTrash(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	return s.showList(w, r, u, v, &contentPage{Section: "trash"}, app.ItemQuery{},
-		func(r *http.Request, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error) {
-			return s.app.ListTrash(r.Context(), u, ws, q)
-		})
+	return s.showList(w, r, u, v, &contentPage{Section: "trash"}, app.ItemQuery{}, s.app.ListTrash)
 }
 
 func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
@@ -239,7 +169,7 @@ func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request, u troupe.Use
 		s.show(w, r, http.StatusOK, "content", v)
 		return nil
 	}
-	return s.showList(w, r, u, v, p, app.ItemQuery{Search: query}, s.listChildren)
+	return s.showList(w, r, u, v, p, app.ItemQuery{Search: query}, s.app.ListItems)
 }
 
 // --- Creating: folders, drafts, uploads --------------------------------------
@@ -396,7 +326,7 @@ func (s *Server) loadItemPage(r *http.Request, u troupe.User, v *view, it app.It
 	if err != nil {
 		return err
 	}
-	back := wsPath(v.Workspace.ID, "")
+	back := paths.Workspace(v.Workspace.ID)
 	if len(crumbs) > 0 && crumbs[len(crumbs)-1].ID == it.ParentID {
 		back = itemURL(crumbs[len(crumbs)-1])
 	}
@@ -525,7 +455,7 @@ func (s *Server) pageRenamePost(w http.ResponseWriter, r *http.Request, u troupe
 		return s.showForm(w, r, "rename", v, err)
 	}
 	s.flash(w, r, "flash.item_renamed")
-	backTo(w, r, wsPath(v.Workspace.ID, ""))
+	backTo(w, r, paths.Workspace(v.Workspace.ID))
 	return nil
 }
 
@@ -637,177 +567,273 @@ func (s *Server) pageRestorePost(w http.ResponseWriter, r *http.Request, u troup
 		return err
 	}
 	s.flash(w, r, "flash.item_restored")
-	backTo(w, r, wsPath(v.Workspace.ID, "/trash"))
+	backTo(w, r, paths.Trash(v.Workspace.ID))
 	return nil
 }
 
-// --- Template helpers -------------------------------------------------------
-
-// newMenu is the top bar's New menu: where new items go.
-type newMenu struct {
-	WorkspaceID, ParentID, Back string
+type permissionsJSON struct {
+	Level     string `json:"level"`
+	CanView   bool   `json:"can_view"`
+	CanEdit   bool   `json:"can_edit"`
+	CanShare  bool   `json:"can_share"`
+	CanDelete bool   `json:"can_delete"`
 }
 
-// Link is the New menu's link that makes a kind of item.
-func (n *newMenu) Link(kind string) string {
-	page := "/new"
-	if troupe.Kind(kind).IsMedia() {
-		page = "/upload"
-	}
-	return withQuery(wsPath(n.WorkspaceID, page), "kind", kind, "parent", n.ParentID, "back", n.Back)
+func toPermissionsJSON(p troupe.Permissions) permissionsJSON {
+	return permissionsJSON{Level: p.Level.String(), CanView: p.CanView, CanEdit: p.CanEdit, CanShare: p.CanShare, CanDelete: p.CanDelete}
 }
 
-// NewMenu is the New menu of the page, nil for those who cannot create
-// there: Viewers, and anyone in a folder they cannot edit.
-func (v *view) NewMenu() *newMenu {
-	if v.Workspace == nil || !v.Workspace.Role.CanCreateContent() {
-		return nil
+type itemRefJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type itemJSON struct {
+	ID             string          `json:"id"`
+	WorkspaceID    string          `json:"workspace_id"`
+	Kind           troupe.Kind     `json:"kind"`
+	Name           string          `json:"name"`
+	ParentID       *string         `json:"parent_id"`
+	OwnerID        string          `json:"owner_id"`
+	OwnerName      string          `json:"owner_name"`
+	GeneralAccess  string          `json:"general_access"`
+	WorkspaceLevel *string         `json:"workspace_level"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+	TrashedAt      *time.Time      `json:"trashed_at,omitempty"`
+	Permissions    permissionsJSON `json:"permissions"`
+	// Drafts (single item only).
+	Script   *string         `json:"script,omitempty"`
+	Document json.RawMessage `json:"document,omitempty"`
+	// Media.
+	Description *string `json:"description,omitempty"`
+	MediaType   string  `json:"media_type,omitempty"`
+	SizeBytes   int64   `json:"size_bytes,omitempty"`
+	DurationMS  *int64  `json:"duration_ms,omitempty"`
+	MediaURL    string  `json:"media_url,omitempty"`
+	PosterURL   string  `json:"poster_url,omitempty"`
+	// Videos' page; the public path only for those who can edit it.
+	Published         *bool  `json:"published,omitempty"`
+	PasswordProtected *bool  `json:"password_protected,omitempty"`
+	AllowDownload     *bool  `json:"allow_download,omitempty"`
+	PublicPath        string `json:"public_path,omitempty"`
+	// Path lists the folders above the item the caller may open (single
+	// item only).
+	Path []itemRefJSON `json:"path,omitempty"`
+}
+
+func toItemJSON(it app.ItemView, full bool) itemJSON {
+	out := itemJSON{ID: it.ID, WorkspaceID: it.WorkspaceID, Kind: it.Kind, Name: it.Name, OwnerID: it.OwnerID,
+		OwnerName: it.OwnerName, GeneralAccess: troupe.GeneralAccess(it.Workspace), CreatedAt: it.CreatedAt,
+		UpdatedAt: it.UpdatedAt, TrashedAt: it.TrashedAt, Permissions: toPermissionsJSON(it.Permissions)}
+	if it.ParentID != "" {
+		out.ParentID = &it.ParentID
 	}
-	n := &newMenu{WorkspaceID: v.Workspace.ID}
-	switch p := v.Data.(type) {
-	case *contentPage:
-		if p.Folder != nil {
-			if !p.Folder.Permissions.CanEdit {
-				return nil
-			}
-			n.ParentID = p.Folder.ID
+	if it.Workspace != troupe.LevelNone {
+		lvl := it.Workspace.String()
+		out.WorkspaceLevel = &lvl
+	}
+	if it.Kind == troupe.KindDraft && full {
+		out.Script = &it.Script
+		out.Document = json.RawMessage(it.Document)
+	}
+	if it.Kind.IsMedia() {
+		out.Description = &it.Description
+		out.MediaType, out.SizeBytes, out.DurationMS = it.MediaType, it.SizeBytes, it.DurationMS
+		out.MediaURL = "/api/v1/items/" + it.ID + "/media"
+		if it.PosterKey != "" {
+			out.PosterURL = "/api/v1/items/" + it.ID + "/poster"
 		}
-		n.Back = p.Here
-	case *itemPage:
-		// New items from an item's page go beside it, when allowed.
-		if len(p.Crumbs) > 0 && p.Crumbs[len(p.Crumbs)-1].ID == p.Item.ParentID && p.Crumbs[len(p.Crumbs)-1].Permissions.CanEdit {
-			n.ParentID = p.Item.ParentID
-			n.Back = p.Back
-		}
-	}
-	return n
-}
-
-// itemRow is what the row of an item receives: the page's view, the item
-// and the page its forms come back to.
-type itemRow struct {
-	*view
-	It   app.ItemView
-	Back string
-	// Trash rows offer Restore instead of the menu.
-	Trash bool
-}
-
-// Row pairs the view with an item for the row template.
-func (v *view) Row(it app.ItemView, back string, trash bool) itemRow {
-	return itemRow{view: v, It: it, Back: back, Trash: trash}
-}
-
-// ItemURL is the page of an item.
-func (v *view) ItemURL(it app.ItemView) string { return itemURL(it) }
-
-// ItemAction is the URL of an action page of an item, coming back to back.
-func (v *view) ItemAction(it app.ItemView, action, back string) string {
-	return withQuery(wsPath(it.WorkspaceID, "/items/"+url.PathEscape(it.ID)+"/"+action), "back", back)
-}
-
-// KindName is a kind of item in the page's language.
-func (v *view) KindName(k troupe.Kind) string { return v.T("kind." + string(k)) }
-
-// LevelName is an access level in the page's language.
-func (v *view) LevelName(l troupe.Level) string { return v.T("level." + l.String()) }
-
-// Owner names an item's owner, "you" for the user.
-func (v *view) Owner(it app.ItemView) string {
-	if v.User != nil && it.OwnerID == v.User.ID {
-		return v.T("content.owner_you")
-	}
-	return it.OwnerName
-}
-
-// Duration is a media duration as m:ss (h:mm:ss past an hour).
-func (v *view) Duration(ms *int64) string {
-	if ms == nil {
-		return ""
-	}
-	d := time.Duration(*ms) * time.Millisecond
-	h, m, sec := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
-	if h > 0 {
-		return fmt.Sprintf("%d:%02d:%02d", h, m, sec)
-	}
-	return fmt.Sprintf("%d:%02d", m, sec)
-}
-
-// Size is a file size in the page's language.
-func (v *view) Size(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return v.T("size.mb", "n", fmt.Sprintf("%.1f", float64(n)/(1<<20)))
-	case n >= 1<<10:
-		return v.T("size.kb", "n", n>>10)
-	}
-	return v.T("size.bytes", "n", n)
-}
-
-// PurgeDate is the day a trashed item is deleted for good.
-func (v *view) PurgeDate(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return t.Add(troupe.TrashRetention).UTC().Format("2006-01-02")
-}
-
-// Reason says why someone has access, in the page's language.
-func (v *view) Reason(r app.AccessReason) string {
-	key := "reason." + r.Kind
-	if r.Inherited {
-		key += "_inherited"
-	}
-	return v.T(key, "folder", r.ItemName)
-}
-
-// Media is the address of an item's file, or of its poster.
-func (v *view) Media(it app.ItemView, poster bool) string {
-	if poster {
-		if it.PosterKey == "" {
-			return ""
-		}
-		return "/api/v1/items/" + url.PathEscape(it.ID) + "/poster"
 	}
 	if it.Kind == troupe.KindVideo {
-		// The same address as the API's media_url for a video.
-		return "/api/v1/videos/" + url.PathEscape(it.ID) + "/media"
+		published := it.PublicSlug != ""
+		out.Published, out.PasswordProtected, out.AllowDownload = &published, &it.PasswordSet, &it.AllowDownload
+		out.MediaURL = "/api/v1/videos/" + it.ID + "/media"
+		if published && it.Permissions.CanEdit {
+			out.PublicPath = paths.PublicVideo(it.PublicSlug)
+		}
 	}
-	return "/api/v1/items/" + url.PathEscape(it.ID) + "/media"
+	return out
 }
 
-// Accept is the file chooser's filter for a kind of upload.
-func (v *view) Accept(k troupe.Kind) string {
-	switch k {
-	case troupe.KindAvatar:
-		return "image/*"
-	case troupe.KindVoice:
-		return "audio/*"
+func itemQuery(r *http.Request) (app.ItemQuery, error) {
+	limit, err := limitParam(r)
+	if err != nil {
+		return app.ItemQuery{}, err
 	}
-	return "video/*"
+	q := r.URL.Query()
+	return app.ItemQuery{ParentID: q.Get("parent"), Kind: troupe.Kind(q.Get("kind")), Search: q.Get("q"),
+		Cursor: q.Get("cursor"), Limit: limit}, nil
 }
 
-// textField is a labelled text input with its own id, for forms that
-// may share a page with another form using the same field names.
-type textField struct {
-	ID, Name, Label, Value, Error string
-	Required                      bool
-}
+// itemLister fetches one page of items: the app's list use cases
+// (ListItems, ListSharedWithMe, ListRecent, ListTrash) fit it as they are.
+type itemLister func(ctx context.Context, u troupe.User, ws string, q app.ItemQuery) ([]app.ItemView, string, error)
 
-// Text builds a required text field named name, labelled by labelKey.
-func (v *view) Text(id, name, labelKey string) textField {
-	return textField{ID: id, Name: name, Label: v.T(labelKey), Value: v.Val(name), Error: v.Err(name), Required: true}
-}
-
-// Where names the folder new items go to: its name, or Home.
-func (v *view) Where(f *app.ItemView) string {
-	if f == nil {
-		return v.T("nav.home")
+func (s *Server) listItems(fetch itemLister) userAPIHandler {
+	return func(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+		q, err := itemQuery(r)
+		if err != nil {
+			return err
+		}
+		items, next, err := fetch(r.Context(), u, r.PathValue("ws"), q)
+		if err != nil {
+			return err
+		}
+		out := list[itemJSON]{Items: make([]itemJSON, 0, len(items)), NextCursor: next}
+		for _, it := range items {
+			out.Items = append(out.Items, toItemJSON(it, false))
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
 	}
-	return f.Name
 }
 
-// MoveIn is the move form browsing folder in (the root when empty).
-func (v *view) MoveIn(p *itemFormPage, in string) string {
-	return withQuery(wsPath(p.Item.WorkspaceID, "/items/"+url.PathEscape(p.Item.ID)+"/move"), "in", in, "back", p.Back)
+func (s *Server) handleItemList(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	return s.listItems(s.app.ListItems)(w, r, u)
+}
+
+func (s *Server) handleSharedWithMe(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	return s.listItems(s.app.ListSharedWithMe)(w, r, u)
+}
+
+func (s *Server) handleRecent(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	return s.listItems(s.app.ListRecent)(w, r, u)
+}
+
+func (s *Server) handleTrash(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	return s.listItems(s.app.ListTrash)(w, r, u)
+}
+
+// maxDraftBody leaves room for a draft's script and document.
+const maxDraftBody = 3 << 20
+
+func (s *Server) handleCreateItem(kind troupe.Kind) userAPIHandler {
+	return func(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+		var in struct {
+			Name     string          `json:"name"`
+			ParentID *string         `json:"parent_id"`
+			Script   string          `json:"script"`
+			Document json.RawMessage `json:"document"`
+		}
+		if err := decodeN(w, r, &in, maxDraftBody); err != nil {
+			return err
+		}
+		if kind == troupe.KindFolder && (in.Script != "" || len(in.Document) > 0) {
+			return troupe.Errorf(troupe.CodeMalformed, "A folder has no script or document.")
+		}
+		parent := ""
+		if in.ParentID != nil {
+			parent = *in.ParentID
+		}
+		it, err := s.app.CreateItem(r.Context(), u, r.PathValue("ws"), app.NewItem{Kind: kind, Name: in.Name, ParentID: parent,
+			Script: in.Script, Document: string(in.Document)}, s.client(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, toItemJSON(it, true))
+		return nil
+	}
+}
+
+// handleUpload streams a multipart upload: the fields "name", "parent_id"
+// and "description" (sent before the file) and the part "file", which
+// goes to the media store without being held in memory.
+func (s *Server) handleUpload(kind troupe.Kind) userAPIHandler {
+	return func(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+		form, err := readUpload(r, kind)
+		if err != nil {
+			return err
+		}
+		for name := range form.Extra {
+			return troupe.Errorf(troupe.CodeMalformed, "Unknown form field %q.", name)
+		}
+		it, err := s.app.CreateMedia(r.Context(), u, r.PathValue("ws"), form.Media, s.client(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, toItemJSON(it, true))
+		return nil
+	}
+}
+
+func (s *Server) handleItemGet(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	it, err := s.app.GetItem(r.Context(), u, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	crumbs, err := s.app.Breadcrumbs(r.Context(), u, it.ID)
+	if err != nil {
+		return err
+	}
+	out := toItemJSON(it, true)
+	out.Path = []itemRefJSON{}
+	for _, c := range crumbs {
+		out.Path = append(out.Path, itemRefJSON{ID: c.ID, Name: c.Name})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) handleItemPatch(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	var in struct {
+		Name        *string         `json:"name"`
+		ParentID    json.RawMessage `json:"parent_id"`
+		Script      *string         `json:"script"`
+		Document    json.RawMessage `json:"document"`
+		Description *string         `json:"description"`
+	}
+	if err := decodeN(w, r, &in, maxDraftBody); err != nil {
+		return err
+	}
+	p := app.ItemPatch{Name: in.Name, Script: in.Script, Description: in.Description}
+	if len(in.ParentID) > 0 {
+		parent := ""
+		if string(in.ParentID) != "null" {
+			if err := json.Unmarshal(in.ParentID, &parent); err != nil {
+				return troupe.Errorf(troupe.CodeMalformed, "parent_id must be a folder id or null.")
+			}
+		}
+		p.ParentID = &parent
+	}
+	if len(in.Document) > 0 {
+		doc := string(in.Document)
+		p.Document = &doc
+	}
+	it, err := s.app.UpdateItem(r.Context(), u, r.PathValue("id"), p, s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toItemJSON(it, true))
+	return nil
+}
+
+func (s *Server) handleItemTrash(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	if err := s.app.TrashItem(r.Context(), u, r.PathValue("id"), s.client(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) handleItemRestore(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	it, err := s.app.RestoreItem(r.Context(), u, r.PathValue("id"), s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toItemJSON(it, true))
+	return nil
+}
+
+// handleMedia serves an item's file (or poster) with Range support.
+func (s *Server) handleMedia(poster bool) userAPIHandler {
+	return func(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+		f, err := s.app.OpenMedia(r.Context(), u, r.PathValue("id"), poster, firstRange(r))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		serveMedia(w, r, f, "private, no-store", false)
+		return nil
+	}
 }

@@ -3,10 +3,10 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"troupe/internal/app"
+	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
 
@@ -101,7 +101,7 @@ func (s *Server) pageSharePost(w http.ResponseWriter, r *http.Request, u troupe.
 		return s.showForm(w, r, "share", v, err)
 	}
 	s.flash(w, r, "flash.sharing_saved")
-	http.Redirect(w, r, withQuery(wsPath(v.Workspace.ID, "/items/"+url.PathEscape(r.PathValue("id"))+"/share"), "back", nextParam(f.Get("back"))), http.StatusSeeOther)
+	http.Redirect(w, r, withQuery(paths.Item(v.Workspace.ID, r.PathValue("id"))+"/share", "back", nextParam(f.Get("back"))), http.StatusSeeOther)
 	return nil
 }
 
@@ -207,13 +207,123 @@ func (s *Server) pageAccess(w http.ResponseWriter, r *http.Request, u troupe.Use
 	return nil
 }
 
-// reasonList is what the reasons template receives.
-type reasonList struct {
-	*view
-	Reasons []app.AccessReason
+type shareJSON struct {
+	UserID string       `json:"user_id"`
+	Level  string       `json:"level"`
+	Name   string       `json:"name,omitempty"`
+	Email  string       `json:"email,omitempty"`
+	From   *itemRefJSON `json:"from,omitempty"`
 }
 
-// Reasons pairs the view with the reasons of a permissions view.
-func (v *view) Reasons(p app.PermissionsView) reasonList {
-	return reasonList{view: v, Reasons: p.Reasons}
+type sharingJSON struct {
+	GeneralAccess  string      `json:"general_access"`
+	WorkspaceLevel *string     `json:"workspace_level"`
+	Shares         []shareJSON `json:"shares"`
+	Owner          shareJSON   `json:"owner"`
+	// Inherited are the people with access through the folders above.
+	Inherited []shareJSON `json:"inherited"`
+	// InheritedWorkspace is the workspace access a folder above gives.
+	InheritedWorkspace *struct {
+		Level string `json:"level"`
+		From  string `json:"from"`
+	} `json:"inherited_workspace,omitempty"`
+	CanShare bool `json:"can_share"`
+}
+
+func toShareJSON(sh troupe.Share) shareJSON {
+	out := shareJSON{UserID: sh.UserID, Level: sh.Level.String(), Name: sh.Name, Email: sh.Email}
+	if sh.FromID != "" {
+		out.From = &itemRefJSON{ID: sh.FromID, Name: sh.FromName}
+	}
+	return out
+}
+
+func toSharingJSON(sh app.Sharing) sharingJSON {
+	out := sharingJSON{GeneralAccess: troupe.GeneralAccess(sh.Workspace), Shares: []shareJSON{}, Inherited: []shareJSON{},
+		Owner: toShareJSON(sh.Owner), CanShare: sh.Item.Permissions.CanShare}
+	if sh.Workspace != troupe.LevelNone {
+		lvl := sh.Workspace.String()
+		out.WorkspaceLevel = &lvl
+	}
+	for _, x := range sh.Shares {
+		out.Shares = append(out.Shares, toShareJSON(x))
+	}
+	for _, x := range sh.Inherited {
+		out.Inherited = append(out.Inherited, toShareJSON(x))
+	}
+	if sh.InheritedWorkspace != troupe.LevelNone {
+		out.InheritedWorkspace = &struct {
+			Level string `json:"level"`
+			From  string `json:"from"`
+		}{sh.InheritedWorkspace.String(), sh.InheritedFrom}
+	}
+	return out
+}
+
+func (s *Server) handleSharingGet(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	sh, err := s.app.GetSharing(r.Context(), u, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toSharingJSON(sh))
+	return nil
+}
+
+func (s *Server) handleSharingPut(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	var in struct {
+		GeneralAccess  string  `json:"general_access"`
+		WorkspaceLevel *string `json:"workspace_level"`
+		Shares         []struct {
+			UserID string `json:"user_id"`
+			Level  string `json:"level"`
+		} `json:"shares"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	si := app.SharingInput{General: in.GeneralAccess}
+	if in.WorkspaceLevel != nil {
+		si.WorkspaceLevel = *in.WorkspaceLevel
+	}
+	for _, x := range in.Shares {
+		si.Shares = append(si.Shares, app.ShareInput{UserID: x.UserID, Level: x.Level})
+	}
+	sh, err := s.app.UpdateSharing(r.Context(), u, r.PathValue("id"), si, s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toSharingJSON(sh))
+	return nil
+}
+
+type reasonJSON struct {
+	Kind      string       `json:"kind"`
+	Level     string       `json:"level"`
+	Item      *itemRefJSON `json:"item,omitempty"`
+	Inherited bool         `json:"inherited"`
+}
+
+func (s *Server) handlePermissions(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	p, err := s.app.ItemPermissions(r.Context(), u, r.PathValue("id"), r.URL.Query().Get("user"))
+	if err != nil {
+		return err
+	}
+	out := struct {
+		permissionsJSON
+		UserID  string       `json:"user_id"`
+		Role    *troupe.Role `json:"role"`
+		Reasons []reasonJSON `json:"reasons"`
+	}{permissionsJSON: toPermissionsJSON(p.Permissions), UserID: p.UserID, Reasons: []reasonJSON{}}
+	if p.Role.Valid() {
+		out.Role = &p.Role
+	}
+	for _, x := range p.Reasons {
+		rj := reasonJSON{Kind: x.Kind, Level: x.Level.String(), Inherited: x.Inherited}
+		if x.ItemID != "" {
+			rj.Item = &itemRefJSON{ID: x.ItemID, Name: x.ItemName}
+		}
+		out.Reasons = append(out.Reasons, rj)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }

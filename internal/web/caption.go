@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,13 +12,140 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
-
 	"troupe/internal/app"
 	"troupe/internal/captions"
 	"troupe/internal/troupe"
 )
+
+type captionInfoJSON struct {
+	Lang      string    `json:"lang"`
+	Label     string    `json:"label"`
+	Cues      int       `json:"cue_count"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+type cueJSON struct {
+	StartMS int64  `json:"start_ms"`
+	EndMS   int64  `json:"end_ms"`
+	Text    string `json:"text"`
+}
+
+type captionTrackJSON struct {
+	Lang      string    `json:"lang"`
+	Label     string    `json:"label"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Cues      []cueJSON `json:"cues"`
+}
+
+func toTrackJSON(t app.CaptionTrack) captionTrackJSON {
+	out := captionTrackJSON{Lang: t.Lang, Label: t.Label, UpdatedAt: t.UpdatedAt, Cues: make([]cueJSON, len(t.Cues))}
+	for i, c := range t.Cues {
+		out.Cues[i] = cueJSON{StartMS: c.Start.Milliseconds(), EndMS: c.End.Milliseconds(), Text: c.Text}
+	}
+	return out
+}
+
+func (s *Server) handleCaptionList(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	list, err := s.app.ListCaptions(r.Context(), u, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Items []captionInfoJSON `json:"items"`
+	}{Items: []captionInfoJSON{}}
+	for _, c := range list {
+		out.Items = append(out.Items, captionInfoJSON{Lang: c.Lang, Label: c.Label, Cues: c.Cues, UpdatedAt: c.UpdatedAt})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// captionFile splits "fr.vtt" into the language and the file format asked
+// for; a bare language asks for JSON.
+func captionFile(name string) (lang string, format captions.Format) {
+	for _, f := range []captions.Format{captions.VTT, captions.SRT} {
+		if l, ok := strings.CutSuffix(name, "."+string(f)); ok {
+			return l, f
+		}
+	}
+	return name, ""
+}
+
+func (s *Server) handleCaptionGet(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	lang, format := captionFile(r.PathValue("lang"))
+	t, err := s.app.GetCaptions(r.Context(), u, r.PathValue("id"), lang)
+	if err != nil {
+		return err
+	}
+	if format != "" {
+		writeCaptionFile(w, t, format, "private, no-store")
+		return nil
+	}
+	writeJSON(w, http.StatusOK, toTrackJSON(t))
+	return nil
+}
+
+// writeCaptionFile answers a track as a WebVTT or SRT file.
+func writeCaptionFile(w http.ResponseWriter, t app.CaptionTrack, format captions.Format, cacheControl string) {
+	body, ct := captions.FormatVTT(t.Cues), "text/vtt; charset=utf-8"
+	if format == captions.SRT {
+		body, ct = captions.FormatSRT(t.Cues), "application/x-subrip; charset=utf-8"
+	}
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Cache-Control", cacheControl)
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Content-Disposition", contentDisposition("inline", t.Lang+"."+string(format)))
+	w.Write(body)
+}
+
+// maxCaptionBody bounds a caption upload: the file limit plus room for a
+// JSON cue list's keys.
+const maxCaptionBody = 3 * captions.MaxFileSize
+
+func (s *Server) handleCaptionPut(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	in := app.CaptionInput{Label: r.URL.Query().Get("label")}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "application/json" {
+		var body struct {
+			Label string    `json:"label"`
+			Cues  []cueJSON `json:"cues"`
+		}
+		if err := decodeN(w, r, &body, maxCaptionBody); err != nil {
+			return err
+		}
+		if in.Label == "" {
+			in.Label = body.Label
+		}
+		in.Cues = make([]captions.Cue, len(body.Cues))
+		for i, c := range body.Cues {
+			in.Cues[i] = captions.Cue{Start: time.Duration(c.StartMS) * time.Millisecond, End: time.Duration(c.EndMS) * time.Millisecond, Text: c.Text}
+		}
+	} else {
+		// A file as the body, WebVTT or SRT whatever its Content-Type says:
+		// the parser recognises the format. One byte over the limit is
+		// enough to refuse it.
+		data, err := io.ReadAll(io.LimitReader(r.Body, captions.MaxFileSize+1))
+		if err != nil {
+			return troupe.Errorf(troupe.CodeMalformed, "The caption file could not be read.")
+		}
+		in.File, in.FromFile = data, true
+	}
+	t, err := s.app.PutCaptions(r.Context(), u, r.PathValue("id"), r.PathValue("lang"), in, s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toTrackJSON(t))
+	return nil
+}
+
+func (s *Server) handleCaptionDelete(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	if err := s.app.DeleteCaptions(r.Context(), u, r.PathValue("id"), r.PathValue("lang"), s.client(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
 
 // Bounds of the caption forms: an uploaded file (the file limit with room
 // for the other fields), and the cue editor's rows.
@@ -29,143 +157,6 @@ const (
 // blankCueRows are the empty rows the cue editor offers below the cues,
 // so that cues can be added without JavaScript.
 const blankCueRows = 3
-
-// routeVideoPages registers the forms of a video's page: publishing, the
-// password, downloads and captions.
-func (s *Server) routeVideoPages(inWorkspace func(string, wsHandler), large func(string, int64, wsHandler)) {
-	inWorkspace("POST /w/{ws}/items/{id}/publish", s.pagePublish)
-	inWorkspace("POST /w/{ws}/items/{id}/unpublish", s.pageUnpublish)
-	inWorkspace("POST /w/{ws}/items/{id}/password", s.pagePasswordSet)
-	inWorkspace("POST /w/{ws}/items/{id}/password/remove", s.pagePasswordRemove)
-	inWorkspace("POST /w/{ws}/items/{id}/download", s.pageDownloadSet)
-	large("POST /w/{ws}/items/{id}/captions", maxCaptionUpload, s.pageCaptionsUpload)
-	inWorkspace("GET /w/{ws}/items/{id}/captions/{lang}", s.pageCaptionsEdit)
-	large("POST /w/{ws}/items/{id}/captions/{lang}", maxCaptionForm, s.pageCaptionsSave)
-	inWorkspace("POST /w/{ws}/items/{id}/captions/{lang}/delete", s.pageCaptionsDelete)
-}
-
-// The panels of a video's page, also the fragments forms come back to.
-const (
-	panelShare    = "share"
-	panelCaptions = "captions"
-)
-
-// videoPanel is what a video's item page shows besides the player: the
-// captions for everyone, and for its editors the state of its sharing,
-// public page, password and downloads.
-type videoPanel struct {
-	app.VideoPage
-	// Sharing is the item's sharing, for editors only.
-	Sharing   *app.Sharing
-	PublicURL string
-	// Tab is the panel to open first.
-	Tab string
-	// FileProblems explain, line by line, why a caption file was refused.
-	FileProblems []string
-}
-
-// loadVideo gathers what a video's page shows to u.
-func (s *Server) loadVideo(r *http.Request, u troupe.User, it app.ItemView) (*videoPanel, error) {
-	vp, err := s.app.GetVideoPage(r.Context(), u, it.ID)
-	if err != nil {
-		return nil, err
-	}
-	p := &videoPanel{VideoPage: vp, Tab: panelShare}
-	if !vp.Permissions.CanEdit {
-		return p, nil
-	}
-	sh, err := s.app.GetSharing(r.Context(), u, it.ID)
-	if err != nil {
-		return nil, err
-	}
-	p.Sharing = &sh
-	if vp.PublicSlug != "" {
-		p.PublicURL = s.publicURL(vp.PublicSlug)
-	}
-	return p, nil
-}
-
-// videoChange runs a change of the video's page from one of its forms and
-// comes back to the item page at panel; an error the form can fix is
-// explained on that page instead.
-func (s *Server) videoChange(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, panel, flashKey string, change func(ctx context.Context, id string) error) error {
-	it, err := s.itemOf(r, u, v)
-	if err != nil {
-		return err
-	}
-	if err := change(r.Context(), it.ID); err != nil {
-		return s.videoFailed(w, r, u, v, it, panel, err)
-	}
-	s.flash(w, r, flashKey)
-	http.Redirect(w, r, itemURL(it)+"#"+panel, http.StatusSeeOther)
-	return nil
-}
-
-// videoFailed shows the item page with err explained in panel. Refusals
-// are the page's error; so is any error for someone who may not edit the
-// video, who has no form to fix.
-func (s *Server) videoFailed(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, it app.ItemView, panel string, err error) error {
-	switch {
-	case pageLevel(err), troupe.ErrorCode(err) == troupe.CodeItemTrashed:
-		return err
-	case !it.Permissions.CanEdit:
-		return app.ErrNotVideoEditor
-	}
-	if lerr := s.loadItemPage(r, u, v, it); lerr != nil {
-		return lerr
-	}
-	p := v.Data.(*itemPage)
-	p.Video.Tab = panel
-	p.Video.FileProblems = fileProblems(v, err)
-	v.Form["description"] = it.Description
-	return s.showForm(w, r, "item", v, err)
-}
-
-func (s *Server) pagePublish(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	return s.videoChange(w, r, u, v, panelShare, "flash.video_published", func(ctx context.Context, id string) error {
-		_, err := s.app.Publish(ctx, u, id, s.client(r))
-		return err
-	})
-}
-
-func (s *Server) pageUnpublish(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	return s.videoChange(w, r, u, v, panelShare, "flash.video_unpublished", func(ctx context.Context, id string) error {
-		return s.app.Unpublish(ctx, u, id, s.client(r))
-	})
-}
-
-// pagePasswordSet sets or changes the password; an empty one is a
-// mistake here, removing has its own button.
-func (s *Server) pagePasswordSet(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	pw := r.PostForm.Get("password")
-	return s.videoChange(w, r, u, v, panelShare, "flash.video_password_set", func(ctx context.Context, id string) error {
-		if pw == "" {
-			var val troupe.Validation
-			val.Add("password", "required", "Enter a password, or remove the password instead.")
-			return val.Err()
-		}
-		return s.app.SetVideoPassword(ctx, u, id, pw, s.client(r))
-	})
-}
-
-func (s *Server) pagePasswordRemove(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	return s.videoChange(w, r, u, v, panelShare, "flash.video_password_removed", func(ctx context.Context, id string) error {
-		return s.app.SetVideoPassword(ctx, u, id, "", s.client(r))
-	})
-}
-
-// pageDownloadSet saves the Allow downloads box: an unchecked box sends
-// nothing.
-func (s *Server) pageDownloadSet(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	allowed := r.PostForm.Get("allowed") != ""
-	key := "flash.video_downloads_off"
-	if allowed {
-		key = "flash.video_downloads_on"
-	}
-	return s.videoChange(w, r, u, v, panelShare, key, func(ctx context.Context, id string) error {
-		return s.app.SetAllowDownload(ctx, u, id, allowed, s.client(r))
-	})
-}
 
 // --- Captions -----------------------------------------------------------------
 
@@ -467,59 +458,3 @@ func cueTime(d time.Duration) string {
 	}
 	return fmt.Sprintf("%02d:%02d.%03d", m, s, f)
 }
-
-// --- Template helpers -------------------------------------------------------
-
-// captionLang is a suggestion of the caption upload's language field.
-type captionLang struct{ Tag, Name string }
-
-// commonCaptionLangs are the languages the upload form suggests.
-var commonCaptionLangs = func() []captionLang {
-	var out []captionLang
-	for _, tag := range []string{"en", "fr", "de", "es", "it", "pt-BR", "ja"} {
-		out = append(out, captionLang{Tag: tag, Name: display.Self.Name(language.MustParse(tag))})
-	}
-	return out
-}()
-
-// CaptionLangs are the language tags the upload form suggests, each with
-// its name in that language.
-func (v *view) CaptionLangs() []captionLang { return commonCaptionLangs }
-
-// CaptionFile is a member's address of a video's captions in format.
-func (v *view) CaptionFile(it app.ItemView, lang, format string) string {
-	return "/api/v1/videos/" + url.PathEscape(it.ID) + "/captions/" + url.PathEscape(lang) + "." + format
-}
-
-// VideoDownload is a member's address for downloading a video.
-func (v *view) VideoDownload(it app.ItemView) string {
-	return "/api/v1/videos/" + url.PathEscape(it.ID) + "/media?download=1"
-}
-
-// GeneralAccess names an item's general access as the Share dialog does.
-func (v *view) GeneralAccess(sh *app.Sharing) string {
-	switch {
-	case sh.Workspace != troupe.LevelNone:
-		return v.T("share.general_workspace") + " · " + v.LevelName(sh.Workspace)
-	case len(sh.Shares) > 0:
-		return v.T("share.selected")
-	}
-	return v.T("share.only_me")
-}
-
-// cueRowView is what the cue editor's row template receives: the page's
-// view, the row's index (-1 for the template of new rows), its number as
-// shown, and what it holds.
-type cueRowView struct {
-	*view
-	I, N int
-	Row  cueRow
-}
-
-// CueRow pairs the view with row i of the cue editor.
-func (v *view) CueRow(i int, row cueRow) cueRowView {
-	return cueRowView{view: v, I: i, N: i + 1, Row: row}
-}
-
-// BlankCue is an empty row of the cue editor.
-func (v *view) BlankCue() cueRow { return cueRow{} }

@@ -1,0 +1,129 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"troupe/internal/app"
+	"troupe/internal/paths"
+	"troupe/internal/troupe"
+)
+
+type apiTokenJSON struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	UserID     string     `json:"user_id"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	Token      string     `json:"token,omitempty"`
+}
+
+func (s *Server) handleAPITokenList(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	tokens, err := s.app.ListAPITokens(r.Context(), u, r.PathValue("ws"))
+	if err != nil {
+		return err
+	}
+	out := list[apiTokenJSON]{Items: make([]apiTokenJSON, 0, len(tokens))}
+	for _, t := range tokens {
+		out.Items = append(out.Items, apiTokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, UserID: t.UserID,
+			CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) handleAPITokenCreate(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	t, err := s.app.CreateAPIToken(r.Context(), u, r.PathValue("ws"), in.Name, s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, apiTokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, UserID: t.UserID,
+		CreatedAt: t.CreatedAt, Token: t.Secret})
+	return nil
+}
+
+func (s *Server) handleAPITokenRevoke(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	if err := s.app.RevokeAPIToken(r.Context(), u, r.PathValue("ws"), r.PathValue("id"), s.client(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// --- API tokens -------------------------------------------------------------
+
+// tokensPage lists API tokens; Created holds the secret of the token just
+// made, shown this once.
+type tokensPage struct {
+	Tokens  []tokenRow
+	Created *app.APIToken
+}
+
+type tokenRow struct {
+	troupe.APIToken
+	Owner string // empty for the user's own tokens
+}
+
+// loadTokens lists the tokens the app lets the user see (everyone's, with
+// their owners, for Super Admins).
+func (s *Server) loadTokens(r *http.Request, u troupe.User, v *view) error {
+	tokens, err := s.app.ListAPITokens(r.Context(), u, v.Workspace.ID)
+	if err != nil {
+		return err
+	}
+	p := &tokensPage{}
+	for _, t := range tokens {
+		row := tokenRow{APIToken: t}
+		if t.UserID != u.ID {
+			row.Owner = t.OwnerName
+		}
+		p.Tokens = append(p.Tokens, row)
+	}
+	v.Data = p
+	return nil
+}
+
+func (s *Server) pageAPITokens(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	if err := s.loadTokens(r, u, v); err != nil {
+		return err
+	}
+	s.show(w, r, http.StatusOK, "api_tokens", v)
+	return nil
+}
+
+// pageAPITokenCreate answers with the page itself rather than a redirect,
+// so that the secret is shown once and never kept anywhere.
+func (s *Server) pageAPITokenCreate(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	name := r.PostForm.Get("name")
+	t, err := s.app.CreateAPIToken(r.Context(), u, v.Workspace.ID, name, s.client(r))
+	if lerr := s.loadTokens(r, u, v); lerr != nil {
+		return lerr
+	}
+	if err != nil {
+		if pageLevel(err) {
+			return err
+		}
+		v.Form["name"] = name
+		return s.showForm(w, r, "api_tokens", v, err)
+	}
+	v.Data.(*tokensPage).Created = &t
+	v.Flash = v.T("flash.token_created")
+	s.show(w, r, http.StatusOK, "api_tokens", v)
+	return nil
+}
+
+func (s *Server) pageAPITokenRevoke(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	if err := s.app.RevokeAPIToken(r.Context(), u, v.Workspace.ID, r.PathValue("id"), s.client(r)); err != nil {
+		return err
+	}
+	s.flash(w, r, "flash.token_revoked")
+	http.Redirect(w, r, paths.APITokens(v.Workspace.ID), http.StatusSeeOther)
+	return nil
+}

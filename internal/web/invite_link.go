@@ -1,0 +1,281 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"troupe/internal/app"
+	"troupe/internal/paths"
+	"troupe/internal/troupe"
+)
+
+type inviteLinkJSON struct {
+	URL       *string     `json:"url"`
+	Token     *string     `json:"token"`
+	Role      troupe.Role `json:"role"`
+	Enabled   bool        `json:"enabled"`
+	ExpiresAt *time.Time  `json:"expires_at"`
+	MaxUses   *int        `json:"max_uses"`
+	Uses      int         `json:"uses"`
+}
+
+// toInviteLinkJSON shows the URL only when it is known: right after the
+// link was made or reset (only the token's hash is kept).
+func (s *Server) toInviteLinkJSON(l app.InviteLinkView) inviteLinkJSON {
+	out := inviteLinkJSON{Role: l.Role, Enabled: l.Enabled, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses, Uses: l.Uses}
+	if l.Token != "" {
+		url := s.cfg.BaseURL + paths.JoinLink(l.Token)
+		out.URL, out.Token = &url, &l.Token
+	}
+	return out
+}
+
+func (s *Server) handleInviteLinkGet(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	l, err := s.app.GetInviteLink(r.Context(), u, r.PathValue("ws"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.toInviteLinkJSON(l))
+	return nil
+}
+
+func (s *Server) handleInviteLinkPut(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	var in struct {
+		Role      troupe.Role `json:"role"`
+		Enabled   *bool       `json:"enabled"`
+		ExpiresAt *time.Time  `json:"expires_at"`
+		MaxUses   *int        `json:"max_uses"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	enabled := in.Enabled == nil || *in.Enabled
+	l, err := s.app.SaveInviteLink(r.Context(), u, r.PathValue("ws"), app.InviteLinkInput{Role: in.Role, Enabled: enabled,
+		ExpiresAt: in.ExpiresAt, MaxUses: in.MaxUses}, s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.toInviteLinkJSON(l))
+	return nil
+}
+
+func (s *Server) handleInviteLinkReset(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	l, err := s.app.ResetInviteLink(r.Context(), u, r.PathValue("ws"), s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.toInviteLinkJSON(l))
+	return nil
+}
+
+func (s *Server) handleInviteLinkDelete(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	if err := s.app.DeleteInviteLink(r.Context(), u, r.PathValue("ws"), s.client(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type joinJSON struct {
+	Result      string `json:"result"`
+	WorkspaceID string `json:"workspace_id"`
+}
+
+func (s *Server) handleJoinByLink(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	res, err := s.app.JoinByLink(r.Context(), u, r.PathValue("token"), s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, joinJSON(res))
+	return nil
+}
+
+// --- Invite link ----------------------------------------------------------------
+
+// linkPanel is the invite-link panel of the members page. URL is known
+// only right after the link is made or reset.
+type linkPanel struct {
+	Link *app.InviteLinkView
+	URL  string
+	// ExpiresAt is the exact expiry the hidden fields send back;
+	// ExpiryDate and MaxUses fill the settings form.
+	ExpiresAt, ExpiryDate, MaxUses string
+}
+
+// loadInviteLink fills the panel for those whose role may manage the link
+// under the workspace's settings; a workspace without a link gets the
+// creation form.
+func (s *Server) loadInviteLink(r *http.Request, u troupe.User, ws app.WorkspaceView) (*linkPanel, error) {
+	if !ws.Role.CanManageInviteLink(ws.Settings) {
+		return nil, nil
+	}
+	l, err := s.app.GetInviteLink(r.Context(), u, ws.ID)
+	if troupe.ErrorCode(err) == troupe.CodeNotFound {
+		return &linkPanel{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return newLinkPanel(l, ""), nil
+}
+
+func newLinkPanel(l app.InviteLinkView, baseURL string) *linkPanel {
+	p := &linkPanel{Link: &l}
+	if l.Token != "" {
+		p.URL = baseURL + paths.JoinLink(l.Token)
+	}
+	if l.ExpiresAt != nil {
+		p.ExpiresAt = l.ExpiresAt.UTC().Format(time.RFC3339)
+		// The form's date is the last day the link works (see parseExpiry).
+		p.ExpiryDate = l.ExpiresAt.UTC().Add(-time.Second).Format(time.DateOnly)
+	}
+	if l.MaxUses != nil {
+		p.MaxUses = strconv.Itoa(*l.MaxUses)
+	}
+	return p
+}
+
+// parseExpiry reads the link's expiry: a date from the form's date field
+// (the link then works until the end of that day, UTC) or the exact time
+// the hidden fields carry. Empty means no expiry; what does not parse is
+// sent as a time in the past, which the app refuses with its own message.
+func parseExpiry(raw string) *time.Time {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339, raw); err == nil {
+		return &t
+	}
+	t, err := time.Parse(time.DateOnly, raw)
+	if err != nil {
+		t = time.Unix(0, 0)
+	} else {
+		t = t.Add(24 * time.Hour)
+	}
+	return &t
+}
+
+// parseMaxUses reads the optional maximum of uses; what does not parse is
+// sent as 0, which the app refuses as out of range.
+func parseMaxUses(raw string) *int {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		n = 0
+	}
+	return &n
+}
+
+// showMembersWithLink answers a link change with the members page, which
+// shows the link's address when the app just returned its token.
+func (s *Server) showMembersWithLink(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, l app.InviteLinkView, flashKey string) error {
+	if l.Token == "" {
+		s.flash(w, r, flashKey)
+		http.Redirect(w, r, paths.Members(v.Workspace.ID)+"#invite-link", http.StatusSeeOther)
+		return nil
+	}
+	if err := s.loadMembers(r, u, v, url.Values{}); err != nil {
+		return err
+	}
+	v.Data.(*membersPage).Link = newLinkPanel(l, s.cfg.BaseURL)
+	v.Flash = v.T(flashKey)
+	s.show(w, r, http.StatusOK, "members", v)
+	return nil
+}
+
+func (s *Server) pageInviteLinkSave(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	f := r.PostForm
+	in := app.InviteLinkInput{Role: troupe.Role(f.Get("role")), Enabled: f.Get("enabled") != "false",
+		ExpiresAt: parseExpiry(f.Get("expires_at")), MaxUses: parseMaxUses(f.Get("max_uses"))}
+	l, err := s.app.SaveInviteLink(r.Context(), u, v.Workspace.ID, in, s.client(r))
+	if err != nil {
+		for _, k := range []string{"role", "expires_at", "max_uses"} {
+			v.Form["link_"+k] = f.Get(k)
+		}
+		return s.membersFailed(w, r, u, v, err)
+	}
+	key := "flash.link_saved"
+	switch {
+	case l.Token != "":
+		key = "flash.link_created"
+	case f.Has("toggle") && l.Enabled:
+		key = "flash.link_enabled"
+	case f.Has("toggle"):
+		key = "flash.link_disabled"
+	}
+	return s.showMembersWithLink(w, r, u, v, l, key)
+}
+
+func (s *Server) pageInviteLinkReset(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	l, err := s.app.ResetInviteLink(r.Context(), u, v.Workspace.ID, s.client(r))
+	if err != nil {
+		return s.membersFailed(w, r, u, v, err)
+	}
+	return s.showMembersWithLink(w, r, u, v, l, "flash.link_reset")
+}
+
+func (s *Server) pageInviteLinkDelete(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	err := s.app.DeleteInviteLink(r.Context(), u, v.Workspace.ID, s.client(r))
+	return s.memberAction(w, r, u, v, err, "flash.link_deleted")
+}
+
+// --- Joining by invite link -------------------------------------------------
+
+// joinLinkPage is the page of an invite link. Requested is set once the
+// user asked to join through it.
+type joinLinkPage struct {
+	Token     string
+	Requested bool
+	Failed    bool
+	Preview   app.LinkPreview
+}
+
+func (s *Server) pageJoinLink(w http.ResponseWriter, r *http.Request) error {
+	v := s.newView(r)
+	token := r.PathValue("token")
+	page := joinLinkPage{Token: token, Requested: r.URL.Query().Get("sent") == "1"}
+	if !page.Requested {
+		preview, err := s.app.PreviewInviteLink(r.Context(), token)
+		if err != nil {
+			page.Failed = true
+			v.Data = page
+			return s.showForm(w, r, "join", v, err)
+		}
+		page.Preview = preview
+	}
+	v.Data = page
+	s.show(w, r, http.StatusOK, "join", v)
+	return nil
+}
+
+func (s *Server) pageJoinLinkPost(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	token := r.PathValue("token")
+	res, err := s.app.JoinByLink(r.Context(), u, token, s.client(r))
+	if err != nil {
+		v := s.newView(r)
+		v.Data = joinLinkPage{Token: token, Failed: true}
+		return s.showForm(w, r, "join", v, err)
+	}
+	return s.joined(w, r, res, paths.JoinLink(token)+"?sent=1")
+}
+
+// joined lands a new member in the workspace, or tells a requester that
+// the Super Admins were asked.
+func (s *Server) joined(w http.ResponseWriter, r *http.Request, res app.JoinResult, requestedPage string) error {
+	if res.Result == "joined" {
+		s.setWorkspaceCookie(w, r, res.WorkspaceID)
+		s.flash(w, r, "flash.joined")
+		http.Redirect(w, r, paths.Workspace(res.WorkspaceID), http.StatusSeeOther)
+		return nil
+	}
+	s.flash(w, r, "flash.request_sent")
+	http.Redirect(w, r, requestedPage, http.StatusSeeOther)
+	return nil
+}

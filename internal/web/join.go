@@ -1,0 +1,95 @@
+package web
+
+import (
+	"net/http"
+
+	"troupe/internal/app"
+	"troupe/internal/paths"
+	"troupe/internal/troupe"
+)
+
+func (s *Server) handleJoinWorkspace(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	res, err := s.app.JoinWorkspace(r.Context(), u, r.PathValue("ws"), s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, joinJSON(res))
+	return nil
+}
+
+func (s *Server) handleSuggestions(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	users, err := s.app.Suggestions(r.Context(), u, r.PathValue("ws"))
+	if err != nil {
+		return err
+	}
+	out := list[userJSON]{Items: make([]userJSON, 0, len(users))}
+	for _, x := range users {
+		out.Items = append(out.Items, toUserJSON(x))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+type discoverJSON struct {
+	ID          string            `json:"id"`
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	JoinPolicy  troupe.JoinPolicy `json:"join_policy"`
+	Members     int               `json:"members"`
+	Requested   bool              `json:"requested"`
+}
+
+func (s *Server) handleDiscover(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	ws, err := s.app.Discover(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	out := list[discoverJSON]{Items: make([]discoverJSON, 0, len(ws))}
+	for _, x := range ws {
+		out.Items = append(out.Items, discoverJSON{ID: x.ID, Name: x.Name, Description: x.Description,
+			JoinPolicy: x.Settings.JoinPolicy, Members: x.SeatsUsed, Requested: x.Requested})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// --- Find your team ---------------------------------------------------------
+
+// discoverPage lists the workspaces the user may join or ask to join.
+type discoverPage struct {
+	Found  []app.Discoverable
+	Domain string
+}
+
+func (s *Server) loadDiscover(r *http.Request, u troupe.User, v *view) error {
+	found, err := s.app.Discover(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	v.Data = discoverPage{Found: found, Domain: troupe.EmailDomain(u.Email)}
+	return nil
+}
+
+func (s *Server) pageDiscover(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	v := s.newView(r)
+	if err := s.loadDiscover(r, u, v); err != nil {
+		return err
+	}
+	s.show(w, r, http.StatusOK, "discover", v)
+	return nil
+}
+
+func (s *Server) pageDiscoverJoin(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	res, err := s.app.JoinWorkspace(r.Context(), u, r.PathValue("ws"), s.client(r))
+	if err != nil {
+		if pageLevel(err) {
+			return err
+		}
+		v := s.newView(r)
+		if lerr := s.loadDiscover(r, u, v); lerr != nil {
+			return lerr
+		}
+		return s.showForm(w, r, "discover", v, err)
+	}
+	return s.joined(w, r, res, paths.Discover())
+}

@@ -1,0 +1,461 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"troupe/internal/app"
+	"troupe/internal/i18n"
+	"troupe/internal/paths"
+	"troupe/internal/troupe"
+)
+
+// view is what every page template receives.
+type view struct {
+	cat    *i18n.Catalog
+	Lang   string
+	User   *troupe.User
+	Path   string
+	Flash  string
+	Error  string
+	Fields map[string]string
+	Form   map[string]string
+	Data   any
+	Status int
+	// Workspaces are the user's workspaces, for the sidebar's switcher;
+	// Workspace is the one the page is about, else the current one.
+	Workspaces []app.WorkspaceView
+	Workspace  *app.WorkspaceView
+	// Notes feed the notifications bell of signed-in pages.
+	Notes *notesView
+}
+
+// T translates key into the page's language.
+func (v *view) T(key string, args ...any) string { return v.cat.T(v.Lang, key, args...) }
+
+// Err returns the message for a field, if it has one.
+func (v *view) Err(field string) string { return v.Fields[field] }
+
+// Val returns the submitted value of a field, to refill the form.
+func (v *view) Val(field string) string { return v.Form[field] }
+
+// newView starts the view of a page for r.
+func (s *Server) newView(r *http.Request) *view {
+	u, _ := s.currentUser(r)
+	v := &view{cat: s.cat, Lang: s.lang(r), User: u, Path: r.URL.Path, Fields: map[string]string{}, Form: map[string]string{}}
+	if u != nil {
+		s.fillWorkspaces(r, *u, v)
+		s.fillNotifications(r, *u, v)
+	}
+	return v
+}
+
+// bareView starts a page from the request alone, for when the database
+// may be what failed: no sidebar, no notifications, and the language of a
+// user only when the request already knows them.
+func (s *Server) bareView(r *http.Request) *view {
+	setting := ""
+	if u := state(r).user; u != nil {
+		setting = u.Locale
+	} else if c, err := r.Cookie(langCookie); err == nil {
+		setting = c.Value
+	}
+	return &view{cat: s.cat, Lang: s.cat.Match(setting, r.Header.Get("Accept-Language")), Path: r.URL.Path,
+		Fields: map[string]string{}, Form: map[string]string{}}
+}
+
+// setError turns err into a banner and field messages in the page's
+// language, falling back to the error's own message. A field's message is
+// looked up for that field first ("fielderr.seats.out_of_range"), then
+// for its code alone.
+func (v *view) setError(err error) {
+	code := troupe.ErrorCode(err)
+	if key := "error." + string(code); v.cat.Has(key) {
+		v.Error = v.T(key)
+	} else {
+		v.Error = troupe.ErrorMessage(err)
+	}
+	if e, ok := troupe.AsError(err); ok {
+		for _, f := range e.Fields {
+			if key := "fielderr." + f.Field + "." + f.Code; v.cat.Has(key) {
+				v.Fields[f.Field] = v.T(key)
+			} else if key := "fielderr." + f.Code; v.cat.Has(key) {
+				v.Fields[f.Field] = v.T(key)
+			} else {
+				v.Fields[f.Field] = f.Message
+			}
+		}
+		if len(e.Fields) > 0 {
+			v.Error = v.T("error.validation_failed")
+		}
+	}
+}
+
+// fieldView is one labelled input of a form.
+type fieldView struct {
+	Name, Type, Label, Hint, Value, Error, Autocomplete string
+}
+
+// makeField builds the view of an input: name, type, catalog key of its
+// label, autocomplete token and optionally the catalog key of a hint.
+// Passwords are never sent back to the browser.
+func makeField(v *view, name, typ, labelKey, autocomplete string, hintKey ...string) fieldView {
+	f := fieldView{Name: name, Type: typ, Label: v.T(labelKey), Error: v.Err(name), Autocomplete: autocomplete}
+	if typ != "password" {
+		f.Value = v.Val(name)
+	}
+	if len(hintKey) > 0 {
+		f.Hint = v.T(hintKey[0])
+	}
+	return f
+}
+
+// --- Template helpers -------------------------------------------------------
+
+// Count picks the "_one" or "_many" form of a message for n.
+func (v *view) Count(key string, n int) string {
+	if n == 1 {
+		return v.T(key+"_one", "count", n)
+	}
+	return v.T(key+"_many", "count", n)
+}
+
+// Ago says how long ago t was, in the page's language.
+func (v *view) Ago(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return v.T("time.just_now")
+	case d < time.Hour:
+		return v.Count("time.minutes_ago", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return v.Count("time.hours_ago", int(d.Hours()))
+	case d < 30*24*time.Hour:
+		return v.Count("time.days_ago", int(d.Hours()/24))
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
+// Exact is the precise time shown on hover.
+func (v *view) Exact(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// RoleName is a role in the page's language.
+func (v *view) RoleName(r troupe.Role) string { return v.T("role." + string(r)) }
+
+// choiceField is a setting with a fixed set of values, shown as a select
+// or radio buttons; its texts come from the catalog ("settings.<name>",
+// "settings.<name>.<value>", optional "…_hint").
+type choiceField struct {
+	Name, Label, Hint, Error string
+	Options                  []choiceOption
+}
+
+type choiceOption struct {
+	Value, Label, Hint string
+	Selected           bool
+}
+
+// Choice builds a setting's field from the form's value; templates call it
+// so that the field's error is already known.
+func (v *view) Choice(name string, values ...string) choiceField {
+	key := "settings." + name
+	f := choiceField{Name: name, Label: v.T(key), Error: v.Err(name)}
+	if v.cat.Has(key + "_hint") {
+		f.Hint = v.T(key + "_hint")
+	}
+	for _, val := range values {
+		o := choiceOption{Value: val, Label: v.T(key + "." + val), Selected: v.Val(name) == val}
+		if v.cat.Has(key + "." + val + "_hint") {
+			o.Hint = v.T(key + "." + val + "_hint")
+		}
+		f.Options = append(f.Options, o)
+	}
+	return f
+}
+
+// ActionName is an audit action in the page's language, or as recorded
+// when the catalog does not know it.
+func (v *view) ActionName(action string) string {
+	if key := "audit.action." + action; v.cat.Has(key) {
+		return v.T(key)
+	}
+	return action
+}
+
+// newMenu is the top bar's New menu: where new items go.
+type newMenu struct {
+	WorkspaceID, ParentID, Back string
+}
+
+// Link is the New menu's link that makes a kind of item.
+func (n *newMenu) Link(kind string) string {
+	page := "/new"
+	if troupe.Kind(kind).IsMedia() {
+		page = "/upload"
+	}
+	return withQuery(paths.Workspace(n.WorkspaceID)+page, "kind", kind, "parent", n.ParentID, "back", n.Back)
+}
+
+// NewMenu is the New menu of the page, nil for those who cannot create
+// there: Viewers, and anyone in a folder they cannot edit.
+func (v *view) NewMenu() *newMenu {
+	if v.Workspace == nil || !v.Workspace.Role.CanCreateContent() {
+		return nil
+	}
+	n := &newMenu{WorkspaceID: v.Workspace.ID}
+	switch p := v.Data.(type) {
+	case *contentPage:
+		if p.Folder != nil {
+			if !p.Folder.Permissions.CanEdit {
+				return nil
+			}
+			n.ParentID = p.Folder.ID
+		}
+		n.Back = p.Here
+	case *itemPage:
+		// New items from an item's page go beside it, when allowed.
+		if len(p.Crumbs) > 0 && p.Crumbs[len(p.Crumbs)-1].ID == p.Item.ParentID && p.Crumbs[len(p.Crumbs)-1].Permissions.CanEdit {
+			n.ParentID = p.Item.ParentID
+			n.Back = p.Back
+		}
+	}
+	return n
+}
+
+// itemRow is what the row of an item receives: the page's view, the item
+// and the page its forms come back to.
+type itemRow struct {
+	*view
+	It   app.ItemView
+	Back string
+	// Trash rows offer Restore instead of the menu.
+	Trash bool
+}
+
+// Row pairs the view with an item for the row template.
+func (v *view) Row(it app.ItemView, back string, trash bool) itemRow {
+	return itemRow{view: v, It: it, Back: back, Trash: trash}
+}
+
+// ItemURL is the page of an item.
+func (v *view) ItemURL(it app.ItemView) string { return itemURL(it) }
+
+// ItemAction is the URL of an action page of an item, coming back to back.
+func (v *view) ItemAction(it app.ItemView, action, back string) string {
+	return withQuery(paths.Item(it.WorkspaceID, it.ID)+"/"+action, "back", back)
+}
+
+// KindName is a kind of item in the page's language.
+func (v *view) KindName(k troupe.Kind) string { return v.T("kind." + string(k)) }
+
+// LevelName is an access level in the page's language.
+func (v *view) LevelName(l troupe.Level) string { return v.T("level." + l.String()) }
+
+// Owner names an item's owner, "you" for the user.
+func (v *view) Owner(it app.ItemView) string {
+	if v.User != nil && it.OwnerID == v.User.ID {
+		return v.T("content.owner_you")
+	}
+	return it.OwnerName
+}
+
+// Duration is a media duration as m:ss (h:mm:ss past an hour).
+func (v *view) Duration(ms *int64) string {
+	if ms == nil {
+		return ""
+	}
+	d := time.Duration(*ms) * time.Millisecond
+	h, m, sec := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, sec)
+	}
+	return fmt.Sprintf("%d:%02d", m, sec)
+}
+
+// Size is a file size in the page's language.
+func (v *view) Size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return v.T("size.mb", "n", fmt.Sprintf("%.1f", float64(n)/(1<<20)))
+	case n >= 1<<10:
+		return v.T("size.kb", "n", n>>10)
+	}
+	return v.T("size.bytes", "n", n)
+}
+
+// PurgeDate is the day a trashed item is deleted for good.
+func (v *view) PurgeDate(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Add(troupe.TrashRetention).UTC().Format("2006-01-02")
+}
+
+// Reason says why someone has access, in the page's language.
+func (v *view) Reason(r app.AccessReason) string {
+	key := "reason." + r.Kind
+	if r.Inherited {
+		key += "_inherited"
+	}
+	return v.T(key, "folder", r.ItemName)
+}
+
+// Media is the address of an item's file, or of its poster.
+func (v *view) Media(it app.ItemView, poster bool) string {
+	if poster {
+		if it.PosterKey == "" {
+			return ""
+		}
+		return "/api/v1/items/" + url.PathEscape(it.ID) + "/poster"
+	}
+	if it.Kind == troupe.KindVideo {
+		// The same address as the API's media_url for a video.
+		return "/api/v1/videos/" + url.PathEscape(it.ID) + "/media"
+	}
+	return "/api/v1/items/" + url.PathEscape(it.ID) + "/media"
+}
+
+// Accept is the file chooser's filter for a kind of upload.
+func (v *view) Accept(k troupe.Kind) string {
+	switch k {
+	case troupe.KindAvatar:
+		return "image/*"
+	case troupe.KindVoice:
+		return "audio/*"
+	}
+	return "video/*"
+}
+
+// textField is a labelled text input with its own id, for forms that
+// may share a page with another form using the same field names.
+type textField struct {
+	ID, Name, Label, Value, Error string
+	Required                      bool
+}
+
+// Text builds a required text field named name, labelled by labelKey.
+func (v *view) Text(id, name, labelKey string) textField {
+	return textField{ID: id, Name: name, Label: v.T(labelKey), Value: v.Val(name), Error: v.Err(name), Required: true}
+}
+
+// Where names the folder new items go to: its name, or Home.
+func (v *view) Where(f *app.ItemView) string {
+	if f == nil {
+		return v.T("nav.home")
+	}
+	return f.Name
+}
+
+// MoveIn is the move form browsing folder in (the root when empty).
+func (v *view) MoveIn(p *itemFormPage, in string) string {
+	return withQuery(paths.Item(p.Item.WorkspaceID, p.Item.ID)+"/move", "in", in, "back", p.Back)
+}
+
+// reasonList is what the reasons template receives.
+type reasonList struct {
+	*view
+	Reasons []app.AccessReason
+}
+
+// Reasons pairs the view with the reasons of a permissions view.
+func (v *view) Reasons(p app.PermissionsView) reasonList {
+	return reasonList{view: v, Reasons: p.Reasons}
+}
+
+// captionLang is a suggestion of the caption upload's language field.
+type captionLang struct{ Tag, Name string }
+
+// commonCaptionLangs are the languages the upload form suggests.
+var commonCaptionLangs = func() []captionLang {
+	var out []captionLang
+	for _, tag := range []string{"en", "fr", "de", "es", "it", "pt-BR", "ja"} {
+		out = append(out, captionLang{Tag: tag, Name: display.Self.Name(language.MustParse(tag))})
+	}
+	return out
+}()
+
+// CaptionLangs are the language tags the upload form suggests, each with
+// its name in that language.
+func (v *view) CaptionLangs() []captionLang { return commonCaptionLangs }
+
+// CaptionFile is a member's address of a video's captions in format.
+func (v *view) CaptionFile(it app.ItemView, lang, format string) string {
+	return "/api/v1/videos/" + url.PathEscape(it.ID) + "/captions/" + url.PathEscape(lang) + "." + format
+}
+
+// VideoDownload is a member's address for downloading a video.
+func (v *view) VideoDownload(it app.ItemView) string {
+	return "/api/v1/videos/" + url.PathEscape(it.ID) + "/media?download=1"
+}
+
+// GeneralAccess names an item's general access as the Share dialog does.
+func (v *view) GeneralAccess(sh *app.Sharing) string {
+	switch {
+	case sh.Workspace != troupe.LevelNone:
+		return v.T("share.general_workspace") + " · " + v.LevelName(sh.Workspace)
+	case len(sh.Shares) > 0:
+		return v.T("share.selected")
+	}
+	return v.T("share.only_me")
+}
+
+// cueRowView is what the cue editor's row template receives: the page's
+// view, the row's index (-1 for the template of new rows), its number as
+// shown, and what it holds.
+type cueRowView struct {
+	*view
+	I, N int
+	Row  cueRow
+}
+
+// CueRow pairs the view with row i of the cue editor.
+func (v *view) CueRow(i int, row cueRow) cueRowView {
+	return cueRowView{view: v, I: i, N: i + 1, Row: row}
+}
+
+// BlankCue is an empty row of the cue editor.
+func (v *view) BlankCue() cueRow { return cueRow{} }
+
+// noteList is what the notification list template receives: the page's
+// view, for its language, and the notifications to list.
+type noteList struct {
+	*view
+	Notes *notesView
+}
+
+// NoteList pairs the view with notifications for the list template.
+func (v *view) NoteList(n *notesView) noteList { return noteList{view: v, Notes: n} }
+
+// copyField is a read-only field with a Copy button.
+type copyField struct {
+	ID, Label, Value, Copy, Copied string
+}
+
+// CopyField builds a copyable field labelled by the catalog key labelKey.
+func (v *view) CopyField(id, labelKey, value string) copyField {
+	return copyField{ID: id, Label: v.T(labelKey), Value: value, Copy: v.T("copy.copy"), Copied: v.T("copy.copied")}
+}
+
+// localeChoice is one entry of a language menu.
+type localeChoice struct{ Tag, Name string }
+
+// localeChoices are the product's locales, each named in itself and
+// capitalised as a menu entry ("Français", not "français").
+var localeChoices = func() []localeChoice {
+	out := make([]localeChoice, 0, len(troupe.Locales))
+	for _, tag := range troupe.Locales {
+		name := []rune(display.Self.Name(language.MustParse(tag)))
+		name[0] = unicode.ToUpper(name[0])
+		out = append(out, localeChoice{Tag: tag, Name: string(name)})
+	}
+	return out
+}()
+
+// Locales are the languages a user may choose.
+func (v *view) Locales() []localeChoice { return localeChoices }

@@ -1,0 +1,381 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"troupe/internal/app"
+	"troupe/internal/paths"
+	"troupe/internal/troupe"
+)
+
+// workspaceCookie remembers the workspace a user last worked in, so that
+// "/" opens it again.
+const workspaceCookie = "troupe_ws"
+
+func (s *Server) setWorkspaceCookie(w http.ResponseWriter, r *http.Request, id string) {
+	s.setCookie(w, r, &http.Cookie{Name: workspaceCookie, Value: id, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
+}
+
+// fillWorkspaces gives the sidebar the user's workspaces and the current
+// one: the remembered workspace, else the first. A failure only leaves the
+// switcher empty; the page itself still answers.
+func (s *Server) fillWorkspaces(r *http.Request, u troupe.User, v *view) {
+	ws, err := s.app.ListWorkspaces(r.Context(), u)
+	if err != nil {
+		s.log.WarnContext(r.Context(), "list workspaces for the sidebar", "request_id", state(r).id, "err", err)
+		return
+	}
+	v.Workspaces = ws
+	if len(ws) == 0 {
+		return
+	}
+	v.Workspace = &ws[0]
+	if c, err := r.Cookie(workspaceCookie); err == nil {
+		for i := range ws {
+			if ws[i].ID == c.Value {
+				v.Workspace = &ws[i]
+			}
+		}
+	}
+}
+
+// --- Home and workspaces ----------------------------------------------------
+
+// homePage is what the home page shows besides the workspace.
+type homePage struct {
+	Invitations []invitationInfo
+}
+
+// invitationInfo is a pending invitation as its recipient sees it.
+type invitationInfo struct {
+	ID, WorkspaceName, InviterName string
+	Role                           troupe.Role
+	ExpiresAt                      time.Time
+}
+
+// loadHome fills v with the user's pending invitations.
+func (s *Server) loadHome(r *http.Request, u troupe.User, v *view) error {
+	invs, err := s.app.ListMyInvitations(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	var p homePage
+	for _, i := range invs {
+		p.Invitations = append(p.Invitations, invitationInfo{ID: i.ID, WorkspaceName: i.WorkspaceName, InviterName: i.InviterName, Role: i.Role, ExpiresAt: i.ExpiresAt})
+	}
+	v.Data = p
+	return nil
+}
+
+func (s *Server) showHome(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	if err := s.loadHome(r, u, v); err != nil {
+		return err
+	}
+	s.show(w, r, http.StatusOK, "home", v)
+	return nil
+}
+
+func (s *Server) pageWorkspaces(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	s.show(w, r, http.StatusOK, "workspaces", s.newView(r))
+	return nil
+}
+
+func (s *Server) pageWorkspaceCreate(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	name := r.PostForm.Get("name")
+	ws, err := s.app.CreateWorkspace(r.Context(), u, name, s.client(r))
+	if err != nil {
+		v := s.newView(r)
+		v.Form["name"] = name
+		return s.showForm(w, r, "workspaces", v, err)
+	}
+	s.setWorkspaceCookie(w, r, ws.ID)
+	s.flash(w, r, "flash.workspace_created")
+	http.Redirect(w, r, paths.Workspace(ws.ID), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) pageWorkspaceSwitch(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	ws, err := s.app.GetWorkspace(r.Context(), u, r.PathValue("ws"))
+	if err != nil {
+		return err
+	}
+	s.setWorkspaceCookie(w, r, ws.ID)
+	http.Redirect(w, r, paths.Workspace(ws.ID), http.StatusSeeOther)
+	return nil
+}
+
+// --- Settings -------------------------------------------------------------
+
+// settingsPage is the settings page's data besides the form values.
+type settingsPage struct {
+	Subscription app.Subscription
+}
+
+// loadSettings fills the settings forms from the workspace, keeping what
+// the user just typed. It asks for the subscription too, which only Super
+// Admins may read: the app's refusal is the page's.
+func (s *Server) loadSettings(r *http.Request, u troupe.User, v *view) error {
+	ws := v.Workspace
+	sub, err := s.app.GetSubscription(r.Context(), u, ws.ID)
+	if err != nil {
+		return err
+	}
+	v.Data = settingsPage{Subscription: sub}
+	set := ws.Settings
+	current := map[string]string{"name": ws.Name, "description": ws.Description, "join_policy": string(set.JoinPolicy),
+		"who_can_invite": string(set.WhoCanInvite), "invite_link_policy": string(set.InviteLinkPolicy),
+		"default_access": string(set.DefaultAccess), "downloads": string(set.Downloads), "publishing": string(set.Publishing)}
+	for k, val := range current {
+		if _, typed := v.Form[k]; !typed {
+			v.Form[k] = val
+		}
+	}
+	return nil
+}
+
+func (s *Server) pageSettings(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	if err := s.loadSettings(r, u, v); err != nil {
+		return err
+	}
+	s.show(w, r, http.StatusOK, "settings", v)
+	return nil
+}
+
+// settingsFailed shows the settings with what went wrong.
+func (s *Server) settingsFailed(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, err error) error {
+	if pageLevel(err) {
+		return err
+	}
+	if lerr := s.loadSettings(r, u, v); lerr != nil {
+		return lerr
+	}
+	return s.showForm(w, r, "settings", v, err)
+}
+
+// formValue returns a pointer to the form's value for name, or nil when
+// the form has no such field: each settings section sends only its own.
+func formValue[T ~string](f url.Values, name string) *T {
+	if !f.Has(name) {
+		return nil
+	}
+	x := T(f.Get(name))
+	return &x
+}
+
+func (s *Server) pageSettingsPost(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	f := r.PostForm
+	upd := app.WorkspaceUpdate{Name: formValue[string](f, "name"), Description: formValue[string](f, "description"),
+		JoinPolicy: formValue[troupe.JoinPolicy](f, "join_policy"), WhoCanInvite: formValue[troupe.WhoCanInvite](f, "who_can_invite"),
+		InviteLinkPolicy: formValue[troupe.LinkPolicy](f, "invite_link_policy"), DefaultAccess: formValue[troupe.DefaultAccess](f, "default_access"),
+		Downloads: formValue[troupe.Permission](f, "downloads"), Publishing: formValue[troupe.Permission](f, "publishing")}
+	ws, err := s.app.UpdateWorkspace(r.Context(), u, v.Workspace.ID, upd, s.client(r))
+	if err != nil {
+		for k := range f {
+			v.Form[k] = f.Get(k)
+		}
+		return s.settingsFailed(w, r, u, v, err)
+	}
+	s.flash(w, r, "flash.settings_saved")
+	http.Redirect(w, r, paths.Settings(ws.ID), http.StatusSeeOther)
+	return nil
+}
+
+// pageDomainsPost adds or removes one domain: the app checks the whole
+// new list.
+func (s *Server) pageDomainsPost(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	domains, flashKey := slices.Clone(v.Workspace.Domains), "flash.domain_added"
+	if gone := r.PostForm.Get("remove"); gone != "" {
+		domains, flashKey = slices.DeleteFunc(domains, func(d string) bool { return d == gone }), "flash.domain_removed"
+	} else {
+		domains = append(domains, r.PostForm.Get("domain"))
+	}
+	if _, err := s.app.UpdateWorkspace(r.Context(), u, v.Workspace.ID, app.WorkspaceUpdate{Domains: &domains}, s.client(r)); err != nil {
+		v.Form["domain"] = r.PostForm.Get("domain")
+		return s.settingsFailed(w, r, u, v, err)
+	}
+	s.flash(w, r, flashKey)
+	http.Redirect(w, r, paths.Settings(v.Workspace.ID)+"#domains", http.StatusSeeOther)
+	return nil
+}
+
+// pageSeatsFormerPath sends the links of seat-limit mails sent before the
+// seats page took its place among the workspace's pages to that page.
+func (s *Server) pageSeatsFormerPath(w http.ResponseWriter, r *http.Request, _ troupe.User) error {
+	http.Redirect(w, r, paths.Seats(r.PathValue("ws")), http.StatusMovedPermanently)
+	return nil
+}
+
+func (s *Server) pageSeats(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	sub, err := s.app.GetSubscription(r.Context(), u, v.Workspace.ID)
+	if err != nil {
+		return err
+	}
+	v.Data = settingsPage{Subscription: sub}
+	v.Form["plan"], v.Form["seats"] = sub.Plan, strconv.Itoa(sub.Seats)
+	s.show(w, r, http.StatusOK, "seats", v)
+	return nil
+}
+
+func (s *Server) pageSeatsPost(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	plan, rawSeats := r.PostForm.Get("plan"), strings.TrimSpace(r.PostForm.Get("seats"))
+	// A number that does not parse is sent as 0, which the app refuses
+	// as out of range.
+	seats, _ := strconv.Atoi(rawSeats)
+	_, err := s.app.UpdateSubscription(r.Context(), u, v.Workspace.ID, plan, seats, s.client(r))
+	if err != nil {
+		if pageLevel(err) {
+			return err
+		}
+		sub, serr := s.app.GetSubscription(r.Context(), u, v.Workspace.ID)
+		if serr != nil {
+			return serr
+		}
+		v.Data = settingsPage{Subscription: sub}
+		v.Form["plan"], v.Form["seats"] = plan, rawSeats
+		return s.showForm(w, r, "seats", v, err)
+	}
+	s.flash(w, r, "flash.seats_saved")
+	http.Redirect(w, r, paths.Seats(v.Workspace.ID), http.StatusSeeOther)
+	return nil
+}
+
+type seatsJSON struct {
+	Total int `json:"total"`
+	Used  int `json:"used"`
+}
+
+type workspaceJSON struct {
+	ID               string               `json:"id"`
+	Name             string               `json:"name"`
+	Description      string               `json:"description"`
+	Role             troupe.Role          `json:"role"`
+	JoinPolicy       troupe.JoinPolicy    `json:"join_policy"`
+	Domains          []string             `json:"domains"`
+	WhoCanInvite     troupe.WhoCanInvite  `json:"who_can_invite"`
+	InviteLinkPolicy troupe.LinkPolicy    `json:"invite_link_policy"`
+	DefaultAccess    troupe.DefaultAccess `json:"default_access"`
+	Downloads        troupe.Permission    `json:"downloads"`
+	Publishing       troupe.Permission    `json:"publishing"`
+	Seats            seatsJSON            `json:"seats"`
+}
+
+func toWorkspaceJSON(w app.WorkspaceView) workspaceJSON {
+	domains := w.Domains
+	if domains == nil {
+		domains = []string{}
+	}
+	s := w.Settings
+	return workspaceJSON{ID: w.ID, Name: w.Name, Description: w.Description, Role: w.Role, JoinPolicy: s.JoinPolicy,
+		Domains: domains, WhoCanInvite: s.WhoCanInvite, InviteLinkPolicy: s.InviteLinkPolicy, DefaultAccess: s.DefaultAccess,
+		Downloads: s.Downloads, Publishing: s.Publishing, Seats: seatsJSON{Total: w.Seats, Used: w.SeatsUsed}}
+}
+
+func (s *Server) handleWorkspaceList(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	ws, err := s.app.ListWorkspaces(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	out := list[workspaceJSON]{Items: make([]workspaceJSON, 0, len(ws))}
+	for _, x := range ws {
+		out.Items = append(out.Items, toWorkspaceJSON(x))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) handleWorkspaceCreate(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	ws, err := s.app.CreateWorkspace(r.Context(), u, in.Name, s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, toWorkspaceJSON(ws))
+	return nil
+}
+
+func (s *Server) handleWorkspaceGet(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	ws, err := s.app.GetWorkspace(r.Context(), u, r.PathValue("ws"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toWorkspaceJSON(ws))
+	return nil
+}
+
+func (s *Server) handleWorkspaceUpdate(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	var in struct {
+		Name             *string               `json:"name"`
+		Description      *string               `json:"description"`
+		JoinPolicy       *troupe.JoinPolicy    `json:"join_policy"`
+		Domains          *[]string             `json:"domains"`
+		WhoCanInvite     *troupe.WhoCanInvite  `json:"who_can_invite"`
+		InviteLinkPolicy *troupe.LinkPolicy    `json:"invite_link_policy"`
+		DefaultAccess    *troupe.DefaultAccess `json:"default_access"`
+		Downloads        *troupe.Permission    `json:"downloads"`
+		Publishing       *troupe.Permission    `json:"publishing"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	ws, err := s.app.UpdateWorkspace(r.Context(), u, r.PathValue("ws"), app.WorkspaceUpdate{Name: in.Name, Description: in.Description,
+		JoinPolicy: in.JoinPolicy, WhoCanInvite: in.WhoCanInvite, InviteLinkPolicy: in.InviteLinkPolicy, DefaultAccess: in.DefaultAccess,
+		Downloads: in.Downloads, Publishing: in.Publishing, Domains: in.Domains}, s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toWorkspaceJSON(ws))
+	return nil
+}
+
+type subscriptionJSON struct {
+	Plan      string `json:"plan"`
+	Seats     int    `json:"seats"`
+	SeatsUsed int    `json:"seats_used"`
+}
+
+func (s *Server) handleSubscriptionGet(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	sub, err := s.app.GetSubscription(r.Context(), u, r.PathValue("ws"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, subscriptionJSON{Plan: sub.Plan, Seats: sub.Seats, SeatsUsed: sub.SeatsUsed})
+	return nil
+}
+
+func (s *Server) handleSubscriptionPut(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	var in struct {
+		Plan  string `json:"plan"`
+		Seats int    `json:"seats"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	sub, err := s.app.UpdateSubscription(r.Context(), u, r.PathValue("ws"), in.Plan, in.Seats, s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, subscriptionJSON{Plan: sub.Plan, Seats: sub.Seats, SeatsUsed: sub.SeatsUsed})
+	return nil
+}
+
+// pageHome opens the current workspace or, for someone in none yet, offers
+// to create one.
+func (s *Server) pageHome(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	v := s.newView(r)
+	if v.Workspace != nil {
+		http.Redirect(w, r, paths.Workspace(v.Workspace.ID), http.StatusSeeOther)
+		return nil
+	}
+	return s.showHome(w, r, u, v)
+}
