@@ -205,7 +205,7 @@ func (n *newMenu) Link(kind string) string {
 // NewMenu is the New menu of the page, nil for those who cannot create
 // there: Viewers, and anyone in a folder they cannot edit.
 func (v *view) NewMenu() *newMenu {
-	if v.Workspace == nil || !v.Workspace.Role.CanCreateContent() {
+	if v.Workspace == nil || !v.Workspace.Can.CreateContent {
 		return nil
 	}
 	n := &newMenu{WorkspaceID: v.Workspace.ID}
