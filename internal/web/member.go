@@ -97,14 +97,14 @@ func (s *Server) handleLeave(w http.ResponseWriter, r *http.Request, u troupe.Us
 
 // membersPage is the members table with its filters.
 type membersPage struct {
-	Rows             []troupe.MemberRow
-	Status, Query    string
-	Role             troupe.Role
-	Tabs             []memberTab
-	Here, NextURL    string
-	FirstURL         string // set past the first page
-	Problems         []app.InviteResult
-	Roles            []troupe.Role
+	Rows          []troupe.MemberRow
+	Status, Query string
+	Role          troupe.Role
+	Tabs          []memberTab
+	Here, NextURL string
+	FirstURL      string // set past the first page
+	Problems      []app.InviteResult
+	Roles         []troupe.Role
 	// Requests are the pending join requests, for Super Admins.
 	Requests []troupe.JoinRequest
 	// Link is the invite-link panel, for those who may manage the link.
