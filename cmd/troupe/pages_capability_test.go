@@ -262,8 +262,7 @@ func pageActions(t *testing.T, page string, body []byte) []pageAction {
 		return u.String(), true
 	}
 	var out []pageAction
-	var form func(f *html.Node) pageAction
-	form = func(f *html.Node) pageAction {
+	form := func(f *html.Node) pageAction {
 		a := pageAction{page: page, method: "GET", fields: url.Values{}}
 		if m, _ := attr(f, "method"); strings.EqualFold(m, "post") {
 			a.method = "POST"
