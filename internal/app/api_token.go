@@ -35,11 +35,11 @@ func (a *App) CreateAPIToken(ctx context.Context, actor troupe.User, workspaceID
 	}
 	var out APIToken
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
+		_, can, err := a.permissions(ctx, &tx.Queries, workspaceID, actor)
 		if err != nil {
 			return err
 		}
-		if err := allow(m.Role.CanUseAPITokens(), "API tokens are for Developers and Super Admins."); err != nil {
+		if err := allow(can.UseAPITokens, "API tokens are for Developers and Super Admins."); err != nil {
 			return err
 		}
 		secret, _ := troupe.NewSecret()
@@ -60,15 +60,15 @@ func (a *App) CreateAPIToken(ctx context.Context, actor troupe.User, workspaceID
 func (a *App) ListAPITokens(ctx context.Context, actor troupe.User, workspaceID string) (_ []troupe.APIToken, opErr error) {
 	defer wrap(&opErr, "list API tokens")
 	q := a.db.Read()
-	m, err := a.membership(ctx, q, workspaceID, actor)
+	_, can, err := a.permissions(ctx, q, workspaceID, actor)
 	if err != nil {
 		return nil, err
 	}
-	if err := allow(m.Role.CanUseAPITokens(), "API tokens are for Developers and Super Admins."); err != nil {
+	if err := allow(can.UseAPITokens, "API tokens are for Developers and Super Admins."); err != nil {
 		return nil, err
 	}
 	owner := actor.ID
-	if m.Role.CanManageMembers() {
+	if can.SeeAllTokens {
 		owner = ""
 	}
 	return q.ListAPITokens(ctx, workspaceID, owner)
@@ -78,12 +78,12 @@ func (a *App) ListAPITokens(ctx context.Context, actor troupe.User, workspaceID 
 func (a *App) RevokeAPIToken(ctx context.Context, actor troupe.User, workspaceID, id string, c Client) (opErr error) {
 	defer wrap(&opErr, "revoke API token")
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
-		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
+		_, can, err := a.permissions(ctx, &tx.Queries, workspaceID, actor)
 		if err != nil {
 			return err
 		}
 		t, err := tx.FindAPIToken(ctx, workspaceID, id)
-		if troupe.ErrorCode(err) == troupe.CodeNotFound || (err == nil && t.UserID != actor.ID && !m.Role.CanManageMembers()) {
+		if troupe.ErrorCode(err) == troupe.CodeNotFound || (err == nil && t.UserID != actor.ID && !can.SeeAllTokens) {
 			return troupe.Errorf(troupe.CodeNotFound, "There is no such token.")
 		}
 		if err != nil {

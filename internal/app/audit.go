@@ -9,11 +9,11 @@ import (
 
 func (a *App) auditReader(ctx context.Context, actor troupe.User, workspaceID string) (*store.Queries, error) {
 	q := a.db.Read()
-	m, err := a.membership(ctx, q, workspaceID, actor)
+	_, can, err := a.permissions(ctx, q, workspaceID, actor)
 	if err != nil {
 		return nil, err
 	}
-	return q, allow(m.Role.CanViewAudit(), "Only a Super Admin can read the audit log.")
+	return q, allow(can.ViewAudit, "Only a Super Admin can read the audit log.")
 }
 
 // ListAudit pages through a workspace's audit log (Super Admins only).

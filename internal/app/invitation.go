@@ -78,7 +78,7 @@ func (a *App) Invite(ctx context.Context, actor troupe.User, workspaceID string,
 		if err != nil {
 			return err
 		}
-		if err := a.canInvite(WorkspaceView{Workspace: w, Role: m.Role}, role); err != nil {
+		if err := a.canInvite(workspaceView(w, m.Role), role); err != nil {
 			return err
 		}
 		// The mail names the inviter as the store knows them now.
@@ -95,10 +95,10 @@ func (a *App) Invite(ctx context.Context, actor troupe.User, workspaceID string,
 }
 
 func (a *App) canInvite(w WorkspaceView, role troupe.Role) error {
-	if !w.Role.CanInvite(w.Settings) {
+	if !w.Can.Invite {
 		return troupe.Errorf(troupe.CodeForbidden, "Only Super Admins can invite people to this workspace.")
 	}
-	if !w.Role.CanGrant(role) {
+	if !w.Can.Grants(role) {
 		return troupe.Errorf(troupe.CodeForbidden, "You can invite people with at most your own role, and never as Super Admin.")
 	}
 	return nil
@@ -232,7 +232,7 @@ func (a *App) manageInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 	if err != nil {
 		return inv, w, err
 	}
-	if !m.Role.CanChangeInvitation(w.Settings, inv.InviterID == actor.ID) {
+	if !troupe.WorkspacePermissionsFor(m.Role, w.Settings).ChangeInvitation(inv.InviterID == actor.ID) {
 		return inv, w, troupe.Errorf(troupe.CodeForbidden, "Only a Super Admin or the person who sent an invitation can change it.")
 	}
 	return inv, w, nil

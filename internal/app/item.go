@@ -158,11 +158,11 @@ func (a *App) insertItem(ctx context.Context, tx *store.Tx, actor troupe.User, i
 	if err := tx.LockTree(ctx, it.WorkspaceID); err != nil {
 		return err
 	}
-	m, err := a.membership(ctx, &tx.Queries, it.WorkspaceID, actor)
+	m, can, err := a.permissions(ctx, &tx.Queries, it.WorkspaceID, actor)
 	if err != nil {
 		return err
 	}
-	if err := allow(m.Role.CanCreateContent(), "Viewers cannot create content."); err != nil {
+	if err := allow(can.CreateContent, "Viewers cannot create content."); err != nil {
 		return err
 	}
 	if err := a.placeIn(ctx, &tx.Queries, actor, m, it.WorkspaceID, it.ParentID, "parent_id"); err != nil {

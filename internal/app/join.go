@@ -52,7 +52,7 @@ func (a *App) linkManager(ctx context.Context, q *store.Queries, actor troupe.Us
 	if err != nil {
 		return m, w, err
 	}
-	return m, w, allow(m.Role.CanManageInviteLink(w.Settings), "The workspace's settings do not let you manage the invite link.")
+	return m, w, allow(troupe.WorkspacePermissionsFor(m.Role, w.Settings).ManageInviteLink, "The workspace's settings do not let you manage the invite link.")
 }
 
 // GetInviteLink returns the invite link, or not_found when there is none.
@@ -70,7 +70,7 @@ func (a *App) GetInviteLink(ctx context.Context, actor troupe.User, workspaceID 
 	if err != nil {
 		return InviteLinkView{}, err
 	}
-	return linkView(l, "", m.Role.CanChangeInviteLink(w.Settings, l.Role)), nil
+	return linkView(l, "", troupe.WorkspacePermissionsFor(m.Role, w.Settings).ChangeInviteLink(l.Role)), nil
 }
 
 func linkView(l store.InviteLink, token string, changeable bool) InviteLinkView {
@@ -87,7 +87,7 @@ func (a *App) changeableLink(ctx context.Context, tx *store.Tx, m troupe.Member,
 	if err != nil {
 		return l, err
 	}
-	if !m.Role.CanChangeInviteLink(w.Settings, l.Role) {
+	if !troupe.WorkspacePermissionsFor(m.Role, w.Settings).ChangeInviteLink(l.Role) {
 		return l, errLinkAboveRole
 	}
 	return l, nil
@@ -135,7 +135,7 @@ func (a *App) writeInviteLink(ctx context.Context, actor troupe.User, workspaceI
 		}
 		if in != nil {
 			var v troupe.Validation
-			if !m.Role.CanGrant(in.Role) {
+			if !troupe.WorkspacePermissionsFor(m.Role, w.Settings).Grants(in.Role) {
 				v.Add("role", "invalid_role", "Choose a role up to your own; a link never makes Super Admins.")
 			}
 			if in.ExpiresAt != nil && !in.ExpiresAt.After(a.now()) {
@@ -152,7 +152,7 @@ func (a *App) writeInviteLink(ctx context.Context, actor troupe.User, workspaceI
 		if err := tx.SaveInviteLink(ctx, l, a.now()); err != nil {
 			return err
 		}
-		out = linkView(l, token, m.Role.CanChangeInviteLink(w.Settings, l.Role))
+		out = linkView(l, token, troupe.WorkspacePermissionsFor(m.Role, w.Settings).ChangeInviteLink(l.Role))
 		return a.audit(ctx, tx, workspaceID, actor, action, workspaceID, fmt.Sprintf("role=%s enabled=%t", l.Role, l.Enabled), c)
 	})
 	return out, err
@@ -371,22 +371,22 @@ func (a *App) afterJoin(ctx context.Context, actor troupe.User, out JoinResult, 
 func (a *App) ListJoinRequests(ctx context.Context, actor troupe.User, workspaceID string) (_ []troupe.JoinRequest, opErr error) {
 	defer wrap(&opErr, "list join requests")
 	q := a.db.Read()
-	m, err := a.membership(ctx, q, workspaceID, actor)
+	_, can, err := a.permissions(ctx, q, workspaceID, actor)
 	if err != nil {
 		return nil, err
 	}
-	if err := allow(m.Role.CanManageMembers(), "Only a Super Admin can see join requests."); err != nil {
+	if err := allow(can.DecideJoinRequests, "Only a Super Admin can see join requests."); err != nil {
 		return nil, err
 	}
 	return q.ListJoinRequests(ctx, workspaceID, troupe.RequestPending)
 }
 
 func (a *App) pendingRequest(ctx context.Context, tx *store.Tx, actor troupe.User, workspaceID, id string) (troupe.Member, troupe.JoinRequest, error) {
-	m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
+	m, can, err := a.permissions(ctx, &tx.Queries, workspaceID, actor)
 	if err != nil {
 		return m, troupe.JoinRequest{}, err
 	}
-	if err := allow(m.Role.CanManageMembers(), "Only a Super Admin can decide join requests."); err != nil {
+	if err := allow(can.DecideJoinRequests, "Only a Super Admin can decide join requests."); err != nil {
 		return m, troupe.JoinRequest{}, err
 	}
 	r, err := tx.FindJoinRequest(ctx, workspaceID, id)
@@ -513,15 +513,11 @@ func (a *App) Discover(ctx context.Context, actor troupe.User) (_ []Discoverable
 func (a *App) Suggestions(ctx context.Context, actor troupe.User, workspaceID string) (_ []troupe.User, opErr error) {
 	defer wrap(&opErr, "suggestions")
 	q := a.db.Read()
-	m, err := a.membership(ctx, q, workspaceID, actor)
+	_, can, err := a.permissions(ctx, q, workspaceID, actor)
 	if err != nil {
 		return nil, err
 	}
-	w, err := q.FindWorkspace(ctx, workspaceID)
-	if err != nil {
-		return nil, err
-	}
-	if err := allow(m.Role.CanInvite(w.Settings), "Only those who may invite see suggestions."); err != nil {
+	if err := allow(can.Invite, "Only those who may invite see suggestions."); err != nil {
 		return nil, err
 	}
 	return q.Suggestions(ctx, workspaceID, a.now(), 50)

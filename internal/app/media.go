@@ -70,11 +70,11 @@ func (a *App) CreateMedia(ctx context.Context, actor troupe.User, workspaceID st
 	}
 	// Refuse before reading a byte of the file.
 	q := a.db.Read()
-	m, err := a.membership(ctx, q, workspaceID, actor)
+	m, can, err := a.permissions(ctx, q, workspaceID, actor)
 	if err != nil {
 		return ItemView{}, err
 	}
-	if err := allow(m.Role.CanCreateContent(), "Viewers cannot upload."); err != nil {
+	if err := allow(can.CreateContent, "Viewers cannot upload."); err != nil {
 		return ItemView{}, err
 	}
 	if err := a.placeIn(ctx, q, actor, m, workspaceID, in.ParentID, "parent_id"); err != nil {

@@ -14,11 +14,7 @@ import (
 func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID string, f troupe.MemberFilter) (_ []troupe.MemberRow, _ string, opErr error) {
 	defer wrap(&opErr, "list members")
 	q := a.db.Read()
-	m, err := a.membership(ctx, q, workspaceID, actor)
-	if err != nil {
-		return nil, "", err
-	}
-	settings, err := q.FindWorkspaceSettings(ctx, workspaceID)
+	_, can, err := a.permissions(ctx, q, workspaceID, actor)
 	if err != nil {
 		return nil, "", err
 	}
@@ -35,7 +31,7 @@ func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID st
 		return nil, "", err
 	}
 	// Join requests are for those who decide them.
-	if !m.Role.CanManageMembers() {
+	if !can.DecideJoinRequests {
 		if f.Status == "requested" {
 			return []troupe.MemberRow{}, "", nil
 		}
@@ -44,7 +40,7 @@ func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID st
 	if f.Status == "requested" {
 		f.Requests = true
 	}
-	if !m.Role.CanInvite(settings) {
+	if !can.Invite {
 		// Pending invitations are for those who invite.
 		if f.Status == "invited" {
 			return []troupe.MemberRow{}, "", nil
@@ -54,11 +50,24 @@ func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID st
 	f.Limit = pageSize(f.Limit)
 	rows, next, err := q.ListMembers(ctx, workspaceID, f, a.now())
 	for i := range rows {
-		if rows[i].Status == "invited" {
-			rows[i].CanManage = m.Role.CanChangeInvitation(settings, rows[i].InviterID == actor.ID)
-		}
+		rows[i].CanChangeRole, rows[i].CanRemove, rows[i].CanResend, rows[i].CanRevoke = rowRights(can, rows[i], actor.ID)
 	}
 	return rows, next, err
+}
+
+// rowRights decides what the viewer may do with a row of the members view,
+// by the rules ChangeRole, RemoveMember, ResendInvitation and
+// RevokeInvitation enforce. Removing oneself is leaving, offered
+// elsewhere.
+func rowRights(can troupe.WorkspacePermissions, row troupe.MemberRow, viewerID string) (changeRole, remove, resend, revoke bool) {
+	switch row.Status {
+	case "active":
+		return can.ManageMembers, can.ManageMembers && row.UserID != viewerID, false, false
+	case "invited":
+		change := can.ChangeInvitation(row.InviterID == viewerID)
+		return false, false, change, change
+	}
+	return false, false, false, false
 }
 
 // pageSize bounds a list's page: 50 by default, at most 200.
@@ -84,11 +93,11 @@ func (a *App) ChangeRole(ctx context.Context, actor troupe.User, workspaceID, us
 	}
 	var out troupe.Member
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
+		_, can, err := a.permissions(ctx, &tx.Queries, workspaceID, actor)
 		if err != nil {
 			return err
 		}
-		if err := allow(m.Role.CanManageMembers(), "Only a Super Admin can change roles."); err != nil {
+		if err := allow(can.ManageMembers, "Only a Super Admin can change roles."); err != nil {
 			return err
 		}
 		target, err := a.findMember(ctx, tx, workspaceID, userID)
@@ -162,11 +171,11 @@ func (a *App) keepOneSuperAdmin(ctx context.Context, tx *store.Tx, workspaceID s
 func (a *App) RemoveMember(ctx context.Context, actor troupe.User, workspaceID, userID string, c Client) (opErr error) {
 	defer wrap(&opErr, "remove member")
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
-		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
+		_, can, err := a.permissions(ctx, &tx.Queries, workspaceID, actor)
 		if err != nil {
 			return err
 		}
-		if err := allow(m.Role.CanManageMembers(), "Only a Super Admin can remove members."); err != nil {
+		if err := allow(can.ManageMembers, "Only a Super Admin can remove members."); err != nil {
 			return err
 		}
 		target, err := a.findMember(ctx, tx, workspaceID, userID)

@@ -269,7 +269,7 @@ func (a *App) ItemPermissions(ctx context.Context, actor troupe.User, id, userID
 		return PermissionsView{}, errNoItem
 	}
 	role := c.UserRole
-	if target != actor.ID && c.ActorRole != troupe.RoleSuperAdmin {
+	if target != actor.ID && !c.ActorRole.CanCheckAccessOfOthers() {
 		// Whether the item exists for the actor decides between the answers.
 		if _, _, err := a.access(ctx, q, actor, id); err != nil {
 			return PermissionsView{}, err

@@ -86,13 +86,13 @@ func (a *App) GetVideoPage(ctx context.Context, actor troupe.User, id string) (_
 	}
 	return VideoPage{ItemView: it, Captions: caps, Settings: s,
 		CanDownload: canDownload(it, role, s),
-		CanPublish:  it.Permissions.CanEdit && role.CanPublish(s)}, nil
+		CanPublish:  it.Permissions.CanEdit && troupe.WorkspacePermissionsFor(role, s).Publish}, nil
 }
 
 // canDownload: the video's own setting and the workspace's both let a
 // member of role download it.
 func canDownload(it ItemView, role troupe.Role, s troupe.Settings) bool {
-	return it.AllowDownload && role.CanDownload(s)
+	return it.AllowDownload && troupe.WorkspacePermissionsFor(role, s).Download
 }
 
 // EditableVideo returns a video whose page the actor may change: out of
@@ -143,7 +143,7 @@ func (a *App) Publish(ctx context.Context, actor troupe.User, id string, c Clien
 		switch {
 		case s.Publishing == troupe.PermOff:
 			return troupe.Errorf(troupe.CodeForbidden, "Publishing to the web is turned off in this workspace.")
-		case !role.CanPublish(s):
+		case !troupe.WorkspacePermissionsFor(role, s).Publish:
 			return troupe.Errorf(troupe.CodeForbidden, "Only Super Admins can publish to the web in this workspace.")
 		}
 		if slug = it.PublicSlug; slug != "" {

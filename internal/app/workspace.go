@@ -14,9 +14,17 @@ import (
 type WorkspaceView struct {
 	troupe.Workspace
 	Role troupe.Role
+	// Can is what the member may do in the workspace, decided by the rule
+	// the use cases enforce, for pages to show only the actions allowed.
+	Can troupe.WorkspacePermissions
 	// PendingInvitations counts live invitations, for those who may see
 	// them (who may invite); zero for others.
 	PendingInvitations int
+}
+
+// workspaceView is w as a member with role sees it.
+func workspaceView(w troupe.Workspace, role troupe.Role) WorkspaceView {
+	return WorkspaceView{Workspace: w, Role: role, Can: troupe.WorkspacePermissionsFor(role, w.Settings)}
 }
 
 var errNoWorkspace = troupe.Errorf(troupe.CodeNotFound, "This workspace does not exist or you are not a member.")
@@ -33,6 +41,21 @@ func (a *App) membership(ctx context.Context, q *store.Queries, workspaceID stri
 		return troupe.Member{}, errNoWorkspace
 	}
 	return m, err
+}
+
+// permissions returns the actor's membership and what it lets them do in
+// the workspace under its current settings: the same decision that
+// WorkspaceView.Can shows.
+func (a *App) permissions(ctx context.Context, q *store.Queries, workspaceID string, actor troupe.User) (troupe.Member, troupe.WorkspacePermissions, error) {
+	m, err := a.membership(ctx, q, workspaceID, actor)
+	if err != nil {
+		return m, troupe.WorkspacePermissions{}, err
+	}
+	s, err := q.FindWorkspaceSettings(ctx, workspaceID)
+	if err != nil {
+		return m, troupe.WorkspacePermissions{}, err
+	}
+	return m, troupe.WorkspacePermissionsFor(m.Role, s), nil
 }
 
 // memberIfAny returns userID's membership of the workspace and whether
@@ -112,7 +135,7 @@ func (a *App) ListWorkspaces(ctx context.Context, actor troupe.User) (_ []Worksp
 	out := make([]WorkspaceView, 0, len(ws))
 	for _, w := range ws {
 		if actor.TokenWorkspace == "" || actor.TokenWorkspace == w.ID {
-			out = append(out, WorkspaceView{Workspace: w.Workspace, Role: w.Role})
+			out = append(out, workspaceView(w.Workspace, w.Role))
 		}
 	}
 	return out, nil
@@ -130,8 +153,8 @@ func (a *App) GetWorkspace(ctx context.Context, actor troupe.User, id string) (_
 	if err != nil {
 		return WorkspaceView{}, err
 	}
-	view := WorkspaceView{Workspace: w, Role: m.Role}
-	if m.Role.CanInvite(w.Settings) {
+	view := workspaceView(w, m.Role)
+	if view.Can.Invite {
 		if view.PendingInvitations, err = q.CountPendingInvitations(ctx, id, a.now()); err != nil {
 			return WorkspaceView{}, err
 		}
@@ -159,11 +182,11 @@ type WorkspaceUpdate struct {
 func (a *App) UpdateWorkspace(ctx context.Context, actor troupe.User, id string, upd WorkspaceUpdate, c Client) (_ WorkspaceView, opErr error) {
 	defer wrap(&opErr, "update workspace")
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		m, err := a.membership(ctx, &tx.Queries, id, actor)
+		_, can, err := a.permissions(ctx, &tx.Queries, id, actor)
 		if err != nil {
 			return err
 		}
-		if err := allow(m.Role.CanManageWorkspace(), "Only a Super Admin can change the workspace's settings."); err != nil {
+		if err := allow(can.ManageWorkspace, "Only a Super Admin can change the workspace's settings."); err != nil {
 			return err
 		}
 		w, err := tx.FindWorkspace(ctx, id)
@@ -283,7 +306,7 @@ func (a *App) GetSubscription(ctx context.Context, actor troupe.User, id string)
 	if err != nil {
 		return Subscription{}, err
 	}
-	if err := allow(w.Role.CanManageWorkspace(), "Only a Super Admin can see the subscription."); err != nil {
+	if err := allow(w.Can.ManageWorkspace, "Only a Super Admin can see the subscription."); err != nil {
 		return Subscription{}, err
 	}
 	return Subscription{Plan: w.Plan, Seats: w.Seats, SeatsUsed: w.SeatsUsed}, nil
@@ -296,11 +319,11 @@ func (a *App) UpdateSubscription(ctx context.Context, actor troupe.User, id, pla
 	plan = strings.TrimSpace(plan)
 	var out Subscription
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		m, err := a.membership(ctx, &tx.Queries, id, actor)
+		_, can, err := a.permissions(ctx, &tx.Queries, id, actor)
 		if err != nil {
 			return err
 		}
-		if err := allow(m.Role.CanManageWorkspace(), "Only a Super Admin can change the subscription."); err != nil {
+		if err := allow(can.ManageWorkspace, "Only a Super Admin can change the subscription."); err != nil {
 			return err
 		}
 		w, err := tx.LockWorkspace(ctx, id)

@@ -105,7 +105,7 @@ func TestChangingLinksAndInvitations(t *testing.T) {
 		{RoleSuperAdmin, noOne, RoleViewer, false},
 	}
 	for _, c := range links {
-		if got := c.role.CanChangeInviteLink(c.s, c.linkRole); got != c.want {
+		if got := WorkspacePermissionsFor(c.role, c.s).ChangeInviteLink(c.linkRole); got != c.want {
 			t.Errorf("%s changing a %s link under %s: %t, want %t", c.role, c.linkRole, c.s.InviteLinkPolicy, got, c.want)
 		}
 	}
@@ -123,7 +123,7 @@ func TestChangingLinksAndInvitations(t *testing.T) {
 		{Role(""), everyone, true, false},
 	}
 	for _, c := range invitations {
-		if got := c.role.CanChangeInvitation(c.s, c.own); got != c.want {
+		if got := WorkspacePermissionsFor(c.role, c.s).ChangeInvitation(c.own); got != c.want {
 			t.Errorf("%q, own %t, invite policy %s: %t, want %t", c.role, c.own, c.s.WhoCanInvite, got, c.want)
 		}
 	}

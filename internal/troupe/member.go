@@ -22,8 +22,11 @@ type MemberRow struct {
 	InviterID     string // who sent a pending invitation
 	JoinRequestID string
 	Since         time.Time
-	// CanManage: the viewer may resend or revoke this pending invitation.
-	CanManage bool
+	// What the viewer may do with this row, decided by the same rules
+	// the use cases enforce: change an active member's role or remove
+	// them; resend or revoke a pending invitation.
+	CanChangeRole, CanRemove bool
+	CanResend, CanRevoke     bool
 }
 
 // MemberFilter narrows the members view.

@@ -1,5 +1,7 @@
 package troupe
 
+import "slices"
+
 // Role is a member's role in a workspace. Roles are ordered: a higher role
 // can do everything a lower one can.
 type Role string
@@ -49,6 +51,10 @@ func (r Role) CanManageWorkspace() bool { return r == RoleSuperAdmin }
 // CanViewAudit: read and export the audit log.
 func (r Role) CanViewAudit() bool { return r == RoleSuperAdmin }
 
+// CanCheckAccessOfOthers: see why another member has the access they
+// have to an item.
+func (r Role) CanCheckAccessOfOthers() bool { return r == RoleSuperAdmin }
+
 // CanUseAPITokens: create and use API tokens.
 func (r Role) CanUseAPITokens() bool { return r.AtLeast(RoleDeveloper) }
 
@@ -76,23 +82,88 @@ func (r Role) CanManageInviteLink(s Settings) bool {
 	return false
 }
 
-// CanChangeInviteLink reports whether a member with role r may change,
-// reset or delete an existing invite link that gives linkRole: they must
-// manage links and be able to give that role themselves, so that nobody
-// takes over or breaks a link above their own role.
-func (r Role) CanChangeInviteLink(s Settings, linkRole Role) bool {
-	return r.CanManageInviteLink(s) && r.CanGrant(linkRole)
-}
-
-// CanChangeInvitation reports whether a member with role r may resend or
-// revoke a pending invitation: Super Admins any, others those they sent
-// while they may still invite.
-func (r Role) CanChangeInvitation(s Settings, sentByThem bool) bool {
-	return r.CanManageMembers() || (sentByThem && r.CanInvite(s))
-}
-
 // CanGrant reports whether a member with role r may give role target to
 // someone joining: at most their own role, never Super Admin.
 func (r Role) CanGrant(target Role) bool {
 	return target.Valid() && target != RoleSuperAdmin && r.AtLeast(target)
+}
+
+// WorkspacePermissions are the workspace-level actions a member may take.
+// They are decided once, by WorkspacePermissionsFor, and both the use
+// cases that enforce them and the pages that show their buttons read them,
+// so that what a page offers and what the rule allows cannot drift apart.
+type WorkspacePermissions struct {
+	// ManageWorkspace: settings, domains, subscription and seats.
+	ManageWorkspace bool
+	// ManageMembers: change roles and remove members.
+	ManageMembers bool
+	// DecideJoinRequests: see, approve and deny join requests.
+	DecideJoinRequests bool
+	// Invite: send email invitations, see the pending ones and the
+	// people of the workspace's domains who could be invited.
+	Invite bool
+	// ManageInviteLink: create, reset or disable the invite link.
+	ManageInviteLink bool
+	// Grantable are the roles they may give to someone joining, most
+	// powerful first.
+	Grantable []Role
+	// UseAPITokens: create, list and use their own API tokens.
+	UseAPITokens bool
+	// SeeAllTokens: list and revoke every member's API tokens.
+	SeeAllTokens bool
+	// ViewAudit: read and export the audit log.
+	ViewAudit bool
+	// CheckAccessOfOthers: see why another member has their access to an
+	// item.
+	CheckAccessOfOthers bool
+	// CreateContent: create folders, drafts, videos, avatars, voices.
+	CreateContent bool
+	// Publish: publish to the web the videos they may edit.
+	Publish bool
+	// Download: download the videos they may view, where the video
+	// allows it.
+	Download bool
+}
+
+// WorkspacePermissionsFor decides what a member with role may do in a
+// workspace with settings s.
+func WorkspacePermissionsFor(role Role, s Settings) WorkspacePermissions {
+	p := WorkspacePermissions{
+		ManageWorkspace:     role.CanManageWorkspace(),
+		ManageMembers:       role.CanManageMembers(),
+		DecideJoinRequests:  role.CanManageMembers(),
+		Invite:              role.CanInvite(s),
+		ManageInviteLink:    role.CanManageInviteLink(s),
+		UseAPITokens:        role.CanUseAPITokens(),
+		SeeAllTokens:        role.CanUseAPITokens() && role.CanManageMembers(),
+		ViewAudit:           role.CanViewAudit(),
+		CheckAccessOfOthers: role.CanCheckAccessOfOthers(),
+		CreateContent:       role.CanCreateContent(),
+		Publish:             role.CanPublish(s),
+		Download:            role.CanDownload(s),
+	}
+	for _, r := range Roles {
+		if role.CanGrant(r) {
+			p.Grantable = append(p.Grantable, r)
+		}
+	}
+	return p
+}
+
+// Grants reports whether they may give role r to someone joining.
+func (p WorkspacePermissions) Grants(r Role) bool { return slices.Contains(p.Grantable, r) }
+
+// ChangeInviteLink reports whether they may change, reset or delete an
+// existing invite link that gives linkRole: they must manage links and be
+// able to give that role themselves, so that nobody takes over or breaks a
+// link above their own role.
+func (p WorkspacePermissions) ChangeInviteLink(linkRole Role) bool {
+	return p.ManageInviteLink && p.Grants(linkRole)
+}
+
+// ChangeInvitation reports whether they may resend or revoke a pending
+// invitation: those who manage members any, others those they sent while
+// they may still invite.
+func (p WorkspacePermissions) ChangeInvitation(sentByThem bool) bool {
+	return p.ManageMembers || (sentByThem && p.Invite)
 }

@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -296,7 +295,7 @@ func (s *Server) pageCaptionsEdit(w http.ResponseWriter, r *http.Request, u trou
 	}
 	p := &captionEditor{Item: it, Lang: t.Lang}
 	for _, c := range t.Cues {
-		p.Rows = append(p.Rows, cueRow{Start: cueTime(c.Start), End: cueTime(c.End), Text: c.Text})
+		p.Rows = append(p.Rows, cueRow{Start: captions.FormatEditorTime(c.Start), End: captions.FormatEditorTime(c.End), Text: c.Text})
 	}
 	v.Form["label"] = t.Label
 	return s.showEditor(w, r, u, v, p, http.StatusOK)
@@ -379,8 +378,8 @@ func parseRows(v *view, rows []cueRow) ([]captions.Cue, bool) {
 	cues := make([]captions.Cue, len(rows))
 	ok := true
 	for i := range rows {
-		start, okStart := parseCueTime(rows[i].Start)
-		end, okEnd := parseCueTime(rows[i].End)
+		start, okStart := captions.ParseEditorTime(rows[i].Start)
+		end, okEnd := captions.ParseEditorTime(rows[i].End)
 		if !okStart || !okEnd {
 			rows[i].Error = v.T("captions.cue.bad_format")
 			ok = false
@@ -426,35 +425,4 @@ func rowProblems(v *view, rows []cueRow, err error) []string {
 		}
 	}
 	return out
-}
-
-// cueTimeFormat is how the editor reads times: [hh:]mm:ss[.mmm], with a
-// comma allowed for the dot as in SRT.
-var cueTimeFormat = regexp.MustCompile(`^(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$`)
-
-// parseCueTime reads a time typed in the editor.
-func parseCueTime(s string) (time.Duration, bool) {
-	m := cueTimeFormat.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return 0, false
-	}
-	h, _ := strconv.Atoi(m[1])
-	min, _ := strconv.Atoi(m[2])
-	sec, _ := strconv.Atoi(m[3])
-	ms, _ := strconv.Atoi((m[4] + "00")[:3])
-	if min > 59 || sec > 59 {
-		return 0, false
-	}
-	return time.Duration(h)*time.Hour + time.Duration(min)*time.Minute + time.Duration(sec)*time.Second + time.Duration(ms)*time.Millisecond, true
-}
-
-// cueTime writes a time as the editor shows it: mm:ss.mmm, with the hours
-// in front past the first hour.
-func cueTime(d time.Duration) string {
-	ms := d.Milliseconds()
-	h, m, s, f := ms/3_600_000, ms/60_000%60, ms/1000%60, ms%1000
-	if h > 0 {
-		return fmt.Sprintf("%02d:%02d:%02d.%03d", h, m, s, f)
-	}
-	return fmt.Sprintf("%02d:%02d.%03d", m, s, f)
 }

@@ -102,7 +102,6 @@ func (s *Server) handleInvitationDecline(w http.ResponseWriter, r *http.Request,
 }
 
 func (s *Server) pageInvite(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	v.Data = &membersPage{Grantable: grantable(*v.Workspace)}
 	s.show(w, r, http.StatusOK, "invite", v)
 	return nil
 }
@@ -123,7 +122,6 @@ func (s *Server) pageInvitePost(w http.ResponseWriter, r *http.Request, u troupe
 			return err
 		}
 		v.Form["emails"], v.Form["role"] = raw, string(role)
-		v.Data = &membersPage{Grantable: grantable(*v.Workspace)}
 		return s.showForm(w, r, "invite", v, err)
 	}
 	// The seats bar counts the invitations just sent.

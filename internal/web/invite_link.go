@@ -109,7 +109,7 @@ type linkPanel struct {
 // under the workspace's settings; a workspace without a link gets the
 // creation form.
 func (s *Server) loadInviteLink(r *http.Request, u troupe.User, ws app.WorkspaceView) (*linkPanel, error) {
-	if !ws.Role.CanManageInviteLink(ws.Settings) {
+	if !ws.Can.ManageInviteLink {
 		return nil, nil
 	}
 	l, err := s.app.GetInviteLink(r.Context(), u, ws.ID)

@@ -97,14 +97,14 @@ func (s *Server) handleLeave(w http.ResponseWriter, r *http.Request, u troupe.Us
 
 // membersPage is the members table with its filters.
 type membersPage struct {
-	Rows             []troupe.MemberRow
-	Status, Query    string
-	Role             troupe.Role
-	Tabs             []memberTab
-	Here, NextURL    string
-	FirstURL         string // set past the first page
-	Problems         []app.InviteResult
-	Roles, Grantable []troupe.Role
+	Rows          []troupe.MemberRow
+	Status, Query string
+	Role          troupe.Role
+	Tabs          []memberTab
+	Here, NextURL string
+	FirstURL      string // set past the first page
+	Problems      []app.InviteResult
+	Roles         []troupe.Role
 	// Requests are the pending join requests, for Super Admins.
 	Requests []troupe.JoinRequest
 	// Link is the invite-link panel, for those who may manage the link.
@@ -131,17 +131,6 @@ func membersURL(wsID, status string, role troupe.Role, query, cursor string) str
 	return paths.Members(wsID) + "?" + q.Encode()
 }
 
-// grantable lists the roles the user may give to people they invite.
-func grantable(ws app.WorkspaceView) []troupe.Role {
-	var out []troupe.Role
-	for _, r := range troupe.Roles {
-		if ws.Role.CanGrant(r) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // loadMembers fills v with one page of the members table filtered by q,
 // and with the panels the user's role may see. Join requests are not
 // members: the "requested" filter shows them instead of the table.
@@ -149,7 +138,7 @@ func (s *Server) loadMembers(r *http.Request, u troupe.User, v *view, q url.Valu
 	ws := *v.Workspace
 	f := troupe.MemberFilter{Status: q.Get("status"), Role: troupe.Role(q.Get("role")), Query: strings.TrimSpace(q.Get("q")), Cursor: q.Get("cursor")}
 	p := &membersPage{Status: f.Status, Role: f.Role, Query: f.Query,
-		Here: membersURL(ws.ID, f.Status, f.Role, f.Query, f.Cursor), Roles: troupe.Roles, Grantable: grantable(ws)}
+		Here: membersURL(ws.ID, f.Status, f.Role, f.Query, f.Cursor), Roles: troupe.Roles}
 	var next string
 	if f.Status != "requested" {
 		var err error
@@ -157,11 +146,12 @@ func (s *Server) loadMembers(r *http.Request, u troupe.User, v *view, q url.Valu
 			return err
 		}
 	}
+	// A tab for each list the app shows this member.
 	tabs := []struct{ status, key string }{{"", "members.filter_all"}, {"active", "members.filter_active"}}
-	if ws.Role.CanInvite(ws.Settings) {
+	if ws.Can.Invite {
 		tabs = append(tabs, struct{ status, key string }{"invited", "members.filter_invited"})
 	}
-	if ws.Role.CanManageMembers() {
+	if ws.Can.DecideJoinRequests {
 		tabs = append(tabs, struct{ status, key string }{"requested", "members.filter_requested"})
 		var err error
 		if p.Requests, err = s.app.ListJoinRequests(r.Context(), u, ws.ID); err != nil {
@@ -171,7 +161,7 @@ func (s *Server) loadMembers(r *http.Request, u troupe.User, v *view, q url.Valu
 	for _, t := range tabs {
 		p.Tabs = append(p.Tabs, memberTab{Status: t.status, Label: v.T(t.key), URL: membersURL(ws.ID, t.status, f.Role, f.Query, "")})
 	}
-	if ws.Role.CanInvite(ws.Settings) && len(ws.Domains) > 0 {
+	if ws.Can.Invite && len(ws.Domains) > 0 {
 		var err error
 		if p.Suggestions, err = s.app.Suggestions(r.Context(), u, ws.ID); err != nil {
 			return err

@@ -192,9 +192,9 @@ func (v *view) note(n troupe.Notification) noteView {
 	}
 	if n.Kind == app.NoteJoinRequest && out.Unread {
 		for _, ws := range v.Workspaces {
-			if ws.ID == n.WorkspaceID && ws.Role.CanManageMembers() {
+			if ws.ID == n.WorkspaceID && ws.Can.DecideJoinRequests {
 				name, _ := data["name"].(string)
-				out.Request = &noteRequest{WorkspaceID: ws.ID, ID: n.SubjectID, Name: name, Grantable: grantable(ws)}
+				out.Request = &noteRequest{WorkspaceID: ws.ID, ID: n.SubjectID, Name: name, Grantable: ws.Can.Grantable}
 			}
 		}
 	}

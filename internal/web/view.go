@@ -205,7 +205,7 @@ func (n *newMenu) Link(kind string) string {
 // NewMenu is the New menu of the page, nil for those who cannot create
 // there: Viewers, and anyone in a folder they cannot edit.
 func (v *view) NewMenu() *newMenu {
-	if v.Workspace == nil || !v.Workspace.Role.CanCreateContent() {
+	if v.Workspace == nil || !v.Workspace.Can.CreateContent {
 		return nil
 	}
 	n := &newMenu{WorkspaceID: v.Workspace.ID}
@@ -459,3 +459,32 @@ var localeChoices = func() []localeChoice {
 
 // Locales are the languages a user may choose.
 func (v *view) Locales() []localeChoice { return localeChoices }
+
+// pager is the pair of links below a paged list: back to the first page,
+// and on to the next.
+type pager struct {
+	*view
+	First, Next string
+}
+
+// Pager builds the links below a paged list; none shows when both are
+// empty.
+func (v *view) Pager(first, next string) pager { return pager{view: v, First: first, Next: next} }
+
+// emptyState is the card a list shows when it has nothing: an icon (one of
+// those the "empty-state" template knows), a title and a lead, both
+// catalog keys, and optionally a link with its label's key.
+type emptyState struct {
+	*view
+	Icon, Title, Lead, Link, LinkLabel string
+}
+
+// Empty builds the card of an empty list; link, when given, is a path
+// and the catalog key of its label.
+func (v *view) Empty(icon, titleKey, leadKey string, link ...string) emptyState {
+	e := emptyState{view: v, Icon: icon, Title: titleKey, Lead: leadKey}
+	if len(link) == 2 {
+		e.Link, e.LinkLabel = link[0], link[1]
+	}
+	return e
+}
