@@ -29,7 +29,8 @@ type Catalog struct {
 }
 
 // Load reads the embedded catalogs — one folder per language, one file per
-// area of the product — and checks that every language has exactly the
+// entity named as in the other layers, plus common.json for what every page
+// shares — and checks that every language has exactly the
 // keys of the default one, so a missing translation fails the start
 // instead of showing a key to a user.
 func Load() (*Catalog, error) {
