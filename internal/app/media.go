@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"troupe/internal/blob"
-	"troupe/internal/transcode"
 	"troupe/internal/store"
+	"troupe/internal/transcode"
 	"troupe/internal/troupe"
 )
 
