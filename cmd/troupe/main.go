@@ -24,9 +24,9 @@ import (
 	"troupe/internal/jobs"
 	"troupe/internal/logging"
 	"troupe/internal/mail"
-	"troupe/internal/transcode"
 	"troupe/internal/password"
 	"troupe/internal/store"
+	"troupe/internal/transcode"
 	"troupe/internal/troupe"
 	"troupe/internal/web"
 )
