@@ -217,13 +217,17 @@ func (s *Server) pageCheckEmail(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// doneForm is the data of a form page that says in its place when it has
+// done its work: verifying an address, sending a reset link.
+type doneForm struct{ Done bool }
+
 // The verification link opens a page with a button rather than verifying
 // on GET, so mail scanners that prefetch links do not use it up.
 func (s *Server) pageVerifyEmail(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r)
 	v.Form["token"] = r.URL.Query().Get("token")
 	v.Form["next"] = nextParam(r.URL.Query().Get("next"))
-	s.show(w, r, http.StatusOK, "verify_email", v)
+	show(s, w, r, http.StatusOK, "verify_email", v, doneForm{})
 	return nil
 }
 
@@ -241,10 +245,9 @@ func (s *Server) pageVerifyEmailPost(w http.ResponseWriter, r *http.Request) err
 	}
 	v.Form["continue"] = next
 	if _, err := s.app.VerifyEmail(r.Context(), r.PostForm.Get("token")); err != nil {
-		return s.showForm(w, r, "verify_email", v, err)
+		return showForm(s, w, r, "verify_email", v, doneForm{}, err)
 	}
-	v.Data = true
-	s.show(w, r, http.StatusOK, "verify_email", v)
+	show(s, w, r, http.StatusOK, "verify_email", v, doneForm{Done: true})
 	return nil
 }
 
@@ -279,7 +282,7 @@ func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) pageForgot(w http.ResponseWriter, r *http.Request) error {
-	s.show(w, r, http.StatusOK, "forgot_password", s.newView(r))
+	show(s, w, r, http.StatusOK, "forgot_password", s.newView(r), doneForm{})
 	return nil
 }
 
@@ -288,10 +291,9 @@ func (s *Server) pageForgotPost(w http.ResponseWriter, r *http.Request) error {
 	email := r.PostForm.Get("email")
 	v.Form["email"] = email
 	if err := s.app.RequestPasswordReset(r.Context(), email, s.client(r)); err != nil {
-		return s.showForm(w, r, "forgot_password", v, err)
+		return showForm(s, w, r, "forgot_password", v, doneForm{}, err)
 	}
-	v.Data = true
-	s.show(w, r, http.StatusOK, "forgot_password", v)
+	show(s, w, r, http.StatusOK, "forgot_password", v, doneForm{Done: true})
 	return nil
 }
 

@@ -73,10 +73,10 @@ type tokenRow struct {
 
 // loadTokens lists the tokens the app lets the user see (everyone's, with
 // their owners, for Super Admins).
-func (s *Server) loadTokens(r *http.Request, u troupe.User, v *view) error {
+func (s *Server) loadTokens(r *http.Request, u troupe.User, v *view) (*tokensPage, error) {
 	tokens, err := s.app.ListAPITokens(r.Context(), u, v.Workspace.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p := &tokensPage{}
 	for _, t := range tokens {
@@ -86,15 +86,15 @@ func (s *Server) loadTokens(r *http.Request, u troupe.User, v *view) error {
 		}
 		p.Tokens = append(p.Tokens, row)
 	}
-	v.Data = p
-	return nil
+	return p, nil
 }
 
 func (s *Server) pageAPITokens(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	if err := s.loadTokens(r, u, v); err != nil {
+	p, err := s.loadTokens(r, u, v)
+	if err != nil {
 		return err
 	}
-	s.show(w, r, http.StatusOK, "api_tokens", v)
+	show(s, w, r, http.StatusOK, "api_tokens", v, p)
 	return nil
 }
 
@@ -103,7 +103,8 @@ func (s *Server) pageAPITokens(w http.ResponseWriter, r *http.Request, u troupe.
 func (s *Server) pageAPITokenCreate(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
 	name := r.PostForm.Get("name")
 	t, err := s.app.CreateAPIToken(r.Context(), u, v.Workspace.ID, name, s.client(r))
-	if lerr := s.loadTokens(r, u, v); lerr != nil {
+	p, lerr := s.loadTokens(r, u, v)
+	if lerr != nil {
 		return lerr
 	}
 	if err != nil {
@@ -111,11 +112,11 @@ func (s *Server) pageAPITokenCreate(w http.ResponseWriter, r *http.Request, u tr
 			return err
 		}
 		v.Form["name"] = name
-		return s.showForm(w, r, "api_tokens", v, err)
+		return showForm(s, w, r, "api_tokens", v, p, err)
 	}
-	v.Data.(*tokensPage).Created = &t
+	p.Created = &t
 	v.Flash = v.T("flash.token_created")
-	s.show(w, r, http.StatusOK, "api_tokens", v)
+	show(s, w, r, http.StatusOK, "api_tokens", v, p)
 	return nil
 }
 

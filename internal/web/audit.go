@@ -138,7 +138,6 @@ func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request, u troupe.User
 	if f.Cursor != "" {
 		p.FirstURL = auditURL(v.Workspace.ID, f.Action, "")
 	}
-	v.Data = p
-	s.show(w, r, http.StatusOK, "audit", v)
+	show(s, w, r, http.StatusOK, "audit", v, p)
 	return nil
 }

@@ -279,8 +279,7 @@ func (s *Server) showEditor(w http.ResponseWriter, r *http.Request, u troupe.Use
 	for range blankCueRows {
 		p.Rows = append(p.Rows, cueRow{})
 	}
-	v.Data = p
-	s.show(w, r, status, "captions_edit", v)
+	show(s, w, r, status, "captions_edit", v, p)
 	return nil
 }
 

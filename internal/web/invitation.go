@@ -130,11 +130,11 @@ func (s *Server) pageInvitePost(w http.ResponseWriter, r *http.Request, u troupe
 		return err
 	}
 	v.Workspace = &ws
-	if err := s.loadMembers(r, u, v, url.Values{}); err != nil {
+	p, err := s.loadMembers(r, u, v, url.Values{})
+	if err != nil {
 		return err
 	}
 	sent := 0
-	p := v.Data.(*membersPage)
 	for _, res := range results {
 		if res.Result == app.InviteInvited {
 			sent++
@@ -145,7 +145,7 @@ func (s *Server) pageInvitePost(w http.ResponseWriter, r *http.Request, u troupe
 	if sent > 0 {
 		v.Flash = v.Count("flash.invited", sent)
 	}
-	s.show(w, r, http.StatusOK, "members", v)
+	show(s, w, r, http.StatusOK, "members", v, p)
 	return nil
 }
 
@@ -212,9 +212,8 @@ func (s *Server) pageInvitation(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := s.newView(r)
-	v.Data = p
 	v.Form["email"] = p.Preview.Email
-	s.show(w, r, invitationStatus(p), "invitation", v)
+	show(s, w, r, invitationStatus(p), "invitation", v, p)
 	return nil
 }
 
@@ -234,16 +233,15 @@ func (s *Server) pageInvitationSignup(w http.ResponseWriter, r *http.Request) er
 		}
 		v := s.newView(r)
 		v.Form["name"], v.Form["email"] = in.Name, in.Email
-		v.Data = p
 		if troupe.ErrorCode(err) == troupe.CodeConflict {
 			// The holder of the link may learn that the address has an
 			// account (the app says so too): point them to sign-in.
 			setRetryAfter(w, err)
 			v.Error = v.T("invitation.account_exists")
-			s.show(w, r, http.StatusConflict, "invitation", v)
+			show(s, w, r, http.StatusConflict, "invitation", v, p)
 			return nil
 		}
-		return s.showForm(w, r, "invitation", v, err)
+		return showForm(s, w, r, "invitation", v, p, err)
 	}
 	s.endCurrentSession(r)
 	s.setSessionCookie(w, r, secret)
@@ -262,9 +260,7 @@ func (s *Server) invitationFailed(w http.ResponseWriter, r *http.Request, u trou
 	if perr != nil {
 		return perr
 	}
-	v := s.newView(r)
-	v.Data = p
-	return s.showForm(w, r, "invitation", v, err)
+	return showForm(s, w, r, "invitation", s.newView(r), p, err)
 }
 
 func (s *Server) pageInvitationAccept(w http.ResponseWriter, r *http.Request, u troupe.User) error {
@@ -305,11 +301,11 @@ func (s *Server) homeFailed(w http.ResponseWriter, r *http.Request, u troupe.Use
 	if pageLevel(err) {
 		return err
 	}
-	v := s.newView(r)
-	if lerr := s.loadHome(r, u, v); lerr != nil {
+	p, lerr := s.loadHome(r, u)
+	if lerr != nil {
 		return lerr
 	}
-	return s.showForm(w, r, "home", v, err)
+	return showForm(s, w, r, "home", s.newView(r), p, err)
 }
 
 func (s *Server) pageMyInvitationAccept(w http.ResponseWriter, r *http.Request, u troupe.User) error {

@@ -181,12 +181,13 @@ func (s *Server) showMembersWithLink(w http.ResponseWriter, r *http.Request, u t
 		http.Redirect(w, r, paths.Members(v.Workspace.ID)+"#invite-link", http.StatusSeeOther)
 		return nil
 	}
-	if err := s.loadMembers(r, u, v, url.Values{}); err != nil {
+	p, err := s.loadMembers(r, u, v, url.Values{})
+	if err != nil {
 		return err
 	}
-	v.Data.(*membersPage).Link = newLinkPanel(l, s.cfg.BaseURL)
+	p.Link = newLinkPanel(l, s.cfg.BaseURL)
 	v.Flash = v.T(flashKey)
-	s.show(w, r, http.StatusOK, "members", v)
+	show(s, w, r, http.StatusOK, "members", v, p)
 	return nil
 }
 
@@ -240,18 +241,16 @@ type joinLinkPage struct {
 func (s *Server) pageJoinLink(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r)
 	token := r.PathValue("token")
-	page := joinLinkPage{Token: token, Requested: r.URL.Query().Get("sent") == "1"}
-	if !page.Requested {
+	p := joinLinkPage{Token: token, Requested: r.URL.Query().Get("sent") == "1"}
+	if !p.Requested {
 		preview, err := s.app.PreviewInviteLink(r.Context(), token)
 		if err != nil {
-			page.Failed = true
-			v.Data = page
-			return s.showForm(w, r, "join", v, err)
+			p.Failed = true
+			return showForm(s, w, r, "join", v, p, err)
 		}
-		page.Preview = preview
+		p.Preview = preview
 	}
-	v.Data = page
-	s.show(w, r, http.StatusOK, "join", v)
+	show(s, w, r, http.StatusOK, "join", v, p)
 	return nil
 }
 
@@ -259,9 +258,7 @@ func (s *Server) pageJoinLinkPost(w http.ResponseWriter, r *http.Request, u trou
 	token := r.PathValue("token")
 	res, err := s.app.JoinByLink(r.Context(), u, token, s.client(r))
 	if err != nil {
-		v := s.newView(r)
-		v.Data = joinLinkPage{Token: token, Failed: true}
-		return s.showForm(w, r, "join", v, err)
+		return showForm(s, w, r, "join", s.newView(r), joinLinkPage{Token: token, Failed: true}, err)
 	}
 	return s.joined(w, r, res, paths.JoinLink(token)+"?sent=1")
 }

@@ -116,18 +116,28 @@ func (s *Server) showList(w http.ResponseWriter, r *http.Request, u troupe.User,
 	if q.Cursor != "" {
 		p.FirstURL = withQuery(path, "q", p.Query)
 	}
-	v.Data = p
-	s.show(w, r, http.StatusOK, "content", v)
+	s.showContent(w, r, v, p)
 	return nil
+}
+
+// showContent renders a list, its New menu creating items in the open
+// folder (the root for lists of no folder).
+func (s *Server) showContent(w http.ResponseWriter, r *http.Request, v *view, p *contentPage) {
+	v.newIn = newPlace{Back: p.Here}
+	if p.Folder != nil {
+		v.newIn.ParentID, v.newIn.Closed = p.Folder.ID, !p.Folder.Permissions.CanEdit
+	}
+	show(s, w, r, http.StatusOK, "content", v, p)
 }
 
 // pageWorkspaceHome is the workspace's root folder, with the user's
 // pending invitations to other workspaces above it.
 func (s *Server) pageWorkspaceHome(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	if err := s.loadHome(r, u, v); err != nil {
+	home, err := s.loadHome(r, u)
+	if err != nil {
 		return err
 	}
-	p := &contentPage{Section: "home", Invitations: v.Data.(homePage).Invitations}
+	p := &contentPage{Section: "home", Invitations: home.Invitations}
 	return s.showList(w, r, u, v, p, app.ItemQuery{}, s.app.ListItems)
 }
 
@@ -165,8 +175,7 @@ func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request, u troupe.Use
 	p := &contentPage{Section: "search", Query: query}
 	if query == "" {
 		p.Here = r.URL.Path
-		v.Data = p
-		s.show(w, r, http.StatusOK, "content", v)
+		s.showContent(w, r, v, p)
 		return nil
 	}
 	return s.showList(w, r, u, v, p, app.ItemQuery{Search: query}, s.app.ListItems)
@@ -216,8 +225,7 @@ func (s *Server) pageNew(w http.ResponseWriter, r *http.Request, u troupe.User, 
 	if err != nil {
 		return err
 	}
-	v.Data = p
-	s.show(w, r, http.StatusOK, "new_item", v)
+	show(s, w, r, http.StatusOK, "new_item", v, p)
 	return nil
 }
 
@@ -233,9 +241,8 @@ func (s *Server) pageNewPost(w http.ResponseWriter, r *http.Request, u troupe.Us
 		if perr != nil {
 			return perr
 		}
-		v.Data = p
 		v.Form["name"] = f.Get("name")
-		return s.showForm(w, r, "new_item", v, err)
+		return showForm(s, w, r, "new_item", v, p, err)
 	}
 	if it.Kind == troupe.KindDraft {
 		s.flash(w, r, "flash.draft_created")
@@ -257,8 +264,7 @@ func (s *Server) pageUpload(w http.ResponseWriter, r *http.Request, u troupe.Use
 	if err != nil {
 		return err
 	}
-	v.Data = p
-	s.show(w, r, http.StatusOK, "upload", v)
+	show(s, w, r, http.StatusOK, "upload", v, p)
 	return nil
 }
 
@@ -300,12 +306,11 @@ func (s *Server) uploadFailed(w http.ResponseWriter, r *http.Request, u troupe.U
 	if perr != nil {
 		return perr
 	}
-	v.Data = p
 	v.Form["name"], v.Form["description"] = in.Name, in.Description
 	// The rest of the file is not read: close the connection rather than
 	// wait for it.
 	w.Header().Set("Connection", "close")
-	return s.showForm(w, r, "upload", v, err)
+	return showForm(s, w, r, "upload", v, p, err)
 }
 
 // --- Item pages -------------------------------------------------------------
@@ -321,23 +326,27 @@ type itemPage struct {
 	Video *videoPanel
 }
 
-func (s *Server) loadItemPage(r *http.Request, u troupe.User, v *view, it app.ItemView) error {
+// loadItemPage loads the page of item it, whose New menu creates items
+// beside it when the user may edit its folder.
+func (s *Server) loadItemPage(r *http.Request, u troupe.User, v *view, it app.ItemView) (*itemPage, error) {
 	crumbs, err := s.app.Breadcrumbs(r.Context(), u, it.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	back := paths.Workspace(v.Workspace.ID)
 	if len(crumbs) > 0 && crumbs[len(crumbs)-1].ID == it.ParentID {
 		back = itemURL(crumbs[len(crumbs)-1])
+		if crumbs[len(crumbs)-1].Permissions.CanEdit {
+			v.newIn = newPlace{ParentID: it.ParentID, Back: back}
+		}
 	}
 	p := &itemPage{Item: it, Crumbs: crumbs, Back: back, Here: itemURL(it)}
 	if it.Kind == troupe.KindVideo {
 		if p.Video, err = s.loadVideo(r, u, it); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	v.Data = p
-	return nil
+	return p, nil
 }
 
 func (s *Server) pageItem(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
@@ -352,7 +361,8 @@ func (s *Server) pageItem(w http.ResponseWriter, r *http.Request, u troupe.User,
 	if it.TrashedAt != nil {
 		return troupe.Errorf(troupe.CodeItemTrashed, "This item is in the trash: restore it first.")
 	}
-	if err := s.loadItemPage(r, u, v, it); err != nil {
+	p, err := s.loadItemPage(r, u, v, it)
+	if err != nil {
 		return err
 	}
 	if it.Kind == troupe.KindDraft {
@@ -360,7 +370,7 @@ func (s *Server) pageItem(w http.ResponseWriter, r *http.Request, u troupe.User,
 	} else {
 		v.Form["description"] = it.Description
 	}
-	s.show(w, r, http.StatusOK, "item", v)
+	show(s, w, r, http.StatusOK, "item", v, p)
 	return nil
 }
 
@@ -390,13 +400,14 @@ func (s *Server) pageItemSave(w http.ResponseWriter, r *http.Request, u troupe.U
 		if gerr != nil {
 			return gerr
 		}
-		if lerr := s.loadItemPage(r, u, v, cur); lerr != nil {
+		ip, lerr := s.loadItemPage(r, u, v, cur)
+		if lerr != nil {
 			return lerr
 		}
 		for k := range f {
 			v.Form[k] = f.Get(k)
 		}
-		return s.showForm(w, r, "item", v, err)
+		return showForm(s, w, r, "item", v, ip, err)
 	}
 	s.flash(w, r, "flash.item_saved")
 	http.Redirect(w, r, itemURL(it), http.StatusSeeOther)
@@ -433,9 +444,8 @@ func (s *Server) pageRename(w http.ResponseWriter, r *http.Request, u troupe.Use
 	if err != nil {
 		return err
 	}
-	v.Data = p
 	v.Form["name"] = p.Item.Name
-	s.show(w, r, http.StatusOK, "rename", v)
+	show(s, w, r, http.StatusOK, "rename", v, p)
 	return nil
 }
 
@@ -450,9 +460,8 @@ func (s *Server) pageRenamePost(w http.ResponseWriter, r *http.Request, u troupe
 		if perr != nil {
 			return perr
 		}
-		v.Data = p
 		v.Form["name"] = name
-		return s.showForm(w, r, "rename", v, err)
+		return showForm(s, w, r, "rename", v, p, err)
 	}
 	s.flash(w, r, "flash.item_renamed")
 	backTo(w, r, paths.Workspace(v.Workspace.ID))
@@ -494,7 +503,6 @@ func (s *Server) loadMove(r *http.Request, u troupe.User, v *view, p *itemFormPa
 			p.Editable = append(p.Editable, f)
 		}
 	}
-	v.Data = p
 	return nil
 }
 
@@ -511,7 +519,7 @@ func (s *Server) pageMove(w http.ResponseWriter, r *http.Request, u troupe.User,
 	if err := s.loadMove(r, u, v, p, in); err != nil {
 		return err
 	}
-	s.show(w, r, http.StatusOK, "move", v)
+	show(s, w, r, http.StatusOK, "move", v, p)
 	return nil
 }
 
@@ -534,7 +542,7 @@ func (s *Server) pageMovePost(w http.ResponseWriter, r *http.Request, u troupe.U
 		if lerr := s.loadMove(r, u, v, p, p.Item.ParentID); lerr != nil {
 			return lerr
 		}
-		return s.showForm(w, r, "move", v, err)
+		return showForm(s, w, r, "move", v, p, err)
 	}
 	s.flash(w, r, "flash.item_moved")
 	backTo(w, r, folderURL(v.Workspace.ID, it.ParentID))

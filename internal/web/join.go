@@ -61,21 +61,20 @@ type discoverPage struct {
 	Domain string
 }
 
-func (s *Server) loadDiscover(r *http.Request, u troupe.User, v *view) error {
+func (s *Server) loadDiscover(r *http.Request, u troupe.User) (discoverPage, error) {
 	found, err := s.app.Discover(r.Context(), u)
 	if err != nil {
-		return err
+		return discoverPage{}, err
 	}
-	v.Data = discoverPage{Found: found, Domain: troupe.EmailDomain(u.Email)}
-	return nil
+	return discoverPage{Found: found, Domain: troupe.EmailDomain(u.Email)}, nil
 }
 
 func (s *Server) pageDiscover(w http.ResponseWriter, r *http.Request, u troupe.User) error {
-	v := s.newView(r)
-	if err := s.loadDiscover(r, u, v); err != nil {
+	p, err := s.loadDiscover(r, u)
+	if err != nil {
 		return err
 	}
-	s.show(w, r, http.StatusOK, "discover", v)
+	show(s, w, r, http.StatusOK, "discover", s.newView(r), p)
 	return nil
 }
 
@@ -85,11 +84,11 @@ func (s *Server) pageDiscoverJoin(w http.ResponseWriter, r *http.Request, u trou
 		if pageLevel(err) {
 			return err
 		}
-		v := s.newView(r)
-		if lerr := s.loadDiscover(r, u, v); lerr != nil {
+		p, lerr := s.loadDiscover(r, u)
+		if lerr != nil {
 			return lerr
 		}
-		return s.showForm(w, r, "discover", v, err)
+		return showForm(s, w, r, "discover", s.newView(r), p, err)
 	}
 	return s.joined(w, r, res, paths.Discover())
 }

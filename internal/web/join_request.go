@@ -67,10 +67,11 @@ func (s *Server) decided(w http.ResponseWriter, r *http.Request, u troupe.User, 
 	}
 	if strings.HasPrefix(r.PostForm.Get("back"), paths.Notifications()) && !pageLevel(err) {
 		nv := s.newView(r)
-		if lerr := s.loadNotifications(r, u, nv, ""); lerr != nil {
+		n, lerr := s.loadNotifications(r, u, nv, "")
+		if lerr != nil {
 			return lerr
 		}
-		return s.showForm(w, r, "notifications", nv, err)
+		return showForm(s, w, r, "notifications", nv, n, err)
 	}
 	return s.membersFailed(w, r, u, v, err)
 }

@@ -131,10 +131,10 @@ func membersURL(wsID, status string, role troupe.Role, query, cursor string) str
 	return paths.Members(wsID) + "?" + q.Encode()
 }
 
-// loadMembers fills v with one page of the members table filtered by q,
-// and with the panels the user's role may see. Join requests are not
-// members: the "requested" filter shows them instead of the table.
-func (s *Server) loadMembers(r *http.Request, u troupe.User, v *view, q url.Values) error {
+// loadMembers loads one page of the members table filtered by q, and the
+// panels the user's role may see. Join requests are not members: the
+// "requested" filter shows them instead of the table.
+func (s *Server) loadMembers(r *http.Request, u troupe.User, v *view, q url.Values) (*membersPage, error) {
 	ws := *v.Workspace
 	f := troupe.MemberFilter{Status: q.Get("status"), Role: troupe.Role(q.Get("role")), Query: strings.TrimSpace(q.Get("q")), Cursor: q.Get("cursor")}
 	p := &membersPage{Status: f.Status, Role: f.Role, Query: f.Query,
@@ -143,7 +143,7 @@ func (s *Server) loadMembers(r *http.Request, u troupe.User, v *view, q url.Valu
 	if f.Status != "requested" {
 		var err error
 		if p.Rows, next, err = s.app.ListMembers(r.Context(), u, ws.ID, f); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	// A tab for each list the app shows this member.
@@ -155,7 +155,7 @@ func (s *Server) loadMembers(r *http.Request, u troupe.User, v *view, q url.Valu
 		tabs = append(tabs, struct{ status, key string }{"requested", "members.filter_requested"})
 		var err error
 		if p.Requests, err = s.app.ListJoinRequests(r.Context(), u, ws.ID); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, t := range tabs {
@@ -164,12 +164,12 @@ func (s *Server) loadMembers(r *http.Request, u troupe.User, v *view, q url.Valu
 	if ws.Can.Invite && len(ws.Domains) > 0 {
 		var err error
 		if p.Suggestions, err = s.app.Suggestions(r.Context(), u, ws.ID); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	var err error
 	if p.Link, err = s.loadInviteLink(r, u, ws); err != nil {
-		return err
+		return nil, err
 	}
 	if next != "" {
 		p.NextURL = membersURL(ws.ID, f.Status, f.Role, f.Query, next)
@@ -177,15 +177,15 @@ func (s *Server) loadMembers(r *http.Request, u troupe.User, v *view, q url.Valu
 	if f.Cursor != "" {
 		p.FirstURL = membersURL(ws.ID, f.Status, f.Role, f.Query, "")
 	}
-	v.Data = p
-	return nil
+	return p, nil
 }
 
 func (s *Server) pageMembers(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	if err := s.loadMembers(r, u, v, r.URL.Query()); err != nil {
+	p, err := s.loadMembers(r, u, v, r.URL.Query())
+	if err != nil {
 		return err
 	}
-	s.show(w, r, http.StatusOK, "members", v)
+	show(s, w, r, http.StatusOK, "members", v, p)
 	return nil
 }
 
@@ -194,10 +194,11 @@ func (s *Server) membersFailed(w http.ResponseWriter, r *http.Request, u troupe.
 	if pageLevel(err) {
 		return err
 	}
-	if lerr := s.loadMembers(r, u, v, url.Values{}); lerr != nil {
+	p, lerr := s.loadMembers(r, u, v, url.Values{})
+	if lerr != nil {
 		return lerr
 	}
-	return s.showForm(w, r, "members", v, err)
+	return showForm(s, w, r, "members", v, p, err)
 }
 
 // memberAction finishes a change on the members page: back to the table

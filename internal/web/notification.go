@@ -201,24 +201,27 @@ func (v *view) note(n troupe.Notification) noteView {
 	return out
 }
 
-func (s *Server) loadNotifications(r *http.Request, u troupe.User, v *view, cursor string) error {
+// loadNotifications loads a page of the notifications page, in the
+// language of v.
+func (s *Server) loadNotifications(r *http.Request, u troupe.User, v *view, cursor string) (*notesView, error) {
 	items, next, unread, err := s.app.ListNotifications(r.Context(), u, cursor, 50)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	v.Data = v.notes(items, unread, paths.Notifications())
+	n := v.notes(items, unread, paths.Notifications())
 	if next != "" {
-		v.Data.(*notesView).NextURL = "/notifications?cursor=" + url.QueryEscape(next)
+		n.NextURL = "/notifications?cursor=" + url.QueryEscape(next)
 	}
-	return nil
+	return n, nil
 }
 
 func (s *Server) pageNotifications(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	v := s.newView(r)
-	if err := s.loadNotifications(r, u, v, r.URL.Query().Get("cursor")); err != nil {
+	n, err := s.loadNotifications(r, u, v, r.URL.Query().Get("cursor"))
+	if err != nil {
 		return err
 	}
-	s.show(w, r, http.StatusOK, "notifications", v)
+	show(s, w, r, http.StatusOK, "notifications", v, n)
 	return nil
 }
 

@@ -28,13 +28,14 @@ type publicView struct {
 	PosterURL string
 }
 
-func (s *Server) publicView(r *http.Request, p app.PublicPage) *view {
+func (s *Server) publicView(r *http.Request, p app.PublicPage) page[publicView] {
 	base := paths.PublicVideo(p.Slug)
 	pv := publicView{PublicPage: p, URL: s.publicURL(p.Slug), MediaURL: base + "/media"}
 	if p.HasPoster && !p.Protected {
 		pv.PosterURL = base + "/poster"
 	}
-	return &view{cat: s.cat, Lang: s.lang(r), Path: r.URL.Path, Fields: map[string]string{}, Form: map[string]string{}, Data: pv}
+	v := &view{cat: s.cat, Lang: s.lang(r), Path: r.URL.Path, Fields: map[string]string{}, Form: map[string]string{}}
+	return page[publicView]{view: v, Data: pv}
 }
 
 func (s *Server) pagePublicVideo(w http.ResponseWriter, r *http.Request) error {

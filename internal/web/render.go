@@ -55,13 +55,15 @@ func newPages(cat *i18n.Catalog, st *static) (*pages, error) {
 	return p, nil
 }
 
-func (p *pages) render(w http.ResponseWriter, status int, id string, v *view) {
+// render executes page id on data: the view itself for a page that has
+// nothing of its own, else the page of its data.
+func (p *pages) render(w http.ResponseWriter, status int, id string, data any) {
 	t, ok := p.byID[id]
 	if !ok {
 		panic("unknown page template " + id)
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "page", v); err != nil {
+	if err := t.ExecuteTemplate(&buf, "page", data); err != nil {
 		panic(fmt.Sprintf("render page %s: %v", id, err))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -91,28 +93,72 @@ func (s *Server) flash(w http.ResponseWriter, r *http.Request, key string) {
 		SameSite: http.SameSiteLaxMode, MaxAge: 60})
 }
 
-// show renders page id, consuming any flash message.
+// page is what the template of a page with data of its own receives: the
+// view every page shares, whose fields and helpers templates reach as
+// before (.T, .Workspace, …), and the page's data as .Data, typed so that
+// no handler reads it back by assertion.
+type page[T any] struct {
+	*view
+	Data T
+}
+
+// show renders page id with its data, consuming any flash message.
+// Methods cannot be generic, hence a function taking the server.
+func show[T any](s *Server, w http.ResponseWriter, r *http.Request, status int, id string, v *view, data T) {
+	s.takeFlash(w, r, v)
+	s.pages.render(w, status, id, page[T]{view: v, Data: data})
+}
+
+// showForm re-renders a form page and its data with err explained, or
+// fails the request when err is not about the input.
+func showForm[T any](s *Server, w http.ResponseWriter, r *http.Request, id string, v *view, data T, err error) error {
+	status, err := explain(w, v, err)
+	if err != nil {
+		return err
+	}
+	show(s, w, r, status, id, v, data)
+	return nil
+}
+
+// show renders page id from the view alone, for pages with no data of
+// their own, consuming any flash message.
 func (s *Server) show(w http.ResponseWriter, r *http.Request, status int, id string, v *view) {
+	s.takeFlash(w, r, v)
+	s.pages.render(w, status, id, v)
+}
+
+// showForm re-renders a form page made of the view alone with err
+// explained, or fails the request when err is not about the input.
+func (s *Server) showForm(w http.ResponseWriter, r *http.Request, id string, v *view, err error) error {
+	status, err := explain(w, v, err)
+	if err != nil {
+		return err
+	}
+	s.show(w, r, status, id, v)
+	return nil
+}
+
+// takeFlash moves the flash message left by the previous request, if
+// any, into the view.
+func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request, v *view) {
 	if c, err := r.Cookie(flashCookie); err == nil {
 		if strings.HasPrefix(c.Value, "flash.") && s.cat.Has(c.Value) {
 			v.Flash = v.T(c.Value)
 		}
 		s.setCookie(w, r, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1})
 	}
-	s.pages.render(w, status, id, v)
 }
 
-// showForm re-renders a form page with err explained, or fails the
-// request when err is not about the input.
-func (s *Server) showForm(w http.ResponseWriter, r *http.Request, id string, v *view, err error) error {
+// explain puts err into the view of a form and returns the page's status,
+// or returns err itself when it is not about the input.
+func explain(w http.ResponseWriter, v *view, err error) (int, error) {
 	switch troupe.ErrorCode(err) {
 	case troupe.CodeInternal, troupe.CodeUnavailable:
-		return err
+		return 0, err
 	}
 	setRetryAfter(w, err)
 	v.setError(err)
-	s.show(w, r, httpStatus(troupe.ErrorCode(err)), id, v)
-	return nil
+	return httpStatus(troupe.ErrorCode(err)), nil
 }
 
 // pageLevel reports whether err is about the page rather than the input

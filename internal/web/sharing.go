@@ -40,15 +40,15 @@ func (s *Server) loadShare(r *http.Request, u troupe.User, v *view, back string)
 	if p.Back == "" {
 		p.Back = itemURL(it)
 	}
-	v.Data = p
 	return p, nil
 }
 
 func (s *Server) pageShare(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	if _, err := s.loadShare(r, u, v, r.URL.Query().Get("back")); err != nil {
+	p, err := s.loadShare(r, u, v, r.URL.Query().Get("back"))
+	if err != nil {
 		return err
 	}
-	s.show(w, r, http.StatusOK, "share", v)
+	show(s, w, r, http.StatusOK, "share", v, p)
 	return nil
 }
 
@@ -98,7 +98,7 @@ func (s *Server) pageSharePost(w http.ResponseWriter, r *http.Request, u troupe.
 		}
 		v.Form["add"] = f.Get("add")
 		p.Problems = shareProblems(v, err, in)
-		return s.showForm(w, r, "share", v, err)
+		return showForm(s, w, r, "share", v, p, err)
 	}
 	s.flash(w, r, "flash.sharing_saved")
 	http.Redirect(w, r, withQuery(paths.Item(v.Workspace.ID, r.PathValue("id"))+"/share", "back", nextParam(f.Get("back"))), http.StatusSeeOther)
@@ -202,8 +202,7 @@ func (s *Server) pageAccess(w http.ResponseWriter, r *http.Request, u troupe.Use
 			}
 		}
 	}
-	v.Data = p
-	s.show(w, r, http.StatusOK, "access", v)
+	show(s, w, r, http.StatusOK, "access", v, p)
 	return nil
 }
 

@@ -77,14 +77,14 @@ func (s *Server) videoFailed(w http.ResponseWriter, r *http.Request, u troupe.Us
 	case !it.Permissions.CanEdit:
 		return app.ErrNotVideoEditor
 	}
-	if lerr := s.loadItemPage(r, u, v, it); lerr != nil {
+	p, lerr := s.loadItemPage(r, u, v, it)
+	if lerr != nil {
 		return lerr
 	}
-	p := v.Data.(*itemPage)
 	p.Video.Tab = panel
 	p.Video.FileProblems = fileProblems(v, err)
 	v.Form["description"] = it.Description
-	return s.showForm(w, r, "item", v, err)
+	return showForm(s, w, r, "item", v, p, err)
 }
 
 func (s *Server) pagePublish(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {

@@ -26,7 +26,6 @@ type view struct {
 	Error  string
 	Fields map[string]string
 	Form   map[string]string
-	Data   any
 	Status int
 	// Workspaces are the user's workspaces, for the sidebar's switcher;
 	// Workspace is the one the page is about, else the current one.
@@ -34,6 +33,9 @@ type view struct {
 	Workspace  *app.WorkspaceView
 	// Notes feed the notifications bell of signed-in pages.
 	Notes *notesView
+	// newIn is where the page's New menu creates items; the pages of a
+	// folder's content and of an item set it, elsewhere it is the root.
+	newIn newPlace
 }
 
 // T translates key into the page's language.
@@ -102,10 +104,16 @@ type fieldView struct {
 	Name, Type, Label, Hint, Value, Error, Autocomplete string
 }
 
-// makeField builds the view of an input: name, type, catalog key of its
-// label, autocomplete token and optionally the catalog key of a hint.
-// Passwords are never sent back to the browser.
-func makeField(v *view, name, typ, labelKey, autocomplete string, hintKey ...string) fieldView {
+// anyPage is what a template runs on: a view, or a page embedding one.
+type anyPage interface{ base() *view }
+
+func (v *view) base() *view { return v }
+
+// makeField builds the view of an input of page pg: name, type, catalog
+// key of its label, autocomplete token and optionally the catalog key of
+// a hint. Passwords are never sent back to the browser.
+func makeField(pg anyPage, name, typ, labelKey, autocomplete string, hintKey ...string) fieldView {
+	v := pg.base()
 	f := fieldView{Name: name, Type: typ, Label: v.T(labelKey), Error: v.Err(name), Autocomplete: autocomplete}
 	if typ != "password" {
 		f.Value = v.Val(name)
@@ -193,6 +201,14 @@ type newMenu struct {
 	WorkspaceID, ParentID, Back string
 }
 
+// newPlace is where a page's New menu creates items: in folder ParentID
+// (the root when empty), coming back to Back. Closed takes the menu away,
+// in a folder the user cannot edit.
+type newPlace struct {
+	ParentID, Back string
+	Closed         bool
+}
+
 // Link is the New menu's link that makes a kind of item.
 func (n *newMenu) Link(kind string) string {
 	page := "/new"
@@ -205,27 +221,10 @@ func (n *newMenu) Link(kind string) string {
 // NewMenu is the New menu of the page, nil for those who cannot create
 // there: Viewers, and anyone in a folder they cannot edit.
 func (v *view) NewMenu() *newMenu {
-	if v.Workspace == nil || !v.Workspace.Can.CreateContent {
+	if v.Workspace == nil || !v.Workspace.Can.CreateContent || v.newIn.Closed {
 		return nil
 	}
-	n := &newMenu{WorkspaceID: v.Workspace.ID}
-	switch p := v.Data.(type) {
-	case *contentPage:
-		if p.Folder != nil {
-			if !p.Folder.Permissions.CanEdit {
-				return nil
-			}
-			n.ParentID = p.Folder.ID
-		}
-		n.Back = p.Here
-	case *itemPage:
-		// New items from an item's page go beside it, when allowed.
-		if len(p.Crumbs) > 0 && p.Crumbs[len(p.Crumbs)-1].ID == p.Item.ParentID && p.Crumbs[len(p.Crumbs)-1].Permissions.CanEdit {
-			n.ParentID = p.Item.ParentID
-			n.Back = p.Back
-		}
-	}
-	return n
+	return &newMenu{WorkspaceID: v.Workspace.ID, ParentID: v.newIn.ParentID, Back: v.newIn.Back}
 }
 
 // itemRow is what the row of an item receives: the page's view, the item

@@ -59,25 +59,25 @@ type invitationInfo struct {
 	ExpiresAt                      time.Time
 }
 
-// loadHome fills v with the user's pending invitations.
-func (s *Server) loadHome(r *http.Request, u troupe.User, v *view) error {
+// loadHome loads the user's pending invitations.
+func (s *Server) loadHome(r *http.Request, u troupe.User) (homePage, error) {
 	invs, err := s.app.ListMyInvitations(r.Context(), u)
 	if err != nil {
-		return err
+		return homePage{}, err
 	}
 	var p homePage
 	for _, i := range invs {
 		p.Invitations = append(p.Invitations, invitationInfo{ID: i.ID, WorkspaceName: i.WorkspaceName, InviterName: i.InviterName, Role: i.Role, ExpiresAt: i.ExpiresAt})
 	}
-	v.Data = p
-	return nil
+	return p, nil
 }
 
 func (s *Server) showHome(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	if err := s.loadHome(r, u, v); err != nil {
+	p, err := s.loadHome(r, u)
+	if err != nil {
 		return err
 	}
-	s.show(w, r, http.StatusOK, "home", v)
+	show(s, w, r, http.StatusOK, "home", v, p)
 	return nil
 }
 
@@ -120,13 +120,12 @@ type settingsPage struct {
 // loadSettings fills the settings forms from the workspace, keeping what
 // the user just typed. It asks for the subscription too, which only Super
 // Admins may read: the app's refusal is the page's.
-func (s *Server) loadSettings(r *http.Request, u troupe.User, v *view) error {
+func (s *Server) loadSettings(r *http.Request, u troupe.User, v *view) (settingsPage, error) {
 	ws := v.Workspace
 	sub, err := s.app.GetSubscription(r.Context(), u, ws.ID)
 	if err != nil {
-		return err
+		return settingsPage{}, err
 	}
-	v.Data = settingsPage{Subscription: sub}
 	set := ws.Settings
 	current := map[string]string{"name": ws.Name, "description": ws.Description, "join_policy": string(set.JoinPolicy),
 		"who_can_invite": string(set.WhoCanInvite), "invite_link_policy": string(set.InviteLinkPolicy),
@@ -136,14 +135,15 @@ func (s *Server) loadSettings(r *http.Request, u troupe.User, v *view) error {
 			v.Form[k] = val
 		}
 	}
-	return nil
+	return settingsPage{Subscription: sub}, nil
 }
 
 func (s *Server) pageSettings(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	if err := s.loadSettings(r, u, v); err != nil {
+	p, err := s.loadSettings(r, u, v)
+	if err != nil {
 		return err
 	}
-	s.show(w, r, http.StatusOK, "settings", v)
+	show(s, w, r, http.StatusOK, "settings", v, p)
 	return nil
 }
 
@@ -152,10 +152,11 @@ func (s *Server) settingsFailed(w http.ResponseWriter, r *http.Request, u troupe
 	if pageLevel(err) {
 		return err
 	}
-	if lerr := s.loadSettings(r, u, v); lerr != nil {
+	p, lerr := s.loadSettings(r, u, v)
+	if lerr != nil {
 		return lerr
 	}
-	return s.showForm(w, r, "settings", v, err)
+	return showForm(s, w, r, "settings", v, p, err)
 }
 
 // formValue returns a pointer to the form's value for name, or nil when
@@ -216,9 +217,8 @@ func (s *Server) pageSeats(w http.ResponseWriter, r *http.Request, u troupe.User
 	if err != nil {
 		return err
 	}
-	v.Data = settingsPage{Subscription: sub}
 	v.Form["plan"], v.Form["seats"] = sub.Plan, strconv.Itoa(sub.Seats)
-	s.show(w, r, http.StatusOK, "seats", v)
+	show(s, w, r, http.StatusOK, "seats", v, settingsPage{Subscription: sub})
 	return nil
 }
 
@@ -236,9 +236,8 @@ func (s *Server) pageSeatsPost(w http.ResponseWriter, r *http.Request, u troupe.
 		if serr != nil {
 			return serr
 		}
-		v.Data = settingsPage{Subscription: sub}
 		v.Form["plan"], v.Form["seats"] = plan, rawSeats
-		return s.showForm(w, r, "seats", v, err)
+		return showForm(s, w, r, "seats", v, settingsPage{Subscription: sub}, err)
 	}
 	s.flash(w, r, "flash.seats_saved")
 	http.Redirect(w, r, paths.Seats(v.Workspace.ID), http.StatusSeeOther)
