@@ -598,7 +598,8 @@
     });
   }
 
-  // Menus close when a click lands outside them, or on Escape.
+  // Menus close when a click lands outside them, when focus leaves them,
+  // or on Escape, which gives focus back to their button.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.open = false;
@@ -611,6 +612,68 @@
       menu.querySelector("summary").focus();
     });
   });
+  document.addEventListener("focusout", function (event) {
+    var menu = event.target.closest && event.target.closest("details.menu[open]");
+    if (menu && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.open = false;
+  });
+
+  // An open menu floats in the viewport (position: fixed), placed from its
+  // button: below it, or above it when there is more room there, and
+  // shifted away from the viewport's edges; so no table, card or scrolling
+  // box can clip it, whatever row it belongs to. It follows its button
+  // while the page scrolls and closes once the button has left the view.
+  var menuEdge = 8, menuGap = 4;
+  function placeMenu(menu) {
+    var summary = menu.querySelector(":scope > summary");
+    var panel = menu.querySelector(":scope > .menu-panel");
+    if (!summary || !panel) return;
+    var viewW = document.documentElement.clientWidth, viewH = document.documentElement.clientHeight;
+    var at = summary.getBoundingClientRect();
+    if (at.bottom < 0 || at.top > viewH) {
+      menu.open = false;
+      return;
+    }
+    var s = panel.style;
+    s.top = "0px"; s.left = "0px"; s.right = "auto"; s.bottom = "auto"; s.maxHeight = ""; s.overflowY = "";
+    var width = panel.offsetWidth, height = panel.offsetHeight;
+    var below = viewH - at.bottom - menuGap - menuEdge, above = at.top - menuGap - menuEdge;
+    var up = height > below && above > below;
+    var room = Math.max(up ? above : below, 120);
+    if (height > room) {
+      s.maxHeight = room + "px";
+      s.overflowY = "auto";
+      height = room;
+    }
+    // A button in the left half opens its menu rightwards, else leftwards.
+    var left = at.left + at.width / 2 < viewW / 2 ? at.left : at.right - width;
+    s.left = Math.max(menuEdge, Math.min(left, viewW - width - menuEdge)) + "px";
+    s.top = Math.max(menuEdge, up ? at.top - menuGap - height : at.bottom + menuGap) + "px";
+    menu.dataset.placement = up ? "up" : "down";
+  }
+  // toggle does not bubble, so it is caught on its way down.
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (!(menu instanceof HTMLDetailsElement) || !menu.matches("details.menu")) return;
+    if (menu.open) {
+      placeMenu(menu);
+      return;
+    }
+    var panel = menu.querySelector(":scope > .menu-panel");
+    if (panel) panel.style.cssText = "";
+    delete menu.dataset.placement;
+  }, true);
+  var menuFrame = 0;
+  function followMenus(event) {
+    // A menu scrolling its own list stays where it is.
+    if (event.target instanceof Element && event.target.closest(".menu-panel")) return;
+    if (menuFrame) return;
+    menuFrame = requestAnimationFrame(function () {
+      menuFrame = 0;
+      document.querySelectorAll("details.menu[open]").forEach(placeMenu);
+    });
+  }
+  window.addEventListener("scroll", followMenus, true);
+  window.addEventListener("resize", followMenus);
 })();
 
 // Video pages: the Share and Captions tabs, settings that save as they
