@@ -617,63 +617,52 @@
     if (menu && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.open = false;
   });
 
-  // An open menu floats in the viewport (position: fixed), placed from its
-  // button: below it, or above it when there is more room there, and
-  // shifted away from the viewport's edges; so no table, card or scrolling
-  // box can clip it, whatever row it belongs to. It follows its button
-  // while the page scrolls and closes once the button has left the view.
+  // An open menu hangs from its button, below it or, when there is more
+  // room there, above it, and is nudged sideways away from the viewport's
+  // edges; its side is marked data-placement for the stylesheet. It stays
+  // attached to its button (position: absolute), so it moves with the page
+  // and no later layout change leaves it behind; the boxes it sits in clip
+  // nothing (see app.css), so no row's menu is cut off.
   var menuEdge = 8, menuGap = 4;
   function placeMenu(menu) {
-    var summary = menu.querySelector(":scope > summary");
     var panel = menu.querySelector(":scope > .menu-panel");
-    if (!summary || !panel) return;
-    var viewW = document.documentElement.clientWidth, viewH = document.documentElement.clientHeight;
-    var at = summary.getBoundingClientRect();
-    if (at.bottom < 0 || at.top > viewH) {
-      menu.open = false;
-      return;
-    }
+    if (!panel) return;
     var s = panel.style;
-    s.top = "0px"; s.left = "0px"; s.right = "auto"; s.bottom = "auto"; s.maxHeight = ""; s.overflowY = "";
-    var width = panel.offsetWidth, height = panel.offsetHeight;
+    s.translate = ""; s.maxHeight = ""; s.overflowY = "";
+    var viewW = document.documentElement.clientWidth, viewH = document.documentElement.clientHeight;
+    var at = menu.getBoundingClientRect();
+    var height = panel.offsetHeight;
     var below = viewH - at.bottom - menuGap - menuEdge, above = at.top - menuGap - menuEdge;
     var up = height > below && above > below;
     var room = Math.max(up ? above : below, 120);
     if (height > room) {
       s.maxHeight = room + "px";
       s.overflowY = "auto";
-      height = room;
     }
-    // A button in the left half opens its menu rightwards, else leftwards.
-    var left = at.left + at.width / 2 < viewW / 2 ? at.left : at.right - width;
-    s.left = Math.max(menuEdge, Math.min(left, viewW - width - menuEdge)) + "px";
-    s.top = Math.max(menuEdge, up ? at.top - menuGap - height : at.bottom + menuGap) + "px";
     menu.dataset.placement = up ? "up" : "down";
+    // The animation moves the panel only vertically, so its sides are true.
+    var box = panel.getBoundingClientRect();
+    var shift = Math.max(menuEdge - box.left, Math.min(0, viewW - menuEdge - box.right));
+    if (shift) s.translate = shift + "px 0";
   }
-  // toggle does not bubble, so it is caught on its way down.
-  document.addEventListener("toggle", function (event) {
-    var menu = event.target;
-    if (!(menu instanceof HTMLDetailsElement) || !menu.matches("details.menu")) return;
-    if (menu.open) {
-      placeMenu(menu);
-      return;
-    }
-    var panel = menu.querySelector(":scope > .menu-panel");
-    if (panel) panel.style.cssText = "";
-    delete menu.dataset.placement;
-  }, true);
-  var menuFrame = 0;
-  function followMenus(event) {
-    // A menu scrolling its own list stays where it is.
-    if (event.target instanceof Element && event.target.closest(".menu-panel")) return;
-    if (menuFrame) return;
-    menuFrame = requestAnimationFrame(function () {
-      menuFrame = 0;
-      document.querySelectorAll("details.menu[open]").forEach(placeMenu);
+  // A menu is placed as soon as it opens, before the page is drawn or any
+  // click can land on it (the toggle event would come a task later).
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      var menu = change.target;
+      if (!menu.matches("details.menu")) return;
+      if (menu.open) {
+        placeMenu(menu);
+        return;
+      }
+      var panel = menu.querySelector(":scope > .menu-panel");
+      if (panel) panel.style.cssText = "";
+      delete menu.dataset.placement;
     });
-  }
-  window.addEventListener("scroll", followMenus, true);
-  window.addEventListener("resize", followMenus);
+  }).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ["open"] });
+  window.addEventListener("resize", function () {
+    document.querySelectorAll("details.menu[open]").forEach(placeMenu);
+  });
 })();
 
 // Video pages: the Share and Captions tabs, settings that save as they
