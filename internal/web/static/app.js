@@ -598,7 +598,8 @@
     });
   }
 
-  // Menus close when a click lands outside them, or on Escape.
+  // Menus close when a click lands outside them, when focus leaves them,
+  // or on Escape, which gives focus back to their button.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.open = false;
@@ -610,6 +611,57 @@
       menu.open = false;
       menu.querySelector("summary").focus();
     });
+  });
+  document.addEventListener("focusout", function (event) {
+    var menu = event.target.closest && event.target.closest("details.menu[open]");
+    if (menu && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.open = false;
+  });
+
+  // An open menu hangs from its button, below it or, when there is more
+  // room there, above it, and is nudged sideways away from the viewport's
+  // edges; its side is marked data-placement for the stylesheet. It stays
+  // attached to its button (position: absolute), so it moves with the page
+  // and no later layout change leaves it behind; the boxes it sits in clip
+  // nothing (see app.css), so no row's menu is cut off.
+  var menuEdge = 8, menuGap = 4;
+  function placeMenu(menu) {
+    var panel = menu.querySelector(":scope > .menu-panel");
+    if (!panel) return;
+    var s = panel.style;
+    s.translate = ""; s.maxHeight = ""; s.overflowY = "";
+    var viewW = document.documentElement.clientWidth, viewH = document.documentElement.clientHeight;
+    var at = menu.getBoundingClientRect();
+    var height = panel.offsetHeight;
+    var below = viewH - at.bottom - menuGap - menuEdge, above = at.top - menuGap - menuEdge;
+    var up = height > below && above > below;
+    var room = Math.max(up ? above : below, 120);
+    if (height > room) {
+      s.maxHeight = room + "px";
+      s.overflowY = "auto";
+    }
+    menu.dataset.placement = up ? "up" : "down";
+    // The animation moves the panel only vertically, so its sides are true.
+    var box = panel.getBoundingClientRect();
+    var shift = Math.max(menuEdge - box.left, Math.min(0, viewW - menuEdge - box.right));
+    if (shift) s.translate = shift + "px 0";
+  }
+  // A menu is placed as soon as it opens, before the page is drawn or any
+  // click can land on it (the toggle event would come a task later).
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      var menu = change.target;
+      if (!menu.matches("details.menu")) return;
+      if (menu.open) {
+        placeMenu(menu);
+        return;
+      }
+      var panel = menu.querySelector(":scope > .menu-panel");
+      if (panel) panel.style.cssText = "";
+      delete menu.dataset.placement;
+    });
+  }).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ["open"] });
+  window.addEventListener("resize", function () {
+    document.querySelectorAll("details.menu[open]").forEach(placeMenu);
   });
 })();
 
