@@ -104,9 +104,9 @@ func (a *App) decide(ctx context.Context, tx *store.Tx, actor troupe.User, w tro
 	if err := tx.MarkSubjectNotificationsRead(ctx, r.ID, a.now()); err != nil {
 		return err
 	}
-	kind, note := "request_approved", NoteRequestApproved
+	kind, note, action := "request_approved", NoteRequestApproved, "join_request.approved"
 	if status == troupe.RequestDenied {
-		kind, note = "request_denied", NoteRequestDenied
+		kind, note, action = "request_denied", NoteRequestDenied, "join_request.denied"
 	}
 	if err := a.notify(ctx, tx, r.User.ID, w.ID, note, r.ID, map[string]string{"workspace": w.Name}); err != nil {
 		return err
@@ -115,5 +115,5 @@ func (a *App) decide(ctx context.Context, tx *store.Tx, actor troupe.User, w tro
 		Params: []any{"workspace", w.Name}}); err != nil {
 		return err
 	}
-	return a.audit(ctx, tx, w.ID, actor, "join_request."+string(status), r.ID, r.User.Email+" "+detail, c)
+	return a.audit(ctx, tx, w.ID, actor, action, r.ID, r.User.Email+" "+detail, c)
 }

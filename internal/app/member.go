@@ -120,6 +120,7 @@ func (a *App) ChangeRole(ctx context.Context, actor troupe.User, workspaceID, us
 				return err
 			}
 		}
+		from := target.Role
 		target.Role = role
 		out = target
 		w, err := tx.FindWorkspace(ctx, workspaceID)
@@ -133,7 +134,7 @@ func (a *App) ChangeRole(ctx context.Context, actor troupe.User, workspaceID, us
 		if err := a.notify(ctx, tx, userID, workspaceID, NoteRoleChanged, workspaceID, map[string]string{"workspace": w.Name, "role": string(role)}); err != nil {
 			return err
 		}
-		return a.audit(ctx, tx, workspaceID, actor, "member.role", userID, string(role), c)
+		return a.audit(ctx, tx, workspaceID, actor, "member.role", userID, troupe.RoleChangeDetail(from, role), c)
 	})
 	return out, err
 }

@@ -59,8 +59,13 @@ func (q *Queries) ListAudit(ctx context.Context, workspaceID string, f troupe.Au
 		args = append(args, at, at, id)
 	}
 	args = append(args, f.Limit+1)
-	rows, err := q.query(ctx, `SELECT a.id, a.workspace_id, a.actor_id, COALESCE(u.email, ''), a.action, a.target, a.detail, a.ip, a.created_at
+	// The target is a user, an item or something else by action; ids are
+	// unique across tables, so joining both names whichever it is.
+	rows, err := q.query(ctx, `SELECT a.id, a.workspace_id, a.actor_id, COALESCE(u.email, ''), COALESCE(u.name, ''), a.action, a.target,
+			COALESCE(t.name, i.name, ''), COALESCE(t.email, ''), a.detail, a.ip, a.created_at
 		FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+			LEFT JOIN users t ON t.id = a.target
+			LEFT JOIN items i ON i.id = a.target AND i.workspace_id = a.workspace_id
 		WHERE `+strings.Join(where, " AND ")+` ORDER BY a.created_at DESC, a.id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, "", err
@@ -68,7 +73,8 @@ func (q *Queries) ListAudit(ctx context.Context, workspaceID string, f troupe.Au
 	return scanPage(rows, f.Limit, func(rows *sql.Rows) (troupe.AuditEntry, error) {
 		var e troupe.AuditEntry
 		var at int64
-		err := rows.Scan(&e.ID, &e.WorkspaceID, &e.ActorID, &e.ActorEmail, &e.Action, &e.Target, &e.Detail, &e.IP, &at)
+		err := rows.Scan(&e.ID, &e.WorkspaceID, &e.ActorID, &e.ActorEmail, &e.ActorName, &e.Action, &e.Target,
+			&e.TargetName, &e.TargetEmail, &e.Detail, &e.IP, &at)
 		e.CreatedAt = fromMillis(at)
 		return e, err
 	}, func(e troupe.AuditEntry) string { return encodeTimeCursor(e.CreatedAt, e.ID) })

@@ -1,6 +1,10 @@
 package troupe
 
-import "time"
+import (
+	"strconv"
+	"strings"
+	"time"
+)
 
 // AuditEntry is one line of a workspace's append-only audit log.
 type AuditEntry struct {
@@ -8,8 +12,13 @@ type AuditEntry struct {
 	WorkspaceID string
 	ActorID     string
 	ActorEmail  string // filled when listing
-	Action      string // e.g. "member.role_change"
+	ActorName   string // filled when listing
+	Action      string // e.g. "member.role"
 	Target      string
+	// TargetName and TargetEmail name the user or item the entry is
+	// about, filled when listing while they still exist.
+	TargetName  string
+	TargetEmail string
 	Detail      string
 	IP          string
 	CreatedAt   time.Time
@@ -23,4 +32,147 @@ type AuditFilter struct {
 	Until   time.Time
 	Cursor  string
 	Limit   int
+}
+
+// The actions the audit log records. Entries keep the action as text, so
+// a log may also hold actions older code wrote; readers show those as
+// recorded.
+const (
+	AuditWorkspaceCreate     = "workspace.create"
+	AuditSettingsUpdate      = "settings.update"
+	AuditDomainAdd           = "domain.add"
+	AuditDomainRemove        = "domain.remove"
+	AuditSubscriptionUpdate  = "subscription.update"
+	AuditMemberJoin          = "member.join"
+	AuditMemberRole          = "member.role"
+	AuditMemberRemove        = "member.remove"
+	AuditMemberLeave         = "member.leave"
+	AuditInvitationCreate    = "invitation.create"
+	AuditInvitationResend    = "invitation.resend"
+	AuditInvitationRevoke    = "invitation.revoke"
+	AuditInvitationAccept    = "invitation.accept"
+	AuditInvitationDecline   = "invitation.decline"
+	AuditInviteLinkCreate    = "invite_link.create"
+	AuditInviteLinkUpdate    = "invite_link.update"
+	AuditInviteLinkReset     = "invite_link.reset"
+	AuditInviteLinkDelete    = "invite_link.delete"
+	AuditJoinRequestCreate   = "join_request.create"
+	AuditJoinRequestApproved = "join_request.approved"
+	AuditJoinRequestDenied   = "join_request.denied"
+	AuditAPITokenCreate      = "api_token.create"
+	AuditAPITokenRevoke      = "api_token.revoke"
+	AuditSharingUpdate       = "sharing.update"
+	AuditVideoPublish        = "video.publish"
+	AuditVideoUnpublish      = "video.unpublish"
+	AuditVideoPasswordSet    = "video.password_set"
+	AuditVideoPasswordRemove = "video.password_remove"
+	AuditVideoDownload       = "video.download"
+	AuditVideoCaptionsPut    = "video.captions_put"
+	AuditVideoCaptionsDelete = "video.captions_delete"
+)
+
+// AuditActions is every action the app records, family by family in the
+// order the log's filter offers them. A test in app holds it to the code
+// that writes entries.
+var AuditActions = []string{
+	AuditMemberJoin, AuditMemberRole, AuditMemberRemove, AuditMemberLeave,
+	AuditInvitationCreate, AuditInvitationResend, AuditInvitationRevoke, AuditInvitationAccept, AuditInvitationDecline,
+	AuditInviteLinkCreate, AuditInviteLinkUpdate, AuditInviteLinkReset, AuditInviteLinkDelete,
+	AuditJoinRequestCreate, AuditJoinRequestApproved, AuditJoinRequestDenied,
+	AuditVideoPublish, AuditVideoUnpublish, AuditVideoPasswordSet, AuditVideoPasswordRemove, AuditVideoDownload,
+	AuditVideoCaptionsPut, AuditVideoCaptionsDelete,
+	AuditSharingUpdate,
+	AuditSettingsUpdate,
+	AuditDomainAdd, AuditDomainRemove,
+	AuditSubscriptionUpdate,
+	AuditAPITokenCreate, AuditAPITokenRevoke,
+	AuditWorkspaceCreate,
+}
+
+// AuditFamily is the family of an action, the prefix the filter matches:
+// "member." for "member.role".
+func AuditFamily(action string) string {
+	if i := strings.IndexByte(action, '.'); i >= 0 {
+		return action[:i+1]
+	}
+	return action
+}
+
+// RoleChangeDetail is the detail of a role change: both roles, so the
+// log can say what the member was before.
+func RoleChangeDetail(from, to Role) string { return string(from) + "->" + string(to) }
+
+// AuditFacts are what an entry's detail records, read back into named
+// parts for a sentence. The detail stays free text in the log (and in its
+// export); this reading knows every shape the app has written, older ones
+// included, and leaves unknown parts empty.
+type AuditFacts struct {
+	Email    string  // the address invited, joining, asking or removed
+	Role     Role    // the role given
+	FromRole Role    // the role before a change, when recorded
+	Via      JoinVia // how a member joined
+	Name     string  // the workspace, video or token's name when it was recorded
+	Domain   string
+	Plan     string
+	// SeatsFrom and SeatsTo are a seat change, both set or both zero.
+	SeatsFrom, SeatsTo int
+	// On says whether the invite link is enabled, or downloads allowed.
+	On       bool
+	Settings []string // the settings changed
+	Lang     string   // a caption track's language tag
+}
+
+// Facts reads the entry's detail according to its action.
+func (e AuditEntry) Facts() AuditFacts {
+	var f AuditFacts
+	d := e.Detail
+	switch e.Action {
+	case AuditMemberRole:
+		if from, to, ok := strings.Cut(d, "->"); ok {
+			f.FromRole, f.Role = Role(from), Role(to)
+		} else {
+			f.Role = Role(d)
+		}
+	case AuditMemberJoin, AuditInvitationCreate, AuditInvitationAccept:
+		// "<email> as <role>", then " via <how>" for joins.
+		rest, via, _ := strings.Cut(d, " via ")
+		email, role, _ := strings.Cut(rest, " as ")
+		f.Email, f.Role, f.Via = email, Role(role), JoinVia(via)
+	case AuditJoinRequestApproved, AuditJoinRequestDenied:
+		email, role, _ := strings.Cut(d, " ")
+		f.Email, f.Role = email, Role(strings.TrimSpace(role))
+	case AuditMemberRemove, AuditMemberLeave, AuditInvitationResend, AuditInvitationRevoke, AuditInvitationDecline,
+		AuditJoinRequestCreate:
+		f.Email = d
+	case AuditInviteLinkCreate, AuditInviteLinkUpdate, AuditInviteLinkReset:
+		for _, kv := range strings.Fields(d) {
+			switch k, v, _ := strings.Cut(kv, "="); k {
+			case "role":
+				f.Role = Role(v)
+			case "enabled":
+				f.On = v == "true"
+			}
+		}
+	case AuditSubscriptionUpdate:
+		// "plan=<plan> seats=<from>-><to>"; the plan is free text.
+		rest, seats, _ := strings.Cut(d, " seats=")
+		f.Plan = strings.TrimPrefix(rest, "plan=")
+		from, to, _ := strings.Cut(seats, "->")
+		f.SeatsFrom, _ = strconv.Atoi(from)
+		f.SeatsTo, _ = strconv.Atoi(to)
+	case AuditSettingsUpdate:
+		if d != "" {
+			f.Settings = strings.Split(d, ",")
+		}
+	case AuditDomainAdd, AuditDomainRemove:
+		f.Domain = e.Target
+	case AuditVideoDownload:
+		f.On = d == "true"
+	case AuditVideoCaptionsPut, AuditVideoCaptionsDelete:
+		f.Lang = d
+	case AuditWorkspaceCreate, AuditAPITokenCreate, AuditAPITokenRevoke, AuditVideoPublish, AuditVideoUnpublish,
+		AuditVideoPasswordSet, AuditVideoPasswordRemove:
+		f.Name = d
+	}
+	return f
 }

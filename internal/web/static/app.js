@@ -859,7 +859,19 @@
     });
   }
 
+  // A <time data-local> carries its instant; the reader's browser says it
+  // in their own time zone and language: the exact time on hover, and the
+  // date itself when the page shows a date rather than "3 days ago".
+  function localiseTime(el) {
+    var at = new Date(el.getAttribute("datetime"));
+    if (isNaN(at.getTime())) return;
+    var lang = document.documentElement.lang || undefined;
+    el.title = at.toLocaleString(lang, { dateStyle: "long", timeStyle: "short" });
+    if (el.getAttribute("data-local") === "date") el.textContent = at.toLocaleDateString(lang, { dateStyle: "long" });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("time[data-local]").forEach(localiseTime);
     document.querySelectorAll("[data-tabs]").forEach(enhanceTabs);
     document.querySelectorAll("form[data-cue-editor]").forEach(enhanceCueEditor);
     var dialog = document.getElementById("page-dialog");
