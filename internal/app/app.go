@@ -15,9 +15,9 @@ import (
 	"troupe/internal/i18n"
 	"troupe/internal/logging"
 	"troupe/internal/mail"
-	"troupe/internal/transcode"
 	"troupe/internal/password"
 	"troupe/internal/store"
+	"troupe/internal/transcode"
 	"troupe/internal/troupe"
 )
 
