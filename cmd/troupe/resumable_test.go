@@ -234,8 +234,12 @@ func testResumableUpload(t *testing.T, e testkit.Engine, opts serverOptions, key
 	creator.do("DELETE", path, nil, "Tus-Resumable", "1.0.0").want(t, 404, "not_found")
 	other := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Other"}).want(t, 201).json(t)["id"].(string)
 	admin.do("HEAD", strings.Replace(path, "/"+ws+"/", "/"+other+"/", 1), nil, "Tus-Resumable", "1.0.0").want(t, 404)
+	// A browser's PATCH from another site is refused like any cookie
+	// write from there.
+	admin.do("PATCH", path, string(video[1000:]), "Tus-Resumable", "1.0.0", "Upload-Offset", "1000",
+		"Content-Type", "application/offset+octet-stream", "Sec-Fetch-Site", "cross-site").want(t, 403, "forbidden")
 	if got := admin.tusOffset(path); got != 1000 {
-		t.Fatalf("offset %d after the refused PATCH, want 1000", got)
+		t.Fatalf("offset %d after the refused PATCHes, want 1000", got)
 	}
 
 	// An API token uploads as its owner.
