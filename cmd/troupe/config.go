@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"troupe/internal/blob"
 	"troupe/internal/web"
@@ -37,6 +40,14 @@ type Config struct {
 	// the client is; Proxies is the list parsed.
 	TrustedProxies string
 	Proxies        web.Proxies
+	// VideoUploadLimit is the largest video upload in bytes, read from
+	// videoUploadLimit ("20GiB").
+	VideoUploadLimit int64
+	videoUploadLimit string
+	// UploadExpiry is how long an unfinished resumable upload may be
+	// resumed before its bytes are removed, read from uploadExpiry.
+	UploadExpiry time.Duration
+	uploadExpiry string
 }
 
 // envOr returns the variable name, or name_FILE's content (for secrets
@@ -75,6 +86,8 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		{&c.MailFrom, "mail-from", "TROUPE_MAIL_FROM", "", "sender address of mail (default Troupe <no-reply@BASE-URL-HOST>)"},
 		{&c.LogFormat, "log-format", "TROUPE_LOG_FORMAT", "text", "log format: text or json"},
 		{&c.LogLevel, "log-level", "TROUPE_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
+		{&c.videoUploadLimit, "video-upload-limit", "TROUPE_VIDEO_UPLOAD_LIMIT", "20GiB", "largest video upload, in bytes or with a unit (KiB, MiB, GiB, TiB)"},
+		{&c.uploadExpiry, "upload-expiry", "TROUPE_UPLOAD_EXPIRY", "24h", "how long an unfinished resumable upload may be resumed before it is removed"},
 		{&c.TrustedProxies, "trusted-proxies", "TROUPE_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose Forwarded/X-Forwarded-For/X-Forwarded-Proto are believed (default: none)"},
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -174,6 +187,12 @@ func (c *Config) complete() error {
 	if c.Proxies, err = web.ParseProxies(c.TrustedProxies); err != nil {
 		problems = append(problems, fmt.Errorf("TROUPE_TRUSTED_PROXIES: %w", err))
 	}
+	if c.VideoUploadLimit, err = parseSize(c.videoUploadLimit); err != nil || c.VideoUploadLimit <= 0 {
+		problems = append(problems, fmt.Errorf("TROUPE_VIDEO_UPLOAD_LIMIT %q must be a size such as 20GiB or 500MiB", c.videoUploadLimit))
+	}
+	if c.UploadExpiry, err = time.ParseDuration(c.uploadExpiry); err != nil || c.UploadExpiry < time.Hour {
+		problems = append(problems, fmt.Errorf("TROUPE_UPLOAD_EXPIRY %q must be a duration of an hour or more, such as 24h", c.uploadExpiry))
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, fmt.Errorf("TROUPE_LOG_FORMAT %q must be text or json", c.LogFormat))
 	}
@@ -182,6 +201,34 @@ func (c *Config) complete() error {
 		problems = append(problems, fmt.Errorf("TROUPE_LOG_LEVEL %q must be debug, info, warn or error", c.LogLevel))
 	}
 	return errors.Join(problems...)
+}
+
+// sizeUnits are the units of a size setting, in powers of 1024 whether
+// spelt KiB or KB.
+var sizeUnits = []struct {
+	suffix string
+	bytes  int64
+}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
+	{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"tb", 1 << 40}, {"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"t", 1 << 40}, {"b", 1}}
+
+// parseSize reads a size in bytes: a whole number, with a unit or without.
+func parseSize(s string) (int64, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	unit := int64(1)
+	for _, u := range sizeUnits {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, unit = strings.TrimSpace(num), u.bytes
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	if n > math.MaxInt64/unit {
+		return 0, errors.New("too large")
+	}
+	return n * unit, nil
 }
 
 // mediaDir is the local folder behind a file:// blob URL, "" for object

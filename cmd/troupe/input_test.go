@@ -200,6 +200,16 @@ func (rf *refusals) check(res response, what string, api bool) {
 	}
 }
 
+// checkHead is check for an API HEAD request, whose answer has no body to
+// carry the problem's code.
+func (rf *refusals) checkHead(res response, what string, _ bool) {
+	rf.t.Helper()
+	rf.sent++
+	if res.status != http.StatusBadRequest || res.header.Get("Content-Type") != "application/problem+json" {
+		rf.t.Errorf("%s: %d %s, want 400 problem+json", what, res.status, res.header.Get("Content-Type"))
+	}
+}
+
 // The defect this guards against: a NUL in the sign-in address, sent by
 // anyone, reached PostgreSQL and was a 500.
 func TestSignInWithBadBytes(t *testing.T) {
@@ -382,9 +392,13 @@ func (f *inputFixture) sweepAPI(t *testing.T, rf *refusals) {
 			method = strings.ToUpper(method)
 			route := method + " " + path
 			good := f.fill(path, "", "")
+			check := rf.check
+			if method == http.MethodHead {
+				check = rf.checkHead
+			}
 			for _, b := range badTexts {
 				for _, name := range pathParams(path) {
-					rf.check(f.admin.do(method, f.fill(path, name, b.raw), nil), fmt.Sprintf("%s: path {%s} %s", route, name, b.name), true)
+					check(f.admin.do(method, f.fill(path, name, b.raw), nil), fmt.Sprintf("%s: path {%s} %s", route, name, b.name), true)
 				}
 				query := []string{"x"}
 				for _, p := range op.Parameters {
@@ -393,14 +407,14 @@ func (f *inputFixture) sweepAPI(t *testing.T, rf *refusals) {
 					}
 				}
 				for _, q := range query {
-					rf.check(f.admin.do(method, good+"?"+q+"="+url.QueryEscape(b.raw), nil), fmt.Sprintf("%s: ?%s %s", route, q, b.name), true)
+					check(f.admin.do(method, good+"?"+q+"="+url.QueryEscape(b.raw), nil), fmt.Sprintf("%s: ?%s %s", route, q, b.name), true)
 				}
-				rf.check(f.admin.do(method, good+"?"+url.QueryEscape(b.raw)+"=1", nil), route+": a query name "+b.name, true)
+				check(f.admin.do(method, good+"?"+url.QueryEscape(b.raw)+"=1", nil), route+": a query name "+b.name, true)
 				if b.name != "NUL" { // a NUL cannot be in a header: net/http refuses it
 					for _, h := range []string{"User-Agent", "Accept-Language"} {
-						rf.check(f.admin.do(method, good, nil, h, b.raw), route+": "+h+" "+b.name, true)
+						check(f.admin.do(method, good, nil, h, b.raw), route+": "+h+" "+b.name, true)
 					}
-					rf.check(f.s.withToken(t, b.raw).do(method, good, nil), route+": Authorization "+b.name, true)
+					check(f.s.withToken(t, b.raw).do(method, good, nil), route+": Authorization "+b.name, true)
 				}
 				if op.RequestBody == nil {
 					continue
@@ -411,7 +425,7 @@ func (f *inputFixture) sweepAPI(t *testing.T, rf *refusals) {
 						_, variants := doc.variants(content.Schema, "")
 						for _, v := range variants {
 							raw := bytes.Replace(mustJSON(v.body), []byte(`"`+badMark+`"`), []byte(b.json), 1)
-							rf.check(f.admin.do(method, good, string(raw)), fmt.Sprintf("%s: JSON %s %s", route, v.where, b.name), true)
+							check(f.admin.do(method, good, string(raw)), fmt.Sprintf("%s: JSON %s %s", route, v.where, b.name), true)
 						}
 					case "multipart/form-data":
 						schema := doc.resolve(content.Schema)
@@ -426,9 +440,9 @@ func (f *inputFixture) sweepAPI(t *testing.T, rf *refusals) {
 									form = append(form, [2]string{other, cond(other == name, b.raw, "x")})
 								}
 							}
-							rf.check(f.admin.postMultipart(good, form, "clip.mp4", "bytes"), fmt.Sprintf("%s: field %s %s", route, name, b.name), true)
+							check(f.admin.postMultipart(good, form, "clip.mp4", "bytes"), fmt.Sprintf("%s: field %s %s", route, name, b.name), true)
 						}
-						rf.check(f.admin.postMultipart(good, [][2]string{{"name", "x"}}, "clip"+b.raw+".mp4", "bytes"), route+": file name "+b.name, true)
+						check(f.admin.postMultipart(good, [][2]string{{"name", "x"}}, "clip"+b.raw+".mp4", "bytes"), route+": file name "+b.name, true)
 					}
 				}
 			}

@@ -4,10 +4,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -28,6 +30,7 @@ import (
 	"troupe/internal/store"
 	"troupe/internal/transcode"
 	"troupe/internal/troupe"
+	"troupe/internal/upload"
 	"troupe/internal/web"
 )
 
@@ -203,13 +206,20 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Logger.Warn("media is kept in a local folder: if several instances serve this database, they must share this folder, or use S3 (TROUPE_BLOB_URL=s3://…)",
 			"folder", media.Local())
 	}
-	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: m.UploadLimit,
+	limits := map[troupe.Kind]int64{troupe.KindVideo: cfg.VideoUploadLimit}
+	maps.Copy(limits, m.UploadLimit)
+	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: limits,
 		Logger: m.Logger.With("component", "app"), MediaTools: tools})
+	uploads, err := m.openUploads(a, media, cfg.UploadExpiry)
+	if err != nil {
+		return err
+	}
 	// Start working jobs once the use cases registered their tasks.
 	if err := m.queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
-	srv, err := web.NewServer(a, cat, m.Logger, web.Config{BaseURL: cfg.BaseURL, Version: versionString(), Proxies: cfg.Proxies})
+	srv, err := web.NewServer(a, cat, m.Logger, web.Config{BaseURL: cfg.BaseURL, Version: versionString(), Proxies: cfg.Proxies,
+		Uploads: uploads})
 	if err != nil {
 		return err
 	}
@@ -239,6 +249,30 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { m.served <- m.server.Serve(m.ln) }()
 	m.Logger.Info("listening", "addr", m.ln.Addr().String(), "database", string(db.Dialect()), "version", versionString())
 	return nil
+}
+
+// taskCleanUploads removes the unfinished resumable uploads that expired.
+const taskCleanUploads = "clean_uploads"
+
+// openUploads takes resumable uploads into the media store, decided by
+// the app, and removes expired unfinished ones every hour.
+func (m *Main) openUploads(a *app.App, media *blob.Store, expiry time.Duration) (*upload.Handler, error) {
+	hooks := web.UploadHooks{App: a}
+	log := m.Logger.With("component", "upload")
+	uploads, err := upload.New(upload.Config{Media: media, Expiry: expiry, Authorize: hooks.Authorize, Complete: hooks.Complete,
+		Owner: hooks.Owner, StatusOf: web.StatusOf, Logger: log, Now: m.Now})
+	if err != nil {
+		return nil, err
+	}
+	m.queue.Handle(taskCleanUploads, func(ctx context.Context, _ json.RawMessage) error {
+		n, err := uploads.Cleanup(ctx, expiry)
+		if n > 0 {
+			log.InfoContext(ctx, "removed expired uploads", "count", n)
+		}
+		return err
+	})
+	m.queue.Every(taskCleanUploads, time.Hour)
+	return uploads, nil
 }
 
 // checkMedia stops the start when the media store cannot be reached: a

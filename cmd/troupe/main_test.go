@@ -44,6 +44,25 @@ func TestConfig(t *testing.T) {
 		}
 	})
 
+	t.Run("the video upload limit and the upload expiry", func(t *testing.T) {
+		c, err := LoadConfig(nil, env(nil), io.Discard)
+		if err != nil || c.VideoUploadLimit != 20<<30 || c.UploadExpiry != 24*time.Hour {
+			t.Fatalf("defaults: %d %s %v", c.VideoUploadLimit, c.UploadExpiry, err)
+		}
+		for in, want := range map[string]int64{"500MiB": 500 << 20, "2 GB": 2 << 30, "1tib": 1 << 40, "1048576": 1 << 20} {
+			c, err := LoadConfig([]string{"-video-upload-limit", in, "-upload-expiry", "48h"}, env(nil), io.Discard)
+			if err != nil || c.VideoUploadLimit != want || c.UploadExpiry != 48*time.Hour {
+				t.Errorf("%q: %d %s %v", in, c.VideoUploadLimit, c.UploadExpiry, err)
+			}
+		}
+		for _, bad := range []map[string]string{{"TROUPE_VIDEO_UPLOAD_LIMIT": "lots"}, {"TROUPE_VIDEO_UPLOAD_LIMIT": "0"},
+			{"TROUPE_VIDEO_UPLOAD_LIMIT": "99999999TiB"}, {"TROUPE_UPLOAD_EXPIRY": "1m"}} {
+			if _, err := LoadConfig(nil, env(bad), io.Discard); err == nil {
+				t.Errorf("accepted %v", bad)
+			}
+		}
+	})
+
 	t.Run("secrets can come from files", func(t *testing.T) {
 		f := t.TempDir() + "/db"
 		if err := writeFile(f, "postgres://u:secret@db/troupe\n"); err != nil {

@@ -49,19 +49,7 @@ func (a *App) uploadLimit(k troupe.Kind) int64 {
 // that fails half-way) leaves nothing in the media store.
 func (a *App) CreateMedia(ctx context.Context, actor troupe.User, workspaceID string, in NewMedia, c Client) (_ ItemView, opErr error) {
 	defer wrap(&opErr, "create media")
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" {
-		in.Name = strings.TrimSpace(strings.TrimSuffix(path.Base(in.Filename), path.Ext(in.Filename)))
-	}
-	in.Description = strings.TrimSpace(in.Description)
-	var v troupe.Validation
-	if !in.Kind.IsMedia() {
-		v.Add("kind", "invalid", "Upload a video, an avatar or a voice.")
-	}
-	troupe.ValidateItemName(&v, "name", in.Name)
-	if len([]rune(in.Description)) > troupe.MaxDescription {
-		v.Add("description", "too_long", "Keep the description under 5,000 characters.")
-	}
+	v := prepareMedia(&in)
 	if in.File == nil {
 		v.Add("file", "required", "Choose a file to upload.")
 	}
@@ -69,30 +57,18 @@ func (a *App) CreateMedia(ctx context.Context, actor troupe.User, workspaceID st
 		return ItemView{}, err
 	}
 	// Refuse before reading a byte of the file.
-	q := a.db.Read()
-	m, can, err := a.permissions(ctx, q, workspaceID, actor)
-	if err != nil {
+	if err := a.mayCreateMedia(ctx, actor, workspaceID, in); err != nil {
 		return ItemView{}, err
 	}
-	if err := allow(can.CreateContent, "Viewers cannot upload."); err != nil {
-		return ItemView{}, err
-	}
-	if err := a.placeIn(ctx, q, actor, m, workspaceID, in.ParentID, "parent_id"); err != nil {
-		return ItemView{}, err
-	}
-	it := troupe.Item{ID: newID(), WorkspaceID: workspaceID, Kind: in.Kind, Name: in.Name, ParentID: in.ParentID,
-		OwnerID: actor.ID, Description: in.Description, CreatedAt: a.now(), UpdatedAt: a.now()}
+	it := newMediaItem(a.now(), actor, workspaceID, in)
 	it.MediaKey = "media/" + it.ID
 	limit := a.uploadLimit(in.Kind)
 	stored, err := a.media.Put(ctx, it.MediaKey, in.File, limit, func(contentType string) error {
-		if in.Kind.Accepts(contentType) {
-			return nil
-		}
-		return troupe.Errorf(troupe.CodeUnsupportedMedia, "This file is %s; %s.", contentType, acceptedFiles(in.Kind))
+		return acceptMedia(in.Kind, contentType)
 	})
 	switch {
 	case errors.Is(err, blob.ErrTooLarge):
-		return ItemView{}, troupe.Errorf(troupe.CodeFileTooLarge, "The file is larger than %s, the most a %s can be.", byteSize(limit), in.Kind)
+		return ItemView{}, tooLarge(in.Kind, limit)
 	case errors.As(err, new(*blob.ReadError)):
 		return ItemView{}, troupe.Errorf(troupe.CodeMalformed, "The upload was interrupted or its body is broken; nothing was kept.")
 	case errors.Is(err, blob.ErrEmpty):
@@ -102,21 +78,82 @@ func (a *App) CreateMedia(ctx context.Context, actor troupe.User, workspaceID st
 		return ItemView{}, err
 	}
 	it.MediaType, it.SizeBytes = stored.ContentType, stored.Size
-	err = a.db.Tx(ctx, func(tx *store.Tx) error {
-		if err := a.insertItem(ctx, tx, actor, &it); err != nil {
-			return err
-		}
-		if in.Kind == troupe.KindVideo || in.Kind == troupe.KindVoice {
-			return a.queue.EnqueueTask(ctx, tx, taskProbeMedia, probePayload{ItemID: it.ID})
-		}
-		return nil
-	})
-	if err != nil {
+	if err := a.insertMediaItem(ctx, actor, &it); err != nil {
 		// The file has no item: take it away again.
 		_ = a.media.Delete(context.WithoutCancel(ctx), it.MediaKey)
 		return ItemView{}, err
 	}
 	return a.GetItem(ctx, actor, it.ID)
+}
+
+// prepareMedia tidies what describes an upload, however it came (the
+// item is named after its file when no name is given), and checks it.
+func prepareMedia(in *NewMedia) *troupe.Validation {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" {
+		in.Name = strings.TrimSpace(strings.TrimSuffix(path.Base(in.Filename), path.Ext(in.Filename)))
+	}
+	in.Description = strings.TrimSpace(in.Description)
+	v := &troupe.Validation{}
+	if !in.Kind.IsMedia() {
+		v.Add("kind", "invalid", "Upload a video, an avatar or a voice.")
+	}
+	troupe.ValidateItemName(v, "name", in.Name)
+	if len([]rune(in.Description)) > troupe.MaxDescription {
+		v.Add("description", "too_long", "Keep the description under 5,000 characters.")
+	}
+	return v
+}
+
+// mayCreateMedia refuses an upload the actor may not make where it is
+// headed, before any byte of it is stored.
+func (a *App) mayCreateMedia(ctx context.Context, actor troupe.User, workspaceID string, in NewMedia) error {
+	q := a.db.Read()
+	m, can, err := a.permissions(ctx, q, workspaceID, actor)
+	if err != nil {
+		return err
+	}
+	if err := allow(can.CreateContent, "Viewers cannot upload."); err != nil {
+		return err
+	}
+	return a.placeIn(ctx, q, actor, m, workspaceID, in.ParentID, "parent_id")
+}
+
+// acceptMedia refuses a file whose sniffed type the kind does not take.
+func acceptMedia(k troupe.Kind, contentType string) error {
+	if k.Accepts(contentType) {
+		return nil
+	}
+	return troupe.Errorf(troupe.CodeUnsupportedMedia, "This file is %s; %s.", contentType, acceptedFiles(k))
+}
+
+func tooLarge(k troupe.Kind, limit int64) error {
+	return troupe.Errorf(troupe.CodeFileTooLarge, "The file is larger than %s, the most a %s can be.", byteSize(limit), k)
+}
+
+func newMediaItem(now time.Time, actor troupe.User, workspaceID string, in NewMedia) troupe.Item {
+	return troupe.Item{ID: newID(), WorkspaceID: workspaceID, Kind: in.Kind, Name: in.Name, ParentID: in.ParentID,
+		OwnerID: actor.ID, Description: in.Description, CreatedAt: now, UpdatedAt: now}
+}
+
+// insertMediaItem makes the item of a stored file, and its post-upload
+// work, in one transaction that checks the actor's rights again.
+func (a *App) insertMediaItem(ctx context.Context, actor troupe.User, it *troupe.Item) error {
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := a.insertItem(ctx, tx, actor, it); err != nil {
+			return err
+		}
+		return a.afterMediaStored(ctx, tx, *it)
+	})
+}
+
+// afterMediaStored enqueues, in the transaction that makes a media item,
+// the work its file needs: every way a file arrives comes through here.
+func (a *App) afterMediaStored(ctx context.Context, tx *store.Tx, it troupe.Item) error {
+	if it.Kind == troupe.KindVideo || it.Kind == troupe.KindVoice {
+		return a.queue.EnqueueTask(ctx, tx, taskProbeMedia, probePayload{ItemID: it.ID})
+	}
+	return nil
 }
 
 func acceptedFiles(k troupe.Kind) string {

@@ -291,6 +291,23 @@ func Sniff(head []byte) string {
 	return mimetype.Detect(head).String()
 }
 
+// TypeOf names the content type of the file stored under key from its
+// first bytes, as Put does for the files it writes: for files written by
+// others (a finished resumable upload).
+func (s *Store) TypeOf(ctx context.Context, key string) (string, error) {
+	f, err := s.Open(ctx, key, Range{Offset: 0, Length: sniffLen})
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, sniffLen)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return "", failed("read", key, err)
+	}
+	return Sniff(head[:n]), nil
+}
+
 // File is a stored file open for reading: it seeks, so ranges can be
 // served from it. On local disk its ReadSeeker is the *os.File itself, so
 // the kernel can send it to a socket without copying it through the

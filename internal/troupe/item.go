@@ -60,11 +60,12 @@ func (k Kind) Accepts(contentType string) bool {
 	return family != "" && strings.HasPrefix(contentType, family)
 }
 
-// DefaultUploadLimit is the largest file accepted for kind k.
+// DefaultUploadLimit is the largest file accepted for kind k (a server may
+// set its own).
 func (k Kind) DefaultUploadLimit() int64 {
 	switch k {
 	case KindVideo:
-		return 2 << 30
+		return 20 << 30
 	case KindAvatar:
 		return 10 << 20
 	case KindVoice:

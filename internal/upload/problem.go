@@ -3,6 +3,7 @@ package upload
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 
 	tusd "github.com/tus/tusd/v2/pkg/handler"
@@ -51,5 +52,18 @@ func (h *Handler) refusal(ctx context.Context, r *http.Request, err error) tusd.
 				"Cache-Control": "no-store",
 			},
 		},
+	}
+}
+
+// answerRefusal writes err as refusal would have tusd write it, for a
+// request refused before tusd sees it.
+func (h *Handler) answerRefusal(w http.ResponseWriter, r *http.Request, err error) {
+	e := h.refusal(r.Context(), r, err)
+	for k, v := range e.HTTPResponse.Header {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(e.HTTPResponse.StatusCode)
+	if r.Method != http.MethodHead {
+		io.WriteString(w, e.HTTPResponse.Body)
 	}
 }

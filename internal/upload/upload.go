@@ -67,6 +67,12 @@ type Config struct {
 	// StatusOf gives the HTTP status of an error code: the caller's one
 	// table, so that refusals answer as the rest of the API does.
 	StatusOf func(troupe.Code) int
+	// Owner names who sends a request (for example the signed-in user in
+	// the URL's workspace). It is recorded when an upload is created, and
+	// a HEAD, PATCH or DELETE of the upload for which it names anyone else
+	// is answered 404, as for an upload that does not exist. Nil leaves an
+	// upload to whoever holds its URL.
+	Owner func(r *http.Request) string
 
 	// Locker guards each upload against concurrent requests. Nil is an
 	// in-process locker, right for one instance; several instances need a
@@ -98,6 +104,9 @@ const (
 	keyName        = "name"
 	keyParentID    = "parent_id"
 	keyDescription = "description"
+	// keyOwner is set by the server alone (Config.Owner): one a client
+	// sends is dropped with every other unknown key.
+	keyOwner = "owner"
 )
 
 func parseMetadata(m tusd.MetaData) (Metadata, error) {
@@ -255,6 +264,10 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	if r.Method != http.MethodOptions && !h.ownedBy(r, x.id) {
+		h.answerRefusal(w, r, troupe.Errorf(troupe.CodeNotFound, "There is no such upload."))
+		return
+	}
 	r2 := *r
 	u := *r.URL
 	u.Path, u.RawPath = "/"+x.id, ""
@@ -285,7 +298,30 @@ func (h *Handler) preCreate(ev tusd.HookEvent) (tusd.HTTPResponse, tusd.FileInfo
 	if err != nil {
 		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, err
 	}
-	return tusd.HTTPResponse{}, tusd.FileInfoChanges{ID: x.id, MetaData: meta.tusMetadata()}, nil
+	stored := meta.tusMetadata()
+	if h.cfg.Owner != nil {
+		stored[keyOwner] = h.cfg.Owner(x.req)
+	}
+	return tusd.HTTPResponse{}, tusd.FileInfoChanges{ID: x.id, MetaData: stored}, nil
+}
+
+// ownedBy reports whether upload id is one of ours and r may use it: it
+// exists and, with Config.Owner, was created by the same owner. Ids not
+// made here are refused before the store sees them, so that none can name
+// a file outside the uploads.
+func (h *Handler) ownedBy(r *http.Request, id string) bool {
+	if _, ok := createdAt(h.store.objectID(id)); !ok || strings.ContainsAny(h.store.objectID(id), "/\\") {
+		return false
+	}
+	if h.cfg.Owner == nil {
+		return true
+	}
+	up, err := h.store.tus.GetUpload(r.Context(), id)
+	if err != nil {
+		return false
+	}
+	info, err := up.GetInfo(r.Context())
+	return err == nil && info.MetaData[keyOwner] == h.cfg.Owner(r)
 }
 
 func (h *Handler) preFinish(ev tusd.HookEvent) (tusd.HTTPResponse, error) {

@@ -78,6 +78,8 @@ func statusOf(c troupe.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case troupe.CodeConflict:
 		return http.StatusConflict
+	case troupe.CodeNotFound:
+		return http.StatusNotFound
 	}
 	return http.StatusInternalServerError
 }
@@ -142,6 +144,7 @@ func newHarness(t testing.TB, backend string) *harness {
 			return http.Header{"Troupe-Item-Id": {"item-" + strconv.Itoa(len(x.completed))}}, nil
 		},
 		StatusOf: statusOf,
+		Owner:    func(r *http.Request) string { return r.Header.Get("X-Owner") },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -481,6 +484,40 @@ func TestCompleteRefusedRemovesUpload(t *testing.T) {
 		}
 		if keys := x.keys(t); len(keys) != 0 {
 			t.Errorf("a refused upload left %q", keys)
+		}
+	})
+}
+
+func TestOnlyTheOwnerReachesAnUpload(t *testing.T) {
+	each(t, func(t *testing.T, x *harness) {
+		res := do(t, http.MethodPost, x.collection, map[string]string{"Upload-Length": "10", "X-Owner": "ann",
+			"Upload-Metadata": metadata("kind", "video", "filename", "a.mp4", "owner", "bob")}, nil)
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("create: %s", res.Status)
+		}
+		u := res.Header.Get("Location")
+		if !strings.HasPrefix(u, "/") {
+			t.Fatalf("Location %q", u)
+		}
+		base, _ := url.Parse(x.collection)
+		u = base.Scheme + "://" + base.Host + u
+		for _, who := range []string{"bob", ""} {
+			for _, method := range []string{http.MethodHead, http.MethodPatch, http.MethodDelete} {
+				res := do(t, method, u, map[string]string{"X-Owner": who, "Upload-Offset": "0",
+					"Content-Type": "application/offset+octet-stream"}, []byte("01234"))
+				if res.StatusCode != http.StatusNotFound {
+					t.Errorf("%s by %q: %s, want 404", method, who, res.Status)
+				}
+			}
+		}
+		if res := do(t, http.MethodHead, u, map[string]string{"X-Owner": "ann"}, nil); res.StatusCode != http.StatusOK || res.Header.Get("Upload-Offset") != "0" {
+			t.Errorf("HEAD by the owner: %s, offset %q", res.Status, res.Header.Get("Upload-Offset"))
+		}
+		// Ids not made here never reach the store.
+		for _, id := range []string{"..%2F..%2Fsecret", "not-an-id", url.PathEscape(strings.TrimPrefix(u[strings.LastIndex(u, "/"):], "/") + "/../x")} {
+			if res := do(t, http.MethodHead, x.collection+"/"+id, nil, nil); res.StatusCode != http.StatusNotFound {
+				t.Errorf("HEAD %s: %s, want 404", id, res.Status)
+			}
 		}
 	})
 }

@@ -31,6 +31,8 @@ type Config struct {
 	// Proxies are the peers believed about the client's address and
 	// scheme; none by default.
 	Proxies Proxies
+	// Uploads takes resumable uploads; nil answers their routes 404.
+	Uploads Uploads
 }
 
 // Server holds the handlers' dependencies.
