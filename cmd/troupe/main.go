@@ -24,9 +24,9 @@ import (
 	"troupe/internal/jobs"
 	"troupe/internal/logging"
 	"troupe/internal/mail"
-	"troupe/internal/transcode"
 	"troupe/internal/password"
 	"troupe/internal/store"
+	"troupe/internal/transcode"
 	"troupe/internal/troupe"
 	"troupe/internal/web"
 )
@@ -113,6 +113,11 @@ type Main struct {
 	// PoolWait overrides how long a request waits for a free database
 	// connection before it is answered 503 (store.DefaultPoolWait).
 	PoolWait time.Duration
+	// HLSMinDuration overrides the shortest video given an HLS ladder
+	// (tests use short clips).
+	HLSMinDuration time.Duration
+	// WithoutMediaTools serves as a server without ffprobe and ffmpeg.
+	WithoutMediaTools bool
 	// ListenURL makes the PostgreSQL listener connect there (tests put a
 	// proxy in its way to stall it).
 	ListenURL string
@@ -189,6 +194,9 @@ func (m *Main) Run(ctx context.Context) error {
 	// Leave a core free for everything else while passwords hash.
 	hasher := password.NewHasher(params, max(1, runtime.GOMAXPROCS(0)/2))
 	tools := transcode.Find() // none when ffprobe is not installed
+	if m.WithoutMediaTools {
+		tools = nil
+	}
 	media, err := blob.Open(ctx, cfg.BlobURL, cfg.S3)
 	if err != nil {
 		return err
@@ -204,7 +212,7 @@ func (m *Main) Run(ctx context.Context) error {
 			"folder", media.Local())
 	}
 	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: m.UploadLimit,
-		Logger: m.Logger.With("component", "app"), MediaTools: tools})
+		Logger: m.Logger.With("component", "app"), MediaTools: tools, HLSMinDuration: m.HLSMinDuration})
 	// Start working jobs once the use cases registered their tasks.
 	if err := m.queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start queue: %w", err)

@@ -13,10 +13,10 @@ import (
 	"troupe/internal/jobs"
 	"troupe/internal/logging"
 	"troupe/internal/mail"
-	mediatools "troupe/internal/transcode"
 	"troupe/internal/password"
 	"troupe/internal/store"
 	"troupe/internal/testkit"
+	mediatools "troupe/internal/transcode"
 	"troupe/internal/troupe"
 )
 
