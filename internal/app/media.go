@@ -12,6 +12,7 @@ import (
 
 	"troupe/internal/blob"
 	"troupe/internal/store"
+	"troupe/internal/transcode"
 	"troupe/internal/troupe"
 )
 

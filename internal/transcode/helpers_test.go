@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"troupe/internal/transcode"
 	"troupe/internal/testkit"
+	"troupe/internal/transcode"
 )
 
 // tools returns the installed tools, or stops the test without them.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"troupe/internal/transcode"
 	"troupe/internal/testkit"
+	"troupe/internal/transcode"
 )
 
 func TestProbe(t *testing.T) {

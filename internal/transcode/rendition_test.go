@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"troupe/internal/transcode"
 	"troupe/internal/testkit"
+	"troupe/internal/transcode"
 )
 
 // progressLog records what an encode reports.

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"troupe/internal/transcode"
 	"troupe/internal/testkit"
+	"troupe/internal/transcode"
 )
 
 func TestExec(t *testing.T) {
