@@ -12,7 +12,6 @@ import (
 
 	"troupe/internal/blob"
 	"troupe/internal/store"
-	"troupe/internal/transcode"
 	"troupe/internal/troupe"
 )
 
