@@ -204,7 +204,8 @@ func (a *App) runProcessMedia(ctx context.Context, payload json.RawMessage) erro
 		return err
 	})
 	if troupe.ErrorCode(err) == troupe.CodeNotFound {
-		return nil
+		// Trashed since it was read (or purged: then nothing is recorded).
+		return a.endProcessing(ctx, it.ID, troupe.Processing{State: troupe.ProcessingFailed, Error: errTrashedRun})
 	}
 	if err != nil {
 		return err
@@ -507,16 +508,10 @@ func (r *run) put(ctx context.Context, key string, body io.Reader, contentType s
 // meanwhile stops the run.
 func (r *run) record(ctx context.Context, write func(tx *store.Tx) error) error {
 	err := r.a.db.Tx(ctx, write)
-	if troupe.ErrorCode(err) == troupe.CodeNotFound || err != nil && isForeignKeyViolation(err) {
+	if troupe.ErrorCode(err) == troupe.CodeNotFound {
 		return errStopped
 	}
 	return err
-}
-
-// isForeignKeyViolation: a row for an item deleted meanwhile.
-func isForeignKeyViolation(err error) bool {
-	s := strings.ToLower(err.Error())
-	return strings.Contains(s, "foreign key")
 }
 
 // step records the progress of the current step, done being its own

@@ -98,8 +98,13 @@ func (q *Queries) SetPosterTime(ctx context.Context, id string, atMS int64) erro
 	return mustAffect(res)
 }
 
-// AddItemFiles records keys stored for item id, for the purge to find.
+// AddItemFiles records keys stored for item id, for the purge to find;
+// not_found when the item is gone.
 func (q *Queries) AddItemFiles(ctx context.Context, id string, keys ...string) error {
+	var one int
+	if err := q.queryRow(ctx, `SELECT 1 FROM items WHERE id = ?`, id).Scan(&one); err != nil {
+		return translate(err)
+	}
 	for _, k := range keys {
 		if _, err := q.exec(ctx, `INSERT INTO item_files (item_id, media_key) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, k); err != nil {
 			return err
