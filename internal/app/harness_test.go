@@ -70,13 +70,6 @@ type env struct {
 
 func newEnv(t *testing.T, e testkit.Engine) *env {
 	t.Helper()
-	return newEnvWith(t, e, app.Config{MediaTools: mediatools.Find()})
-}
-
-// newEnvWith is newEnv with the media settings of cfg (its tools and HLS
-// threshold).
-func newEnvWith(t *testing.T, e testkit.Engine, cfg app.Config) *env {
-	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, e.URL)
 	if err != nil {
@@ -116,8 +109,7 @@ func newEnvWith(t *testing.T, e testkit.Engine, cfg app.Config) *env {
 	}
 	log := &logBuffer{}
 	a := app.New(db, queue, media, render, hasher, cat, app.Config{Now: c.Now, UploadLimit: uploadLimits,
-		Logger: slog.New(logging.NewHandler(slog.NewTextHandler(log, nil))), MediaTools: cfg.MediaTools,
-		HLSMinDuration: cfg.HLSMinDuration})
+		Logger: slog.New(logging.NewHandler(slog.NewTextHandler(log, nil))), MediaTools: mediatools.Find()})
 	if err := queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
