@@ -47,6 +47,8 @@ type serverOptions struct {
 	listen   string        // see Main.ListenURL
 	env      []string      // further variables, as name and value pairs
 	now      func() time.Time
+	hlsMin   time.Duration // see Main.HLSMinDuration
+	noTools  bool          // see Main.WithoutMediaTools
 }
 
 func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServer {
@@ -81,6 +83,8 @@ func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServe
 	m.PoolWait = o.poolWait
 	m.ListenURL = o.listen
 	m.Now = o.now
+	m.HLSMinDuration = o.hlsMin
+	m.WithoutMediaTools = o.noTools
 	// Listen first so that links in mail carry the real address.
 	if err := m.Listen(); err != nil {
 		t.Fatal(err)

@@ -116,6 +116,11 @@ type Main struct {
 	// PoolWait overrides how long a request waits for a free database
 	// connection before it is answered 503 (store.DefaultPoolWait).
 	PoolWait time.Duration
+	// HLSMinDuration overrides the shortest video given an HLS ladder
+	// (tests use short clips).
+	HLSMinDuration time.Duration
+	// WithoutMediaTools serves as a server without ffprobe and ffmpeg.
+	WithoutMediaTools bool
 	// ListenURL makes the PostgreSQL listener connect there (tests put a
 	// proxy in its way to stall it).
 	ListenURL string
@@ -192,6 +197,9 @@ func (m *Main) Run(ctx context.Context) error {
 	// Leave a core free for everything else while passwords hash.
 	hasher := password.NewHasher(params, max(1, runtime.GOMAXPROCS(0)/2))
 	tools := transcode.Find() // none when ffprobe is not installed
+	if m.WithoutMediaTools {
+		tools = nil
+	}
 	media, err := blob.Open(ctx, cfg.BlobURL, cfg.S3)
 	if err != nil {
 		return err
@@ -209,7 +217,7 @@ func (m *Main) Run(ctx context.Context) error {
 	limits := map[troupe.Kind]int64{troupe.KindVideo: cfg.VideoUploadLimit}
 	maps.Copy(limits, m.UploadLimit)
 	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: limits,
-		Logger: m.Logger.With("component", "app"), MediaTools: tools})
+		Logger: m.Logger.With("component", "app"), MediaTools: tools, HLSMinDuration: m.HLSMinDuration})
 	uploads, err := m.openUploads(a, media, cfg.UploadExpiry)
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ import (
 )
 
 // A server whose media is on S3: uploads land in the bucket (nothing in
-// the data folder), the probe reads them back for duration and poster,
+// the data folder), processing reads them back for duration and stills,
 // Range requests are answered 206 from it, downloads and the public page
 // work, a refused upload leaves nothing, /readyz asks the bucket, and the
 // purge of the trash removes the objects.
@@ -50,7 +50,7 @@ func TestMediaOnS3(t *testing.T) {
 			var v map[string]any
 			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 				v = admin.do("GET", "/api/v1/items/"+id, nil).want(t, 200).json(t)
-				if v["duration_ms"] != nil && v["poster_url"] != nil {
+				if v["duration_ms"] != nil && v["poster_url"] != nil && v["processing"].(map[string]any)["state"] == "ready" {
 					break
 				}
 				if time.Now().After(deadline) {
@@ -61,7 +61,9 @@ func TestMediaOnS3(t *testing.T) {
 			if !bytes.HasPrefix(poster.body, []byte{0xff, 0xd8}) || poster.header.Get("Content-Length") != fmt.Sprint(len(poster.body)) {
 				t.Fatalf("poster: %v %x", poster.header, poster.body[:4])
 			}
-			if keys := bucket.Keys(t); !slices.Equal(keys, []string{"media/" + id, "posters/" + id + ".jpg"}) {
+			// The upload plays in every browser as it is: stills, no rendition.
+			stored := []string{"media/" + id, "posters/" + id + ".jpg", "sprites/" + id + ".jpg", "sprites/" + id + ".vtt", "thumbs/" + id + ".jpg"}
+			if keys := bucket.Keys(t); !slices.Equal(keys, stored) {
 				t.Fatalf("bucket after the probe: %v", keys)
 			}
 
@@ -126,7 +128,7 @@ func TestMediaOnS3(t *testing.T) {
 			stranger.do("GET", media, nil, "Range", "bytes=0-9").want(t, 404, "not_found")
 			admin.upload(ws, "videos", nil, "big.mp4", bytes.NewReader(append(slices.Clone(video), make([]byte, 5<<20)...))).want(t, 413)
 			admin.upload(ws, "videos", nil, "page.mp4", strings.NewReader("<html><body>not a video</body></html>")).want(t, 415)
-			if keys := bucket.Keys(t); len(keys) != 2 {
+			if keys := bucket.Keys(t); !slices.Equal(keys, stored) {
 				t.Fatalf("refused uploads left objects: %v", keys)
 			}
 			admin.do("GET", "/readyz", nil).want(t, 200)

@@ -28,6 +28,9 @@ type Queue interface {
 	EnqueueMails(ctx context.Context, tx *store.Tx, ms []mail.Message) error
 	EnqueueTask(ctx context.Context, tx *store.Tx, name string, payload any) error
 	Handle(name string, fn func(ctx context.Context, payload json.RawMessage) error)
+	// HandleLong is Handle for tasks that may run up to timeout, one at a
+	// time, such as video encodes.
+	HandleLong(name string, timeout time.Duration, fn func(ctx context.Context, payload json.RawMessage) error)
 	// Every runs the task named name periodically.
 	Every(name string, interval time.Duration)
 }
@@ -42,9 +45,14 @@ type Config struct {
 	UploadLimit map[troupe.Kind]int64
 	// Logger receives what the use cases log; nil logs nothing.
 	Logger *slog.Logger
-	// MediaTools read uploaded videos' and voices' durations and take
-	// videos' posters; nil leaves them without.
+	// MediaTools read uploaded videos' and voices' facts and make videos'
+	// stills and renditions; nil leaves uploads as they are.
 	MediaTools transcode.Tools
+	// HLSMinDuration is the shortest video that gets an HLS ladder
+	// (DefaultHLSMinDuration when 0); HLSLadder its rungs (nil for
+	// transcode.DefaultLadder).
+	HLSMinDuration time.Duration
+	HLSLadder      []transcode.Rung
 }
 
 // App runs the use cases.
@@ -73,7 +81,9 @@ func New(db *store.DB, queue Queue, media *blob.Store, render *mail.Renderer, ha
 	a := &App{db: db, queue: queue, media: media, render: render, hasher: hasher, cat: cat, cfg: cfg, log: logging.OrDiscard(cfg.Logger)}
 	db.WatchNotifications(a.live.signal)
 	queue.Handle(taskPasswordReset, a.runPasswordReset)
-	queue.Handle(taskProbeMedia, a.runProbeMedia)
+	queue.HandleLong(taskProcessMedia, processingTimeout, a.runProcessMedia)
+	queue.HandleLong(taskProbeMedia, processingTimeout, a.runProcessMedia)
+	queue.HandleLong(taskMakePoster, processingTimeout, a.runMakePoster)
 	queue.Handle(taskDeleteMedia, a.runDeleteMedia)
 	queue.Handle(taskPurgeTrash, a.runPurgeTrash)
 	queue.Every(taskPurgeTrash, time.Hour)

@@ -70,6 +70,13 @@ type env struct {
 
 func newEnv(t *testing.T, e testkit.Engine) *env {
 	t.Helper()
+	return newEnvWith(t, e, app.Config{MediaTools: mediatools.Find()})
+}
+
+// newEnvWith is newEnv with the media settings of cfg (its tools and HLS
+// threshold).
+func newEnvWith(t *testing.T, e testkit.Engine, cfg app.Config) *env {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, e.URL)
 	if err != nil {
@@ -109,7 +116,8 @@ func newEnv(t *testing.T, e testkit.Engine) *env {
 	}
 	log := &logBuffer{}
 	a := app.New(db, queue, media, render, hasher, cat, app.Config{Now: c.Now, UploadLimit: uploadLimits,
-		Logger: slog.New(logging.NewHandler(slog.NewTextHandler(log, nil))), MediaTools: mediatools.Find()})
+		Logger: slog.New(logging.NewHandler(slog.NewTextHandler(log, nil))), MediaTools: cfg.MediaTools,
+		HLSMinDuration: cfg.HLSMinDuration})
 	if err := queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -66,8 +66,12 @@ func viewerOf(m troupe.Member) store.Viewer {
 // GetItem returns an item with its draft text.
 func (a *App) GetItem(ctx context.Context, actor troupe.User, id string) (_ ItemView, opErr error) {
 	defer wrap(&opErr, "get item")
-	v, _, err := a.access(ctx, a.db.Read(), actor, id)
-	return v, err
+	q := a.db.Read()
+	v, _, err := a.access(ctx, q, actor, id)
+	if err != nil {
+		return ItemView{}, err
+	}
+	return v, withRenditions(ctx, q, &v.Item)
 }
 
 // NewItem describes an item to create. Media items come through

@@ -107,8 +107,9 @@ func TestUseCaseErrorsNameTheOperation(t *testing.T) {
 // noQueue takes no work: the tests that use it never get that far.
 type noQueue struct{}
 
-func (noQueue) EnqueueMail(context.Context, *store.Tx, mail.Message) error    { return nil }
-func (noQueue) EnqueueMails(context.Context, *store.Tx, []mail.Message) error { return nil }
-func (noQueue) EnqueueTask(context.Context, *store.Tx, string, any) error     { return nil }
-func (noQueue) Handle(string, func(context.Context, json.RawMessage) error)   {}
-func (noQueue) Every(string, time.Duration)                                   {}
+func (noQueue) EnqueueMail(context.Context, *store.Tx, mail.Message) error                     { return nil }
+func (noQueue) EnqueueMails(context.Context, *store.Tx, []mail.Message) error                  { return nil }
+func (noQueue) EnqueueTask(context.Context, *store.Tx, string, any) error                      { return nil }
+func (noQueue) Handle(string, func(context.Context, json.RawMessage) error)                    {}
+func (noQueue) Every(string, time.Duration)                                                    {}
+func (noQueue) HandleLong(string, time.Duration, func(context.Context, json.RawMessage) error) {}

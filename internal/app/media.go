@@ -1,25 +1,24 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strings"
 	"time"
 
 	"troupe/internal/blob"
 	"troupe/internal/store"
-	"troupe/internal/transcode"
 	"troupe/internal/troupe"
 )
 
 // Background tasks of content.
 const (
+	// taskProbeMedia is the name processing had before it made
+	// renditions: such tasks still queued are processed as new ones.
 	taskProbeMedia  = "probe_media"
 	taskDeleteMedia = "delete_media"
 	taskPurgeTrash  = "purge_trash"
@@ -147,15 +146,6 @@ func (a *App) insertMediaItem(ctx context.Context, actor troupe.User, it *troupe
 	})
 }
 
-// afterMediaStored enqueues, in the transaction that makes a media item,
-// the work its file needs: every way a file arrives comes through here.
-func (a *App) afterMediaStored(ctx context.Context, tx *store.Tx, it troupe.Item) error {
-	if it.Kind == troupe.KindVideo || it.Kind == troupe.KindVoice {
-		return a.queue.EnqueueTask(ctx, tx, taskProbeMedia, probePayload{ItemID: it.ID})
-	}
-	return nil
-}
-
 func acceptedFiles(k troupe.Kind) string {
 	switch k {
 	case troupe.KindVideo:
@@ -209,108 +199,6 @@ func (a *App) OpenMedia(ctx context.Context, actor troupe.User, id string, poste
 		key, contentType = it.PosterKey, "image/jpeg"
 	}
 	return a.openFile(ctx, it.Item, key, contentType, first)
-}
-
-type probePayload struct {
-	ItemID string `json:"item_id"`
-}
-
-// runProbeMedia reads a video's or voice's duration and takes a video's
-// poster frame with the media tools. Without them the item simply has
-// neither.
-func (a *App) runProbeMedia(ctx context.Context, payload json.RawMessage) error {
-	var p probePayload
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return err
-	}
-	if a.cfg.MediaTools == nil {
-		return nil
-	}
-	it, _, err := a.db.Read().FindItemAccess(ctx, p.ItemID, "")
-	if troupe.ErrorCode(err) == troupe.CodeNotFound {
-		return nil // deleted meanwhile
-	}
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	file, cleanup, err := a.localCopy(ctx, it.MediaKey)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	info, err := a.cfg.MediaTools.Probe(ctx, file)
-	if errors.Is(err, transcode.ErrNoTool) {
-		return nil
-	}
-	if err != nil {
-		a.log.WarnContext(ctx, "ffprobe could not read an upload", "item", it.ID, "err", err)
-		return nil
-	}
-	var upd struct {
-		DurationMS *int64
-		PosterKey  *string
-	}
-	if info.Duration > 0 {
-		ms := info.Duration.Milliseconds()
-		upd.DurationMS = &ms
-	}
-	if it.Kind == troupe.KindVideo {
-		if key, err := a.makePoster(ctx, it.ID, file, upd.DurationMS); err == nil {
-			upd.PosterKey = &key
-		} else {
-			a.log.WarnContext(ctx, "no poster for a video", "item", it.ID, "err", err)
-		}
-	}
-	if upd.DurationMS == nil && upd.PosterKey == nil {
-		return nil
-	}
-	err = a.db.Tx(ctx, func(tx *store.Tx) error { return tx.SetMediaFacts(ctx, it.ID, upd.DurationMS, upd.PosterKey) })
-	if troupe.ErrorCode(err) == troupe.CodeNotFound && upd.PosterKey != nil {
-		// Purged meanwhile: the poster has no item to belong to.
-		return a.media.Delete(ctx, *upd.PosterKey)
-	}
-	return err
-}
-
-// localCopy copies a stored file to a temporary file for the tools.
-func (a *App) localCopy(ctx context.Context, key string) (string, func(), error) {
-	r, err := a.media.Open(ctx, key, blob.Whole)
-	if err != nil {
-		return "", nil, err
-	}
-	defer r.Close()
-	f, err := os.CreateTemp("", "troupe-probe-*")
-	if err != nil {
-		return "", nil, err
-	}
-	cleanup := func() { os.Remove(f.Name()) }
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		cleanup()
-		return "", nil, err
-	}
-	if err := f.Close(); err != nil {
-		cleanup()
-		return "", nil, err
-	}
-	return f.Name(), cleanup, nil
-}
-
-// makePoster stores a frame a second in (or halfway through a shorter
-// video) as the poster.
-func (a *App) makePoster(ctx context.Context, itemID, file string, durationMS *int64) (string, error) {
-	at := time.Second
-	if durationMS != nil && *durationMS < 2000 {
-		at = time.Duration(*durationMS) * time.Millisecond / 2
-	}
-	jpeg, err := a.cfg.MediaTools.Poster(ctx, file, at)
-	if err != nil {
-		return "", err
-	}
-	key := "posters/" + itemID + ".jpg"
-	return key, a.media.WriteFile(ctx, key, bytes.NewReader(jpeg), "image/jpeg")
 }
 
 type deletePayload struct {

@@ -84,6 +84,9 @@ func (a *App) GetVideoPage(ctx context.Context, actor troupe.User, id string) (_
 	if err != nil {
 		return VideoPage{}, err
 	}
+	if err := withRenditions(ctx, q, &it.Item); err != nil {
+		return VideoPage{}, err
+	}
 	return VideoPage{ItemView: it, Captions: caps, Settings: s,
 		CanDownload: canDownload(it, role, s),
 		CanPublish:  it.Permissions.CanEdit && troupe.WorkspacePermissionsFor(role, s).Publish}, nil
@@ -271,7 +274,11 @@ type PublicPage struct {
 	Description string
 	DurationMS  *int64
 	HasPoster   bool
-	Captions    []troupe.CaptionTrack
+	// HasWebRendition: processing made an MP4 every browser plays, for
+	// the player to prefer over the upload; HasHLS: an HLS ladder.
+	HasWebRendition bool
+	HasHLS          bool
+	Captions        []troupe.CaptionTrack
 	// Protected: a password guards the page. Locked: this visitor has not
 	// unlocked it (the page then shows only the password form).
 	Protected   bool
@@ -298,7 +305,7 @@ func (a *App) PublicVideo(ctx context.Context, slug, pass string) (_ PublicPage,
 		return PublicPage{}, err
 	}
 	p := PublicPage{Slug: slug, Name: v.Name, Description: v.Description, DurationMS: v.DurationMS,
-		HasPoster: v.PosterKey != "", Captions: v.Captions, Protected: v.PasswordHash != "",
+		HasPoster: v.PosterKey != "", HasWebRendition: v.HasWebRendition, HasHLS: v.HLSKey != "", Captions: v.Captions, Protected: v.PasswordHash != "",
 		CanDownload: v.AllowDownload && troupe.VisitorsCanDownload(v.Downloads), video: v}
 	if p.Protected {
 		ok, err := a.checkVisitorPass(ctx, pass, v.ItemID, v.PasswordVersion)

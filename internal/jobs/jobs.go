@@ -98,7 +98,7 @@ func New(db *store.DB, sender mail.Sender, log *slog.Logger, cfg Config) (*Queue
 	if err := river.AddWorkerSafely(workers, &cleanupWorker{db: db}); err != nil {
 		return nil, err
 	}
-	tasks := &taskWorker{db: db, log: log, handlers: map[string]TaskFunc{}}
+	tasks := &taskWorker{db: db, log: log, handlers: map[string]TaskFunc{}, long: map[string]time.Duration{}}
 	if err := river.AddWorkerSafely(workers, tasks); err != nil {
 		return nil, err
 	}
@@ -110,8 +110,11 @@ func New(db *store.DB, sender mail.Sender, log *slog.Logger, cfg Config) (*Queue
 		// a second, which an idle server pays for; one process serves a
 		// SQLite file (see store.DB.ClaimServing), so there is nobody to
 		// hear from, and polling for jobs is enough.
-		PollOnly:    db.Dialect() == store.SQLite,
-		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		PollOnly: db.Dialect() == store.SQLite,
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4},
+			// One long task at a time per instance: an encode keeps the
+			// processor busy on its own.
+			longQueue: {MaxWorkers: 1}},
 		Workers:     workers,
 		MaxAttempts: cfg.MailAttempts,
 		RetryPolicy: &backoff{},
@@ -254,6 +257,18 @@ type TaskFunc = func(ctx context.Context, payload json.RawMessage) error
 // handler before Start.
 func (q *Queue) Handle(name string, fn TaskFunc) { q.tasks.handlers[name] = fn }
 
+// longQueue holds the tasks registered with HandleLong, apart from mail
+// and the short tasks they would otherwise hold up.
+const longQueue = "long"
+
+// HandleLong registers fn for tasks named name that may run for up to
+// timeout (video encodes), one at a time per instance. A task cut short
+// by a dead worker is taken back only once its timeout has passed.
+func (q *Queue) HandleLong(name string, timeout time.Duration, fn TaskFunc) {
+	q.tasks.handlers[name] = fn
+	q.tasks.long[name] = timeout
+}
+
 // Every runs the task named name at start and then every interval (once
 // across all instances: river elects one leader to schedule periodic work).
 func (q *Queue) Every(name string, interval time.Duration) {
@@ -268,7 +283,11 @@ func (q *Queue) EnqueueTask(ctx context.Context, tx *store.Tx, name string, payl
 	if err != nil {
 		return err
 	}
-	if _, err := q.client.InsertTx(ctx, tx.SQL(), TaskArgs{Name: name, Payload: raw}, nil); err != nil {
+	var opts *river.InsertOpts
+	if _, long := q.tasks.long[name]; long {
+		opts = &river.InsertOpts{Queue: longQueue}
+	}
+	if _, err := q.client.InsertTx(ctx, tx.SQL(), TaskArgs{Name: name, Payload: raw}, opts); err != nil {
 		return fmt.Errorf("enqueue %s: %w", name, err)
 	}
 	return nil
@@ -288,9 +307,16 @@ type taskWorker struct {
 	db       *store.DB
 	log      *slog.Logger
 	handlers map[string]TaskFunc
+	// long holds the timeouts of the tasks registered with HandleLong.
+	long map[string]time.Duration
 }
 
-func (w *taskWorker) Timeout(*river.Job[TaskArgs]) time.Duration { return taskTimeout }
+func (w *taskWorker) Timeout(job *river.Job[TaskArgs]) time.Duration {
+	if d, ok := w.long[job.Args.Name]; ok {
+		return d
+	}
+	return taskTimeout
+}
 
 func (w *taskWorker) Work(ctx context.Context, job *river.Job[TaskArgs]) error {
 	fn, ok := w.handlers[job.Args.Name]

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 
 	"troupe/internal/troupe"
@@ -52,7 +53,9 @@ const summaryColumns = `i.id, i.workspace_id, i.kind, i.name, COALESCE(i.parent_
 	(SELECT o.name FROM users o WHERE o.id = i.owner_id),
 	i.workspace_level, i.created_at, i.updated_at, i.trashed_at, i.description, i.media_key, i.media_type,
 	i.size_bytes, i.duration_ms, i.poster_key, CASE WHEN i.trash_root_id = i.id THEN 1 ELSE 0 END,
-	COALESCE(i.public_slug, ''), CASE WHEN i.password_hash = '' THEN 0 ELSE 1 END, i.password_version, i.allow_download`
+	COALESCE(i.public_slug, ''), CASE WHEN i.password_hash = '' THEN 0 ELSE 1 END, i.password_version, i.allow_download,
+	i.processing_state, i.processing_progress, i.processing_error, i.processing_note, i.width, i.height,
+	i.thumbnail_key, i.sprite_key, i.hls_key, i.poster_at_ms`
 
 // itemFrom names items alone: the owner's name comes from a subquery, so
 // the planner never starts from the users table and loses the order of
@@ -75,10 +78,12 @@ type ItemRow struct {
 func scanItem(row interface{ Scan(...any) error }, full bool, extra ...any) (ItemRow, error) {
 	var r ItemRow
 	var created, updated int64
-	var trashed, duration sql.NullInt64
+	var trashed, duration, posterAt sql.NullInt64
+	p := &r.Processing
 	dest := []any{&r.ID, &r.WorkspaceID, &r.Kind, &r.Name, &r.ParentID, &r.OwnerID, &r.OwnerName,
 		&r.Workspace, &created, &updated, &trashed, &r.Description, &r.MediaKey, &r.MediaType,
-		&r.SizeBytes, &duration, &r.PosterKey, &r.TrashRoot, &r.PublicSlug, &r.PasswordSet, &r.PasswordVersion, &r.AllowDownload}
+		&r.SizeBytes, &duration, &r.PosterKey, &r.TrashRoot, &r.PublicSlug, &r.PasswordSet, &r.PasswordVersion, &r.AllowDownload,
+		&p.State, &p.Progress, &p.Error, &p.Note, &r.Width, &r.Height, &r.ThumbnailKey, &r.SpriteKey, &r.HLSKey, &posterAt}
 	if full {
 		dest = append(dest, &r.Script, &r.Document)
 	}
@@ -92,6 +97,9 @@ func scanItem(row interface{ Scan(...any) error }, full bool, extra ...any) (Ite
 	}
 	if duration.Valid {
 		r.DurationMS = &duration.Int64
+	}
+	if posterAt.Valid {
+		r.PosterAtMS = &posterAt.Int64
 	}
 	return r, nil
 }
@@ -357,18 +365,6 @@ func (q *Queries) UpdateItem(ctx context.Context, id string, upd ItemUpdate, now
 	return mustAffect(res)
 }
 
-// SetMediaFacts records what probing a file found, leaving the item's
-// update time alone (probing is not an edit).
-func (q *Queries) SetMediaFacts(ctx context.Context, id string, durationMS *int64, posterKey *string) error {
-	res, err := q.exec(ctx, `UPDATE items SET duration_ms = COALESCE(?, duration_ms), poster_key = COALESCE(?, poster_key) WHERE id = ?`,
-		durationMS, posterKey, id)
-	if err != nil {
-		return err
-	}
-	q.publicChanged(id)
-	return mustAffect(res)
-}
-
 // LockTree serialises changes to the folder tree of the workspace holding
 // item id (or of workspace id itself) until the transaction ends: two
 // moves cannot each pass the cycle check and together make a loop, and
@@ -468,7 +464,10 @@ func (q *Queries) PurgeTrash(ctx context.Context, cutoff time.Time, limit int) (
 			return nil, 0, err
 		}
 		rows, err := q.query(ctx, `SELECT i.media_key, i.poster_key FROM item_tree t JOIN items i ON i.id = t.descendant_id
-			WHERE t.ancestor_id = ?`, root)
+			WHERE t.ancestor_id = ?
+			UNION ALL
+			SELECT f.media_key, '' FROM item_tree t JOIN item_files f ON f.item_id = t.descendant_id
+			WHERE t.ancestor_id = ?`, root, root)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -486,6 +485,8 @@ func (q *Queries) PurgeTrash(ctx context.Context, cutoff time.Time, limit int) (
 			}
 		}
 		rows.Close()
+		slices.Sort(held)
+		held = slices.Compact(held)
 		// A read cut short must not delete the entry: its files would
 		// outlive it, never to be removed.
 		if err := rows.Err(); err != nil {

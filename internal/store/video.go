@@ -57,6 +57,10 @@ type PublicVideo struct {
 	MediaKey        string
 	MediaType       string
 	PosterKey       string
+	ThumbnailKey    string
+	SpriteKey       string
+	HLSKey          string
+	HasWebRendition bool
 	DurationMS      *int64
 	UpdatedAt       time.Time
 	PasswordHash    string
@@ -72,8 +76,8 @@ type PublicVideo struct {
 // caption languages, in one query: not_found when no such video is
 // published or it is in the trash.
 func (q *Queries) FindPublicVideo(ctx context.Context, slug string) (PublicVideo, error) {
-	rows, err := q.query(ctx, `SELECT i.id, i.name, i.description, i.media_key, i.media_type, i.poster_key, i.duration_ms,
-			i.updated_at, i.password_hash, i.password_version, i.allow_download, w.downloads, w.publishing,
+	rows, err := q.query(ctx, `SELECT i.id, i.name, i.description, i.media_key, i.media_type, i.poster_key, i.thumbnail_key, i.sprite_key,
+			i.hls_key, EXISTS (SELECT 1 FROM renditions r WHERE r.item_id = i.id AND r.name = 'web'), i.duration_ms, i.updated_at, i.password_hash, i.password_version, i.allow_download, w.downloads, w.publishing,
 			COALESCE(c.lang, ''), COALESCE(c.label, '')
 		FROM items i JOIN workspaces w ON w.id = i.workspace_id
 		LEFT JOIN captions c ON c.item_id = i.id
@@ -90,7 +94,7 @@ func (q *Queries) FindPublicVideo(ctx context.Context, slug string) (PublicVideo
 		var updated int64
 		var duration sql.NullInt64
 		var lang, label string
-		if err := rows.Scan(&v.ItemID, &v.Name, &v.Description, &v.MediaKey, &v.MediaType, &v.PosterKey, &duration,
+		if err := rows.Scan(&v.ItemID, &v.Name, &v.Description, &v.MediaKey, &v.MediaType, &v.PosterKey, &v.ThumbnailKey, &v.SpriteKey, &v.HLSKey, &v.HasWebRendition, &duration,
 			&updated, &v.PasswordHash, &v.PasswordVersion, &v.AllowDownload, &v.Downloads, &v.Publishing, &lang, &label); err != nil {
 			return PublicVideo{}, translate(err)
 		}

@@ -114,6 +114,23 @@ type Item struct {
 	SizeBytes   int64
 	DurationMS  *int64
 	PosterKey   string
+	// Processing is the state of the work on an uploaded video or voice;
+	// Width and Height the picture's size as shown, 0 until probed.
+	Processing    Processing
+	Width, Height int
+	ThumbnailKey  string
+	// SpriteKey is the scrubbing sprite's JPEG; its WebVTT track is
+	// SpriteTrackKey.
+	SpriteKey string
+	// HLSKey is the HLS master playlist; its variants and segments sit
+	// beside it.
+	HLSKey string
+	// PosterAtMS is the time the owner chose for the poster, nil for the
+	// default.
+	PosterAtMS *int64
+	// Renditions are the playable copies made of a video; only the
+	// reads of a single item fill them.
+	Renditions []Rendition
 
 	// Videos' page: PublicSlug is set while published; PasswordVersion
 	// changes whenever the password is set, changed or removed.

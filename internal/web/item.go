@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -620,6 +621,15 @@ type itemJSON struct {
 	DurationMS  *int64  `json:"duration_ms,omitempty"`
 	MediaURL    string  `json:"media_url,omitempty"`
 	PosterURL   string  `json:"poster_url,omitempty"`
+	// Processing (videos and voices) and what it made (videos).
+	Processing   *processingJSON `json:"processing,omitempty"`
+	Width        *int            `json:"width,omitempty"`
+	Height       *int            `json:"height,omitempty"`
+	ThumbnailURL string          `json:"thumbnail_url,omitempty"`
+	SpriteURL    string          `json:"sprite_url,omitempty"`
+	HLSURL       string          `json:"hls_url,omitempty"`
+	// Renditions are listed for a single video.
+	Renditions *[]renditionJSON `json:"renditions,omitempty"`
 	// Videos' page; the public path only for those who can edit it.
 	Published         *bool  `json:"published,omitempty"`
 	PasswordProtected *bool  `json:"password_protected,omitempty"`
@@ -653,15 +663,66 @@ func toItemJSON(it app.ItemView, full bool) itemJSON {
 			out.PosterURL = "/api/v1/items/" + it.ID + "/poster"
 		}
 	}
+	if it.Kind == troupe.KindVideo || it.Kind == troupe.KindVoice {
+		p := toProcessingJSON(it.Processing)
+		out.Processing = &p
+	}
 	if it.Kind == troupe.KindVideo {
 		published := it.PublicSlug != ""
 		out.Published, out.PasswordProtected, out.AllowDownload = &published, &it.PasswordSet, &it.AllowDownload
 		out.MediaURL = "/api/v1/videos/" + it.ID + "/media"
+		addDerivedJSON(&out, it.Item, full)
 		if published && it.Permissions.CanEdit {
 			out.PublicPath = paths.PublicVideo(it.PublicSlug)
 		}
 	}
 	return out
+}
+
+type processingJSON struct {
+	State    troupe.ProcessingState `json:"state"`
+	Progress float64                `json:"progress"`
+	Error    string                 `json:"error,omitempty"`
+	Note     string                 `json:"note,omitempty"`
+}
+
+func toProcessingJSON(p troupe.Processing) processingJSON {
+	return processingJSON{State: p.State, Progress: p.Progress, Error: p.Error, Note: p.Note}
+}
+
+type renditionJSON struct {
+	Name       string `json:"name"`
+	Width      int    `json:"width"`
+	Height     int    `json:"height"`
+	VideoCodec string `json:"video_codec"`
+	AudioCodec string `json:"audio_codec"`
+	URL        string `json:"url"`
+}
+
+// addDerivedJSON adds the size of a video and the URLs of what processing
+// made of it: every one under the video's checked path, as its media.
+func addDerivedJSON(out *itemJSON, it troupe.Item, full bool) {
+	base := "/api/v1/videos/" + it.ID + "/"
+	if it.Width > 0 && it.Height > 0 {
+		out.Width, out.Height = &it.Width, &it.Height
+	}
+	if it.ThumbnailKey != "" {
+		out.ThumbnailURL = base + app.FileThumbnail
+	}
+	if it.SpriteKey != "" {
+		out.SpriteURL = base + app.FileSpriteTrack
+	}
+	if it.HLSKey != "" {
+		out.HLSURL = base + app.FileHLS + path.Base(it.HLSKey)
+	}
+	if full {
+		rends := []renditionJSON{}
+		for _, r := range it.Renditions {
+			rends = append(rends, renditionJSON{Name: r.Name, Width: r.Width, Height: r.Height,
+				VideoCodec: r.VideoCodec, AudioCodec: r.AudioCodec, URL: base + app.FileRendition + r.Name})
+		}
+		out.Renditions = &rends
+	}
 }
 
 func itemQuery(r *http.Request) (app.ItemQuery, error) {

@@ -26,6 +26,9 @@ type publicView struct {
 	URL       string
 	MediaURL  string
 	PosterURL string
+	// WebRenditionURL is the MP4 every browser plays, the player's first
+	// choice when processing made one.
+	WebRenditionURL string
 }
 
 func (s *Server) publicView(r *http.Request, p app.PublicPage) page[publicView] {
@@ -33,6 +36,9 @@ func (s *Server) publicView(r *http.Request, p app.PublicPage) page[publicView] 
 	pv := publicView{PublicPage: p, URL: s.publicURL(p.Slug), MediaURL: base + "/media"}
 	if p.HasPoster && !p.Protected {
 		pv.PosterURL = base + "/poster"
+	}
+	if p.HasWebRendition {
+		pv.WebRenditionURL = base + "/" + app.FileRendition + app.WebRenditionName
 	}
 	v := &view{cat: s.cat, Lang: s.lang(r), Path: r.URL.Path, Fields: map[string]string{}, Form: map[string]string{}}
 	return page[publicView]{view: v, Data: pv}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 
+	"troupe/internal/app"
 	"troupe/internal/paths"
 	"troupe/internal/troupe"
 )
@@ -127,6 +128,15 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	t.signedIn("POST /api/v1/items/{id}/restore", s.handleItemRestore)
 	t.signedIn("GET /api/v1/items/{id}/media", s.handleMedia(false))
 	t.signedIn("GET /api/v1/items/{id}/poster", s.handleMedia(true))
+
+	// processing
+	t.signedIn("POST /api/v1/items/{id}/processing/retry", s.handleProcessingRetry)
+	t.signedIn("PUT /api/v1/videos/{id}/poster", s.handlePosterPut)
+	t.signedIn("GET /api/v1/videos/{id}/thumbnail", s.handleVideoFile(app.FileThumbnail))
+	t.signedIn("GET /api/v1/videos/{id}/sprite.jpg", s.handleVideoFile(app.FileSprite))
+	t.signedIn("GET /api/v1/videos/{id}/sprite.vtt", s.handleVideoFile(app.FileSpriteTrack))
+	t.signedIn("GET /api/v1/videos/{id}/renditions/{name}", s.handleVideoFile(app.FileRendition))
+	t.signedIn("GET /api/v1/videos/{id}/hls/{file}", s.handleVideoFile(app.FileHLS))
 
 	// sharing
 	t.signedIn("GET /api/v1/items/{id}/sharing", s.handleSharingGet)
@@ -282,6 +292,11 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.anyone("GET /v/{slug}/media", s.publicMedia(false))
 	t.anyone("GET /v/{slug}/poster", s.publicMedia(true))
 	t.anyone("GET /v/{slug}/captions/{file}", s.publicCaptions)
+	t.anyone("GET /v/{slug}/thumbnail", s.publicFile(app.FileThumbnail))
+	t.anyone("GET /v/{slug}/sprite.jpg", s.publicFile(app.FileSprite))
+	t.anyone("GET /v/{slug}/sprite.vtt", s.publicFile(app.FileSpriteTrack))
+	t.anyone("GET /v/{slug}/renditions/{name}", s.publicFile(app.FileRendition))
+	t.anyone("GET /v/{slug}/hls/{file}", s.publicFile(app.FileHLS))
 
 	// anything else
 	t.anyone("/", s.pageNotFound)

@@ -320,6 +320,17 @@ func (v *view) Media(it app.ItemView, poster bool) string {
 	return "/api/v1/items/" + url.PathEscape(it.ID) + "/media"
 }
 
+// WebRendition is the address of a video's MP4 that every browser plays,
+// "" when processing made none (the upload plays as it is).
+func (v *view) WebRendition(it app.ItemView) string {
+	for _, r := range it.Renditions {
+		if r.Name == app.WebRenditionName {
+			return "/api/v1/videos/" + url.PathEscape(it.ID) + "/" + app.FileRendition + r.Name
+		}
+	}
+	return ""
+}
+
 // Accept is the file chooser's filter for a kind of upload.
 func (v *view) Accept(k troupe.Kind) string {
 	switch k {
