@@ -197,7 +197,7 @@ func TestBrowserContentSharingJourney(t *testing.T) {
 	if err != nil || !strings.HasPrefix(seen, "100|"+T("upload.finishing")) {
 		t.Fatalf("progress bar read %q (%v)", seen, err)
 	}
-	carla.waitTrue("the player", `!!document.querySelector("video[controls]") && document.querySelector("video").getAttribute("src").endsWith("/media")`)
+	carla.waitTrue("the player", `!!document.querySelector("video[controls]") && [...document.querySelectorAll("video source")].some(s => s.getAttribute("src").endsWith("/media"))`)
 	carla.check("video")
 
 	// An avatar that is not an image is refused, in words.

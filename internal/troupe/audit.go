@@ -69,6 +69,8 @@ const (
 	AuditVideoDownload       = "video.download"
 	AuditVideoCaptionsPut    = "video.captions_put"
 	AuditVideoCaptionsDelete = "video.captions_delete"
+	AuditVideoPoster         = "video.poster"
+	AuditProcessingRetry     = "item.processing_retry"
 )
 
 // AuditActions is every action the app records, family by family in the
@@ -80,7 +82,8 @@ var AuditActions = []string{
 	AuditInviteLinkCreate, AuditInviteLinkUpdate, AuditInviteLinkReset, AuditInviteLinkDelete,
 	AuditJoinRequestCreate, AuditJoinRequestApproved, AuditJoinRequestDenied,
 	AuditVideoPublish, AuditVideoUnpublish, AuditVideoPasswordSet, AuditVideoPasswordRemove, AuditVideoDownload,
-	AuditVideoCaptionsPut, AuditVideoCaptionsDelete,
+	AuditVideoCaptionsPut, AuditVideoCaptionsDelete, AuditVideoPoster,
+	AuditProcessingRetry,
 	AuditSharingUpdate,
 	AuditSettingsUpdate,
 	AuditDomainAdd, AuditDomainRemove,
