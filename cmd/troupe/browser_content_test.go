@@ -184,7 +184,7 @@ func TestBrowserContentSharingJourney(t *testing.T) {
 	carla.check("upload-dialog")
 	// Keep what the progress bar said, across the page change that follows.
 	carla.eval(`(() => { const send = XMLHttpRequest.prototype.send; XMLHttpRequest.prototype.send = function (b) {
-		this.upload.addEventListener("progress", () => sessionStorage.setItem("progress", document.querySelector("#page-dialog progress").value + "|" + document.querySelector("#page-dialog [data-progress-text]").textContent));
+		this.upload.addEventListener("progress", () => { const row = document.querySelector("#page-dialog .upload-row"); if (row) sessionStorage.setItem("progress", row.querySelector("progress").value + "|" + row.querySelector(".upload-status").textContent); });
 		return send.call(this, b); }; return true; })()`)
 	carla.do(
 		chromedp.SendKeys(chromedp.CSS("#f-up-name"), "Teaser"),

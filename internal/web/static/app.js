@@ -320,7 +320,7 @@
 
   function enhance(root) {
     root.querySelectorAll("form[data-share]").forEach(enhanceShare);
-    root.querySelectorAll("form[data-upload]").forEach(enhanceUpload);
+    if (window.TroupeUploads) window.TroupeUploads.init(root);
   }
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
 
@@ -527,74 +527,6 @@
           });
       }).catch(function () { setError(form.dataset.errorOther); })
         .finally(function () { button.removeAttribute("aria-busy"); });
-    });
-  }
-
-  // Uploads go through the API with a progress bar: percent and time left.
-  function enhanceUpload(form) {
-    if (form.dataset.enhanced) return;
-    form.dataset.enhanced = "1";
-    var kind = form.querySelector("[name=kind]");
-    var file = form.querySelector("input[type=file]");
-    var box = form.querySelector("[data-progress-box]");
-    var bar = box.querySelector("progress");
-    var text = box.querySelector("[data-progress-text]");
-    var errorBox = form.querySelector("[data-upload-error]");
-    kind.addEventListener("change", function () { file.accept = kind.selectedOptions[0].dataset.accept; });
-    function timeLeft(seconds) {
-      if (seconds < 60) return fill(form.dataset.seconds, { n: Math.max(1, Math.ceil(seconds)) });
-      return fill(form.dataset.minutes, { n: Math.ceil(seconds / 60) });
-    }
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var button = form.querySelector("button[type=submit]");
-      if (button.getAttribute("aria-busy") === "true") return;
-      errorBox.hidden = true;
-      if (!file.files.length) {
-        errorBox.textContent = form.dataset.errorRequired;
-        errorBox.hidden = false;
-        return;
-      }
-      var data = new FormData();
-      ["name", "parent_id", "description"].forEach(function (n) { data.append(n, form.elements[n].value); });
-      data.append("file", file.files[0]);
-      var xhr = new XMLHttpRequest();
-      xhr.open("POST", form.dataset.api + kind.value + "s");
-      xhr.setRequestHeader("Accept", "application/json");
-      var start = Date.now();
-      bar.value = 0;
-      text.textContent = fill(form.dataset.progress, { percent: 0, time: "…" });
-      box.hidden = false;
-      button.setAttribute("aria-busy", "true");
-      xhr.upload.addEventListener("progress", function (e) {
-        if (!e.lengthComputable) return;
-        var pct = Math.min(100, Math.floor(e.loaded / e.total * 100));
-        var elapsed = Math.max((Date.now() - start) / 1000, 0.001);
-        var left = (e.total - e.loaded) / Math.max(e.loaded / elapsed, 1);
-        bar.value = pct;
-        text.textContent = pct >= 100 ? form.dataset.finishing : fill(form.dataset.progress, { percent: pct, time: timeLeft(left) });
-        box.dataset.seen = String(Math.max(Number(box.dataset.seen || 0), pct));
-      });
-      var fail = function (problem) {
-        button.removeAttribute("aria-busy");
-        box.hidden = true;
-        errorBox.textContent = errorText(form, problem);
-        errorBox.hidden = false;
-      };
-      xhr.addEventListener("load", function () {
-        var answer = null;
-        try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
-        if (xhr.status === 201 && answer) {
-          bar.value = 100;
-          text.textContent = form.dataset.processing;
-          sessionStorage.setItem("troupe-toast", form.dataset.done || "");
-          location.href = form.dataset.itemBase + encodeURIComponent(answer.id);
-          return;
-        }
-        fail(answer);
-      });
-      xhr.addEventListener("error", function () { fail(null); });
-      xhr.send(data);
     });
   }
 
