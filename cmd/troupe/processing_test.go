@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"troupe/internal/i18n"
 	"troupe/internal/testkit"
 	"troupe/internal/transcode"
 )
@@ -362,4 +363,59 @@ func TestProcessingWithoutMediaTools(t *testing.T) {
 			admin.do("GET", v["media_url"].(string), nil).want(t, 200)
 		})
 	}
+}
+
+// The item page shows a failed processing with its words and Retry, in
+// English and French; Retry and the poster's time work as plain forms;
+// the processing stream sends the state until it is ready, to those who
+// may view the item only.
+func TestProcessingPages(t *testing.T) {
+	testkit.RequireTool(t, "ffprobe")
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := testkit.VideoBytes(t, 1)[:64]
+	corrupt := append(slices.Clone(head), bytes.Repeat([]byte("not a video "), 2000)...)
+	forEngine(t, func(t *testing.T, s *testServer) {
+		admin, _ := s.signedIn(t, "admin@acme.com")
+		base := admin.post("/workspaces", url.Values{"name": {"Acme"}}, 303).where()
+		ws := strings.TrimPrefix(base, "/w/")
+		broken := idOf(t, admin.upload(ws, "videos", nil, "broken.mp4", bytes.NewReader(corrupt)).want(t, 201))
+		waitProcessed(t, admin, broken)
+		page := base + "/items/" + broken
+		for _, lang := range []string{"en", "fr"} {
+			body := string(admin.do("GET", page, nil, "Accept-Language", lang).want(t, 200).body)
+			contains(t, body, cat.T(lang, "processing.failed"), "The file could not be processed: ",
+				`action="`+page+`/processing/retry"`, cat.T(lang, "processing.retry"))
+		}
+		if loc := admin.post(page+"/processing/retry", nil, 303).header.Get("Location"); loc != page+"#share" {
+			t.Fatalf("retry went to %q", loc)
+		}
+		if st := admin.do("GET", "/api/v1/items/"+broken, nil).want(t, 200).json(t)["processing"].(map[string]any)["state"]; st == "failed" {
+			t.Fatal("Retry from the page did not queue the processing again")
+		}
+
+		good := idOf(t, admin.upload(ws, "videos", nil, "good.mp4", bytes.NewReader(testkit.VideoBytes(t, 1))).want(t, 201))
+		outsider, _ := s.signedIn(t, "outsider@example.com")
+		outsider.do("GET", "/api/v1/items/"+good+"/processing/stream", nil).want(t, 404)
+		stream := admin.do("GET", "/api/v1/items/"+good+"/processing/stream", nil).want(t, 200)
+		if ct := stream.header.Get("Content-Type"); ct != "text/event-stream" {
+			t.Fatalf("stream Content-Type %q", ct)
+		}
+		events := strings.Split(strings.TrimSpace(string(stream.body)), "\n\n")
+		last := events[len(events)-1]
+		if !strings.HasPrefix(last, "event: processing\ndata: ") || !strings.Contains(last, `"state":"ready"`) || !strings.Contains(last, `"poster_url":`) {
+			t.Fatalf("stream ended with %q", last)
+		}
+
+		gpage := base + "/items/" + good
+		body := string(admin.do("POST", gpage+"/poster", url.Values{"at": {"soon"}}).want(t, 422).body)
+		contains(t, body, cat.T("en", "fielderr.at.invalid"))
+		admin.post(gpage+"/poster", url.Values{"at": {"0:00.5"}}, 303)
+		v := waitProcessed(t, admin, good)
+		if v["processing"].(map[string]any)["state"] != "ready" || v["poster_url"] == nil {
+			t.Fatalf("after a new poster time: %v", v)
+		}
+	})
 }

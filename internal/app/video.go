@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -275,9 +276,10 @@ type PublicPage struct {
 	DurationMS  *int64
 	HasPoster   bool
 	// HasWebRendition: processing made an MP4 every browser plays, for
-	// the player to prefer over the upload; HasHLS: an HLS ladder.
+	// the player to prefer over the upload; HLSPlaylist names the master
+	// playlist of its HLS ladder, "" without one.
 	HasWebRendition bool
-	HasHLS          bool
+	HLSPlaylist     string
 	Captions        []troupe.CaptionTrack
 	// Protected: a password guards the page. Locked: this visitor has not
 	// unlocked it (the page then shows only the password form).
@@ -305,7 +307,7 @@ func (a *App) PublicVideo(ctx context.Context, slug, pass string) (_ PublicPage,
 		return PublicPage{}, err
 	}
 	p := PublicPage{Slug: slug, Name: v.Name, Description: v.Description, DurationMS: v.DurationMS,
-		HasPoster: v.PosterKey != "", HasWebRendition: v.HasWebRendition, HasHLS: v.HLSKey != "", Captions: v.Captions, Protected: v.PasswordHash != "",
+		HasPoster: v.PosterKey != "", HasWebRendition: v.HasWebRendition, HLSPlaylist: hlsPlaylist(v.HLSKey), Captions: v.Captions, Protected: v.PasswordHash != "",
 		CanDownload: v.AllowDownload && troupe.VisitorsCanDownload(v.Downloads), video: v}
 	if p.Protected {
 		ok, err := a.checkVisitorPass(ctx, pass, v.ItemID, v.PasswordVersion)
@@ -463,4 +465,13 @@ func passMAC(key []byte, itemID, body string) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(itemID + "|" + body))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// hlsPlaylist is the name of the master playlist stored at key, as the
+// URLs of a video's HLS files end with it.
+func hlsPlaylist(key string) string {
+	if key == "" {
+		return ""
+	}
+	return path.Base(key)
 }

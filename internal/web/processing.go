@@ -1,7 +1,17 @@
 package web
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
+	"net/url"
+	"path"
+	"time"
+
+	"troupe/internal/captions"
 
 	"troupe/internal/app"
 	"troupe/internal/troupe"
@@ -77,4 +87,97 @@ func (s *Server) handlePosterPut(w http.ResponseWriter, r *http.Request, u troup
 	}
 	writeJSON(w, http.StatusAccepted, toItemJSON(it, true))
 	return nil
+}
+
+// handleProcessingStream sends an item's processing state as server-sent
+// events ("processing", the item's processing JSON with its poster and
+// thumbnail URLs) each time it changes, until it is ready or failed. It
+// reads the item again each second, through the same access check as
+// the item itself, so access taken away ends the stream.
+func (s *Server) handleProcessingStream(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	it, err := s.app.GetItem(r.Context(), u, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		return troupe.Errorf(troupe.CodeInternal, "streaming is not supported here")
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	stop := context.AfterFunc(s.streams, cancel) // server shutdown ends streams
+	defer stop()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	var last []byte
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		out := toItemJSON(it, true)
+		state := struct {
+			Processing   *processingJSON `json:"processing"`
+			PosterURL    string          `json:"poster_url,omitempty"`
+			ThumbnailURL string          `json:"thumbnail_url,omitempty"`
+			DurationMS   *int64          `json:"duration_ms,omitempty"`
+		}{out.Processing, out.PosterURL, out.ThumbnailURL, out.DurationMS}
+		b, err := json.Marshal(state)
+		if err != nil {
+			return nil
+		}
+		if !bytes.Equal(b, last) {
+			last = b
+			fmt.Fprintf(w, "event: processing\ndata: %s\n\n", b)
+			flusher.Flush()
+		}
+		if p := it.Processing.State; p == "" || p == troupe.ProcessingReady || p == troupe.ProcessingFailed {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		if it, err = s.app.GetItem(ctx, u, it.ID); err != nil {
+			return nil
+		}
+	}
+}
+
+// pageProcessingRetry starts the processing of a failed upload again,
+// from the item page's Retry button.
+func (s *Server) pageProcessingRetry(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	return s.videoChange(w, r, u, v, panelShare, "flash.processing_retried", func(ctx context.Context, id string) error {
+		_, err := s.app.RetryProcessing(ctx, u, id, s.client(r))
+		return err
+	})
+}
+
+// pagePosterPut chooses the poster's time from the item page: the
+// player's current frame with JavaScript, a typed time without.
+func (s *Server) pagePosterPut(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	return s.videoChange(w, r, u, v, panelShare, "flash.poster_chosen", func(ctx context.Context, id string) error {
+		at, ok := captions.ParseEditorTime(r.PostFormValue("at"))
+		if !ok {
+			var bad troupe.Validation
+			bad.Add("at", "invalid", "Give the poster's time as m:ss or h:mm:ss.")
+			return bad.Err()
+		}
+		_, err := s.app.SetPosterTime(ctx, u, id, at.Milliseconds(), s.client(r))
+		return err
+	})
+}
+
+// HLS is the address of a video's HLS playlist, "" when it has none.
+func (v *view) HLS(it app.ItemView) string {
+	if it.HLSKey == "" {
+		return ""
+	}
+	return "/api/v1/videos/" + url.PathEscape(it.ID) + "/" + app.FileHLS + path.Base(it.HLSKey)
+}
+
+// ProcessingPercent is the share of an item's processing done, 0..100.
+func (v *view) ProcessingPercent(p troupe.Processing) int {
+	return int(math.Round(math.Max(0, math.Min(1, p.Progress)) * 100))
 }

@@ -29,6 +29,8 @@ type publicView struct {
 	// WebRenditionURL is the MP4 every browser plays, the player's first
 	// choice when processing made one.
 	WebRenditionURL string
+	// HLSURL is its HLS ladder's master playlist, "" without one.
+	HLSURL string
 }
 
 func (s *Server) publicView(r *http.Request, p app.PublicPage) page[publicView] {
@@ -39,6 +41,9 @@ func (s *Server) publicView(r *http.Request, p app.PublicPage) page[publicView] 
 	}
 	if p.HasWebRendition {
 		pv.WebRenditionURL = base + "/" + app.FileRendition + app.WebRenditionName
+	}
+	if p.HLSPlaylist != "" {
+		pv.HLSURL = base + "/" + app.FileHLS + p.HLSPlaylist
 	}
 	v := &view{cat: s.cat, Lang: s.lang(r), Path: r.URL.Path, Fields: map[string]string{}, Form: map[string]string{}}
 	return page[publicView]{view: v, Data: pv}

@@ -131,6 +131,7 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 
 	// processing
 	t.signedIn("POST /api/v1/items/{id}/processing/retry", s.handleProcessingRetry)
+	t.signedIn("GET /api/v1/items/{id}/processing/stream", s.handleProcessingStream)
 	t.signedIn("PUT /api/v1/videos/{id}/poster", s.handlePosterPut)
 	t.signedIn("GET /api/v1/videos/{id}/thumbnail", s.handleVideoFile(app.FileThumbnail))
 	t.signedIn("GET /api/v1/videos/{id}/sprite.jpg", s.handleVideoFile(app.FileSprite))
@@ -285,6 +286,8 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.member("GET /w/{ws}/items/{id}/captions/{lang}", s.pageCaptionsEdit)
 	t.memberLargeBody("POST /w/{ws}/items/{id}/captions/{lang}", maxCaptionForm, s.pageCaptionsSave)
 	t.member("POST /w/{ws}/items/{id}/captions/{lang}/delete", s.pageCaptionsDelete)
+	t.member("POST /w/{ws}/items/{id}/processing/retry", s.pageProcessingRetry)
+	t.member("POST /w/{ws}/items/{id}/poster", s.pagePosterPut)
 
 	// public pages of published videos
 	t.anyone("GET /v/{slug}", s.pagePublicVideo)

@@ -285,6 +285,7 @@
   List.prototype.show = function (u, row, status, pauseBtn) {
     row.dataset.state = u.state;
     pauseBtn.hidden = u.state === "done" || u.state === "cancelled";
+    row.querySelector("[data-cancel]").textContent = u.state === "done" ? this.text("Dismiss") : this.text("Cancel");
     pauseBtn.textContent = u.state === "paused" || u.state === "failed" ? this.text("Resume") : this.text("Pause");
     if (u.state === "paused") status.textContent = this.text("Paused", { percent: row.dataset.percent || 0 });
     if (u.state === "waiting") status.textContent = this.text("Reconnecting");
