@@ -20,7 +20,14 @@ import (
 // loading, or a request still running).
 func (p *browserPage) waitTrue(what, script string) {
 	p.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	p.waitWithin(10*time.Second, what, script)
+}
+
+// waitWithin polls as waitTrue does, for as long as given: for work in
+// the background, such as processing a video, on a busy machine.
+func (p *browserPage) waitWithin(d time.Duration, what, script string) {
+	p.t.Helper()
+	deadline := time.Now().Add(d)
 	for {
 		ok, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](script))
 		if err == nil && ok {

@@ -71,13 +71,16 @@ func TestBrowserDropUploadJourney(t *testing.T) {
 	carla.waitTrue("the progress bar moved up to 100", `window.seen.length > 0 && Math.max(...window.seen) === 100`)
 	carla.waitText("[data-upload-tray] [data-upload-summary]", T("upload.all_done_one"))
 	carla.waitTrue("the folder lists the video without a reload", `window.stayed === true && document.querySelectorAll("[data-content-list] > li").length === 1`)
+	carla.waitWithin(3*time.Minute, "the row shows the video's thumbnail and duration once it is ready, without a reload",
+		`window.stayed === true && (() => { const img = document.querySelector("[data-content-list] li .thumb img"); const badge = document.querySelector("[data-content-list] li .thumb-badge");
+			return !!img && img.complete && img.naturalWidth > 0 && !!badge && badge.textContent === "0:03"; })()`)
 	carla.check("folder-after-drop")
 
 	// Its page follows the processing until the rendition plays, in place.
 	carla.do(chromedp.Click(chromedp.CSS("[data-upload-tray] .upload-row a")))
 	carla.waitTrue("the video page", `!!document.querySelector(".media-card video")`)
 	carla.eval(`(() => { window.stayed = true; return true; })()`)
-	carla.waitTrue("the rendition is in the player without a reload", `window.stayed === true && !document.querySelector("[data-processing]") && [...document.querySelectorAll(".media-card video source")].some(s => s.getAttribute("src").endsWith("/renditions/web"))`)
+	carla.waitWithin(3*time.Minute, "the rendition is in the player without a reload", `window.stayed === true && !document.querySelector("[data-processing]") && [...document.querySelectorAll(".media-card video source")].some(s => s.getAttribute("src").endsWith("/renditions/web"))`)
 	carla.eval(`(() => { const v = document.querySelector(".media-card video"); v.muted = true; v.play(); return true; })()`)
 	carla.waitTrue("the rendition plays", `document.querySelector(".media-card video").currentTime > 0.5 && document.querySelector(".media-card video").currentSrc.endsWith("/renditions/web")`)
 	carla.eval(`(() => { const v = document.querySelector(".media-card video"); v.pause(); v.currentTime = 1.5; return true; })()`)

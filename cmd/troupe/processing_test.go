@@ -409,6 +409,13 @@ func TestProcessingPages(t *testing.T) {
 			t.Fatalf("stream ended with %q", last)
 		}
 
+		// Lists show the video's thumbnail with its duration.
+		waitProcessed(t, admin, good)
+		for _, list := range []string{base, base + "/recent", base + "/search?q=good", base + "/recent?view=grid"} {
+			contains(t, admin.page(list, 200), `<img src="/api/v1/videos/`+good+`/thumbnail"`, `<span class="thumb-badge num">0:01</span>`)
+		}
+		admin.do("GET", "/api/v1/videos/"+good+"/thumbnail", nil).want(t, 200)
+
 		gpage := base + "/items/" + good
 		body := string(admin.do("POST", gpage+"/poster", url.Values{"at": {"soon"}}).want(t, 422).body)
 		contains(t, body, cat.T("en", "fielderr.at.invalid"))

@@ -407,7 +407,7 @@
     var list = new List(tray, {
       endpoint: zone.dataset.tus,
       itemBase: zone.dataset.itemBase,
-      onDone: function () { refreshListing(); }
+      onDone: function () { refreshListing().then(watchPending); }
     });
     lists.push(list);
     var depth = 0;
@@ -470,15 +470,25 @@
   // new item shows with its processing state without a reload.
   function refreshListing() {
     var current = document.querySelector("[data-listing]");
-    if (!current) return;
-    fetch(location.href, { credentials: "same-origin" })
+    if (!current) return Promise.resolve();
+    return fetch(location.href, { credentials: "same-origin" })
       .then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); })
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-listing]");
         if (fresh) current.replaceWith(document.adoptNode(fresh));
-        if (window.Troupe && window.Troupe.enhance) window.Troupe.enhance(document.querySelector("[data-listing]"));
       })
       .catch(function () { /* the tray links to the new item all the same */ });
+  }
+
+  // While a listed video is being prepared, the list is fetched again
+  // every few seconds, so its thumbnail appears without a reload.
+  var pendingTimer = null;
+  function watchPending() {
+    if (pendingTimer || !document.querySelector("[data-listing] [data-processing-row]")) return;
+    pendingTimer = setTimeout(function () {
+      pendingTimer = null;
+      refreshListing().then(watchPending);
+    }, 3000);
   }
 
   function init(root) {
@@ -487,6 +497,7 @@
   window.TroupeUploads = { init: init, kindOf: kindOf };
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
+    watchPending();
     var zone = document.querySelector("[data-dropzone]");
     if (zone) enhanceDropZone(zone);
   });
