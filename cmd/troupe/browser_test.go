@@ -65,7 +65,7 @@ func (p *browserPage) check(name string) {
 	for _, size := range []struct {
 		label string
 		w, h  int64
-	}{{"desktop", 1280, 800}, {"phone", 390, 844}} {
+	}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
 		p.do(chromedp.EmulateViewport(size.w, size.h))
 		problems, err := chromedp.Run(p.ctx, chromedp.Evaluate[[]string](`(() => {
 			const problems = [];
@@ -98,20 +98,25 @@ func journey(t *testing.T) (*i18n.Catalog, context.Context, *testServer) {
 	return cat, testkit.Browser(t), startServer(t, testkit.Engines(t)[0])
 }
 
+// Journey of issue 14, point 1: sign-up signs in at once; the unverified
+// account sees a banner naming its address with Resend and Change
+// address; the corrected address gets the link, which verifies in place
+// and comes back to where the person was.
 func TestBrowserAccountJourney(t *testing.T) {
 	cat, browser, s := journey(t)
 	for _, lang := range troupe.Locales {
 		t.Run(lang, func(t *testing.T) {
 			p := &browserPage{t: t, ctx: testkit.NewBrowserContext(t, browser), s: s, cat: cat, lang: lang}
-			email := "journey-" + lang + "@example.com"
+			typo, email := "journey-"+lang+"@exmaple.com", "journey-"+lang+"@example.com"
 			p.do(testkit.SetLanguage(lang), chromedp.Navigate(s.url+"/signup"))
 			p.wantHeading("signup.title")
 			p.check("signup")
 
-			// A weak password is explained in place, in the page's language.
+			// A weak password is explained in place, in the page's language,
+			// once: the error takes the hint's place.
 			p.do(
 				chromedp.SendKeys(chromedp.CSS("#f-name"), "Ada Lovelace"),
-				chromedp.SendKeys(chromedp.CSS("#f-email"), email),
+				chromedp.SendKeys(chromedp.CSS("#f-email"), typo),
 				chromedp.SendKeys(chromedp.CSS("#f-password"), "short"),
 				chromedp.Click(chromedp.CSS("button[type=submit]")),
 				chromedp.WaitVisible(chromedp.CSS("#f-password-error")),
@@ -119,6 +124,7 @@ func TestBrowserAccountJourney(t *testing.T) {
 			if got, want := p.text("#f-password-error"), cat.T(lang, "fielderr.too_short"); got != want {
 				t.Fatalf("password error %q, want %q", got, want)
 			}
+			p.waitScript("no hint beside the error", `(h => h && h.offsetParent !== null ? "the hint still shows" : "")(document.querySelector("#f-password-hint"))`)
 			if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`document.querySelector("#f-password").value = ""; true`)); err != nil {
 				t.Fatal(err)
 			}
@@ -126,24 +132,41 @@ func TestBrowserAccountJourney(t *testing.T) {
 				chromedp.SendKeys(chromedp.CSS("#f-password"), "correct horse 1"),
 				chromedp.Click(chromedp.CSS("button[type=submit]")),
 			)
-			p.wantHeading("check.title")
-			p.check("check-email")
+			// Inside at once: no check-email page, no sign-in.
+			p.wantHeading("home.welcome", "name", "Ada Lovelace")
+			p.waitText("[data-verify-banner] .verify-banner-text", cat.T(lang, "verify.banner", "email", typo))
+			p.check("home-unverified")
 
-			link := s.mail.WaitFor(t, email, 10*time.Second).Link(t, "/verify-email")
-			p.do(chromedp.Navigate(link))
-			p.wantHeading("verify.title")
-			p.do(chromedp.Click(chromedp.CSS("button[type=submit]")))
-			p.wantHeading("verify.done_title")
-
-			p.do(chromedp.Navigate(s.url + "/login"))
-			p.wantHeading("login.title")
-			p.check("login")
+			// The address had a typo: correct it from the banner.
+			p.do(chromedp.Click(chromedp.CSS("[data-verify-banner] a.btn")))
+			p.wantHeading("change_email.title")
+			p.check("change-email")
+			p.eval(`document.querySelector("#f-email").value = ""; true`)
 			p.do(
 				chromedp.SendKeys(chromedp.CSS("#f-email"), email),
-				chromedp.SendKeys(chromedp.CSS("#f-password"), "correct horse 1"),
 				chromedp.Click(chromedp.CSS("button[type=submit]")),
 			)
 			p.wantHeading("home.welcome", "name", "Ada Lovelace")
+			p.waitText(".toast", cat.T(lang, "flash.email_changed"))
+			p.waitText("[data-verify-banner] .verify-banner-text", cat.T(lang, "verify.banner", "email", email))
+
+			// The corrected address got a link, which comes back home.
+			link := s.mail.WaitFor(t, email, 10*time.Second).Link(t, "/verify-email")
+			if n := s.mail.Count(typo); n != 1 {
+				t.Fatalf("%d mails to the mistyped address, want only the first link", n)
+			}
+			p.do(chromedp.Navigate(s.url + "/account"))
+			p.wantHeading("account.title")
+			if got := p.text("#account-email + .badge"); got != cat.T(lang, "account.unverified") {
+				t.Fatalf("badge %q", got)
+			}
+			p.do(chromedp.Navigate(link))
+			p.wantHeading("verify.title")
+			p.check("verify-email")
+			p.do(chromedp.Click(chromedp.CSS("button[type=submit]")))
+			p.wantHeading("home.welcome", "name", "Ada Lovelace")
+			p.waitText(".toast", cat.T(lang, "flash.email_verified"))
+			p.waitScript("banner gone", `document.querySelector("[data-verify-banner]") ? "the banner still shows" : ""`)
 			p.check("home")
 
 			p.do(chromedp.Navigate(s.url + "/account"))
@@ -155,6 +178,17 @@ func TestBrowserAccountJourney(t *testing.T) {
 				t.Fatalf("badge %q", got)
 			}
 			p.check("account")
+
+			// Sign-out and sign-in still work with the corrected address.
+			p.do(chromedp.Click(chromedp.CSS(".sidebar-bottom summary")), chromedp.Click(chromedp.CSS(`.sidebar-bottom form[action="/logout"] button`)))
+			p.wantHeading("login.title")
+			p.check("login")
+			p.do(
+				chromedp.SendKeys(chromedp.CSS("#f-email"), email),
+				chromedp.SendKeys(chromedp.CSS("#f-password"), "correct horse 1"),
+				chromedp.Click(chromedp.CSS("button[type=submit]")),
+			)
+			p.wantHeading("home.welcome", "name", "Ada Lovelace")
 		})
 	}
 }

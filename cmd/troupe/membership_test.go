@@ -36,11 +36,6 @@ func TestInviteLink(t *testing.T) {
 		ann.do("POST", "/api/v1/join/"+token, nil).want(t, 409, "already_member")
 		ann.do("GET", "/api/v1/workspaces/"+ws, nil).want(t, 200)
 
-		unverified := s.client(t)
-		unverified.do("POST", "/api/v1/auth/signup", map[string]string{"email": "unv@example.org", "password": "correct horse 1", "name": "U"}).want(t, 201)
-		unverified.do("POST", "/api/v1/auth/login", map[string]string{"email": "unv@example.org", "password": "correct horse 1"}).want(t, 200)
-		unverified.do("POST", "/api/v1/join/"+token, nil).want(t, 403, "email_unverified")
-
 		bob, _ := s.signedIn(t, "bob@example.org")
 		bob.do("POST", "/api/v1/join/"+token, nil).want(t, 200)
 		cat, _ := s.signedIn(t, "cat@example.org")
@@ -50,6 +45,11 @@ func TestInviteLink(t *testing.T) {
 		admin.do("PUT", base, map[string]any{"role": "viewer"}).want(t, 200)
 		cat.do("POST", "/api/v1/join/"+token, nil).want(t, 410, "invite_link_invalid") // the old link died
 		admin.do("PATCH", "/api/v1/workspaces/"+ws, map[string]string{"join_policy": "request"}).want(t, 200)
+		// A request shows its address to the Super Admins, so it needs
+		// the address verified; signing up signed this account in.
+		unverified := s.client(t)
+		unverified.do("POST", "/api/v1/auth/signup", map[string]string{"email": "unv@example.org", "password": "correct horse 1", "name": "U"}).want(t, 201)
+		unverified.do("POST", "/api/v1/join/"+fresh, nil).want(t, 403, "email_unverified")
 		res = cat.do("POST", "/api/v1/join/"+fresh, nil).want(t, 200).json(t)
 		if res["result"] != "requested" {
 			t.Fatalf("under the request policy a link join is a request: %v", res)
@@ -337,8 +337,9 @@ func TestWorkspacePagesInFrench(t *testing.T) {
 	})
 }
 
-// Someone new opens an invite link, signs up, verifies and lands back on
-// the link, which names the workspace.
+// Someone new opens an invite link, fills in one form and lands inside the
+// workspace, signed in; the verification mail comes back to the link,
+// which then takes a member straight inside.
 func TestInviteLinkSignupComesBack(t *testing.T) {
 	forEngine(t, func(t *testing.T, s *testServer) {
 		admin, _ := s.signedIn(t, "admin@acme.com")
@@ -346,19 +347,51 @@ func TestInviteLinkSignupComesBack(t *testing.T) {
 		token := admin.do("PUT", "/api/v1/workspaces/"+ws+"/invite-link", map[string]any{"role": "creator"}).want(t, 200).json(t)["token"].(string)
 		c := s.client(t)
 		page := string(c.do("GET", "/join/"+token, nil).want(t, 200).body)
-		if !strings.Contains(page, "Acme Studio") || !strings.Contains(page, "/signup?next=/join/"+token) {
-			t.Fatal("the link page does not name the workspace or offer sign-up back to it")
+		for _, want := range []string{"Acme Studio", "as Creator", `action="/join/` + token + `/signup"`, `name="password"`, "/login?next=/join/" + token} {
+			if !strings.Contains(page, want) {
+				t.Fatalf("the link page lacks %q:\n%s", want, page)
+			}
+		}
+		if strings.Count(page, `type="password"`) != 1 {
+			t.Fatal("the password is asked more than once")
 		}
 		c.do("GET", "/join/not-a-token", nil).want(t, 410)
-		c.do("POST", "/signup", url.Values{"name": {"Nia"}, "email": {"nia@example.org"}, "password": {"correct horse 1"}, "next": {"/join/" + token}}).want(t, 303)
+		form := url.Values{"name": {"Nia"}, "email": {"nia@example.org"}, "password": {"short"}}
+		contains(t, c.post("/join/"+token+"/signup", form, 422).text(), "Acme Studio", `value="nia@example.org"`)
+		form.Set("password", "correct horse 1")
+		if got := c.post("/join/"+token+"/signup", form, 303).where(); got != "/w/"+ws {
+			t.Fatalf("after the form, %q; want inside the workspace", got)
+		}
+		me := c.do("GET", "/api/v1/me", nil).want(t, 200).json(t)
+		if me["email"] != "nia@example.org" || me["email_verified"] != false {
+			t.Fatalf("me %v", me)
+		}
+		c.do("GET", "/api/v1/workspaces/"+ws, nil).want(t, 200)
 		link := s.mail.WaitFor(t, "nia@example.org", 10*time.Second).Link(t, "/verify-email")
 		if !strings.Contains(link, "next=%2Fjoin%2F"+token) {
 			t.Fatalf("verification link %q forgets where to come back", link)
 		}
-		page = string(c.do("POST", "/verify-email", url.Values{"token": {testkit.TokenOf(t, link)}, "next": {"/join/" + token}}).want(t, 200).body)
+		// Verified in the same browser: straight back, then inside.
+		if got := c.post("/verify-email", url.Values{"token": {testkit.TokenOf(t, link)}, "next": {"/join/" + token}}, 303).where(); got != "/join/"+token {
+			t.Fatalf("after verifying, %q", got)
+		}
+		if got := c.do("GET", "/join/"+token, nil).want(t, 303).header.Get("Location"); got != "/w/"+ws {
+			t.Fatalf("a member opening the link again goes to %q", got)
+		}
+		// In another browser, the page says so and continues through sign-in.
+		c.do("POST", "/api/v1/auth/verify-email/resend", nil).want(t, 409, "conflict")
+		other := s.client(t)
+		other.post("/signup", url.Values{"name": {"Ola"}, "email": {"ola@example.org"}, "password": {"correct horse 1"}, "next": {"/join/" + token}}, 303)
+		link = s.mail.WaitFor(t, "ola@example.org", 10*time.Second).Link(t, "/verify-email")
+		page = s.client(t).post("/verify-email", url.Values{"token": {testkit.TokenOf(t, link)}, "next": {"/join/" + token}}, 200).text()
 		if !strings.Contains(page, `href="/login?next=%2Fjoin%2F`+token+`"`) {
 			t.Fatalf("continue does not lead back through sign-in:\n%s", page)
 		}
+		// A taken address signs nobody in; the page names the address.
+		taken := s.client(t)
+		contains(t, taken.post("/join/"+token+"/signup", url.Values{"name": {"X"}, "email": {"admin@acme.com"}, "password": {"correct horse 1"}}, 200).text(),
+			"Check your email", "admin@acme.com")
+		taken.do("GET", "/api/v1/me", nil).want(t, 401, "unauthenticated")
 		c.do("POST", "/signup", url.Values{"name": {"Eve"}, "email": {"eve@example.org"}, "password": {"correct horse 1"}, "next": {"https://evil.example"}}).want(t, 303)
 		if link := s.mail.WaitFor(t, "eve@example.org", 10*time.Second).Link(t, "/verify-email"); strings.Contains(link, "next=") {
 			t.Fatalf("a foreign next survived: %q", link)

@@ -42,27 +42,39 @@ func TestPagesAsPlainForms(t *testing.T) {
 			}
 		})
 
-		t.Run("sign-up, verification, sign-in and sign-out", func(t *testing.T) {
+		t.Run("sign-up signs in, verification comes back in place, then sign-in and sign-out", func(t *testing.T) {
 			form := url.Values{"name": {"Zoé"}, "email": {"zoe@example.com"}, "password": {"correct horse 1"}}
 			res := c.do("POST", "/signup", form, lang...).want(t, 303)
-			if res.header.Get("Location") != "/check-email" {
+			if res.header.Get("Location") != "/" {
 				t.Fatalf("Location %q", res.header.Get("Location"))
+			}
+			// Inside at once, with the banner naming the address.
+			page := string(c.do("GET", "/", nil, lang...).want(t, 200).body)
+			for _, want := range []string{"Bienvenue, Zoé", "Vérifiez zoe@example.com", "Renvoyer le lien", "Changer d&#39;adresse", `href="/account/email?next=%2F"`} {
+				if !strings.Contains(page, want) {
+					t.Fatalf("home lacks %q", want)
+				}
 			}
 			link := s.mail.WaitFor(t, "zoe@example.com", 10*time.Second).Link(t, "/verify-email")
 			tok := testkit.TokenOf(t, link)
 			// Opening the link verifies nothing until the button is pressed.
-			page := string(c.do("GET", "/verify-email?token="+tok, nil, lang...).want(t, 200).body)
+			page = string(c.do("GET", "/verify-email?token="+tok, nil, lang...).want(t, 200).body)
 			if !strings.Contains(page, `value="`+tok+`"`) {
 				t.Fatal("verification page lacks the token form")
 			}
-			page = string(c.do("POST", "/verify-email", url.Values{"token": {tok}}, lang...).want(t, 200).body)
-			if !strings.Contains(page, "E-mail vérifié") {
-				t.Fatal("verification not confirmed")
+			res = c.do("POST", "/verify-email", url.Values{"token": {tok}, "next": {"/account"}}, lang...).want(t, 303)
+			if res.header.Get("Location") != "/account" {
+				t.Fatalf("after verifying: %q", res.header.Get("Location"))
+			}
+			page = string(c.do("GET", "/account", nil, lang...).want(t, 200).body)
+			if !strings.Contains(page, "Votre adresse e-mail est vérifiée.") || strings.Contains(page, "Renvoyer le lien") {
+				t.Fatal("verification not confirmed in place")
 			}
 			page = string(c.do("POST", "/verify-email", url.Values{"token": {tok}}, lang...).want(t, 400).body)
 			if !strings.Contains(page, "n&#39;est plus valide") {
 				t.Fatalf("reused link not explained:\n%s", page)
 			}
+			c.do("POST", "/logout", nil).want(t, 303)
 
 			c.do("POST", "/login", url.Values{"email": {"zoe@example.com"}, "password": {"wrong password"}}, lang...).want(t, 401)
 			res = c.do("POST", "/login", url.Values{"email": {"zoe@example.com"}, "password": {"correct horse 1"}, "next": {"/account"}}, lang...).want(t, 303)

@@ -59,7 +59,7 @@ func TestVideoPagesAsPlainForms(t *testing.T) {
 				t.Fatalf("after publishing: %q", got)
 			}
 			p := carla.page(page, 200)
-			contains(t, p, "Published. Anyone with the link can watch it.", `id="f-public-url"`, "Public link", `data-copy="f-public-url"`,
+			contains(t, p, "Published with no password: anyone with the link can watch it.", `id="f-public-url"`, "Public link", `data-copy="f-public-url"`,
 				`action="`+page+`/unpublish"`, "data-published")
 			slug := find(t, p, `id="f-public-url" type="text" value="`+regexp.QuoteMeta(s.url)+`/v/([A-Za-z0-9_-]{24})"`)
 			contains(t, anon.page("/v/"+slug, 200), "Launch teaser")

@@ -32,46 +32,67 @@ type SignupInput struct {
 	Next string
 }
 
-// Signup creates an account and mails a verification link. When the
-// address already has an account, it answers exactly as for a new one and
-// mails the real owner instead, so sign-up never reveals who has an
-// account.
-func (a *App) Signup(ctx context.Context, in SignupInput, c Client) (_ troupe.User, opErr error) {
+// SignedUp is the outcome of a sign-up.
+type SignedUp struct {
+	User troupe.User
+	// Session is the secret of the new account's first session. It is
+	// empty when the address already had an account: its owner was mailed
+	// instead, and the person signing up is told to check their email.
+	Session string
+}
+
+// Signup creates an account, mails a verification link and signs the
+// account in at once: an unverified account may do everything except
+// what needs a proven address (see verifiedOnly). When the address
+// already has an account, nobody is signed in; its owner is mailed
+// instead (a few times an hour at most).
+func (a *App) Signup(ctx context.Context, in SignupInput, c Client) (_ SignedUp, opErr error) {
 	defer wrap(&opErr, "signup")
 	in, hash, err := a.prepareSignup(ctx, in, c)
 	if err != nil {
-		return troupe.User{}, err
+		return SignedUp{}, err
 	}
 	flooded := troupe.ErrorCode(a.hit(ctx, limitSignupMail, troupe.NormalizeEmail(in.Email))) == troupe.CodeRateLimited
 	now := a.now()
 	user := troupe.User{ID: newID(), Email: in.Email, Name: in.Name, Discoverable: true, CreatedAt: now}
+	var session string
 	err = a.db.Tx(ctx, func(tx *store.Tx) error {
 		existing, err := tx.FindUserByEmail(ctx, in.Email)
 		switch {
 		case err == nil:
-			// Repeated attempts on one address mail its owner a few times
-			// an hour at most; the answer stays the same.
 			if flooded {
 				return nil
 			}
+			back := paths.Login()
+			if in.Next != "" {
+				back = paths.LoginThen(in.Next)
+			}
 			return a.sendMail(ctx, tx, mail.Email{Kind: "signup_existing", To: existing.Email,
-				Lang: mailLang(existing.Locale, c), Path: paths.Login()})
+				Lang: mailLang(existing.Locale, c), Path: back})
 		case troupe.ErrorCode(err) != troupe.CodeNotFound:
 			return err
 		}
 		if err := tx.CreateUser(ctx, store.UserRecord{User: user, PasswordHash: hash}, now); err != nil {
 			return err
 		}
-		return a.mailVerification(ctx, tx, user, in.Next, c)
+		if err := a.mailVerification(ctx, tx, user, in.Next, c); err != nil {
+			return err
+		}
+		session, err = a.newSession(ctx, tx, user.ID, c)
+		return err
 	})
 	if troupe.ErrorCode(err) == troupe.CodeConflict {
-		// Another sign-up took the address a moment ago: same answer.
-		return user, nil
+		// Another sign-up took the address a moment ago: its owner is
+		// the one who hears of it.
+		return SignedUp{User: troupe.User{Email: in.Email}}, nil
 	}
 	if err != nil {
-		return troupe.User{}, fmt.Errorf("sign up: %w", err)
+		return SignedUp{}, fmt.Errorf("sign up: %w", err)
 	}
-	return user, nil
+	if session == "" {
+		return SignedUp{User: troupe.User{Email: in.Email}}, nil
+	}
+	return SignedUp{User: user, Session: session}, nil
 }
 
 // prepareSignup validates a sign-up, counts it against the client's
@@ -111,19 +132,83 @@ func (a *App) mailVerification(ctx context.Context, tx *store.Tx, u troupe.User,
 }
 
 // ResendVerification mails a new verification link to the actor; older
-// links stop working.
-func (a *App) ResendVerification(ctx context.Context, actor troupe.User, c Client) (opErr error) {
+// links stop working. The link comes back to next (a local path the web
+// layer vouches for, or empty).
+func (a *App) ResendVerification(ctx context.Context, actor troupe.User, next string, c Client) (opErr error) {
 	defer wrap(&opErr, "resend verification")
+	if err := a.checkUnverified(ctx, actor); err != nil {
+		return err
+	}
+	return a.db.Tx(ctx, func(tx *store.Tx) error { return a.mailVerification(ctx, tx, actor, next, c) })
+}
+
+// checkUnverified lets an account whose address is still unverified ask
+// for a verification mail, a few times an hour.
+func (a *App) checkUnverified(ctx context.Context, actor troupe.User) error {
 	if err := accountOnly(actor); err != nil {
 		return err
 	}
 	if actor.EmailVerified {
 		return troupe.Errorf(troupe.CodeConflict, "Your email address is already verified.")
 	}
-	if err := a.hit(ctx, limitVerifyResend, actor.ID); err != nil {
+	return a.hit(ctx, limitVerifyResend, actor.ID)
+}
+
+// ChangeEmail replaces the address of an account that has not verified
+// it yet (a typo at sign-up, say) and mails a verification link to the
+// new one; links sent to the old address stop working. It is limited
+// like a resend.
+func (a *App) ChangeEmail(ctx context.Context, actor troupe.User, email, next string, c Client) (_ troupe.User, opErr error) {
+	defer wrap(&opErr, "change email")
+	email = strings.TrimSpace(email)
+	var v troupe.Validation
+	troupe.ValidateEmail(&v, "email", email)
+	if err := v.Err(); err != nil {
+		return troupe.User{}, err
+	}
+	if err := a.checkUnverified(ctx, actor); err != nil {
+		return troupe.User{}, err
+	}
+	errTaken := func() error {
+		var v troupe.Validation
+		v.Add("email", "taken", "This address belongs to another account. Sign in to it instead, or choose another address.")
+		return v.Err()
+	}
+	var user troupe.User
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		if other, err := tx.FindUserByEmail(ctx, email); err == nil && other.ID != actor.ID {
+			return errTaken()
+		} else if err != nil && troupe.ErrorCode(err) != troupe.CodeNotFound {
+			return err
+		}
+		if err := tx.UpdateUser(ctx, actor.ID, store.UserUpdate{Email: &email}, a.now()); err != nil {
+			return err
+		}
+		rec, err := tx.FindUserByID(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		user = rec.User
+		return a.mailVerification(ctx, tx, user, next, c)
+	})
+	if troupe.ErrorCode(err) == troupe.CodeConflict {
+		// Another account took the address a moment ago.
+		return troupe.User{}, errTaken()
+	}
+	return user, err
+}
+
+// verifiedOnly refuses what needs a proven address — finding workspaces
+// and joining them through one's email domain — to an account whose
+// address is not verified yet. Every such use case starts with it.
+func verifiedOnly(actor troupe.User) error {
+	if err := accountOnly(actor); err != nil {
 		return err
 	}
-	return a.db.Tx(ctx, func(tx *store.Tx) error { return a.mailVerification(ctx, tx, actor, "", c) })
+	if !actor.EmailVerified {
+		return troupe.Errorf(troupe.CodeEmailUnverified, "Verify your email address first: open the link we sent to %s.", actor.Email)
+	}
+	return nil
 }
 
 var errInvalidCredentials = troupe.Errorf(troupe.CodeInvalidCredentials, "The email or password is incorrect.")

@@ -52,7 +52,7 @@ func TestSignupAndVerification(t *testing.T) {
 
 		t.Run("a resent link replaces the older one", func(t *testing.T) {
 			u, first := e.signup(t, "twice@example.com")
-			if err := e.app.ResendVerification(ctx, u, client); err != nil {
+			if err := e.app.ResendVerification(ctx, u, "", client); err != nil {
 				t.Fatal(err)
 			}
 			second := testkit.TokenOf(t, e.mail.WaitFor(t, "twice@example.com", 10*time.Second).Link(t, "/verify-email"))
@@ -70,14 +70,25 @@ func TestSignupAndVerification(t *testing.T) {
 			}
 		})
 
-		t.Run("sign-up with a taken address answers alike and mails the owner", func(t *testing.T) {
+		t.Run("sign-up signs the new account in at once, unverified", func(t *testing.T) {
+			res, err := e.app.Signup(ctx, app.SignupInput{Email: "now@example.com", Password: "correct horse 1", Name: "Now"}, client)
+			if err != nil || res.Session == "" || res.User.ID == "" {
+				t.Fatalf("sign-up: %+v, %v", res, err)
+			}
+			u, err := e.app.Authenticate(ctx, res.Session)
+			if err != nil || u.ID != res.User.ID || u.EmailVerified {
+				t.Fatalf("session of the new account: %+v, %v", u, err)
+			}
+		})
+
+		t.Run("sign-up with a taken address signs nobody in and mails the owner", func(t *testing.T) {
 			e.signup(t, "owner@example.com")
 			got, err := e.app.Signup(ctx, app.SignupInput{Email: "OWNER@example.com", Password: "another pass 2", Name: "Mallory"}, client)
 			if err != nil {
-				t.Fatalf("second sign-up failed, which reveals the account: %v", err)
+				t.Fatalf("second sign-up failed: %v", err)
 			}
-			if got.EmailVerified || got.ID == "" || got.Email != "OWNER@example.com" {
-				t.Fatalf("answer differs from a fresh sign-up: %+v", got)
+			if got.Session != "" || got.User.ID != "" || got.User.Email != "OWNER@example.com" {
+				t.Fatalf("answer to a taken address: %+v", got)
 			}
 			m := e.mail.WaitFor(t, "owner@example.com", 10*time.Second)
 			if !strings.Contains(m.Subject, "tried to create") {

@@ -133,12 +133,15 @@ var client = app.Client{IP: "192.0.2.1", UserAgent: "test", Lang: "en"}
 // verification link.
 func (e *env) signup(t *testing.T, email string) (troupe.User, string) {
 	t.Helper()
-	u, err := e.app.Signup(context.Background(), app.SignupInput{Email: email, Password: "correct horse 1", Name: "Ada Lovelace"}, client)
+	res, err := e.app.Signup(context.Background(), app.SignupInput{Email: email, Password: "correct horse 1", Name: "Ada Lovelace"}, client)
 	if err != nil {
 		t.Fatalf("sign up %s: %v", email, err)
 	}
+	if res.Session == "" {
+		t.Fatalf("sign up %s: not signed in", email)
+	}
 	m := e.mail.WaitFor(t, email, 10*time.Second)
-	return u, testkit.TokenOf(t, m.Link(t, "/verify-email"))
+	return res.User, testkit.TokenOf(t, m.Link(t, "/verify-email"))
 }
 
 func wantCode(t *testing.T, err error, code troupe.Code) {

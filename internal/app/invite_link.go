@@ -166,6 +166,7 @@ func (a *App) DeleteInviteLink(ctx context.Context, actor troupe.User, workspace
 
 // LinkPreview is what an invite link shows before anyone joins.
 type LinkPreview struct {
+	WorkspaceID   string
 	WorkspaceName string
 	Role          troupe.Role
 }
@@ -183,7 +184,7 @@ func (a *App) PreviewInviteLink(ctx context.Context, token string) (_ LinkPrevie
 	if err != nil {
 		return LinkPreview{}, err
 	}
-	return LinkPreview{WorkspaceName: w.Name, Role: l.Role}, nil
+	return LinkPreview{WorkspaceID: w.ID, WorkspaceName: w.Name, Role: l.Role}, nil
 }
 
 var errInviteLinkInvalid = troupe.Errorf(troupe.CodeLinkInvalid, "This invite link is not valid any more. Ask for a new one.")
@@ -207,8 +208,9 @@ func (a *App) liveLink(ctx context.Context, q *store.Queries, token string) (sto
 	return l, nil
 }
 
-// JoinByLink lets a signed-in user with a verified email join through the
-// invite link — or, under the request policy, file a join request.
+// JoinByLink lets a signed-in user join through the invite link — or,
+// under the request policy, file a join request, which needs a verified
+// address.
 func (a *App) JoinByLink(ctx context.Context, actor troupe.User, token string, c Client) (_ JoinResult, opErr error) {
 	defer wrap(&opErr, "join by link")
 	if err := accountOnly(actor); err != nil {

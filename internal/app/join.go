@@ -25,7 +25,7 @@ type JoinResult struct {
 // workspace's domains join at once (policy domain) or ask (policy request).
 func (a *App) JoinWorkspace(ctx context.Context, actor troupe.User, workspaceID string, c Client) (_ JoinResult, opErr error) {
 	defer wrap(&opErr, "join workspace")
-	if err := accountOnly(actor); err != nil {
+	if err := verifiedOnly(actor); err != nil {
 		return JoinResult{}, err
 	}
 	out := JoinResult{WorkspaceID: workspaceID}
@@ -142,14 +142,15 @@ type Discoverable struct {
 }
 
 // Discover lists the workspaces a user with a verified company email can
-// find: those claiming their domain with policy request or domain.
+// find: those claiming their domain with policy request or domain. An
+// unverified address finds nothing and is told why (email_unverified).
 func (a *App) Discover(ctx context.Context, actor troupe.User) (_ []Discoverable, opErr error) {
 	defer wrap(&opErr, "discover")
-	if err := accountOnly(actor); err != nil {
+	if err := verifiedOnly(actor); err != nil {
 		return nil, err
 	}
 	domain := troupe.EmailDomain(actor.Email)
-	if !actor.EmailVerified || troupe.IsPublicMailDomain(domain) {
+	if troupe.IsPublicMailDomain(domain) {
 		return []Discoverable{}, nil
 	}
 	q := a.db.Read()

@@ -46,10 +46,11 @@ func TestMailToUnprovenAddressesCarriesNoChosenText(t *testing.T) {
 
 		// Anyone can sign up with any address: the verification mail
 		// does not repeat what they typed.
-		squatter, err := e.app.Signup(ctx, app.SignupInput{Email: "victim@target.io", Password: "correct horse 1", Name: bait}, client)
+		signed, err := e.app.Signup(ctx, app.SignupInput{Email: "victim@target.io", Password: "correct horse 1", Name: bait}, client)
 		if err != nil {
 			t.Fatal(err)
 		}
+		squatter := signed.User
 		m := e.mail.WaitFor(t, "victim@target.io", 10*time.Second)
 		mailLacks(t, m, bait, "prize")
 		if !strings.Contains(m.Text, "Welcome to Troupe! Please confirm that this email address is yours.") {

@@ -34,6 +34,15 @@ func VerifyEmail(token, next string) string {
 // Account is the signed-in user's settings page.
 func Account() string { return "/account" }
 
+// ChangeEmail is the page that corrects an address not yet verified,
+// coming back to next (a local path, or empty) afterwards.
+func ChangeEmail(next string) string {
+	if next == "" {
+		return "/account/email"
+	}
+	return "/account/email?next=" + url.QueryEscape(next)
+}
+
 // Invitation is the mailed link that opens an invitation.
 func Invitation(token string) string { return "/invitations/" + url.PathEscape(token) }
 

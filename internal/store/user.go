@@ -53,6 +53,8 @@ func (q *Queries) FindUserByEmail(ctx context.Context, email string) (UserRecord
 
 // UserUpdate lists the fields to change; nil fields stay as they are.
 type UserUpdate struct {
+	// Email changes the address; it leaves the address unverified.
+	Email        *string
 	Name         *string
 	PasswordHash *string
 	Locale       *string
@@ -63,6 +65,11 @@ type UserUpdate struct {
 // UpdateUser applies upd to the user with id.
 func (q *Queries) UpdateUser(ctx context.Context, id string, upd UserUpdate, now time.Time) error {
 	u := newUpdate(now)
+	if upd.Email != nil {
+		u.add("email", *upd.Email)
+		u.add("email_norm", troupe.NormalizeEmail(*upd.Email))
+		u.set += ", email_verified_at = NULL"
+	}
 	if upd.Name != nil {
 		u.add("name", *upd.Name)
 	}

@@ -66,10 +66,12 @@ func CheckJoin(a JoinAttempt) (JoinOutcome, error) {
 		if !a.GranterRole.CanManageInviteLink(a.Settings) || !a.GranterRole.CanGrant(a.Role) {
 			return 0, Errorf(CodeLinkInvalid, "This invite link is not valid any more.")
 		}
-		if !a.EmailVerified {
-			return 0, Errorf(CodeEmailUnverified, "Verify your email address before joining a workspace.")
-		}
+		// Holding the link is enough to join; a request, though, asks a
+		// Super Admin to trust the address it shows, so it must be proven.
 		if a.Settings.JoinPolicy == JoinByRequest {
+			if !a.EmailVerified {
+				return 0, Errorf(CodeEmailUnverified, "This workspace approves new members: verify your email address first, then ask to join.")
+			}
 			outcome = FileRequest
 		}
 	case ViaDomain:

@@ -29,10 +29,10 @@ func reference(a JoinAttempt) (JoinOutcome, Code) {
 		if !mayManage || !granterMayGive {
 			return 0, CodeLinkInvalid
 		}
-		if !a.EmailVerified {
-			return 0, CodeEmailUnverified
-		}
 		if a.Settings.JoinPolicy == JoinByRequest {
+			if !a.EmailVerified {
+				return 0, CodeEmailUnverified
+			}
 			out = FileRequest
 		}
 	case ViaDomain:

@@ -31,12 +31,26 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusCreated, toUserJSON(u))
 		return nil
 	}
-	u, err := s.app.Signup(r.Context(), app.SignupInput{Email: in.Email, Password: in.Password, Name: in.Name}, s.client(r))
+	res, err := s.app.Signup(r.Context(), app.SignupInput{Email: in.Email, Password: in.Password, Name: in.Name}, s.client(r))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, toUserJSON(u))
+	if res.Session == "" {
+		// The address has an account already: its owner was mailed.
+		writeJSON(w, http.StatusAccepted, checkEmailJSON{Email: res.User.Email, Status: "check_email"})
+		return nil
+	}
+	if err := s.signedIn(w, r, res.User, res.Session); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, toUserJSON(res.User))
 	return nil
+}
+
+// checkEmailJSON answers a sign-up that signed nobody in.
+type checkEmailJSON struct {
+	Email  string `json:"email"`
+	Status string `json:"status"`
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
@@ -93,10 +107,27 @@ func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleResendVerification(w http.ResponseWriter, r *http.Request, u troupe.User) error {
-	if err := s.app.ResendVerification(r.Context(), u, s.client(r)); err != nil {
+	if err := s.app.ResendVerification(r.Context(), u, "", s.client(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+// handleEmailChange changes the address of an account that has not
+// verified it yet, and mails a link to the new one.
+func (s *Server) handleEmailChange(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	var in struct {
+		Email string `json:"email"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	updated, err := s.app.ChangeEmail(r.Context(), u, in.Email, "", s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toMeJSON(updated))
 	return nil
 }
 
@@ -203,19 +234,36 @@ func nextParam(next string) string {
 func (s *Server) pageSignupPost(w http.ResponseWriter, r *http.Request) error {
 	in := app.SignupInput{Name: r.PostForm.Get("name"), Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password"),
 		Next: nextParam(r.PostForm.Get("next"))}
-	if _, err := s.app.Signup(r.Context(), in, s.client(r)); err != nil {
+	res, err := s.app.Signup(r.Context(), in, s.client(r))
+	if err != nil {
 		v := s.newView(r)
 		v.Form["name"], v.Form["email"], v.Form["next"] = in.Name, in.Email, in.Next
 		return s.showForm(w, r, "signup", v, err)
 	}
-	http.Redirect(w, r, "/check-email", http.StatusSeeOther)
+	return s.signedUp(w, r, res, in.Next)
+}
+
+// signedUp lands a new account where sign-up was going (home by
+// default), signed in; when the address already had an account, it says
+// to check the mail sent to it instead.
+func (s *Server) signedUp(w http.ResponseWriter, r *http.Request, res app.SignedUp, next string) error {
+	if res.Session == "" {
+		v := s.newView(r)
+		show(s, w, r, http.StatusOK, "check_email", v, checkEmailPage{Email: res.User.Email})
+		return nil
+	}
+	if err := s.signedIn(w, r, res.User, res.Session); err != nil {
+		return err
+	}
+	if next == "" {
+		next = paths.Home()
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 
-func (s *Server) pageCheckEmail(w http.ResponseWriter, r *http.Request) error {
-	s.show(w, r, http.StatusOK, "check_email", s.newView(r))
-	return nil
-}
+// checkEmailPage names the address a mail went to.
+type checkEmailPage struct{ Email string }
 
 // doneForm is the data of a form page that says in its place when it has
 // done its work: verifying an address, sending a reset link.
@@ -231,22 +279,29 @@ func (s *Server) pageVerifyEmail(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// pageVerifyEmailPost verifies, then offers to continue where sign-up
-// started (through sign-in when needed).
+// pageVerifyEmailPost verifies and, in the browser signed in to the
+// account, goes straight back to where the person was. Elsewhere it says
+// so and offers to continue through sign-in.
 func (s *Server) pageVerifyEmailPost(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r)
 	next := nextParam(r.PostForm.Get("next"))
 	v.Form["next"] = next
 	if next == "" {
-		next = "/"
+		next = paths.Home()
+	}
+	verified, err := s.app.VerifyEmail(r.Context(), r.PostForm.Get("token"))
+	if err != nil {
+		return showForm(s, w, r, "verify_email", v, doneForm{}, err)
+	}
+	if v.User != nil && v.User.ID == verified.ID {
+		s.flash(w, r, "flash.email_verified")
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return nil
 	}
 	if v.User == nil {
 		next = paths.LoginThen(next)
 	}
 	v.Form["continue"] = next
-	if _, err := s.app.VerifyEmail(r.Context(), r.PostForm.Get("token")); err != nil {
-		return showForm(s, w, r, "verify_email", v, doneForm{}, err)
-	}
 	show(s, w, r, http.StatusOK, "verify_email", v, doneForm{Done: true})
 	return nil
 }
@@ -354,12 +409,46 @@ func (s *Server) pageAccountPassword(w http.ResponseWriter, r *http.Request, u t
 	return nil
 }
 
+// pageAccountResend mails a new verification link, which comes back to
+// the page the banner was on.
 func (s *Server) pageAccountResend(w http.ResponseWriter, r *http.Request, u troupe.User) error {
-	if err := s.app.ResendVerification(r.Context(), u, s.client(r)); err != nil {
+	next := nextParam(r.PostForm.Get("next"))
+	if err := s.app.ResendVerification(r.Context(), u, next, s.client(r)); err != nil {
 		return s.showForm(w, r, "account", s.accountView(r, u), err)
 	}
 	s.flash(w, r, "flash.verification_sent")
-	http.Redirect(w, r, paths.Account(), http.StatusSeeOther)
+	if next == "" {
+		next = paths.Account()
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// pageChangeEmail shows the form that corrects an unverified address.
+func (s *Server) pageChangeEmail(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	if u.EmailVerified {
+		http.Redirect(w, r, paths.Account(), http.StatusSeeOther)
+		return nil
+	}
+	v := s.newView(r)
+	v.Form["email"] = u.Email
+	v.Form["next"] = nextParam(r.URL.Query().Get("next"))
+	s.show(w, r, http.StatusOK, "change_email", v)
+	return nil
+}
+
+func (s *Server) pageChangeEmailPost(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	email, next := r.PostForm.Get("email"), nextParam(r.PostForm.Get("next"))
+	if _, err := s.app.ChangeEmail(r.Context(), u, email, next, s.client(r)); err != nil {
+		v := s.newView(r)
+		v.Form["email"], v.Form["next"] = email, next
+		return s.showForm(w, r, "change_email", v, err)
+	}
+	s.flash(w, r, "flash.email_changed")
+	if next == "" {
+		next = paths.Home()
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 

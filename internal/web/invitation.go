@@ -301,7 +301,7 @@ func (s *Server) homeFailed(w http.ResponseWriter, r *http.Request, u troupe.Use
 	if pageLevel(err) {
 		return err
 	}
-	p, lerr := s.loadHome(r, u)
+	p, lerr := s.loadStart(r, u)
 	if lerr != nil {
 		return lerr
 	}

@@ -235,7 +235,10 @@ type joinLinkPage struct {
 	Token     string
 	Requested bool
 	Failed    bool
-	Preview   app.LinkPreview
+	// Unverified: joining would file a request, which needs the
+	// newcomer's address verified first.
+	Unverified bool
+	Preview    app.LinkPreview
 }
 
 func (s *Server) pageJoinLink(w http.ResponseWriter, r *http.Request) error {
@@ -249,6 +252,14 @@ func (s *Server) pageJoinLink(w http.ResponseWriter, r *http.Request) error {
 			return showForm(s, w, r, "join", v, p, err)
 		}
 		p.Preview = preview
+		// A member who opens the link again (the verification mail
+		// comes back to it) is simply taken inside.
+		for _, ws := range v.Workspaces {
+			if ws.ID == preview.WorkspaceID {
+				http.Redirect(w, r, paths.Workspace(ws.ID), http.StatusSeeOther)
+				return nil
+			}
+		}
 	}
 	show(s, w, r, http.StatusOK, "join", v, p)
 	return nil
@@ -258,9 +269,58 @@ func (s *Server) pageJoinLinkPost(w http.ResponseWriter, r *http.Request, u trou
 	token := r.PathValue("token")
 	res, err := s.app.JoinByLink(r.Context(), u, token, s.client(r))
 	if err != nil {
-		return showForm(s, w, r, "join", s.newView(r), joinLinkPage{Token: token, Failed: true}, err)
+		return s.joinLinkFailed(w, r, s.newView(r), token, err)
 	}
 	return s.joined(w, r, res, paths.JoinLink(token)+"?sent=1")
+}
+
+// joinLinkFailed shows the link's page with why joining failed. An
+// unverified address is not a failure of the link: the page says to open
+// the verification mail, which comes back here, and nothing else.
+func (s *Server) joinLinkFailed(w http.ResponseWriter, r *http.Request, v *view, token string, err error) error {
+	if troupe.ErrorCode(err) == troupe.CodeEmailUnverified {
+		preview, perr := s.app.PreviewInviteLink(r.Context(), token)
+		if perr == nil {
+			show(s, w, r, http.StatusForbidden, "join", v, joinLinkPage{Token: token, Unverified: true, Preview: preview})
+			return nil
+		}
+	}
+	return showForm(s, w, r, "join", v, joinLinkPage{Token: token, Failed: true}, err)
+}
+
+// pageJoinLinkSignup creates an account from an invite link's page and
+// joins through the link at once, so a newcomer fills in one form and
+// lands inside. When the address already has an account, nobody is
+// signed in and its owner is mailed a way back to this link.
+func (s *Server) pageJoinLinkSignup(w http.ResponseWriter, r *http.Request) error {
+	token := r.PathValue("token")
+	preview, err := s.app.PreviewInviteLink(r.Context(), token)
+	if err != nil {
+		return showForm(s, w, r, "join", s.newView(r), joinLinkPage{Token: token, Failed: true}, err)
+	}
+	in := app.SignupInput{Name: r.PostForm.Get("name"), Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password"),
+		Next: paths.JoinLink(token)}
+	res, err := s.app.Signup(r.Context(), in, s.client(r))
+	if err != nil {
+		v := s.newView(r)
+		v.Form["name"], v.Form["email"] = in.Name, in.Email
+		return showForm(s, w, r, "join", v, joinLinkPage{Token: token, Preview: preview}, err)
+	}
+	if res.Session == "" {
+		return s.signedUp(w, r, res, in.Next)
+	}
+	if err := s.signedIn(w, r, res.User, res.Session); err != nil {
+		return err
+	}
+	joined, err := s.app.JoinByLink(r.Context(), res.User, token, s.client(r))
+	if err != nil {
+		// The account stands; the link's page, now signed in, says why
+		// joining failed and what to do.
+		v := s.newView(r)
+		v.User = &res.User
+		return s.joinLinkFailed(w, r, v, token, err)
+	}
+	return s.joined(w, r, joined, paths.JoinLink(token)+"?sent=1")
 }
 
 // joined lands a new member in the workspace, or tells a requester that

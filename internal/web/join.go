@@ -56,17 +56,36 @@ func (s *Server) handleDiscover(w http.ResponseWriter, r *http.Request, u troupe
 // --- Find your team ---------------------------------------------------------
 
 // discoverPage lists the workspaces the user may join or ask to join.
+// Unverified: the user's address must be verified before any is shown.
 type discoverPage struct {
-	Found  []app.Discoverable
-	Domain string
+	Found      []app.Discoverable
+	Domain     string
+	Unverified bool
 }
 
 func (s *Server) loadDiscover(r *http.Request, u troupe.User) (discoverPage, error) {
+	p := discoverPage{Domain: troupe.EmailDomain(u.Email)}
 	found, err := s.app.Discover(r.Context(), u)
+	if troupe.ErrorCode(err) == troupe.CodeEmailUnverified {
+		p.Unverified = true
+		return p, nil
+	}
 	if err != nil {
 		return discoverPage{}, err
 	}
-	return discoverPage{Found: found, Domain: troupe.EmailDomain(u.Email)}, nil
+	p.Found = found
+	return p, nil
+}
+
+// showDiscover renders the page; for an unverified address it answers
+// 403 with the page's own explanation rather than an error banner that
+// would say it a second time.
+func (s *Server) showDiscover(w http.ResponseWriter, r *http.Request, p discoverPage) {
+	status := http.StatusOK
+	if p.Unverified {
+		status = http.StatusForbidden
+	}
+	show(s, w, r, status, "discover", s.newView(r), p)
 }
 
 func (s *Server) pageDiscover(w http.ResponseWriter, r *http.Request, u troupe.User) error {
@@ -74,7 +93,7 @@ func (s *Server) pageDiscover(w http.ResponseWriter, r *http.Request, u troupe.U
 	if err != nil {
 		return err
 	}
-	show(s, w, r, http.StatusOK, "discover", s.newView(r), p)
+	s.showDiscover(w, r, p)
 	return nil
 }
 
@@ -87,6 +106,10 @@ func (s *Server) pageDiscoverJoin(w http.ResponseWriter, r *http.Request, u trou
 		p, lerr := s.loadDiscover(r, u)
 		if lerr != nil {
 			return lerr
+		}
+		if p.Unverified {
+			s.showDiscover(w, r, p)
+			return nil
 		}
 		return showForm(s, w, r, "discover", s.newView(r), p, err)
 	}

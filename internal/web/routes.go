@@ -51,6 +51,7 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	t.anyone("POST /api/v1/auth/password-reset/confirm", s.handlePasswordResetConfirm)
 	t.signedIn("GET /api/v1/me", s.handleMe)
 	t.signedIn("PATCH /api/v1/me", s.handleMeUpdate)
+	t.signedIn("PUT /api/v1/me/email", s.handleEmailChange)
 
 	// workspace
 	t.signedIn("GET /api/v1/workspaces", s.handleWorkspaceList)
@@ -173,7 +174,6 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	// account
 	t.anyone("GET /signup", s.pageSignup)
 	t.anyone("POST /signup", s.pageSignupPost)
-	t.anyone("GET /check-email", s.pageCheckEmail)
 	t.anyone("GET /verify-email", s.pageVerifyEmail)
 	t.anyone("POST /verify-email", s.pageVerifyEmailPost)
 	t.anyone("GET /login", s.pageLogin)
@@ -187,6 +187,8 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.signedIn("POST /account/profile", s.pageAccountProfile)
 	t.signedIn("POST /account/password", s.pageAccountPassword)
 	t.signedIn("POST /account/verify-email", s.pageAccountResend)
+	t.signedIn("GET /account/email", s.pageChangeEmail)
+	t.signedIn("POST /account/email", s.pageChangeEmailPost)
 	t.anyone("POST /language", s.pageLanguage)
 
 	// workspace
@@ -227,6 +229,7 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.member("POST /w/{ws}/invite-link/delete", s.pageInviteLinkDelete)
 	t.anyone("GET /join/{token}", s.pageJoinLink)
 	t.signedIn("POST /join/{token}", s.pageJoinLinkPost)
+	t.anyone("POST /join/{token}/signup", s.pageJoinLinkSignup)
 
 	// join (by e-mail domain)
 	t.signedIn("GET /discover", s.pageDiscover)

@@ -55,11 +55,20 @@ func (s *Server) loadVideo(r *http.Request, u troupe.User, it app.ItemView) (*vi
 // comes back to the item page at panel; an error the form can fix is
 // explained on that page instead.
 func (s *Server) videoChange(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, panel, flashKey string, change func(ctx context.Context, id string) error) error {
+	return s.videoChangeSaying(w, r, u, v, panel, func(ctx context.Context, it app.ItemView) (string, error) {
+		return flashKey, change(ctx, it.ID)
+	})
+}
+
+// videoChangeSaying is videoChange for a change whose message depends on
+// the video: change returns the message's key.
+func (s *Server) videoChangeSaying(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, panel string, change func(ctx context.Context, it app.ItemView) (string, error)) error {
 	it, err := s.itemOf(r, u, v)
 	if err != nil {
 		return err
 	}
-	if err := change(r.Context(), it.ID); err != nil {
+	flashKey, err := change(r.Context(), it)
+	if err != nil {
 		return s.videoFailed(w, r, u, v, it, panel, err)
 	}
 	s.flash(w, r, flashKey)
@@ -88,9 +97,14 @@ func (s *Server) videoFailed(w http.ResponseWriter, r *http.Request, u troupe.Us
 }
 
 func (s *Server) pagePublish(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	return s.videoChange(w, r, u, v, panelShare, "flash.video_published", func(ctx context.Context, id string) error {
-		_, err := s.app.Publish(ctx, u, id, s.client(r))
-		return err
+	return s.videoChangeSaying(w, r, u, v, panelShare, func(ctx context.Context, it app.ItemView) (string, error) {
+		_, err := s.app.Publish(ctx, u, it.ID, s.client(r))
+		// The message says who can watch: with a password, not everyone
+		// holding the link.
+		if it.PasswordSet {
+			return "flash.video_published_protected", err
+		}
+		return "flash.video_published", err
 	})
 }
 

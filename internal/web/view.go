@@ -47,6 +47,10 @@ func (v *view) Err(field string) string { return v.Fields[field] }
 // Val returns the submitted value of a field, to refill the form.
 func (v *view) Val(field string) string { return v.Form[field] }
 
+// ChangeEmailLink opens the form that corrects an unverified address,
+// coming back to this page afterwards.
+func (v *view) ChangeEmailLink() string { return paths.ChangeEmail(v.Path) }
+
 // newView starts the view of a page for r.
 func (s *Server) newView(r *http.Request) *view {
 	u, _ := s.currentUser(r)

@@ -50,6 +50,10 @@ func (s *Server) fillWorkspaces(r *http.Request, u troupe.User, v *view) {
 // homePage is what the home page shows besides the workspace.
 type homePage struct {
 	Invitations []invitationInfo
+	// Found lists the workspaces one's verified company address may join
+	// or ask to join: shown before creating a workspace of one's own.
+	Found  []app.Discoverable
+	Domain string
 }
 
 // invitationInfo is a pending invitation as its recipient sees it.
@@ -72,8 +76,23 @@ func (s *Server) loadHome(r *http.Request, u troupe.User) (homePage, error) {
 	return p, nil
 }
 
-func (s *Server) showHome(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+// loadStart loads the home of someone outside any workspace: their
+// invitations and, when their verified company address finds any, the
+// workspaces they may join.
+func (s *Server) loadStart(r *http.Request, u troupe.User) (homePage, error) {
 	p, err := s.loadHome(r, u)
+	if err != nil || !u.EmailVerified {
+		return p, err
+	}
+	if p.Found, err = s.app.Discover(r.Context(), u); err != nil {
+		return homePage{}, err
+	}
+	p.Domain = troupe.EmailDomain(u.Email)
+	return p, nil
+}
+
+func (s *Server) showHome(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	p, err := s.loadStart(r, u)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,10 @@
   function show(input, text) {
     var id = input.id + "-error";
     var el = document.getElementById(id);
+    // An error takes the hint's place, as on the server's pages: the two
+    // would say the same thing twice.
+    var hint = document.getElementById(input.id + "-hint");
+    if (hint) hint.hidden = !!text;
     if (!text) {
       if (el && el.dataset.live) { el.remove(); input.removeAttribute("aria-invalid"); }
       return;
