@@ -1,10 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,4 +112,137 @@ func TestBrowserDropUploadJourney(t *testing.T) {
 	visitor.waitTrue("the share page plays the rendition", `document.querySelector("video").currentTime > 0.5 && document.querySelector("video").currentSrc.endsWith("/renditions/web")`)
 	visitor.waitTrue("the French captions are loaded", `Array.from(document.querySelector("video").textTracks).some(t => t.language === "fr" && t.cues && t.cues.length > 0)`)
 	visitor.check("share-page-rendition")
+}
+
+// cuttingProxy stands between a browser and the server: it passes
+// uploads' PATCH bodies on slowly, cuts the connection of the first one
+// after cutAt bytes as a dropped network would, and counts the PATCH
+// bytes the server received.
+type cuttingProxy struct {
+	cutAt     int64
+	cut       atomic.Bool
+	forwarded atomic.Int64
+	patches   atomic.Int64
+	wasCut    atomic.Bool
+}
+
+// slowBody passes a body on in small pieces, counting them, and fails
+// after limit bytes when limit > 0.
+type slowBody struct {
+	r     io.ReadCloser
+	p     *cuttingProxy
+	limit int64
+	read  int64
+}
+
+var errCut = errors.New("connection cut")
+
+func (b *slowBody) Read(buf []byte) (int, error) {
+	if b.limit > 0 && b.read >= b.limit {
+		b.p.wasCut.Store(true)
+		return 0, errCut
+	}
+	if len(buf) > 8<<10 {
+		buf = buf[:8<<10]
+	}
+	if b.limit > 0 && int64(len(buf)) > b.limit-b.read {
+		buf = buf[:b.limit-b.read]
+	}
+	time.Sleep(10 * time.Millisecond)
+	n, err := b.r.Read(buf)
+	b.read += int64(n)
+	b.p.forwarded.Add(int64(n))
+	return n, err
+}
+
+func (b *slowBody) Close() error { return b.r.Close() }
+
+func (p *cuttingProxy) start(t *testing.T, target string) string {
+	to, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(to)
+	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		// The browser sees its connection drop, not an answer.
+		if conn, _, herr := http.NewResponseController(w).Hijack(); herr == nil {
+			conn.Close()
+			return
+		}
+		w.WriteHeader(http.StatusBadGateway)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			p.patches.Add(1)
+			body := &slowBody{r: r.Body, p: p}
+			if p.cut.CompareAndSwap(false, true) {
+				body.limit = p.cutAt
+			}
+			r.Body = body
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+	return srv.URL
+}
+
+// Journey: an upload whose connection drops carries on by itself from
+// where the server stopped, sending almost nothing twice; Pause stops it
+// and Resume finishes it.
+func TestBrowserUploadResumesAfterCut(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser := testkit.Browser(t)
+	const size = 3 << 20
+	content := append(testkit.VideoBytes(t, 1)[:64], bytes.Repeat([]byte("frames "), size)[:size-64]...)
+	file := filepath.Join(t.TempDir(), "long take.mp4")
+	if err := os.WriteFile(file, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, testkit.Engines(t)[0])
+	admin, _ := s.signedIn(t, "admin@acme.com")
+	base := admin.post("/workspaces", url.Values{"name": {"Acme Studio"}}, 303).where()
+
+	proxy := &cuttingProxy{cutAt: 1 << 20}
+	viaProxy := &testServer{main: s.main, url: proxy.start(t, s.url), mail: s.mail}
+	p := &browserPage{t: t, ctx: browser, s: viaProxy, cat: cat, lang: "en"}
+	p.signIn("admin@acme.com", base)
+	p.wantHeading("home.welcome", "name", "admin")
+	p.eval(`(() => { window.states = [];
+		new MutationObserver(ms => ms.forEach(m => window.states.push(m.target.dataset.state + "<" + m.oldValue)))
+			.observe(document.body, {subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ["data-state"]});
+		return true; })()`)
+	p.do(chromedp.SetUploadFiles(chromedp.CSS("[data-drop-picker]"), []string{file}))
+	// After the cut the page asks the server where it stands and goes on
+	// (the browser may first send the cut request again by itself, which
+	// the server refuses for its offset): a PATCH after the cut one.
+	for deadline := time.Now().Add(time.Minute); !proxy.wasCut.Load() || proxy.patches.Load() < 2; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no PATCH after the cut (cut %v, %d PATCHes)", proxy.wasCut.Load(), proxy.patches.Load())
+		}
+	}
+	p.waitTrue("the upload runs again", `document.querySelector(".upload-row").dataset.state === "running"`)
+	p.do(chromedp.Click(chromedp.CSS(".upload-row [data-pause]")))
+	p.waitTrue("the upload is paused", `document.querySelector(".upload-row").dataset.state === "paused" && document.querySelector(".upload-row [data-pause]").textContent === `+jsString(cat.T("en", "upload.resume")))
+	// Bytes already in the sockets still drain to the server; the page
+	// sends nothing more and its bar stands still.
+	patches := proxy.patches.Load()
+	p.eval(`(() => { window.pausedAt = document.querySelector(".upload-row progress").value; return true; })()`)
+	time.Sleep(time.Second)
+	p.waitTrue("the bar stood still while paused", `document.querySelector(".upload-row progress").value === window.pausedAt && document.querySelector(".upload-row").dataset.state === "paused"`)
+	if n := proxy.patches.Load(); n != patches {
+		t.Fatalf("%d PATCH requests started while paused", n-patches)
+	}
+	p.do(chromedp.Click(chromedp.CSS(".upload-row [data-pause]")))
+	p.waitWithin(time.Minute, "the upload finished", `document.querySelector(".upload-row").dataset.state === "done"`)
+	if n := proxy.patches.Load(); n < 3 || !proxy.wasCut.Load() {
+		states, _ := chromedp.Run(p.ctx, chromedp.Evaluate[[]string](`window.states`))
+		t.Fatalf("%d PATCH requests: want the cut one, the one resuming it and the one after Pause (states %q)", n, states)
+	}
+	if resent := proxy.forwarded.Load() - size; resent < 0 || resent > size/100 {
+		t.Fatalf("the server received %d bytes for a %d-byte file: %d sent twice", proxy.forwarded.Load(), size, resent)
+	}
+	p.check("upload-resumed")
 }
