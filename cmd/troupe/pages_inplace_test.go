@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"html"
 	"net/url"
 	"strings"
 	"testing"
@@ -65,6 +66,14 @@ func TestInPlaceForms(t *testing.T) {
 			}
 			if got := roleOf(); got != "developer" {
 				t.Fatalf("role %q after the plain form", got)
+			}
+			// The next page says it, in the reader's language, and offers
+			// the form that the script sends in place.
+			page := string(admin.do("GET", base+"/members?status=active", nil, "Accept-Language", "fr").want(t, 200).body)
+			for _, want := range []string{html.EscapeString(cat.T("fr", "flash.role_changed")), `data-inplace data-undo="role"`, html.EscapeString(cat.T("fr", "members.save_role"))} {
+				if !strings.Contains(page, want) {
+					t.Fatalf("the members page lacks %q", want)
+				}
 			}
 			for _, c := range []struct{ lang, role string }{{"en", "creator"}, {"fr", "viewer"}} {
 				msg, data := admin.do("POST", role, url.Values{"role": {c.role}}, inPlace(c.lang)...).want(t, 200).applied(t)
@@ -136,6 +145,16 @@ func TestInPlaceForms(t *testing.T) {
 			errs := p["errors"].([]any)
 			if e := errs[0].(map[string]any); e["field"] != "cues[1]" || e["message"] != cat.T("fr", "captions.cue.empty_text") {
 				t.Fatalf("problem %v", p)
+			}
+			// The editor's page, in both languages, has the player beside
+			// the cues and its shortcuts written out.
+			for _, lang := range []string{"en", "fr"} {
+				page := string(admin.do("GET", item+"/captions/fr", nil, "Accept-Language", lang).want(t, 200).body)
+				for _, want := range []string{"data-cue-video", "/api/v1/videos/" + id + "/media", html.EscapeString(cat.T(lang, "captions.set_start")), html.EscapeString(cat.T(lang, "captions.key_mark")), `form="cue-form"`} {
+					if !strings.Contains(page, want) {
+						t.Fatalf("%s: the editor lacks %q", lang, want)
+					}
+				}
 			}
 			// The plain form shows the editor with the problem, as before.
 			if body := string(admin.do("POST", item+"/captions/fr", rows).want(t, 422).body); !strings.Contains(body, "data-cue-editor") {
