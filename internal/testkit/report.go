@@ -3,6 +3,7 @@ package testkit
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // What a test lacked when it skipped, or ran only in part: the kinds the
@@ -69,15 +71,74 @@ func skipCounts() map[string]int {
 // `go test ./...` shows a passing package's output only with -v, so the
 // summary goes where it is seen: to the go command's own standard error
 // when this binary runs under it (on Linux), else to this binary's.
+//
+// Packages run in parallel, each in its own binary, so under the go
+// command each also adds its counts to a folder named after that go
+// command's run and says the run's total so far: the last such line of
+// the run is its total.
 func Main(m *testing.M) int {
 	code := m.Run()
-	if msg := skipSummary(packageName(), skipCounts()); msg != "" {
-		w, closeW := summaryOutput()
+	pkg, counts := packageName(), skipCounts()
+	if msg := skipSummary(pkg, counts); msg != "" {
+		w, closeW, run := summaryOutput()
+		if run != "" {
+			msg += runTotal(run, pkg, counts)
+		}
 		fmt.Fprint(w, msg)
 		closeW()
 	}
 	return code
 }
+
+// runTotal records one package's counts for the go command's run and
+// says the counts of every package of the run recorded so far, once
+// there is more than one.
+func runTotal(run, pkg string, counts map[string]int) string {
+	parent := os.TempDir()
+	dir := filepath.Join(parent, runDirPrefix+run)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for k, n := range counts {
+		fmt.Fprintf(&b, "%s %d\n", k, n)
+	}
+	if err := os.WriteFile(filepath.Join(dir, url.PathEscape(pkg)), []byte(b.String()), 0o600); err != nil {
+		return ""
+	}
+	// Folders of runs over a day old are left-overs: remove them.
+	if old, err := filepath.Glob(filepath.Join(parent, runDirPrefix+"*")); err == nil {
+		for _, o := range old {
+			if fi, err := os.Stat(o); err == nil && o != dir && time.Since(fi.ModTime()) > 24*time.Hour {
+				os.RemoveAll(o)
+			}
+		}
+	}
+	files, err := os.ReadDir(dir)
+	if err != nil || len(files) < 2 {
+		return ""
+	}
+	total := map[string]int{}
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(dir, f.Name()))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			var kind string
+			var n int
+			if _, err := fmt.Sscanf(line, "%s %d", &kind, &n); err == nil {
+				total[kind] += n
+			}
+		}
+	}
+	msg := skipSummary(fmt.Sprintf("this run so far (%d packages)", len(files)), total)
+	return strings.Replace(msg, " (see README, Test).", ".", 1)
+}
+
+// runDirPrefix starts the names of the folders where the packages of one
+// go command's run add up their skips.
+const runDirPrefix = "troupe-test-skips-"
 
 // skipSummary is the message about one package's skipped tests, or ""
 // when none skipped.
@@ -149,23 +210,35 @@ func packageName() string {
 // standard error, reached through /proc, is the terminal (or pipe) the
 // person reads. A regular file is left alone: appending there would race
 // with the go command's own writes at its own offset.
-func summaryOutput() (io.Writer, func()) {
-	stderr := func() (io.Writer, func()) { return os.Stderr, func() {} }
-	if testing.Verbose() {
-		return stderr()
-	}
-	parent := "/proc/" + strconv.Itoa(os.Getppid())
+//
+// Under the go command it also returns an id of the go command's run (its
+// process id and start time), else "".
+func summaryOutput() (w io.Writer, closeW func(), run string) {
+	ppid := strconv.Itoa(os.Getppid())
+	parent := "/proc/" + ppid
 	comm, err := os.ReadFile(parent + "/comm")
 	if err != nil || strings.TrimSpace(string(comm)) != "go" {
-		return stderr()
+		return os.Stderr, func() {}, ""
+	}
+	// The 22nd field of stat, counted after the command's name in
+	// parentheses, is when the process started.
+	if stat, err := os.ReadFile(parent + "/stat"); err == nil {
+		if i := strings.LastIndexByte(string(stat), ')'); i >= 0 {
+			if f := strings.Fields(string(stat[i+1:])); len(f) > 19 {
+				run = ppid + "-" + f[19]
+			}
+		}
+	}
+	if testing.Verbose() {
+		return os.Stderr, func() {}, run
 	}
 	fi, err := os.Stat(parent + "/fd/2")
 	if err != nil || fi.Mode().IsRegular() {
-		return stderr()
+		return os.Stderr, func() {}, run
 	}
 	f, err := os.OpenFile(parent+"/fd/2", os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
-		return stderr()
+		return os.Stderr, func() {}, run
 	}
-	return f, func() { f.Close() }
+	return f, func() { f.Close() }, run
 }
