@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"net/url"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ import (
 // setting changed, with an Undo.
 func TestBrowserInPlaceJourney(t *testing.T) {
 	cat, browser, s := journey(t)
+	video := testkit.VideoBytes(t, 2)
 	for _, lang := range []string{"en", "fr"} {
 		t.Run(lang, func(t *testing.T) {
 			T := func(key string, args ...any) string { return cat.T(lang, key, args...) }
@@ -106,6 +108,33 @@ func TestBrowserInPlaceJourney(t *testing.T) {
 			p.waitText(".toast span", T("settings.saved_changes", "changes", T("settings.downloads")+": "+T("settings.downloads.allowed")))
 			if got := downloads(); got != "allowed" {
 				t.Fatalf("downloads %v after Undo", got)
+			}
+
+			// A video's downloads switch applies as it is clicked, again
+			// and again, and Undo puts it back.
+			id := idOf(t, api.upload(ws, "videos", map[string]string{"name": "Teaser"}, "clip.mp4", bytes.NewReader(video)).want(t, 201))
+			allowed := func() any { return api.do("GET", "/api/v1/items/"+id, nil).want(t, 200).json(t)["allow_download"] }
+			p.do(chromedp.Navigate(s.url + base + "/items/" + id))
+			p.waitText("h1", "Teaser")
+			p.eval(`window.stayed = "video"; true`)
+			box := `form.download-form input[name=allowed]`
+			if got := allowed(); got != true {
+				t.Fatalf("a new video's allow_download is %v", got)
+			}
+			p.do(chromedp.Click(chromedp.CSS(box)))
+			p.waitText(".toast:last-child span", T("flash.video_downloads_off_named", "name", "Teaser"))
+			p.do(chromedp.Click(chromedp.CSS(box)))
+			p.waitText(".toast:last-child span", T("flash.video_downloads_on_named", "name", "Teaser"))
+			if got := allowed(); got != true {
+				t.Fatalf("allow_download %v", got)
+			}
+			// Only the newest toast stays, so the next one is Undo's.
+			p.eval(`(() => { const all = document.querySelectorAll(".toast"); all.forEach((t, i) => { if (i < all.length - 1) t.remove(); }); return true; })()`)
+			p.do(chromedp.Click(chromedp.CSS(".toast:last-child [data-undo]")))
+			p.waitTrue("the switch is back off, the page stayed", `!document.querySelector(`+jsString(box)+`).checked && window.stayed === "video"`)
+			p.waitText(".toast:last-child span", T("flash.video_downloads_off_named", "name", "Teaser"))
+			if got := allowed(); got != false {
+				t.Fatalf("allow_download %v after Undo", got)
 			}
 		})
 	}

@@ -337,7 +337,6 @@
       form.dispatchEvent(new CustomEvent("troupe:refused", { bubbles: true, detail: problem }));
     }).finally(function () {
       form.removeAttribute("aria-busy");
-      if (submitter) submitter.removeAttribute("aria-busy");
     });
   }
   document.addEventListener("DOMContentLoaded", function () {
@@ -350,9 +349,13 @@
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-inplace") || event.defaultPrevented) return;
     event.preventDefault();
     if (form.getAttribute("aria-busy") === "true") return;
-    var submitter = event.submitter || form.querySelector("button[type=submit]");
-    applyInPlace(form, event.submitter || null, false);
-    if (submitter) submitter.setAttribute("aria-busy", "true");
+    // The button that shows the spinner: the one pressed, or the form's
+    // own when a switch sent it.
+    var busy = event.submitter || form.querySelector("button[type=submit]");
+    if (busy) busy.setAttribute("aria-busy", "true");
+    applyInPlace(form, event.submitter || null, false).finally(function () {
+      if (busy) busy.removeAttribute("aria-busy");
+    });
   });
   // A message left by the previous page (an upload that moved on).
   document.addEventListener("DOMContentLoaded", function () {
