@@ -84,7 +84,9 @@ func TestBrowserVideoShareJourney(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`[data-cue-list] [data-cue]:nth-child(2) [name=end]`), "00:02.900"),
 		chromedp.Click(chromedp.CSS("[data-save-cues]")),
 	)
-	carla.waitText(".toast", T("flash.captions_saved"))
+	// Saved in place, beside the player; then back to the video.
+	carla.waitText(".toast", T("captions.saved_many", "label", "Français", "count", 2))
+	carla.do(chromedp.Click(chromedp.CSS(".page-actions a.btn")))
 	carla.waitText("h1", "Launch teaser")
 
 	// Share tab: the general access comes from the Share dialog, and the

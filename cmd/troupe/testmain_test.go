@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"os"
 	"testing"
+
+	"troupe/internal/testkit"
 )
 
 // The environment under which this test binary is, instead, a plain
@@ -20,5 +22,5 @@ func TestMain(m *testing.M) {
 		}))
 		panic(err)
 	}
-	os.Exit(m.Run())
+	os.Exit(testkit.Main(m))
 }

@@ -43,7 +43,7 @@ func Browser(t testing.TB) context.Context {
 	t.Helper()
 	path := os.Getenv(EnvBrowser)
 	if path == "" {
-		unmet(t, "set "+EnvBrowser+"=/path/to/chromium for browser tests")
+		unmet(t, lackBrowser, "set "+EnvBrowser+"=/path/to/chromium for browser tests")
 	}
 
 	// Start from chromedp's defaults (notably disable-dev-shm-usage, which

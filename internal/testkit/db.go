@@ -58,6 +58,7 @@ func Engines(t testing.TB) []Engine {
 		if strict() {
 			t.Fatal(EnvDatabaseURL + " is not set: PostgreSQL tests cannot run")
 		}
+		recordSkip(t, lackPostgres)
 		t.Log("PostgreSQL tests skipped: set " + EnvDatabaseURL + "=postgres://user@host:5432/db?sslmode=disable to run them")
 		return engines
 	}
@@ -71,7 +72,7 @@ func PostgresURL(t testing.TB) string {
 	t.Helper()
 	admin := os.Getenv(EnvDatabaseURL)
 	if admin == "" {
-		unmet(t, "set "+EnvDatabaseURL+"=postgres://user@host:5432/db?sslmode=disable for PostgreSQL tests")
+		unmet(t, lackPostgres, "set "+EnvDatabaseURL+"=postgres://user@host:5432/db?sslmode=disable for PostgreSQL tests")
 	}
 	return createPostgresDB(t, admin)
 }
@@ -124,12 +125,14 @@ func adminExec(adminURL, stmt string) error {
 // strict reports whether missing test services must fail the test.
 func strict() bool { return os.Getenv(EnvStrict) == "1" }
 
-// unmet stops a test that cannot run here, saying what it lacks: a skip,
-// or a failure under TROUPE_TEST_STRICT=1, where every test must run.
-func unmet(t testing.TB, lack string) {
+// unmet stops a test that cannot run here, saying what it lacks (of the
+// given kind, counted for the summary of Main): a skip, or a failure under
+// TROUPE_TEST_STRICT=1, where every test must run.
+func unmet(t testing.TB, kind, lack string) {
 	t.Helper()
 	if strict() {
 		t.Fatal(lack + ": this test cannot run")
 	}
+	recordSkip(t, kind)
 	t.Skip("skipped: " + lack)
 }

@@ -22,7 +22,7 @@ func requireRoot(t testing.TB, why string) {
 	if os.Geteuid() == 0 {
 		return
 	}
-	unmet(t, "this test runs only as root, to "+why)
+	unmet(t, lackOther, "this test runs only as root, to "+why)
 }
 
 // SmallDisk mounts a tmpfs of size bytes and returns its folder; the
@@ -93,7 +93,7 @@ func postgresBin(t testing.TB) string {
 	if p, err := exec.LookPath("initdb"); err == nil {
 		return filepath.Dir(p)
 	}
-	unmet(t, "PostgreSQL's initdb is not installed")
+	unmet(t, lackOther, "PostgreSQL's initdb is not installed")
 	return ""
 }
 

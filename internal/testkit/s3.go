@@ -46,7 +46,7 @@ func NewS3Bucket(t testing.TB) S3Bucket {
 	t.Helper()
 	endpoint := os.Getenv(EnvS3URL)
 	if endpoint == "" {
-		unmet(t, "set "+EnvS3URL+"=http://host:port, "+EnvS3AccessKey+" and "+EnvS3SecretKey+" (an S3-compatible server such as versitygw) for S3 tests")
+		unmet(t, lackS3, "set "+EnvS3URL+"=http://host:port, "+EnvS3AccessKey+" and "+EnvS3SecretKey+" (an S3-compatible server such as versitygw) for S3 tests")
 	}
 	b := S3Bucket{Endpoint: endpoint, AccessKeyID: os.Getenv(EnvS3AccessKey), SecretAccessKey: os.Getenv(EnvS3SecretKey)}
 	b.Client = s3.New(s3.Options{

@@ -392,3 +392,34 @@ func runFake(t *testing.T, fn func(testing.TB)) *fakeTB {
 	<-done
 	return f
 }
+
+// TestSkipSummary checks that skips are counted once per test and
+// summed up with how to run what was skipped.
+func TestSkipSummary(t *testing.T) {
+	t.Setenv(EnvDatabaseURL, "")
+	t.Setenv(EnvBrowser, "")
+	t.Setenv(EnvStrict, "")
+	skips.Lock()
+	saved := skips.names
+	skips.names = map[string]map[string]bool{}
+	skips.Unlock()
+	t.Cleanup(func() { skips.Lock(); skips.names = saved; skips.Unlock() })
+
+	if got := skipSummary("internal/x", skipCounts()); got != "" {
+		t.Errorf("nothing skipped: summary %q, want none", got)
+	}
+	runFake(t, func(tb testing.TB) { Browser(tb) })
+	runFake(t, func(tb testing.TB) { Browser(tb) })
+	runFake(t, func(tb testing.TB) { Engines(tb) })
+	counts := skipCounts()
+	if counts[lackBrowser] != 1 || counts[lackPostgres] != 1 {
+		t.Fatalf("counts = %v, want one browser and one PostgreSQL test", counts)
+	}
+	counts[lackBrowser] = 3
+	got := skipSummary("internal/x", counts)
+	for _, want := range []string{"internal/x skipped 3 browser tests, PostgreSQL in 1 test.", EnvBrowser + "=/path/to/chromium", EnvDatabaseURL + "=postgres://"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary %q lacks %q", got, want)
+		}
+	}
+}

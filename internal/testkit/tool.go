@@ -16,7 +16,7 @@ func RequireTool(t testing.TB, name string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err != nil {
-		unmet(t, name+" is not installed")
+		unmet(t, lackOther, name+" is not installed")
 	}
 	return path
 }
@@ -53,6 +53,6 @@ func RequireEncoder(t testing.TB, name string) {
 	t.Helper()
 	out, err := exec.Command(RequireTool(t, "ffmpeg"), "-hide_banner", "-encoders").Output()
 	if err != nil || !regexp.MustCompile(`(?m)^\s*\S+\s+`+regexp.QuoteMeta(name)+`\s`).Match(out) {
-		unmet(t, "ffmpeg has no "+name+" encoder")
+		unmet(t, lackOther, "ffmpeg has no "+name+" encoder")
 	}
 }

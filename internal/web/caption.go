@@ -324,10 +324,10 @@ func (s *Server) pageCaptionsSave(w http.ResponseWriter, r *http.Request, u trou
 	}
 	cues, ok := parseRows(v, p.Rows)
 	if ok {
-		_, err = s.app.PutCaptions(r.Context(), u, it.ID, p.Lang, app.CaptionInput{Label: f.Get("label"), Cues: cues}, s.client(r))
+		var t app.CaptionTrack
+		t, err = s.app.PutCaptions(r.Context(), u, it.ID, p.Lang, app.CaptionInput{Label: f.Get("label"), Cues: cues}, s.client(r))
 		if err == nil {
-			s.flash(w, r, "flash.captions_saved")
-			http.Redirect(w, r, itemURL(it)+"#"+panelCaptions, http.StatusSeeOther)
+			s.applied(w, r, savedMessage(v, t), "flash.captions_saved", itemURL(it)+"#"+panelCaptions, toTrackJSON(t))
 			return nil
 		}
 		switch troupe.ErrorCode(err) {
@@ -338,9 +338,41 @@ func (s *Server) pageCaptionsSave(w http.ResponseWriter, r *http.Request, u trou
 		markRows(v, p.Rows, err)
 	}
 	p.Problems = rowProblems(v, p.Rows, err)
+	if inPlace(r) {
+		// The editor's script marks the rows itself: each row's problem
+		// by its index among the rows that are not empty.
+		pr := problem{Type: "about:blank", Title: http.StatusText(http.StatusUnprocessableEntity), Status: http.StatusUnprocessableEntity,
+			Code: troupe.CodeInvalidCaptions, Detail: v.T("captions.problems"), Instance: r.URL.Path, RequestID: state(r).id}
+		for i, c := range p.Rows {
+			if c.Error != "" {
+				pr.Errors = append(pr.Errors, troupe.FieldError{Field: fmt.Sprintf("cues[%d]", i), Code: "invalid", Message: c.Error})
+			}
+		}
+		if e := v.Err("label"); e != "" {
+			pr.Errors = append(pr.Errors, troupe.FieldError{Field: "label", Code: "invalid", Message: e})
+		}
+		for _, m := range p.Problems {
+			pr.Errors = append(pr.Errors, troupe.FieldError{Field: "cues", Code: "invalid", Message: m})
+		}
+		writeProblem(w, http.StatusUnprocessableEntity, pr)
+		return nil
+	}
 	// The summary above the rows says it all; no second banner.
 	v.Error = ""
 	return s.showEditor(w, r, u, v, p, http.StatusUnprocessableEntity)
+}
+
+// savedMessage names what a save of the cue editor changed.
+func savedMessage(v *view, t app.CaptionTrack) string {
+	key := "captions.saved_many"
+	if len(t.Cues) == 1 {
+		key = "captions.saved_one"
+	}
+	label := t.Label
+	if label == "" {
+		label = t.Lang
+	}
+	return v.T(key, "label", label, "count", len(t.Cues))
 }
 
 // formRows reads the editor's rows from the parallel start, end and text

@@ -212,9 +212,24 @@ func (s *Server) memberAction(w http.ResponseWriter, r *http.Request, u troupe.U
 	return nil
 }
 
+// pageMemberRole changes a member's role from the members table; sent in
+// place, it answers with the change in words ("Bob is now Creator") and
+// the row's new role.
 func (s *Server) pageMemberRole(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	_, err := s.app.ChangeRole(r.Context(), u, v.Workspace.ID, r.PathValue("user"), troupe.Role(r.PostForm.Get("role")), s.client(r))
-	return s.memberAction(w, r, u, v, err, "flash.role_changed")
+	m, err := s.app.ChangeRole(r.Context(), u, v.Workspace.ID, r.PathValue("user"), troupe.Role(r.PostForm.Get("role")), s.client(r))
+	if err != nil && inPlace(r) {
+		return err
+	}
+	if err != nil {
+		return s.membersFailed(w, r, u, v, err)
+	}
+	who := m.User.Name
+	if who == "" {
+		who = m.User.Email
+	}
+	s.applied(w, r, v.T("members.role_now", "name", who, "role", v.RoleName(m.Role)), "flash.role_changed",
+		paths.Members(v.Workspace.ID), map[string]troupe.Role{"role": m.Role})
+	return nil
 }
 
 func (s *Server) pageMemberRemove(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +79,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		st.err = err
 	}
 	setRetryAfter(w, err)
-	if !isAPI(r) {
+	if !isAPI(r) && !inPlace(r) {
 		s.pages.renderError(w, r, s, status, err)
 		return
 	}
@@ -87,6 +88,24 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if e, ok := troupe.AsError(err); ok {
 		p.Errors = e.Fields
 	}
+	if inPlace(r) {
+		// The page's script shows these words as they are: in the
+		// reader's language, as the page would have said them.
+		v := s.bareView(r)
+		v.setError(err)
+		p.Detail = v.Error
+		p.Errors = slices.Clone(p.Errors)
+		for i, f := range p.Errors {
+			if m := v.Fields[f.Field]; m != "" {
+				p.Errors[i].Message = m
+			}
+		}
+	}
+	writeProblem(w, status, p)
+}
+
+// writeProblem sends p as problem+json.
+func writeProblem(w http.ResponseWriter, status int, p problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -114,6 +133,13 @@ func setRetryAfter(w http.ResponseWriter, err error) {
 }
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// inPlace reports whether a page's form was sent by the page's own script,
+// which applies the outcome where it stands rather than load a new page:
+// it asks for JSON, and gets JSON, or problem+json on failure.
+func inPlace(r *http.Request) bool {
+	return !isAPI(r) && r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "application/json")
+}
 
 // maxJSONBody bounds API request bodies.
 const maxJSONBody = 1 << 20

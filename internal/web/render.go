@@ -181,3 +181,23 @@ func backTo(w http.ResponseWriter, r *http.Request, fallback string) {
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
+
+// appliedJSON answers a form sent in place: what changed, in words for a
+// toast, and whatever the page's script needs to show the new state.
+type appliedJSON struct {
+	Message string `json:"message"`
+	Data    any    `json:"data,omitempty"`
+}
+
+// applied finishes a change made from a page. A form sent in place (see
+// inPlace) gets the message naming the change; a plain form gets the
+// flash key for the next page and goes to next, or to the form's own
+// "back" field when it has one.
+func (s *Server) applied(w http.ResponseWriter, r *http.Request, message, flashKey, next string, data any) {
+	if inPlace(r) {
+		writeJSON(w, http.StatusOK, appliedJSON{Message: message, Data: data})
+		return
+	}
+	s.flash(w, r, flashKey)
+	backTo(w, r, next)
+}

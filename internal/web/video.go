@@ -69,10 +69,18 @@ func (s *Server) videoChangeSaying(w http.ResponseWriter, r *http.Request, u tro
 	}
 	flashKey, err := change(r.Context(), it)
 	if err != nil {
+		if inPlace(r) {
+			return err
+		}
 		return s.videoFailed(w, r, u, v, it, panel, err)
 	}
-	s.flash(w, r, flashKey)
-	http.Redirect(w, r, itemURL(it)+"#"+panel, http.StatusSeeOther)
+	// Sent in place, the change is named with its video when the
+	// catalog can.
+	message := v.T(flashKey)
+	if key := flashKey + "_named"; v.cat.Has(key) {
+		message = v.T(key, "name", it.Name)
+	}
+	s.applied(w, r, message, flashKey, itemURL(it)+"#"+panel, nil)
 	return nil
 }
 

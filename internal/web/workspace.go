@@ -145,11 +145,7 @@ func (s *Server) loadSettings(r *http.Request, u troupe.User, v *view) (settings
 	if err != nil {
 		return settingsPage{}, err
 	}
-	set := ws.Settings
-	current := map[string]string{"name": ws.Name, "description": ws.Description, "join_policy": string(set.JoinPolicy),
-		"who_can_invite": string(set.WhoCanInvite), "invite_link_policy": string(set.InviteLinkPolicy),
-		"default_access": string(set.DefaultAccess), "downloads": string(set.Downloads), "publishing": string(set.Publishing)}
-	for k, val := range current {
+	for k, val := range settingValues(*ws) {
 		if _, typed := v.Form[k]; !typed {
 			v.Form[k] = val
 		}
@@ -195,15 +191,50 @@ func (s *Server) pageSettingsPost(w http.ResponseWriter, r *http.Request, u trou
 		InviteLinkPolicy: formValue[troupe.LinkPolicy](f, "invite_link_policy"), DefaultAccess: formValue[troupe.DefaultAccess](f, "default_access"),
 		Downloads: formValue[troupe.Permission](f, "downloads"), Publishing: formValue[troupe.Permission](f, "publishing")}
 	ws, err := s.app.UpdateWorkspace(r.Context(), u, v.Workspace.ID, upd, s.client(r))
+	if err != nil && inPlace(r) {
+		return err
+	}
 	if err != nil {
 		for k := range f {
 			v.Form[k] = f.Get(k)
 		}
 		return s.settingsFailed(w, r, u, v, err)
 	}
-	s.flash(w, r, "flash.settings_saved")
-	http.Redirect(w, r, paths.Settings(ws.ID), http.StatusSeeOther)
+	s.applied(w, r, settingsChanged(v, *v.Workspace, ws), "flash.settings_saved", paths.Settings(ws.ID), nil)
 	return nil
+}
+
+// settingValues are a workspace's settings as the settings forms hold them.
+func settingValues(ws app.WorkspaceView) map[string]string {
+	set := ws.Settings
+	return map[string]string{"name": ws.Name, "description": ws.Description, "join_policy": string(set.JoinPolicy),
+		"who_can_invite": string(set.WhoCanInvite), "invite_link_policy": string(set.InviteLinkPolicy),
+		"default_access": string(set.DefaultAccess), "downloads": string(set.Downloads), "publishing": string(set.Publishing)}
+}
+
+// settingChoices are the settings chosen among named values, in the
+// order of the page.
+var settingChoices = []string{"join_policy", "who_can_invite", "invite_link_policy", "default_access", "downloads", "publishing"}
+
+// settingsChanged says what a save of the settings changed, setting by
+// setting ("Downloads: Super Admins only"), or only that they were saved.
+func settingsChanged(v *view, before, after app.WorkspaceView) string {
+	was, now := settingValues(before), settingValues(after)
+	var parts []string
+	for _, k := range []string{"name", "description"} {
+		if was[k] != now[k] {
+			parts = append(parts, v.T("settings.changed_"+k))
+		}
+	}
+	for _, k := range settingChoices {
+		if was[k] != now[k] {
+			parts = append(parts, v.T("settings."+k)+": "+v.T("settings."+k+"."+now[k]))
+		}
+	}
+	if len(parts) == 0 {
+		return v.T("flash.settings_saved")
+	}
+	return v.T("settings.saved_changes", "changes", strings.Join(parts, " · "))
 }
 
 // pageDomainsPost adds or removes one domain: the app checks the whole

@@ -169,6 +169,14 @@
     var roleForm = el.closest && el.closest(".role-form");
     if (roleForm) roleForm.classList.add("dirty");
   });
+  // Once a role change is applied in place (or refused, the select back
+  // as it was), its Save button hides again.
+  ["troupe:applied", "troupe:refused"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var roleForm = event.target.closest && event.target.closest(".role-form");
+      if (roleForm) roleForm.classList.remove("dirty");
+    });
+  });
 
   // Copy buttons copy their field; where the clipboard is unavailable the
   // field's text is selected for the user to copy. Read-only fields select
@@ -228,17 +236,131 @@
 
   // --- Content: dialogs loaded from their pages, sharing, uploads, drafts ---
 
-  // toast shows a short message at the corner of the page.
-  function toast(text) {
+  // toast shows a short message at the corner of the page. With
+  // opts.undo it carries an Undo button that runs opts.undo once (and
+  // stays longer, to leave time to press it); opts.error marks a failure.
+  function toast(text, opts) {
+    opts = opts || {};
     var region = document.querySelector(".toast-region");
-    if (!region || !text) return;
+    if (!region || !text) return null;
     var t = document.createElement("div");
-    t.className = "toast";
-    t.setAttribute("role", "status");
-    t.textContent = text;
+    t.className = "toast" + (opts.error ? " toast-error" : "");
+    t.setAttribute("role", opts.error ? "alert" : "status");
+    var words = document.createElement("span");
+    words.textContent = text;
+    t.appendChild(words);
+    if (opts.undo) {
+      var undo = document.createElement("button");
+      undo.type = "button";
+      undo.setAttribute("data-undo", "");
+      undo.textContent = region.dataset.undoLabel || "Undo";
+      undo.addEventListener("click", function () {
+        t.remove();
+        opts.undo();
+      }, { once: true });
+      t.appendChild(undo);
+    }
     region.appendChild(t);
-    setTimeout(function () { t.remove(); }, 5000);
+    setTimeout(function () { t.remove(); }, opts.undo ? 10000 : 5000);
+    return t;
   }
+  window.Troupe.toast = toast;
+
+  // Small changes apply in place: a form marked data-inplace is sent by
+  // fetch to its own address, asking for JSON; the server answers what
+  // changed, in words, and the page stays where it is (no reload, so
+  // scroll position and everything else the page holds survive). The
+  // fields named in data-undo (comma-separated) are remembered as they
+  // were before the change, and the toast's Undo sends them back. A
+  // refusal comes back as problem+json, said in an error toast, and the
+  // fields return to their saved values. Without JavaScript the same form
+  // posts and the server redirects, as any form.
+  function formValues(form, names) {
+    var out = {};
+    names.forEach(function (n) {
+      var el = form.elements[n];
+      if (!el) return;
+      out[n] = el.type === "checkbox" ? el.checked : el.value;
+    });
+    return out;
+  }
+  function setValues(form, values) {
+    Object.keys(values).forEach(function (n) {
+      var el = form.elements[n];
+      if (!el) return;
+      if (el.type === "checkbox") el.checked = values[n];
+      else el.value = values[n];
+    });
+  }
+  function undoFields(form) {
+    return (form.dataset.undo || "").split(",").map(function (n) { return n.trim(); }).filter(Boolean);
+  }
+  // sendInPlace posts body to url asking for JSON; it resolves with the
+  // answer, or rejects with a problem document ({detail}) or with null
+  // when the page had to be left (a sign-in page answered, say).
+  function sendInPlace(url, body) {
+    return fetch(url, { method: "POST", credentials: "same-origin", body: body,
+      headers: { "Accept": "application/json" } })
+      .then(function (res) {
+        var type = res.headers.get("Content-Type") || "";
+        if (type.indexOf("json") < 0) {
+          // Not an answer for this script: show whatever page it is.
+          location.href = res.url;
+          return Promise.reject(null);
+        }
+        return res.json().then(function (answer) { return res.ok ? answer : Promise.reject(answer); });
+      });
+  }
+  window.Troupe.sendInPlace = sendInPlace;
+  function applyInPlace(form, submitter, undoing) {
+    var names = undoFields(form);
+    var before = form._saved || {};
+    var data = new FormData(form, submitter || undefined);
+    var body = new URLSearchParams(data);
+    var region = document.querySelector(".toast-region");
+    form.setAttribute("aria-busy", "true");
+    return sendInPlace(form.action, body).then(function (answer) {
+      var after = formValues(form, names);
+      form._saved = after;
+      var changed = names.some(function (n) { return before[n] !== after[n]; });
+      var undo = null;
+      if (names.length && changed && !undoing) {
+        undo = function () {
+          setValues(form, before);
+          applyInPlace(form, null, true);
+        };
+      }
+      toast(answer.message || (undoing && region && region.dataset.undone) || "", { undo: undo });
+      form.dispatchEvent(new CustomEvent("troupe:applied", { bubbles: true, detail: answer }));
+    }, function (problem) {
+      if (problem === null) return;
+      setValues(form, before);
+      var text = (problem && problem.detail) || (region && region.dataset.failed) || "";
+      if (problem && problem.errors && problem.errors.length && problem.errors[0].message) text = problem.errors[0].message;
+      toast(text, { error: true });
+      form.dispatchEvent(new CustomEvent("troupe:refused", { bubbles: true, detail: problem }));
+    }).finally(function () {
+      form.removeAttribute("aria-busy");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-inplace]").forEach(function (form) {
+      form._saved = formValues(form, undoFields(form));
+    });
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-inplace") || event.defaultPrevented) return;
+    event.preventDefault();
+    if (form.getAttribute("aria-busy") === "true") return;
+    // The button that shows the spinner: the one pressed, or the form's
+    // own when a switch sent it.
+    var busy = event.submitter || form.querySelector("button[type=submit]");
+    if (busy) busy.setAttribute("aria-busy", "true");
+    applyInPlace(form, event.submitter || null, false).finally(function () {
+      if (busy) busy.removeAttribute("aria-busy");
+    });
+  });
   // A message left by the previous page (an upload that moved on).
   document.addEventListener("DOMContentLoaded", function () {
     var left = sessionStorage.getItem("troupe-toast");
@@ -705,18 +827,32 @@
     if (!m || Number(m[2]) > 59 || Number(m[3]) > 59) return NaN;
     return ((Number(m[1] || 0) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + Number(((m[4] || "") + "00").slice(0, 3));
   }
+  function pad(n, width) { n = String(n); while (n.length < width) n = "0" + n; return n; }
+  // clock writes a time as the editor shows it (captions.FormatEditorTime).
+  function clock(ms) {
+    ms = Math.max(0, Math.round(ms));
+    var h = Math.floor(ms / 3600000), m = Math.floor(ms / 60000) % 60, s = Math.floor(ms / 1000) % 60, f = ms % 1000;
+    return (h > 0 ? pad(h, 2) + ":" : "") + pad(m, 2) + ":" + pad(s, 2) + "." + pad(f, 3);
+  }
   function enhanceCueEditor(form) {
     var list = form.querySelector("[data-cue-list]");
     var template = form.querySelector("template[data-cue-template]");
+    var video = document.querySelector("[data-cue-video]");
+    var side = document.querySelector("[data-cue-player]");
+    var clockOut = side && side.querySelector("[data-cue-clock]");
+    var selected = null, playing = null;
     function field(row, name) { return row.querySelector("[name=" + name + "]"); }
+    function rows() { return Array.prototype.slice.call(list.querySelectorAll("[data-cue]")); }
     function renumber() {
-      list.querySelectorAll("[data-cue]").forEach(function (row, i) {
+      rows().forEach(function (row, i) {
         var n = String(i + 1);
         row.querySelector("[data-cue-n]").textContent = n;
         row.querySelector("[data-cue-legend]").textContent = fill(form.dataset.cueLabel, n);
         var remove = row.querySelector("[data-remove-cue]");
         remove.value = String(i);
         remove.setAttribute("aria-label", fill(form.dataset.removeLabel, n));
+        var play = row.querySelector("[data-seek-cue]");
+        if (play) play.setAttribute("aria-label", fill(form.dataset.playLabel, n));
         var error = row.querySelector("[data-cue-error]");
         error.id = "cue-error-" + i;
         row.querySelectorAll("[aria-describedby]").forEach(function (el) { el.setAttribute("aria-describedby", error.id); });
@@ -750,48 +886,265 @@
       if (!start || !end) return form.dataset.errorFormat;
       return timesProblem(row) || (text ? "" : form.dataset.errorText);
     }
+    function addRow(startMs) {
+      var fresh = template.content.firstElementChild.cloneNode(true);
+      if (startMs !== undefined) {
+        // A new cue at the player's time goes where it belongs in time,
+        // lasting two seconds by default.
+        field(fresh, "start").value = clock(startMs);
+        field(fresh, "end").value = clock(startMs + 2000);
+        var after = rows().filter(function (r) { var a = millis(field(r, "start").value); return !isNaN(a) && a > startMs; })[0];
+        list.insertBefore(fresh, after || null);
+      } else {
+        list.appendChild(fresh);
+      }
+      renumber();
+      select(fresh);
+      return fresh;
+    }
+    function select(row) {
+      if (selected === row) return;
+      if (selected) selected.classList.remove("is-selected");
+      selected = row;
+      if (row) row.classList.add("is-selected");
+    }
+
     form.addEventListener("click", function (event) {
       var remove = event.target.closest("[data-remove-cue]");
       if (remove) {
         event.preventDefault();
         var row = remove.closest("[data-cue]");
         var next = row.nextElementSibling || row.previousElementSibling;
+        if (selected === row) select(null);
+        if (playing === row) playing = null;
         row.remove();
         renumber();
+        refreshTrack();
         (next ? field(next, "start") : form.querySelector("[data-add-cue]")).focus();
         return;
       }
       if (event.target.closest("[data-add-cue]")) {
         event.preventDefault();
-        var fresh = template.content.firstElementChild.cloneNode(true);
-        list.appendChild(fresh);
-        renumber();
-        field(fresh, "start").focus();
+        field(addRow(), "start").focus();
+        return;
       }
+      // A click on a cue's number, its play button or its background plays
+      // the video from the cue's start; a click in a field selects it.
+      var cue = event.target.closest("[data-cue]");
+      if (!cue) return;
+      select(cue);
+      if (event.target.closest("[data-seek-cue]") || !event.target.closest("input, textarea, button, label")) seekTo(cue);
     });
-    // Leaving a time says at once what is wrong with it; the other
-    // problems wait for Save.
-    form.addEventListener("focusout", function (event) {
-      var row = event.target.closest && event.target.closest("[data-cue]");
-      if (!row || !event.target.matches("input")) return;
+    form.addEventListener("focusin", function (event) {
+      var cue = event.target.closest && event.target.closest("[data-cue]");
+      if (cue) select(cue);
+    });
+
+    // Times are checked as they are typed: a time that becomes right is
+    // cleared at once; one that is wrong is said after a short pause, or
+    // as soon as the field is left.
+    var typing = null;
+    function checkRow(row) {
       var text = timesProblem(row);
       if (text || row.dataset.checked) {
         row.dataset.checked = "1";
         setRowError(row, text);
       }
+    }
+    form.addEventListener("input", function (event) {
+      var row = event.target.closest && event.target.closest("[data-cue]");
+      if (!row) return;
+      scheduleTrack();
+      if (!event.target.matches("input")) return;
+      clearTimeout(typing);
+      if (!timesProblem(row)) {
+        if (row.dataset.checked) setRowError(row, "");
+        return;
+      }
+      typing = setTimeout(function () { checkRow(row); }, 700);
     });
+    form.addEventListener("focusout", function (event) {
+      var row = event.target.closest && event.target.closest("[data-cue]");
+      if (!row || !event.target.matches("input")) return;
+      clearTimeout(typing);
+      checkRow(row);
+    });
+
+    // Save applies in place: the page stays beside the player. Rows the
+    // server refuses are marked, the rest of the problems listed above.
+    var banner = document.querySelector("[data-cue-problems]");
+    function showProblems(messages) {
+      if (!banner) {
+        banner = document.createElement("div");
+        banner.className = "banner banner-error";
+        banner.setAttribute("role", "alert");
+        banner.setAttribute("data-cue-problems", "");
+        form.parentNode.parentNode.insertBefore(banner, form.parentNode);
+      }
+      banner.replaceChildren();
+      var box = document.createElement("div");
+      var ul = document.createElement("ul");
+      ul.className = "problem-list";
+      messages.forEach(function (m) { var li = document.createElement("li"); li.textContent = m; ul.appendChild(li); });
+      box.appendChild(ul);
+      banner.appendChild(box);
+      banner.hidden = messages.length === 0;
+    }
     form.addEventListener("submit", function (event) {
       var first = null;
-      list.querySelectorAll("[data-cue]").forEach(function (row) {
+      rows().forEach(function (row) {
         var text = rowProblem(row);
         row.dataset.checked = "1";
         setRowError(row, text);
         if (text && !first) first = row;
       });
-      if (!first) return;
       event.preventDefault();
       event.stopImmediatePropagation();
-      field(first, "start").focus();
+      if (first) {
+        field(first, "start").focus();
+        return;
+      }
+      var button = form.querySelector("[data-save-cues]");
+      if (button.getAttribute("aria-busy") === "true") return;
+      button.setAttribute("aria-busy", "true");
+      // The server counts the rows that are not empty.
+      var filled = rows().filter(function (row) { return field(row, "start").value.trim() || field(row, "end").value.trim() || field(row, "text").value.trim(); });
+      window.Troupe.sendInPlace(form.action, new URLSearchParams(new FormData(form))).then(function (answer) {
+        showProblems([]);
+        document.querySelectorAll(".banner-info[role=status]").forEach(function (b) { b.remove(); });
+        window.Troupe.toast(answer.message);
+        form.dispatchEvent(new CustomEvent("troupe:applied", { bubbles: true, detail: answer }));
+      }, function (problem) {
+        if (problem === null) return;
+        var general = [];
+        ((problem && problem.errors) || []).forEach(function (e) {
+          var m = /^cues\[(\d+)\]$/.exec(e.field);
+          if (m && filled[Number(m[1])]) {
+            setRowError(filled[Number(m[1])], e.message);
+          } else if (e.field === "label") {
+            window.Troupe.fieldError(form.querySelector("#f-track-label"), e.message);
+          } else {
+            general.push(e.message);
+          }
+        });
+        if (!general.length && problem && problem.detail) general.push(problem.detail);
+        showProblems(general);
+        var bad = list.querySelector(".row-error");
+        if (bad) field(bad, "start").focus();
+      }).finally(function () { button.removeAttribute("aria-busy"); });
+    });
+
+    if (!video) return;
+
+    // The player shows the cues as they are typed, in a track of its own
+    // in place of the saved file's.
+    var saved = video.querySelector("track[data-saved-track]");
+    var live = null;
+    function refreshTrack() {
+      if (!video.addTextTrack || !window.VTTCue) return;
+      if (!live) {
+        if (saved && saved.track) saved.track.mode = "disabled";
+        live = video.addTextTrack("captions", saved ? saved.label : "", saved ? saved.srclang : "");
+        live.mode = "showing";
+      }
+      Array.prototype.slice.call(live.cues || []).forEach(function (c) { live.removeCue(c); });
+      rows().forEach(function (row) {
+        var a = millis(field(row, "start").value), b = millis(field(row, "end").value), text = field(row, "text").value;
+        if (!isNaN(a) && !isNaN(b) && b > a && text.trim()) live.addCue(new VTTCue(a / 1000, b / 1000, text));
+      });
+    }
+    var trackTimer = null;
+    function scheduleTrack() { clearTimeout(trackTimer); trackTimer = setTimeout(refreshTrack, 300); }
+    if (saved) saved.addEventListener("load", function () { if (live && saved.track) saved.track.mode = "disabled"; });
+    refreshTrack();
+
+    function seekTo(row) {
+      var a = millis(field(row, "start").value);
+      if (isNaN(a)) return;
+      video.currentTime = a / 1000;
+      follow(true);
+    }
+    // The list follows playback: the cue being played is marked and kept
+    // in view in the list, unless someone is typing in it.
+    function follow(force) {
+      var now = video.currentTime * 1000;
+      if (clockOut) clockOut.value = clock(now);
+      var current = null;
+      rows().some(function (row) {
+        var a = millis(field(row, "start").value), b = millis(field(row, "end").value);
+        if (!isNaN(a) && !isNaN(b) && a <= now && now < b) { current = row; return true; }
+        return false;
+      });
+      if (current === playing && !force) return;
+      if (playing) { playing.classList.remove("is-playing"); playing.removeAttribute("aria-current"); }
+      playing = current;
+      if (!current) return;
+      current.classList.add("is-playing");
+      current.setAttribute("aria-current", "true");
+      var typingHere = list.contains(document.activeElement) && document.activeElement.matches("input, textarea");
+      if (typingHere && !force) return;
+      var top = current.offsetTop, bottom = top + current.offsetHeight;
+      if (top < list.scrollTop || bottom > list.scrollTop + list.clientHeight) {
+        list.scrollTo({ top: Math.max(0, top - list.clientHeight / 3), behavior: force ? "auto" : "smooth" });
+      }
+    }
+    video.addEventListener("timeupdate", function () { follow(false); });
+    video.addEventListener("seeked", function () { follow(false); });
+
+    function target() {
+      var row = selected || playing;
+      if (!row) window.Troupe.toast(form.dataset.selectFirst, { error: true });
+      return row;
+    }
+    function mark(which) {
+      var row = target();
+      if (!row) return;
+      var input = field(row, which);
+      input.value = clock(video.currentTime * 1000);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      checkRow(row);
+    }
+    function playPause() {
+      if (video.paused) video.play().catch(function () { /* the browser refused; its controls remain */ });
+      else video.pause();
+    }
+    function addHere() { field(addRow(video.currentTime * 1000), "text").focus(); }
+    side.addEventListener("click", function (event) {
+      var set = event.target.closest("[data-cue-set]");
+      if (set) { mark(set.getAttribute("data-cue-set")); return; }
+      if (event.target.closest("[data-cue-add-here]")) addHere();
+    });
+
+    // Keyboard shortcuts, listed on the page: single keys when no field is
+    // being typed in; the same keys with Alt inside fields.
+    var shortcuts = side.querySelector("[data-cue-shortcuts]");
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.defaultPrevented) return;
+      var el = document.activeElement;
+      var inField = el && (el.matches("input, textarea, select, [contenteditable]") || el.isContentEditable);
+      if (inField !== event.altKey) return;
+      if (document.querySelector("dialog[open]")) return;
+      var done = true;
+      switch (event.code) {
+        case "KeyK":
+          playPause();
+          break;
+        case "Space":
+          if (inField || (el && el.matches("button, a, summary, video"))) { done = false; break; }
+          playPause();
+          break;
+        case "KeyJ": video.currentTime = Math.max(0, video.currentTime - 1); break;
+        case "KeyL": video.currentTime = Math.min(video.duration || Infinity, video.currentTime + 1); break;
+        case "KeyI": mark("start"); break;
+        case "KeyO": mark("end"); break;
+        case "KeyN": addHere(); break;
+        case "Slash":
+          if (!event.shiftKey || inField || !shortcuts) { done = false; break; }
+          shortcuts.open = !shortcuts.open;
+          break;
+        default: done = false;
+      }
+      if (done) event.preventDefault();
     });
   }
 
