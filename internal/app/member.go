@@ -65,7 +65,8 @@ func rowRights(can troupe.WorkspacePermissions, row troupe.MemberRow, viewerID s
 		return can.ManageMembers, can.ManageMembers && row.UserID != viewerID, false, false
 	case "invited":
 		change := can.ChangeInvitation(row.InviterID == viewerID)
-		return false, false, change, change
+		// The role of an invitation changes between roles they may give.
+		return change && can.Grants(row.Role), false, change, change
 	}
 	return false, false, false, false
 }

@@ -87,6 +87,16 @@ func (q *Queries) SetInvitationStatus(ctx context.Context, id string, status tro
 	return mustAffect(res)
 }
 
+// UpdateInvitationRole changes the role of a pending invitation; it fails
+// with not_found when the invitation is no longer pending.
+func (q *Queries) UpdateInvitationRole(ctx context.Context, id string, role troupe.Role, now time.Time) error {
+	res, err := q.exec(ctx, `UPDATE invitations SET role = ?, updated_at = ? WHERE id = ? AND status = 'pending'`, role, millis(now), id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
 // RotateInvitationToken gives a pending invitation a new token and expiry.
 func (q *Queries) RotateInvitationToken(ctx context.Context, id, hash string, expires, now time.Time) error {
 	res, err := q.exec(ctx, `UPDATE invitations SET token_hash = ?, expires_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`,
