@@ -162,26 +162,30 @@ func (s *Server) pageInvite(w http.ResponseWriter, r *http.Request, u troupe.Use
 // followed by a role ("ana@example.com, creator", in English or in the
 // page's language); an address without one takes the default role. The
 // rows the form grows with JavaScript come as row_email and row_role
-// pairs.
+// pairs, and a row given several addresses invites each with its role.
 func parseInvitees(v *view, f url.Values, defaultRole troupe.Role) []app.Invitee {
-	var out []app.Invitee
-	for _, tok := range strings.FieldsFunc(f.Get("emails"), func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) }) {
-		if role, ok := roleWord(v, tok); ok && len(out) > 0 && !strings.Contains(tok, "@") {
-			out[len(out)-1].Role = role
-			continue
-		}
-		out = append(out, app.Invitee{Email: tok, Role: defaultRole})
-	}
-	emails, roles := f["row_email"], f["row_role"]
-	for i, e := range emails {
-		if strings.TrimSpace(e) == "" {
-			continue
-		}
+	out := addInvitees(v, nil, f.Get("emails"), defaultRole)
+	roles := f["row_role"]
+	for i, e := range f["row_email"] {
 		role := defaultRole
 		if i < len(roles) && roles[i] != "" {
 			role = troupe.Role(roles[i])
 		}
-		out = append(out, app.Invitee{Email: strings.TrimSpace(e), Role: role})
+		out = addInvitees(v, out, e, role)
+	}
+	return out
+}
+
+// addInvitees appends the addresses of text to out, each with role unless
+// a role word follows it.
+func addInvitees(v *view, out []app.Invitee, text string, role troupe.Role) []app.Invitee {
+	first := len(out)
+	for _, tok := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) }) {
+		if r, ok := roleWord(v, tok); ok && len(out) > first && !strings.Contains(tok, "@") {
+			out[len(out)-1].Role = r
+			continue
+		}
+		out = append(out, app.Invitee{Email: tok, Role: role})
 	}
 	return out
 }
