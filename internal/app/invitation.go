@@ -485,6 +485,11 @@ func (a *App) AcceptMyInvitation(ctx context.Context, actor troupe.User, id stri
 
 func (a *App) afterAccept(ctx context.Context, actor troupe.User, wsID string, err error) (WorkspaceView, error) {
 	if troupe.ErrorCode(err) == troupe.CodeSeatLimitReached {
+		// The invitation waits for the first free seat.
+		werr := a.db.Tx(ctx, func(tx *store.Tx) error { return tx.MarkSeatWait(ctx, wsID, actor.Email, a.now()) })
+		if werr != nil {
+			err = errors.Join(err, werr)
+		}
 		if nerr := a.noticeSeatLimit(ctx, wsID, actor); nerr != nil {
 			err = errors.Join(err, nerr)
 		}
@@ -648,6 +653,9 @@ func (a *App) SignupWithInvitation(ctx context.Context, in SignupInput, secret s
 		out.WorkspaceID, err = a.acceptInvitation(ctx, tx, out.User, byToken(secret), true, c)
 		if troupe.ErrorCode(err) == troupe.CodeSeatLimitReached {
 			out.WaitingForSeat = true
+			if err := tx.MarkSeatWait(ctx, out.WorkspaceID, out.User.Email, a.now()); err != nil {
+				return err
+			}
 		} else if err != nil {
 			return err
 		}
@@ -665,4 +673,51 @@ func (a *App) SignupWithInvitation(ctx context.Context, in SignupInput, secret s
 		}
 	}
 	return out, nil
+}
+
+// maxAdmittedAtOnce bounds the waiting invitations one freed seat count
+// looks at.
+const maxAdmittedAtOnce = 100
+
+// admitSeatWaiters lets in, inside tx, those who were refused for lack of
+// seats and still hold a pending invitation, first come first, while
+// seats last: called wherever seats free up (more seats bought, a member
+// removed or leaving). Each goes through the join gate like any
+// acceptance; an invitation the gate now refuses for another reason (its
+// inviter lost the right to invite) is left as it is.
+func (a *App) admitSeatWaiters(ctx context.Context, tx *store.Tx, workspaceID string) error {
+	waiters, err := tx.ListSeatWaiters(ctx, workspaceID, a.now(), maxAdmittedAtOnce)
+	if err != nil {
+		return err
+	}
+	for _, wt := range waiters {
+		rec, err := tx.FindUserByID(ctx, wt.UserID)
+		if err != nil {
+			return err
+		}
+		// The refused accept proved the address (by the mailed link or
+		// a verified account), so the waiting invitation stands for it.
+		_, err = a.acceptInvitation(ctx, tx, rec.User, byID(wt.InvitationID), true, Client{})
+		switch code := troupe.ErrorCode(err); {
+		case err == nil:
+			inv, ferr := tx.FindInvitationByID(ctx, wt.InvitationID)
+			if ferr != nil {
+				return ferr
+			}
+			w, ferr := tx.FindWorkspace(ctx, workspaceID)
+			if ferr != nil {
+				return ferr
+			}
+			rec.User.EmailVerified = true
+			if err := a.mailMember(ctx, tx, rec.User, mail.Email{Kind: "seat_freed", Lang: mailLang(rec.User.Locale, Client{}),
+				Path: paths.Workspace(workspaceID), Params: []any{"workspace", w.Name, "role", mail.Key("role." + string(inv.Role))}}); err != nil {
+				return err
+			}
+		case code == troupe.CodeSeatLimitReached:
+			return nil
+		case code == troupe.CodeInternal:
+			return err
+		}
+	}
+	return nil
 }

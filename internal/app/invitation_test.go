@@ -139,7 +139,8 @@ func TestInvitationRoles(t *testing.T) {
 
 // Someone who signs up from an invitation while every seat is taken keeps
 // their account, signed in, with the invitation still pending; the Super
-// Admins are told, and once a seat frees the invitation lets them in.
+// Admins are told, and the first seat that frees lets them in, in the
+// order they came.
 func TestInvitationSignupWaitsForASeat(t *testing.T) {
 	forEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
@@ -170,11 +171,33 @@ func TestInvitationSignupWaitsForASeat(t *testing.T) {
 		_, err = e.app.GetWorkspace(ctx, res.User, w.ID)
 		wantCode(t, err, troupe.CodeNotFound)
 
-		if _, err := e.app.UpdateSubscription(ctx, admin, w.ID, "Team", 2, client); err != nil {
+		// A signed-in member refused at the door waits too, behind her.
+		early := e.user(t, "early@elsewhere.org")
+		tok = e.invite(t, admin, w.ID, early.Email, troupe.RoleViewer)
+		_, err = e.app.AcceptInvitation(ctx, early, tok, client)
+		wantCode(t, err, troupe.CodeSeatLimitReached)
+
+		// One more seat lets the first in line in, without her doing
+		// anything; the second still waits.
+		sub, err := e.app.UpdateSubscription(ctx, admin, w.ID, "Team", 2, client)
+		if err != nil || sub.SeatsUsed != 2 {
+			t.Fatalf("%+v %v", sub, err)
+		}
+		ws, err := e.app.GetWorkspace(ctx, res.User, w.ID)
+		if err != nil || ws.Role != troupe.RoleCreator {
+			t.Fatalf("%+v %v", ws, err)
+		}
+		if m := e.mail.WaitFor(t, "newcomer@elsewhere.org", 10*time.Second); m.Subject != "You joined Full" || !strings.Contains(m.Text, "as Creator") {
+			t.Fatalf("%q: %s", m.Subject, m.Text)
+		}
+		_, err = e.app.GetWorkspace(ctx, early, w.ID)
+		wantCode(t, err, troupe.CodeNotFound)
+
+		// A member leaving frees the next seat.
+		if err := e.app.RemoveMember(ctx, admin, w.ID, res.User.ID, client); err != nil {
 			t.Fatal(err)
 		}
-		ws, err := e.app.AcceptMyInvitation(ctx, res.User, mine[0].ID, client)
-		if err != nil || ws.Role != troupe.RoleCreator {
+		if ws, err := e.app.GetWorkspace(ctx, early, w.ID); err != nil || ws.Role != troupe.RoleViewer {
 			t.Fatalf("%+v %v", ws, err)
 		}
 	})

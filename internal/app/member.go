@@ -190,7 +190,10 @@ func (a *App) RemoveMember(ctx context.Context, actor troupe.User, workspaceID, 
 		if err := a.endMembership(ctx, tx, workspaceID, target, actor.ID); err != nil {
 			return err
 		}
-		return a.audit(ctx, tx, workspaceID, actor, "member.remove", userID, target.User.Email, c)
+		if err := a.audit(ctx, tx, workspaceID, actor, "member.remove", userID, target.User.Email, c); err != nil {
+			return err
+		}
+		return a.admitSeatWaiters(ctx, tx, workspaceID)
 	})
 }
 
@@ -208,7 +211,10 @@ func (a *App) Leave(ctx context.Context, actor troupe.User, workspaceID string, 
 		if err := a.endMembership(ctx, tx, workspaceID, m, ""); err != nil {
 			return err
 		}
-		return a.audit(ctx, tx, workspaceID, actor, "member.leave", actor.ID, actor.Email, c)
+		if err := a.audit(ctx, tx, workspaceID, actor, "member.leave", actor.ID, actor.Email, c); err != nil {
+			return err
+		}
+		return a.admitSeatWaiters(ctx, tx, workspaceID)
 	})
 }
 

@@ -198,6 +198,46 @@ func TestStore(t *testing.T) {
 				}
 			})
 
+			t.Run("invitations refused for lack of seats wait in the order they came", func(t *testing.T) {
+				mk := func(id, email string, expires time.Time) store.InvitationRecord {
+					return store.InvitationRecord{Invitation: troupe.Invitation{ID: id, WorkspaceID: "w-link", Email: email, Role: troupe.RoleViewer,
+						InviterID: "u1", Status: troupe.InvitationPending, CreatedAt: now, ExpiresAt: expires}, TokenHash: "wait-" + id}
+				}
+				u2 := store.UserRecord{User: troupe.User{ID: "u-wait", Email: "wait@example.com", Name: "W"}, PasswordHash: "h"}
+				err := db.Tx(ctx, func(tx *store.Tx) error {
+					if err := tx.CreateUser(ctx, u2, now); err != nil {
+						return err
+					}
+					for _, inv := range []store.InvitationRecord{mk("i-ada", "ADA@example.com", now.Add(time.Hour)), mk("i-wait", "wait@example.com", now.Add(time.Hour)),
+						mk("i-nobody", "nobody@example.com", now.Add(time.Hour))} {
+						if err := tx.CreateInvitation(ctx, inv); err != nil {
+							return err
+						}
+					}
+					// Later marks keep the first time.
+					for _, m := range []struct {
+						email string
+						at    time.Time
+					}{{"wait@example.com", now}, {"ada@example.com", now.Add(time.Second)}, {"wait@example.com", now.Add(time.Minute)}, {"nobody@example.com", now}} {
+						if err := tx.MarkSeatWait(ctx, "w-link", m.email, m.at); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := db.Read().ListSeatWaiters(ctx, "w-link", now, 10)
+				want := []store.SeatWaiter{{InvitationID: "i-wait", UserID: "u-wait"}, {InvitationID: "i-ada", UserID: "u1"}}
+				if err != nil || len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+					t.Fatalf("waiters %+v, %v; want %+v (an address without an account waits for nothing)", got, err, want)
+				}
+				if got, _ := db.Read().ListSeatWaiters(ctx, "w-link", now.Add(2*time.Hour), 10); len(got) != 0 {
+					t.Fatalf("expired invitations still wait: %+v", got)
+				}
+			})
+
 			t.Run("rate-limit counters count per key and window, and read the window before", func(t *testing.T) {
 				w := now.Truncate(time.Minute)
 				hit := func(key string, start time.Time, n int) (prev, cur int) {
