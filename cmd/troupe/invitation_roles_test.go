@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"troupe/internal/store"
 )
 
 // Those who may hand out the invite link get its current address from
@@ -231,5 +234,42 @@ func TestInvitationSignupWaitsForASeat(t *testing.T) {
 		if m := s.mail.WaitFor(t, "api@elsewhere.org", 10*time.Second); m.Subject != "You joined Acme" {
 			t.Fatalf("api@ was told %q", m.Subject)
 		}
+	})
+}
+
+// A link made before links were kept to show again has no address to
+// copy: the panel says to reset it, in English and French, and the reset
+// gives one.
+func TestInviteLinkMadeBeforeSealingAsksForAReset(t *testing.T) {
+	forEngine(t, func(t *testing.T, s *testServer) {
+		admin, _ := s.signedIn(t, "admin@acme.com")
+		base := admin.post("/workspaces", url.Values{"name": {"Acme"}}, 303).where()
+		ws := strings.TrimPrefix(base, "/w/")
+		admin.post(base+"/invite-link", url.Values{"role": {"viewer"}}, 303)
+		old := admin.do("GET", "/api/v1/workspaces/"+ws+"/invite-link", nil).want(t, 200).json(t)["url"].(string)
+		ctx := context.Background()
+		l, err := s.main.db.Read().FindInviteLink(ctx, ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.TokenSealed = ""
+		if err := s.main.db.Tx(ctx, func(tx *store.Tx) error { return tx.SaveInviteLink(ctx, l, time.Now()) }); err != nil {
+			t.Fatal(err)
+		}
+
+		got := admin.do("GET", "/api/v1/workspaces/"+ws+"/invite-link", nil).want(t, 200).json(t)
+		if got["url"] != nil || got["url_status"] != "reset_required" {
+			t.Fatalf("%v", got)
+		}
+		page := admin.page(base+"/members", 200)
+		contains(t, page, "Reset it to get a link you can copy", "/invite-link/reset")
+		lacks(t, page, `id="f-link-url"`, old)
+		fr := string(admin.do("GET", base+"/members", nil, "Accept-Language", "fr").want(t, 200).body)
+		contains(t, fr, "Réinitialisez-le pour obtenir un lien à copier")
+
+		admin.post(base+"/invite-link/reset", nil, 303)
+		page = admin.page(base+"/members", 200)
+		contains(t, page, `id="f-link-url"`, "New invite link ready.")
+		lacks(t, page, old)
 	})
 }
