@@ -89,6 +89,7 @@ func TestMembershipAuthorization(t *testing.T) {
 			{"GET", base + "/api-tokens", nil, map[string]int{"super_admin": 200, "developer": 200}},
 			{"POST", base + "/api-tokens", map[string]string{"name": "ci"}, map[string]int{"super_admin": 201, "developer": 201}},
 			{"PATCH", base + "/members/" + victim, map[string]string{"role": "creator"}, adminOnly(200)},
+			{"PATCH", base + "/invitations/" + inv, map[string]string{"role": "creator"}, adminOnly(200)},
 			{"DELETE", base + "/invitations/" + inv, nil, adminOnly(204)},
 			{"DELETE", base + "/members/" + victim, nil, adminOnly(204)},
 		}

@@ -69,7 +69,7 @@ func TestBrowserMembersTableJourney(t *testing.T) {
 	api := s.login(t, "admin@acme.com")
 	base := api.post("/workspaces", url.Values{"name": {"Acme Studio"}}, 303).where()
 	api.post(base+"/settings/domains", url.Values{"domain": {"acme.com"}}, 303)
-	api.post(base+"/invite-link", url.Values{"role": {"viewer"}}, 200)
+	api.post(base+"/invite-link", url.Values{"role": {"viewer"}}, 303)
 	var invited []string
 	for i := 1; i <= 11; i++ {
 		invited = append(invited, fmt.Sprintf("person%02d@acme.com", i))

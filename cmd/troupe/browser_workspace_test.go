@@ -60,11 +60,11 @@ func TestBrowserInviteJourney(t *testing.T) {
 	// The Invite button opens the dialog rather than the invite page.
 	admin.do(
 		chromedp.Click(chromedp.CSS("#invite-button")),
-		chromedp.WaitVisible(chromedp.CSS("#invite-dialog #f-emails")),
+		chromedp.WaitVisible(chromedp.CSS("#invite-dialog .invite-row input")),
 	)
 	admin.check("invite-dialog")
 	admin.do(
-		chromedp.SendKeys(chromedp.CSS("#invite-dialog #f-emails"), "ana@northstudio.com, leo@northstudio.com"),
+		chromedp.SendKeys(chromedp.CSS("#invite-dialog .invite-row input"), "ana@northstudio.com, leo@northstudio.com"),
 		chromedp.Click(chromedp.CSS("#invite-dialog button[type=submit]")),
 	)
 	admin.waitText(".toast", cat.T(lang, "flash.invited_many", "count", 2))

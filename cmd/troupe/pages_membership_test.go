@@ -41,12 +41,15 @@ func TestMembershipPagesAsPlainForms(t *testing.T) {
 			contains(t, admin.page(base+"/members", 200), "Create invite link", `name="max_uses"`)
 			contains(t, admin.post(base+"/invite-link", url.Values{"role": {"creator"}, "max_uses": {"0"}}, 422).text(), "Choose between 1 and 100,000 uses.")
 			contains(t, admin.post(base+"/invite-link", url.Values{"role": {"creator"}, "expires_at": {"2001-01-01"}}, 422).text(), "Choose a day after today.")
-			body := admin.post(base+"/invite-link", url.Values{"role": {"creator"}, "max_uses": {"5"}}, 200).text()
-			contains(t, body, "Invite link created. Copy it now.", "data-copy=\"f-link-url\"", "Joins as Creator", "0 of 5 uses")
+			if got := admin.post(base+"/invite-link", url.Values{"role": {"creator"}, "max_uses": {"5"}}, 303).where(); got != base+"/members#invite-link" {
+				t.Fatalf("after creating the link: %q", got)
+			}
+			body := admin.page(base+"/members", 200)
+			contains(t, body, "Invite link created.", "data-copy=\"f-link-url\"", "Joins as Creator", "0 of 5 uses")
 			link := joinPath(body)
+			// The link stays there to copy, on every visit.
 			later := admin.page(base+"/members", 200)
-			contains(t, later, "Reset to get a new link")
-			lacks(t, later, link)
+			contains(t, later, link, "Anyone with this link can join")
 
 			contains(t, s.client(t).page(link, 200), "Sign in to join", "/login?next="+link)
 			dave, _ := s.signedIn(t, "dave@elsewhere.org")
@@ -57,7 +60,8 @@ func TestMembershipPagesAsPlainForms(t *testing.T) {
 			contains(t, dave.page(base, 200), "Welcome! You joined the workspace.", "you are Creator")
 			contains(t, admin.page(base+"/members", 200), "1 of 5 uses")
 
-			body = admin.post(base+"/invite-link/reset", nil, 200).text()
+			admin.post(base+"/invite-link/reset", nil, 303)
+			body = admin.page(base+"/members", 200)
 			contains(t, body, "New invite link ready.")
 			fresh := joinPath(body)
 			if fresh == link {
@@ -103,7 +107,8 @@ func TestMembershipPagesAsPlainForms(t *testing.T) {
 			contains(t, bob.post("/discover/"+ws+"/join", nil, 409).text(), "already waiting for approval")
 
 			// Carol asks through the invite link: under `request` it files a request.
-			link := joinPath(admin.post(base+"/invite-link", url.Values{"role": {"viewer"}}, 200).text())
+			admin.post(base+"/invite-link", url.Values{"role": {"viewer"}}, 303)
+			link := joinPath(admin.page(base+"/members", 200))
 			if got := carol.post(link, nil, 303).where(); got != link+"?sent=1" {
 				t.Fatalf("after asking by link: %q", got)
 			}

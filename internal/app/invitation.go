@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,20 +36,49 @@ type InviteResult struct {
 	Detail       string
 }
 
-// Invite sends email invitations with role to up to 100 addresses. Each
-// address gets its own result; a taken or invalid one never fails the
-// batch. Invitations are limited per workspace and per inviter.
+// Invitee is one address of an invitation batch and the role it is
+// offered.
+type Invitee struct {
+	Email string
+	Role  troupe.Role
+}
+
+// Invite sends email invitations with one role to up to 100 addresses;
+// see InviteEach.
 func (a *App) Invite(ctx context.Context, actor troupe.User, workspaceID string, emails []string, role troupe.Role, c Client) (_ []InviteResult, opErr error) {
 	defer wrap(&opErr, "invite")
-	var v troupe.Validation
 	if !role.Valid() {
+		var v troupe.Validation
 		v.Add("role", "invalid_role", "Choose developer, creator or viewer.")
+		return nil, v.Err()
 	}
+	invitees := make([]Invitee, len(emails))
+	for i, e := range emails {
+		invitees[i] = Invitee{Email: e, Role: role}
+	}
+	return a.InviteEach(ctx, actor, workspaceID, invitees, c)
+}
+
+// InviteEach sends email invitations to up to 100 addresses, each with
+// its own role. Each address gets its own result; a taken or invalid one
+// never fails the batch, while a role the actor may not give fails it
+// all. Invitations are limited per workspace and per inviter.
+func (a *App) InviteEach(ctx context.Context, actor troupe.User, workspaceID string, invitees []Invitee, c Client) (_ []InviteResult, opErr error) {
+	defer wrap(&opErr, "invite")
+	var v troupe.Validation
 	switch {
-	case len(emails) == 0:
+	case len(invitees) == 0:
 		v.Add("emails", "required", "Enter at least one email address.")
-	case len(emails) > MaxInvitesPerBatch:
+	case len(invitees) > MaxInvitesPerBatch:
 		v.Add("emails", "too_many", fmt.Sprintf("Invite at most %d people at once.", MaxInvitesPerBatch))
+	}
+	var roles []troupe.Role
+	for i, in := range invitees {
+		if !in.Role.Valid() {
+			v.Add(fmt.Sprintf("invitations[%d].role", i), "invalid_role", "Choose developer, creator or viewer.")
+		} else if !slices.Contains(roles, in.Role) {
+			roles = append(roles, in.Role)
+		}
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -58,16 +88,16 @@ func (a *App) Invite(ctx context.Context, actor troupe.User, workspaceID string,
 	if err != nil {
 		return nil, err
 	}
-	if err := a.canInvite(w, role); err != nil {
+	if err := a.canInviteAll(w, roles); err != nil {
 		return nil, err
 	}
-	if err := a.hitN(ctx, limitInviteWS, workspaceID, len(emails)); err != nil {
+	if err := a.hitN(ctx, limitInviteWS, workspaceID, len(invitees)); err != nil {
 		return nil, err
 	}
-	if err := a.hitN(ctx, limitInviter, actor.ID, len(emails)); err != nil {
+	if err := a.hitN(ctx, limitInviter, actor.ID, len(invitees)); err != nil {
 		return nil, err
 	}
-	results := make([]InviteResult, len(emails))
+	results := make([]InviteResult, len(invitees))
 	err = a.db.Tx(ctx, func(tx *store.Tx) error {
 		// Decide again inside the transaction: the right may have changed.
 		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
@@ -78,7 +108,7 @@ func (a *App) Invite(ctx context.Context, actor troupe.User, workspaceID string,
 		if err != nil {
 			return err
 		}
-		if err := a.canInvite(workspaceView(w, m.Role), role); err != nil {
+		if err := a.canInviteAll(workspaceView(w, m.Role), roles); err != nil {
 			return err
 		}
 		// The mail names the inviter as the store knows them now.
@@ -86,12 +116,21 @@ func (a *App) Invite(ctx context.Context, actor troupe.User, workspaceID string,
 		if err != nil {
 			return err
 		}
-		return a.inviteBatch(ctx, tx, actor, inviter.User, w, emails, role, results, c)
+		return a.inviteBatch(ctx, tx, actor, inviter.User, w, invitees, results, c)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("invite: %w", err)
 	}
 	return results, nil
+}
+
+func (a *App) canInviteAll(w WorkspaceView, roles []troupe.Role) error {
+	for _, r := range roles {
+		if err := a.canInvite(w, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *App) canInvite(w WorkspaceView, role troupe.Role) error {
@@ -108,12 +147,12 @@ func (a *App) canInvite(w WorkspaceView, role troupe.Role) error {
 // statements, whatever the batch size: one look at existing accounts, one
 // update for stale invitations, one insert of invitations, one of audit
 // entries and one of mail jobs.
-func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor, inviter troupe.User, w troupe.Workspace, emails []string, role troupe.Role, results []InviteResult, c Client) error {
+func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor, inviter troupe.User, w troupe.Workspace, invitees []Invitee, results []InviteResult, c Client) error {
 	now := a.now()
 	seen := map[string]bool{}
 	var norms []string
-	for i, raw := range emails {
-		email := strings.TrimSpace(raw)
+	for i, in := range invitees {
+		email := strings.TrimSpace(in.Email)
 		results[i] = InviteResult{Email: email}
 		var ev troupe.Validation
 		troupe.ValidateEmail(&ev, "email", email)
@@ -150,7 +189,7 @@ func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor, inviter trou
 			continue
 		}
 		secret, hash := troupe.NewSecret()
-		inv := store.InvitationRecord{Invitation: troupe.Invitation{ID: newID(), WorkspaceID: w.ID, Email: r.Email, Role: role,
+		inv := store.InvitationRecord{Invitation: troupe.Invitation{ID: newID(), WorkspaceID: w.ID, Email: r.Email, Role: invitees[i].Role,
 			InviterID: actor.ID, Status: troupe.InvitationPending, CreatedAt: now, ExpiresAt: now.Add(invitationTTL)}, TokenHash: hash}
 		invs = append(invs, inv)
 		secrets[inv.ID] = secret
@@ -172,7 +211,8 @@ func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor, inviter trou
 			continue
 		}
 		r.Result = InviteInvited
-		m, err := a.render.Render(invitationMail(inviter, w, r.Email, mailLang(facts[troupe.NormalizeEmail(r.Email)].Locale, c), secrets[r.InvitationID]))
+		role := invitees[i].Role
+		m, err := a.render.Render(invitationMail(inviter, w, r.Email, role, mailLang(facts[troupe.NormalizeEmail(r.Email)].Locale, c), secrets[r.InvitationID]))
 		if err != nil {
 			return err
 		}
@@ -190,9 +230,9 @@ func (a *App) inviteBatch(ctx context.Context, tx *store.Tx, actor, inviter trou
 // proven itself yet, so the mail carries as little text chosen by others
 // as it can: the inviter's name only when their own address is verified,
 // and the names cleaned and shortened.
-func invitationMail(inviter troupe.User, w troupe.Workspace, to, lang, secret string) mail.Email {
+func invitationMail(inviter troupe.User, w troupe.Workspace, to string, role troupe.Role, lang, secret string) mail.Email {
 	e := mail.Email{Kind: "invitation_workspace", To: to, Lang: lang, Path: paths.Invitation(secret),
-		Params: []any{"workspace", mail.Name(w.Name)}}
+		Params: []any{"workspace", mail.Name(w.Name), "role", mail.Key("role." + string(role))}}
 	if name := mail.Name(inviter.Name); inviter.EmailVerified && name != "" {
 		e.Kind = "invitation"
 		e.Params = append(e.Params, "inviter", name)
@@ -217,25 +257,67 @@ func (a *App) ListMyInvitations(ctx context.Context, actor troupe.User) (_ []tro
 // manageInvitation loads an invitation that the actor may resend or
 // revoke: Super Admins any, others their own while they may still invite.
 func (a *App) manageInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, workspaceID, id string) (troupe.Invitation, troupe.Workspace, error) {
+	inv, w, _, err := a.changeableInvitation(ctx, tx, actor, workspaceID, id)
+	return inv, w, err
+}
+
+// changeableInvitation is manageInvitation that also returns the actor's
+// rights in the workspace.
+func (a *App) changeableInvitation(ctx context.Context, tx *store.Tx, actor troupe.User, workspaceID, id string) (troupe.Invitation, troupe.Workspace, troupe.WorkspacePermissions, error) {
+	var can troupe.WorkspacePermissions
 	m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
 	if err != nil {
-		return troupe.Invitation{}, troupe.Workspace{}, err
+		return troupe.Invitation{}, troupe.Workspace{}, can, err
 	}
 	w, err := tx.FindWorkspace(ctx, workspaceID)
 	if err != nil {
-		return troupe.Invitation{}, troupe.Workspace{}, err
+		return troupe.Invitation{}, troupe.Workspace{}, can, err
 	}
+	can = troupe.WorkspacePermissionsFor(m.Role, w.Settings)
 	inv, err := tx.FindInvitation(ctx, workspaceID, id)
 	if troupe.ErrorCode(err) == troupe.CodeNotFound || (err == nil && inv.Status != troupe.InvitationPending) {
-		return inv, w, troupe.Errorf(troupe.CodeNotFound, "There is no pending invitation with this id.")
+		return inv, w, can, troupe.Errorf(troupe.CodeNotFound, "There is no pending invitation with this id.")
 	}
 	if err != nil {
-		return inv, w, err
+		return inv, w, can, err
 	}
-	if !troupe.WorkspacePermissionsFor(m.Role, w.Settings).ChangeInvitation(inv.InviterID == actor.ID) {
-		return inv, w, troupe.Errorf(troupe.CodeForbidden, "Only a Super Admin or the person who sent an invitation can change it.")
+	if !can.ChangeInvitation(inv.InviterID == actor.ID) {
+		return inv, w, can, troupe.Errorf(troupe.CodeForbidden, "Only a Super Admin or the person who sent an invitation can change it.")
 	}
-	return inv, w, nil
+	return inv, w, can, nil
+}
+
+// ChangeInvitationRole changes the role a pending invitation offers,
+// under the rule for inviting: whoever may change the invitation, and
+// only between roles they may give. The invitation keeps its link; its
+// page and the join say the new role.
+func (a *App) ChangeInvitationRole(ctx context.Context, actor troupe.User, workspaceID, id string, role troupe.Role, c Client) (_ troupe.Invitation, opErr error) {
+	defer wrap(&opErr, "change invitation role")
+	if !role.Valid() {
+		var v troupe.Validation
+		v.Add("role", "invalid_role", "Choose developer, creator or viewer.")
+		return troupe.Invitation{}, v.Err()
+	}
+	var out troupe.Invitation
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		inv, _, can, err := a.changeableInvitation(ctx, tx, actor, workspaceID, id)
+		if err != nil {
+			return err
+		}
+		if !can.ChangeInvitationRole(inv.InviterID == actor.ID, inv.Role, role) {
+			return troupe.Errorf(troupe.CodeForbidden, "You can give an invitation at most your own role, and never Super Admin.")
+		}
+		out = inv
+		if inv.Role == role {
+			return nil
+		}
+		if err := tx.UpdateInvitationRole(ctx, inv.ID, role, a.now()); err != nil {
+			return err
+		}
+		out.Role = role
+		return a.audit(ctx, tx, workspaceID, actor, "invitation.role", inv.ID, troupe.InvitationRoleDetail(inv.Email, inv.Role, role), c)
+	})
+	return out, err
 }
 
 // ResendInvitation mails an invitation again with a new token (the old
@@ -264,7 +346,7 @@ func (a *App) ResendInvitation(ctx context.Context, actor troupe.User, workspace
 		if err != nil {
 			return err
 		}
-		if err := a.sendMail(ctx, tx, invitationMail(sender.User, w, inv.Email, mailLang(locale, c), secret)); err != nil {
+		if err := a.sendMail(ctx, tx, invitationMail(sender.User, w, inv.Email, inv.Role, mailLang(locale, c), secret)); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, workspaceID, actor, "invitation.resend", inv.ID, inv.Email, c)
@@ -403,6 +485,11 @@ func (a *App) AcceptMyInvitation(ctx context.Context, actor troupe.User, id stri
 
 func (a *App) afterAccept(ctx context.Context, actor troupe.User, wsID string, err error) (WorkspaceView, error) {
 	if troupe.ErrorCode(err) == troupe.CodeSeatLimitReached {
+		// The invitation waits for the first free seat.
+		werr := a.db.Tx(ctx, func(tx *store.Tx) error { return tx.MarkSeatWait(ctx, wsID, actor.Email, a.now()) })
+		if werr != nil {
+			err = errors.Join(err, werr)
+		}
 		if nerr := a.noticeSeatLimit(ctx, wsID, actor); nerr != nil {
 			err = errors.Join(err, nerr)
 		}
@@ -525,21 +612,32 @@ func (a *App) noticeSeatLimit(ctx context.Context, workspaceID string, who troup
 	})
 }
 
+// InvitationSignup is an account made from an invitation link, signed
+// in by Session. It is a member of the workspace unless every seat was
+// taken (WaitingForSeat): the account stays, the invitation stays pending
+// for it to accept once a seat frees, and the Super Admins are told.
+type InvitationSignup struct {
+	User           troupe.User
+	Session        string
+	WorkspaceID    string
+	WaitingForSeat bool
+}
+
 // SignupWithInvitation creates an account from an invitation link and
-// accepts the invitation, all or nothing: the address must be the invited
-// one, and holding the link proves it, so the account starts verified and
-// signed in. The link's holder may learn that the address already has an
-// account; nobody else can.
-func (a *App) SignupWithInvitation(ctx context.Context, in SignupInput, secret string, c Client) (_ troupe.User, _ string, opErr error) {
+// accepts the invitation: the address must be the invited one, and
+// holding the link proves it, so the account starts verified and signed
+// in. Only a lack of seats keeps the account without the membership;
+// anything else the invitation refuses creates nothing. The link's holder
+// may learn that the address already has an account; nobody else can.
+func (a *App) SignupWithInvitation(ctx context.Context, in SignupInput, secret string, c Client) (_ InvitationSignup, opErr error) {
 	defer wrap(&opErr, "signup with invitation")
 	in, hash, err := a.prepareSignup(ctx, in, c)
 	if err != nil {
-		return troupe.User{}, "", err
+		return InvitationSignup{}, err
 	}
-	user := troupe.User{ID: newID(), Email: in.Email, Name: in.Name, EmailVerified: true, Discoverable: true, CreatedAt: a.now()}
-	var session, wsID string
+	out := InvitationSignup{User: troupe.User{ID: newID(), Email: in.Email, Name: in.Name, EmailVerified: true, Discoverable: true, CreatedAt: a.now()}}
 	err = a.db.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := a.openInvitation(ctx, tx, user, secret); err != nil {
+		if _, err := a.openInvitation(ctx, tx, out.User, secret); err != nil {
 			return err
 		}
 		if _, err := tx.FindUserByEmail(ctx, in.Email); err == nil {
@@ -547,17 +645,79 @@ func (a *App) SignupWithInvitation(ctx context.Context, in SignupInput, secret s
 		} else if troupe.ErrorCode(err) != troupe.CodeNotFound {
 			return err
 		}
-		if err := tx.CreateUser(ctx, store.UserRecord{User: user, PasswordHash: hash}, a.now()); err != nil {
+		if err := tx.CreateUser(ctx, store.UserRecord{User: out.User, PasswordHash: hash}, a.now()); err != nil {
 			return err
 		}
-		if wsID, err = a.acceptInvitation(ctx, tx, user, byToken(secret), true, c); err != nil {
+		// The gate refuses a full workspace before writing anything, so
+		// the account can still be kept.
+		out.WorkspaceID, err = a.acceptInvitation(ctx, tx, out.User, byToken(secret), true, c)
+		if troupe.ErrorCode(err) == troupe.CodeSeatLimitReached {
+			out.WaitingForSeat = true
+			if err := tx.MarkSeatWait(ctx, out.WorkspaceID, out.User.Email, a.now()); err != nil {
+				return err
+			}
+		} else if err != nil {
 			return err
 		}
-		session, err = a.newSession(ctx, tx, user.ID, c)
+		out.Session, err = a.newSession(ctx, tx, out.User.ID, c)
 		return err
 	})
-	if _, err := a.afterAccept(ctx, user, wsID, err); err != nil {
-		return troupe.User{}, "", err
+	if err != nil {
+		return InvitationSignup{}, err
 	}
-	return user, session, nil
+	if out.WaitingForSeat {
+		// The account exists and is signed in: a notice that fails is
+		// logged, not turned into a failed sign-up.
+		if err := a.noticeSeatLimit(ctx, out.WorkspaceID, out.User); err != nil {
+			a.log.ErrorContext(ctx, "seat-limit notice", "workspace", out.WorkspaceID, "err", err)
+		}
+	}
+	return out, nil
+}
+
+// maxAdmittedAtOnce bounds the waiting invitations one freed seat count
+// looks at.
+const maxAdmittedAtOnce = 100
+
+// admitSeatWaiters lets in, inside tx, those who were refused for lack of
+// seats and still hold a pending invitation, first come first, while
+// seats last: called wherever seats free up (more seats bought, a member
+// removed or leaving). Each goes through the join gate like any
+// acceptance; an invitation the gate now refuses for another reason (its
+// inviter lost the right to invite) is left as it is.
+func (a *App) admitSeatWaiters(ctx context.Context, tx *store.Tx, workspaceID string) error {
+	waiters, err := tx.ListSeatWaiters(ctx, workspaceID, a.now(), maxAdmittedAtOnce)
+	if err != nil {
+		return err
+	}
+	for _, wt := range waiters {
+		rec, err := tx.FindUserByID(ctx, wt.UserID)
+		if err != nil {
+			return err
+		}
+		// The refused accept proved the address (by the mailed link or
+		// a verified account), so the waiting invitation stands for it.
+		_, err = a.acceptInvitation(ctx, tx, rec.User, byID(wt.InvitationID), true, Client{})
+		switch code := troupe.ErrorCode(err); {
+		case err == nil:
+			inv, ferr := tx.FindInvitationByID(ctx, wt.InvitationID)
+			if ferr != nil {
+				return ferr
+			}
+			w, ferr := tx.FindWorkspace(ctx, workspaceID)
+			if ferr != nil {
+				return ferr
+			}
+			rec.User.EmailVerified = true
+			if err := a.mailMember(ctx, tx, rec.User, mail.Email{Kind: "seat_freed", Lang: mailLang(rec.User.Locale, Client{}),
+				Path: paths.Workspace(workspaceID), Params: []any{"workspace", w.Name, "role", mail.Key("role." + string(inv.Role))}}); err != nil {
+				return err
+			}
+		case code == troupe.CodeSeatLimitReached:
+			return nil
+		case code == troupe.CodeInternal:
+			return err
+		}
+	}
+	return nil
 }

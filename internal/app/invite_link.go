@@ -9,19 +9,37 @@ import (
 	"troupe/internal/troupe"
 )
 
-// InviteLinkView is a workspace's invite link. Token and URL are known only
-// right after the link is made or reset: only the token's hash is stored.
+// InviteLinkView is a workspace's invite link. Its token is there for
+// those who may change the link (TokenState says why it is not): the
+// store keeps it sealed beside its hash.
 type InviteLinkView struct {
-	Role      troupe.Role
-	Enabled   bool
-	ExpiresAt *time.Time
-	MaxUses   *int
-	Uses      int
-	Token     string
+	Role       troupe.Role
+	Enabled    bool
+	ExpiresAt  *time.Time
+	MaxUses    *int
+	Uses       int
+	Token      string
+	TokenState LinkTokenState
 	// Changeable: the viewer may change, reset or delete this link (they
 	// may give its role).
 	Changeable bool
 }
+
+// LinkTokenState says whether an invite link's token is shown to the
+// viewer, and if not, why.
+type LinkTokenState string
+
+// The states of an invite link's token for its viewer.
+const (
+	// LinkTokenShown: the viewer may copy the link.
+	LinkTokenShown LinkTokenState = "available"
+	// LinkTokenResetRequired: the link was made before tokens were kept
+	// sealed; a reset gives one that can be copied.
+	LinkTokenResetRequired LinkTokenState = "reset_required"
+	// LinkTokenAboveRole: the link gives a role above the viewer's, so
+	// they may not hand it out.
+	LinkTokenAboveRole LinkTokenState = "above_role"
+)
 
 // InviteLinkInput configures the invite link.
 type InviteLinkInput struct {
@@ -46,6 +64,10 @@ func (a *App) linkManager(ctx context.Context, q *store.Queries, actor troupe.Us
 // GetInviteLink returns the invite link, or not_found when there is none.
 func (a *App) GetInviteLink(ctx context.Context, actor troupe.User, workspaceID string) (_ InviteLinkView, opErr error) {
 	defer wrap(&opErr, "get invite link")
+	sealer, err := a.linkSealer(ctx)
+	if err != nil {
+		return InviteLinkView{}, err
+	}
 	q := a.db.Read()
 	m, w, err := a.linkManager(ctx, q, actor, workspaceID)
 	if err != nil {
@@ -58,12 +80,25 @@ func (a *App) GetInviteLink(ctx context.Context, actor troupe.User, workspaceID 
 	if err != nil {
 		return InviteLinkView{}, err
 	}
-	return linkView(l, "", troupe.WorkspacePermissionsFor(m.Role, w.Settings).ChangeInviteLink(l.Role)), nil
+	return linkView(sealer, l, troupe.WorkspacePermissionsFor(m.Role, w.Settings).ChangeInviteLink(l.Role)), nil
 }
 
-func linkView(l store.InviteLink, token string, changeable bool) InviteLinkView {
-	return InviteLinkView{Role: l.Role, Enabled: l.Enabled, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses, Uses: l.Uses, Token: token,
-		Changeable: changeable}
+// linkView shows the link to someone who may change it (changeable) or
+// only see it. Only the former get its token: handing out the link gives
+// its role, which the others may not give. A sealed token that no longer
+// opens (a server key lost with a restore) reads like one never kept.
+func linkView(sealer linkSealer, l store.InviteLink, changeable bool) InviteLinkView {
+	v := InviteLinkView{Role: l.Role, Enabled: l.Enabled, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses, Uses: l.Uses,
+		Changeable: changeable, TokenState: LinkTokenResetRequired}
+	switch {
+	case !changeable:
+		v.TokenState = LinkTokenAboveRole
+	case l.TokenSealed != "":
+		if token, err := sealer.open(l.WorkspaceID, l.TokenSealed); err == nil {
+			v.Token, v.TokenState = token, LinkTokenShown
+		}
+	}
+	return v
 }
 
 var errLinkAboveRole = troupe.Errorf(troupe.CodeForbidden, "This invite link gives a role above yours: only someone who may give that role can change, reset or delete it.")
@@ -96,7 +131,13 @@ func (a *App) ResetInviteLink(ctx context.Context, actor troupe.User, workspaceI
 
 func (a *App) writeInviteLink(ctx context.Context, actor troupe.User, workspaceID string, in *InviteLinkInput, c Client) (InviteLinkView, error) {
 	var out InviteLinkView
-	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+	// The key is read before the transaction: making it takes SQLite's
+	// one writer.
+	sealer, err := a.linkSealer(ctx)
+	if err != nil {
+		return out, err
+	}
+	err = a.db.Tx(ctx, func(tx *store.Tx) error {
 		m, w, err := a.linkManager(ctx, &tx.Queries, actor, workspaceID)
 		if err != nil {
 			return err
@@ -106,16 +147,16 @@ func (a *App) writeInviteLink(ctx context.Context, actor troupe.User, workspaceI
 		if err != nil && troupe.ErrorCode(err) != troupe.CodeNotFound {
 			return err
 		}
-		action, token := "invite_link.update", ""
+		action := "invite_link.update"
 		if in == nil || !exists {
 			// Reset, or a first link: a new token, and the creator is
 			// whoever made it now.
 			if in == nil && !exists {
 				return troupe.Errorf(troupe.CodeNotFound, "This workspace has no invite link yet.")
 			}
-			var hash string
-			token, hash = troupe.NewSecret()
+			token, hash := troupe.NewSecret()
 			l.WorkspaceID, l.TokenHash, l.CreatedBy, l.CreatedAt, l.Uses = workspaceID, hash, actor.ID, a.now(), 0
+			l.TokenSealed = sealer.seal(workspaceID, token)
 			action = "invite_link.reset"
 			if !exists {
 				action = "invite_link.create"
@@ -140,7 +181,7 @@ func (a *App) writeInviteLink(ctx context.Context, actor troupe.User, workspaceI
 		if err := tx.SaveInviteLink(ctx, l, a.now()); err != nil {
 			return err
 		}
-		out = linkView(l, token, troupe.WorkspacePermissionsFor(m.Role, w.Settings).ChangeInviteLink(l.Role))
+		out = linkView(sealer, l, troupe.WorkspacePermissionsFor(m.Role, w.Settings).ChangeInviteLink(l.Role))
 		return a.audit(ctx, tx, workspaceID, actor, action, workspaceID, fmt.Sprintf("role=%s enabled=%t", l.Role, l.Enabled), c)
 	})
 	return out, err

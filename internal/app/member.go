@@ -65,7 +65,8 @@ func rowRights(can troupe.WorkspacePermissions, row troupe.MemberRow, viewerID s
 		return can.ManageMembers, can.ManageMembers && row.UserID != viewerID, false, false
 	case "invited":
 		change := can.ChangeInvitation(row.InviterID == viewerID)
-		return false, false, change, change
+		// The role of an invitation changes between roles they may give.
+		return change && can.Grants(row.Role), false, change, change
 	}
 	return false, false, false, false
 }
@@ -189,7 +190,10 @@ func (a *App) RemoveMember(ctx context.Context, actor troupe.User, workspaceID, 
 		if err := a.endMembership(ctx, tx, workspaceID, target, actor.ID); err != nil {
 			return err
 		}
-		return a.audit(ctx, tx, workspaceID, actor, "member.remove", userID, target.User.Email, c)
+		if err := a.audit(ctx, tx, workspaceID, actor, "member.remove", userID, target.User.Email, c); err != nil {
+			return err
+		}
+		return a.admitSeatWaiters(ctx, tx, workspaceID)
 	})
 }
 
@@ -207,7 +211,10 @@ func (a *App) Leave(ctx context.Context, actor troupe.User, workspaceID string, 
 		if err := a.endMembership(ctx, tx, workspaceID, m, ""); err != nil {
 			return err
 		}
-		return a.audit(ctx, tx, workspaceID, actor, "member.leave", actor.ID, actor.Email, c)
+		if err := a.audit(ctx, tx, workspaceID, actor, "member.leave", actor.ID, actor.Email, c); err != nil {
+			return err
+		}
+		return a.admitSeatWaiters(ctx, tx, workspaceID)
 	})
 }
 

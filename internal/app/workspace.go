@@ -342,7 +342,21 @@ func (a *App) UpdateSubscription(ctx context.Context, actor troupe.User, id, pla
 			return err
 		}
 		out = Subscription{Plan: plan, Seats: seats, SeatsUsed: w.SeatsUsed}
-		return a.audit(ctx, tx, id, actor, "subscription.update", id, fmt.Sprintf("plan=%s seats=%d->%d", plan, w.Seats, seats), c)
+		if err := a.audit(ctx, tx, id, actor, "subscription.update", id, fmt.Sprintf("plan=%s seats=%d->%d", plan, w.Seats, seats), c); err != nil {
+			return err
+		}
+		if seats > w.Seats {
+			if err := a.admitSeatWaiters(ctx, tx, id); err != nil {
+				return err
+			}
+			// Those let in take their seats at once.
+			now, err := tx.LockWorkspace(ctx, id)
+			if err != nil {
+				return err
+			}
+			out.SeatsUsed = now.SeatsUsed
+		}
+		return nil
 	})
 	return out, err
 }

@@ -78,6 +78,10 @@ type Email struct {
 	Params []any  // placeholder pairs for the catalog strings
 }
 
+// Key is a placeholder value that is itself a catalog key, said in the
+// mail's language: a role's name, for instance.
+type Key string
+
 type view struct {
 	Lang, Subject, Greeting, Body, Action, Link, Outro, Footer string
 }
@@ -93,6 +97,9 @@ func (r *Renderer) Render(e Email) (Message, error) {
 	for i, p := range e.Params {
 		if s, ok := p.(string); ok && i%2 == 1 {
 			p = clean(s)
+		}
+		if k, ok := p.(Key); ok && i%2 == 1 {
+			p = r.cat.T(e.Lang, string(k))
 		}
 		params[i] = p
 	}

@@ -87,6 +87,16 @@ func (q *Queries) SetInvitationStatus(ctx context.Context, id string, status tro
 	return mustAffect(res)
 }
 
+// UpdateInvitationRole changes the role of a pending invitation; it fails
+// with not_found when the invitation is no longer pending.
+func (q *Queries) UpdateInvitationRole(ctx context.Context, id string, role troupe.Role, now time.Time) error {
+	res, err := q.exec(ctx, `UPDATE invitations SET role = ?, updated_at = ? WHERE id = ? AND status = 'pending'`, role, millis(now), id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
 // RotateInvitationToken gives a pending invitation a new token and expiry.
 func (q *Queries) RotateInvitationToken(ctx context.Context, id, hash string, expires, now time.Time) error {
 	res, err := q.exec(ctx, `UPDATE invitations SET token_hash = ?, expires_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`,
@@ -215,4 +225,42 @@ func anys(ss []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// MarkSeatWait records that the invitee of the workspace's pending
+// invitation to email was refused for lack of seats, keeping the first
+// time so that those who came first get in first.
+func (q *Queries) MarkSeatWait(ctx context.Context, workspaceID, email string, now time.Time) error {
+	_, err := q.exec(ctx, `UPDATE invitations SET seat_wait_since = COALESCE(seat_wait_since, ?)
+		WHERE workspace_id = ? AND email_norm = ? AND status = 'pending'`, millis(now), workspaceID, troupe.NormalizeEmail(email))
+	return err
+}
+
+// SeatWaiter is a pending invitation waiting for a seat, and the account
+// of its address.
+type SeatWaiter struct {
+	InvitationID string
+	UserID       string
+}
+
+// ListSeatWaiters returns up to limit unexpired pending invitations of
+// the workspace whose invitees were refused for lack of seats, first come
+// first, with their accounts.
+func (q *Queries) ListSeatWaiters(ctx context.Context, workspaceID string, now time.Time, limit int) ([]SeatWaiter, error) {
+	rows, err := q.query(ctx, `SELECT i.id, u.id FROM invitations i JOIN users u ON u.email_norm = i.email_norm
+		WHERE i.workspace_id = ? AND i.seat_wait_since IS NOT NULL AND i.status = 'pending' AND i.expires_at > ?
+		ORDER BY i.seat_wait_since, i.id LIMIT ?`, workspaceID, millis(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SeatWaiter
+	for rows.Next() {
+		var w SeatWaiter
+		if err := rows.Scan(&w.InvitationID, &w.UserID); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, translate(rows.Err())
 }

@@ -13,6 +13,9 @@ import (
 type InviteLink struct {
 	WorkspaceID string
 	TokenHash   string
+	// TokenSealed is the token encrypted with a server key, so that the
+	// link can be shown again; empty for links made before it was kept.
+	TokenSealed string
 	Role        troupe.Role
 	Enabled     bool
 	ExpiresAt   *time.Time
@@ -22,13 +25,13 @@ type InviteLink struct {
 	CreatedAt   time.Time
 }
 
-const inviteLinkColumns = `workspace_id, token_hash, role, enabled, expires_at, max_uses, uses, created_by, created_at`
+const inviteLinkColumns = `workspace_id, token_hash, COALESCE(token_sealed, ''), role, enabled, expires_at, max_uses, uses, created_by, created_at`
 
 func scanInviteLink(row interface{ Scan(...any) error }) (InviteLink, error) {
 	var l InviteLink
 	var expires, maxUses sql.NullInt64
 	var created int64
-	if err := row.Scan(&l.WorkspaceID, &l.TokenHash, &l.Role, &l.Enabled, &expires, &maxUses, &l.Uses, &l.CreatedBy, &created); err != nil {
+	if err := row.Scan(&l.WorkspaceID, &l.TokenHash, &l.TokenSealed, &l.Role, &l.Enabled, &expires, &maxUses, &l.Uses, &l.CreatedBy, &created); err != nil {
 		return InviteLink{}, translate(err)
 	}
 	if expires.Valid {
@@ -62,12 +65,17 @@ func (q *Queries) SaveInviteLink(ctx context.Context, l InviteLink, now time.Tim
 	if l.MaxUses != nil {
 		maxUses = *l.MaxUses
 	}
-	_, err := q.exec(ctx, `INSERT INTO invite_links (workspace_id, token_hash, role, enabled, expires_at, max_uses, uses, created_by, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (workspace_id) DO UPDATE SET token_hash = excluded.token_hash, role = excluded.role, enabled = excluded.enabled,
+	var sealed any
+	if l.TokenSealed != "" {
+		sealed = l.TokenSealed
+	}
+	_, err := q.exec(ctx, `INSERT INTO invite_links (workspace_id, token_hash, token_sealed, role, enabled, expires_at, max_uses, uses, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (workspace_id) DO UPDATE SET token_hash = excluded.token_hash, token_sealed = excluded.token_sealed,
+			role = excluded.role, enabled = excluded.enabled,
 			expires_at = excluded.expires_at, max_uses = excluded.max_uses, uses = excluded.uses,
 			created_by = excluded.created_by, updated_at = excluded.updated_at`,
-		l.WorkspaceID, l.TokenHash, l.Role, l.Enabled, expires, maxUses, l.Uses, l.CreatedBy, millis(l.CreatedAt), millis(now))
+		l.WorkspaceID, l.TokenHash, sealed, l.Role, l.Enabled, expires, maxUses, l.Uses, l.CreatedBy, millis(l.CreatedAt), millis(now))
 	return err
 }
 

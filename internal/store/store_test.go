@@ -145,6 +145,99 @@ func TestStore(t *testing.T) {
 				}
 			})
 
+			t.Run("an invite link keeps its sealed token, and older links read as having none", func(t *testing.T) {
+				ws := troupe.Workspace{ID: "w-link", Name: "Links", Settings: troupe.DefaultSettings, Plan: "Team", Seats: 5}
+				l := store.InviteLink{WorkspaceID: ws.ID, TokenHash: "hash-1", TokenSealed: "sealed-1", Role: troupe.RoleCreator,
+					Enabled: true, CreatedBy: "u1", CreatedAt: now}
+				err := db.Tx(ctx, func(tx *store.Tx) error {
+					if err := tx.CreateWorkspace(ctx, ws, now); err != nil {
+						return err
+					}
+					return tx.SaveInviteLink(ctx, l, now)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := db.Read().FindInviteLinkByToken(ctx, "hash-1")
+				if err != nil || got.TokenSealed != "sealed-1" || got.Role != troupe.RoleCreator {
+					t.Fatalf("by hash: %+v, %v", got, err)
+				}
+				l.TokenHash, l.TokenSealed = "hash-2", ""
+				if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.SaveInviteLink(ctx, l, now) }); err != nil {
+					t.Fatal(err)
+				}
+				if got, err := db.Read().FindInviteLink(ctx, ws.ID); err != nil || got.TokenSealed != "" || got.TokenHash != "hash-2" {
+					t.Fatalf("a link saved without a sealed token: %+v, %v", got, err)
+				}
+			})
+
+			t.Run("only a pending invitation's role changes", func(t *testing.T) {
+				inv := store.InvitationRecord{Invitation: troupe.Invitation{ID: "i-role", WorkspaceID: "w-link", Email: "Eve@Example.com",
+					Role: troupe.RoleViewer, InviterID: "u1", Status: troupe.InvitationPending, CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+					TokenHash: "inv-hash"}
+				err := db.Tx(ctx, func(tx *store.Tx) error {
+					if err := tx.CreateInvitation(ctx, inv); err != nil {
+						return err
+					}
+					return tx.UpdateInvitationRole(ctx, inv.ID, troupe.RoleDeveloper, now)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, err := db.Read().FindInvitation(ctx, "w-link", inv.ID); err != nil || got.Role != troupe.RoleDeveloper {
+					t.Fatalf("after the change: %+v, %v", got, err)
+				}
+				err = db.Tx(ctx, func(tx *store.Tx) error {
+					if err := tx.SetInvitationStatus(ctx, inv.ID, troupe.InvitationRevoked, now); err != nil {
+						return err
+					}
+					return tx.UpdateInvitationRole(ctx, inv.ID, troupe.RoleCreator, now)
+				})
+				if troupe.ErrorCode(err) != troupe.CodeNotFound {
+					t.Fatalf("a revoked invitation's role: got %v, want not_found", err)
+				}
+			})
+
+			t.Run("invitations refused for lack of seats wait in the order they came", func(t *testing.T) {
+				mk := func(id, email string, expires time.Time) store.InvitationRecord {
+					return store.InvitationRecord{Invitation: troupe.Invitation{ID: id, WorkspaceID: "w-link", Email: email, Role: troupe.RoleViewer,
+						InviterID: "u1", Status: troupe.InvitationPending, CreatedAt: now, ExpiresAt: expires}, TokenHash: "wait-" + id}
+				}
+				u2 := store.UserRecord{User: troupe.User{ID: "u-wait", Email: "wait@example.com", Name: "W"}, PasswordHash: "h"}
+				err := db.Tx(ctx, func(tx *store.Tx) error {
+					if err := tx.CreateUser(ctx, u2, now); err != nil {
+						return err
+					}
+					for _, inv := range []store.InvitationRecord{mk("i-ada", "ADA@example.com", now.Add(time.Hour)), mk("i-wait", "wait@example.com", now.Add(time.Hour)),
+						mk("i-nobody", "nobody@example.com", now.Add(time.Hour))} {
+						if err := tx.CreateInvitation(ctx, inv); err != nil {
+							return err
+						}
+					}
+					// Later marks keep the first time.
+					for _, m := range []struct {
+						email string
+						at    time.Time
+					}{{"wait@example.com", now}, {"ada@example.com", now.Add(time.Second)}, {"wait@example.com", now.Add(time.Minute)}, {"nobody@example.com", now}} {
+						if err := tx.MarkSeatWait(ctx, "w-link", m.email, m.at); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := db.Read().ListSeatWaiters(ctx, "w-link", now, 10)
+				want := []store.SeatWaiter{{InvitationID: "i-wait", UserID: "u-wait"}, {InvitationID: "i-ada", UserID: "u1"}}
+				if err != nil || len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+					t.Fatalf("waiters %+v, %v; want %+v (an address without an account waits for nothing)", got, err, want)
+				}
+				if got, _ := db.Read().ListSeatWaiters(ctx, "w-link", now.Add(2*time.Hour), 10); len(got) != 0 {
+					t.Fatalf("expired invitations still wait: %+v", got)
+				}
+			})
+
 			t.Run("rate-limit counters count per key and window, and read the window before", func(t *testing.T) {
 				w := now.Truncate(time.Minute)
 				hit := func(key string, start time.Time, n int) (prev, cur int) {

@@ -52,6 +52,7 @@ const (
 	AuditInvitationRevoke    = "invitation.revoke"
 	AuditInvitationAccept    = "invitation.accept"
 	AuditInvitationDecline   = "invitation.decline"
+	AuditInvitationRole      = "invitation.role"
 	AuditInviteLinkCreate    = "invite_link.create"
 	AuditInviteLinkUpdate    = "invite_link.update"
 	AuditInviteLinkReset     = "invite_link.reset"
@@ -79,6 +80,7 @@ const (
 var AuditActions = []string{
 	AuditMemberJoin, AuditMemberRole, AuditMemberRemove, AuditMemberLeave,
 	AuditInvitationCreate, AuditInvitationResend, AuditInvitationRevoke, AuditInvitationAccept, AuditInvitationDecline,
+	AuditInvitationRole,
 	AuditInviteLinkCreate, AuditInviteLinkUpdate, AuditInviteLinkReset, AuditInviteLinkDelete,
 	AuditJoinRequestCreate, AuditJoinRequestApproved, AuditJoinRequestDenied,
 	AuditVideoPublish, AuditVideoUnpublish, AuditVideoPasswordSet, AuditVideoPasswordRemove, AuditVideoDownload,
@@ -99,6 +101,12 @@ func AuditFamily(action string) string {
 		return action[:i+1]
 	}
 	return action
+}
+
+// InvitationRoleDetail is the detail of a change to a pending
+// invitation's role: the address and both roles.
+func InvitationRoleDetail(email string, from, to Role) string {
+	return email + " " + RoleChangeDetail(from, to)
 }
 
 // RoleChangeDetail is the detail of a role change: both roles, so the
@@ -141,6 +149,11 @@ func (e AuditEntry) Facts() AuditFacts {
 		rest, via, _ := strings.Cut(d, " via ")
 		email, role, _ := strings.Cut(rest, " as ")
 		f.Email, f.Role, f.Via = email, Role(role), JoinVia(via)
+	case AuditInvitationRole:
+		// "<email> <from>-><to>".
+		email, roles, _ := strings.Cut(d, " ")
+		from, to, _ := strings.Cut(roles, "->")
+		f.Email, f.FromRole, f.Role = email, Role(from), Role(to)
 	case AuditJoinRequestApproved, AuditJoinRequestDenied:
 		email, role, _ := strings.Cut(d, " ")
 		f.Email, f.Role = email, Role(strings.TrimSpace(role))

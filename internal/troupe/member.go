@@ -24,7 +24,7 @@ type MemberRow struct {
 	Since         time.Time
 	// What the viewer may do with this row, decided by the same rules
 	// the use cases enforce: change an active member's role or remove
-	// them; resend or revoke a pending invitation.
+	// them; change the role of, resend or revoke a pending invitation.
 	CanChangeRole, CanRemove bool
 	CanResend, CanRevoke     bool
 }

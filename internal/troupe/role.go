@@ -161,6 +161,13 @@ func (p WorkspacePermissions) ChangeInviteLink(linkRole Role) bool {
 	return p.ManageInviteLink && p.Grants(linkRole)
 }
 
+// ChangeInvitationRole reports whether they may change the role of a
+// pending invitation from one role to another: they must be allowed to
+// change the invitation and able to give both roles, as when inviting.
+func (p WorkspacePermissions) ChangeInvitationRole(sentByThem bool, from, to Role) bool {
+	return p.ChangeInvitation(sentByThem) && p.Grants(from) && p.Grants(to)
+}
+
 // ChangeInvitation reports whether they may resend or revoke a pending
 // invitation: those who manage members any, others those they sent while
 // they may still invite.

@@ -22,13 +22,19 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if in.InvitationToken != "" {
-		u, secret, err := s.app.SignupWithInvitation(r.Context(), app.SignupInput{Email: in.Email, Password: in.Password, Name: in.Name},
+		res, err := s.app.SignupWithInvitation(r.Context(), app.SignupInput{Email: in.Email, Password: in.Password, Name: in.Name},
 			in.InvitationToken, s.client(r))
 		if err != nil {
 			return err
 		}
-		s.setSessionCookie(w, r, secret)
-		writeJSON(w, http.StatusCreated, toUserJSON(u))
+		s.setSessionCookie(w, r, res.Session)
+		// Every seat taken keeps the account, signed in, and says that the
+		// invitation waits for a seat.
+		out := invitationSignupJSON{userJSON: toUserJSON(res.User), Invitation: invitationOutcomeJSON{Result: "joined", WorkspaceID: res.WorkspaceID}}
+		if res.WaitingForSeat {
+			out.Invitation.Result = "waiting_for_seat"
+		}
+		writeJSON(w, http.StatusCreated, out)
 		return nil
 	}
 	res, err := s.app.Signup(r.Context(), app.SignupInput{Email: in.Email, Password: in.Password, Name: in.Name}, s.client(r))
@@ -194,6 +200,18 @@ type userJSON struct {
 	Email         string `json:"email"`
 	Name          string `json:"name"`
 	EmailVerified bool   `json:"email_verified"`
+}
+
+// invitationSignupJSON is an account made from an invitation, with what
+// became of the invitation.
+type invitationSignupJSON struct {
+	userJSON
+	Invitation invitationOutcomeJSON `json:"invitation"`
+}
+
+type invitationOutcomeJSON struct {
+	Result      string `json:"result"` // "joined" or "waiting_for_seat"
+	WorkspaceID string `json:"workspace_id"`
 }
 
 // meJSON adds the caller's own settings to the User shape.

@@ -23,15 +23,40 @@ type inviteResultJSON struct {
 	Detail       string `json:"detail,omitempty"`
 }
 
+// handleInvitationCreate invites a batch: "invitations" gives each
+// address its own role (an entry without one takes "role"), and the first
+// shape, "emails" with one "role" for all, still works; both may be sent
+// together.
 func (s *Server) handleInvitationCreate(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	var in struct {
-		Emails []string    `json:"emails"`
-		Role   troupe.Role `json:"role"`
+		Emails      []string    `json:"emails"`
+		Role        troupe.Role `json:"role"`
+		Invitations []struct {
+			Email string      `json:"email"`
+			Role  troupe.Role `json:"role"`
+		} `json:"invitations"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	res, err := s.app.Invite(r.Context(), u, r.PathValue("ws"), in.Emails, in.Role, s.client(r))
+	var res []app.InviteResult
+	var err error
+	if in.Invitations == nil {
+		res, err = s.app.Invite(r.Context(), u, r.PathValue("ws"), in.Emails, in.Role, s.client(r))
+	} else {
+		invitees := make([]app.Invitee, 0, len(in.Invitations)+len(in.Emails))
+		for _, x := range in.Invitations {
+			role := x.Role
+			if role == "" {
+				role = in.Role
+			}
+			invitees = append(invitees, app.Invitee{Email: x.Email, Role: role})
+		}
+		for _, e := range in.Emails {
+			invitees = append(invitees, app.Invitee{Email: e, Role: in.Role})
+		}
+		res, err = s.app.InviteEach(r.Context(), u, r.PathValue("ws"), invitees, s.client(r))
+	}
 	if err != nil {
 		return err
 	}
@@ -42,6 +67,32 @@ func (s *Server) handleInvitationCreate(w http.ResponseWriter, r *http.Request, 
 		out.Results = append(out.Results, inviteResultJSON(x))
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+type invitationJSON struct {
+	ID        string                  `json:"id"`
+	Email     string                  `json:"email"`
+	Role      troupe.Role             `json:"role"`
+	Status    troupe.InvitationStatus `json:"status"`
+	InviterID string                  `json:"inviter_id"`
+	CreatedAt time.Time               `json:"created_at"`
+	ExpiresAt time.Time               `json:"expires_at"`
+}
+
+func (s *Server) handleInvitationUpdate(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	var in struct {
+		Role troupe.Role `json:"role"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	inv, err := s.app.ChangeInvitationRole(r.Context(), u, r.PathValue("ws"), r.PathValue("id"), in.Role, s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, invitationJSON{ID: inv.ID, Email: inv.Email, Role: inv.Role, Status: inv.Status, InviterID: inv.InviterID,
+		CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt})
 	return nil
 }
 
@@ -106,22 +157,68 @@ func (s *Server) pageInvite(w http.ResponseWriter, r *http.Request, u troupe.Use
 	return nil
 }
 
-// splitAddresses reads a list of addresses separated by commas,
-// semicolons, spaces or new lines.
-func splitAddresses(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
+// parseInvitees reads the invite form. Its text field holds addresses
+// separated by commas, semicolons, spaces or new lines, each optionally
+// followed by a role ("ana@example.com, creator", in English or in the
+// page's language); an address without one takes the default role. The
+// rows the form grows with JavaScript come as row_email and row_role
+// pairs, and a row given several addresses invites each with its role.
+func parseInvitees(v *view, f url.Values, defaultRole troupe.Role) []app.Invitee {
+	out := addInvitees(v, nil, f.Get("emails"), defaultRole)
+	roles := f["row_role"]
+	for i, e := range f["row_email"] {
+		role := defaultRole
+		if i < len(roles) && roles[i] != "" {
+			role = troupe.Role(roles[i])
+		}
+		out = addInvitees(v, out, e, role)
+	}
+	return out
+}
+
+// addInvitees appends the addresses of text to out, each with role unless
+// a role word follows it.
+func addInvitees(v *view, out []app.Invitee, text string, role troupe.Role) []app.Invitee {
+	first := len(out)
+	for _, tok := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) }) {
+		if r, ok := roleWord(v, tok); ok && len(out) > first && !strings.Contains(tok, "@") {
+			out[len(out)-1].Role = r
+			continue
+		}
+		out = append(out, app.Invitee{Email: tok, Role: role})
+	}
+	return out
+}
+
+// roleWord reads a role written in a list of addresses: its code
+// ("creator") or its name in English or the page's language ("Créateur").
+func roleWord(v *view, word string) (troupe.Role, bool) {
+	for _, r := range []troupe.Role{troupe.RoleDeveloper, troupe.RoleCreator, troupe.RoleViewer, troupe.RoleSuperAdmin} {
+		if strings.EqualFold(word, string(r)) || strings.EqualFold(word, v.RoleName(r)) ||
+			strings.EqualFold(word, v.cat.T("en", "role."+string(r))) {
+			return r, true
+		}
+	}
+	return "", false
 }
 
 // pageInvitePost sends the invitations and answers with the members table:
 // a toast for those sent, a list of the addresses that were not.
 func (s *Server) pageInvitePost(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	raw, role := r.PostForm.Get("emails"), troupe.Role(r.PostForm.Get("role"))
-	results, err := s.app.Invite(r.Context(), u, v.Workspace.ID, splitAddresses(raw), role, s.client(r))
+	role := troupe.Role(r.PostForm.Get("role"))
+	invitees := parseInvitees(v, r.PostForm, role)
+	results, err := s.app.InviteEach(r.Context(), u, v.Workspace.ID, invitees, s.client(r))
 	if err != nil {
 		if pageLevel(err) {
 			return err
 		}
-		v.Form["emails"], v.Form["role"] = raw, string(role)
+		// The form comes back as text, one address and its role a line,
+		// whichever way it was filled in.
+		lines := make([]string, len(invitees))
+		for i, in := range invitees {
+			lines[i] = in.Email + ", " + string(in.Role)
+		}
+		v.Form["emails"], v.Form["role"] = strings.Join(lines, "\n"), string(role)
 		return s.showForm(w, r, "invite", v, err)
 	}
 	// The seats bar counts the invitations just sent.
@@ -147,6 +244,11 @@ func (s *Server) pageInvitePost(w http.ResponseWriter, r *http.Request, u troupe
 	}
 	show(s, w, r, http.StatusOK, "members", v, p)
 	return nil
+}
+
+func (s *Server) pageInvitationRole(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	_, err := s.app.ChangeInvitationRole(r.Context(), u, v.Workspace.ID, r.PathValue("id"), troupe.Role(r.PostForm.Get("role")), s.client(r))
+	return s.memberAction(w, r, u, v, err, "flash.invitation_role_changed")
 }
 
 func (s *Server) pageInvitationResend(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
@@ -222,7 +324,7 @@ func (s *Server) pageInvitation(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) pageInvitationSignup(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
 	in := app.SignupInput{Name: r.PostForm.Get("name"), Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password")}
-	_, secret, err := s.app.SignupWithInvitation(r.Context(), in, token, s.client(r))
+	res, err := s.app.SignupWithInvitation(r.Context(), in, token, s.client(r))
 	if err != nil {
 		if pageLevel(err) {
 			return err
@@ -244,7 +346,14 @@ func (s *Server) pageInvitationSignup(w http.ResponseWriter, r *http.Request) er
 		return showForm(s, w, r, "invitation", v, p, err)
 	}
 	s.endCurrentSession(r)
-	s.setSessionCookie(w, r, secret)
+	s.setSessionCookie(w, r, res.Session)
+	if res.WaitingForSeat {
+		// Home lists the invitation, still pending, to accept once a
+		// seat frees.
+		s.flash(w, r, "flash.invitation_waiting_seat")
+		http.Redirect(w, r, paths.Home(), http.StatusSeeOther)
+		return nil
+	}
 	s.flash(w, r, "flash.invitation_accepted")
 	// The account is new: its only workspace is the one it just joined,
 	// which home opens.

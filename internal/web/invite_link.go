@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 type inviteLinkJSON struct {
 	URL       *string     `json:"url"`
 	Token     *string     `json:"token"`
+	URLStatus string      `json:"url_status"`
 	Role      troupe.Role `json:"role"`
 	Enabled   bool        `json:"enabled"`
 	ExpiresAt *time.Time  `json:"expires_at"`
@@ -22,10 +22,12 @@ type inviteLinkJSON struct {
 	Uses      int         `json:"uses"`
 }
 
-// toInviteLinkJSON shows the URL only when it is known: right after the
-// link was made or reset (only the token's hash is kept).
+// toInviteLinkJSON shows the URL to those who may hand the link out;
+// url_status says why it is null otherwise ("reset_required" for a link
+// made before links were kept sealed, "above_role" for a link giving a
+// role above the caller's).
 func (s *Server) toInviteLinkJSON(l app.InviteLinkView) inviteLinkJSON {
-	out := inviteLinkJSON{Role: l.Role, Enabled: l.Enabled, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses, Uses: l.Uses}
+	out := inviteLinkJSON{Role: l.Role, Enabled: l.Enabled, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses, Uses: l.Uses, URLStatus: string(l.TokenState)}
 	if l.Token != "" {
 		url := s.cfg.BaseURL + paths.JoinLink(l.Token)
 		out.URL, out.Token = &url, &l.Token
@@ -95,8 +97,9 @@ func (s *Server) handleJoinByLink(w http.ResponseWriter, r *http.Request, u trou
 
 // --- Invite link ----------------------------------------------------------------
 
-// linkPanel is the invite-link panel of the members page. URL is known
-// only right after the link is made or reset.
+// linkPanel is the invite-link panel of the members page. URL is there
+// for those who may hand the link out, unless the link predates sealed
+// tokens (Link.TokenState says which).
 type linkPanel struct {
 	Link *app.InviteLinkView
 	URL  string
@@ -119,7 +122,7 @@ func (s *Server) loadInviteLink(r *http.Request, u troupe.User, ws app.Workspace
 	if err != nil {
 		return nil, err
 	}
-	return newLinkPanel(l, ""), nil
+	return newLinkPanel(l, s.cfg.BaseURL), nil
 }
 
 func newLinkPanel(l app.InviteLinkView, baseURL string) *linkPanel {
@@ -173,21 +176,11 @@ func parseMaxUses(raw string) *int {
 	return &n
 }
 
-// showMembersWithLink answers a link change with the members page, which
-// shows the link's address when the app just returned its token.
-func (s *Server) showMembersWithLink(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, l app.InviteLinkView, flashKey string) error {
-	if l.Token == "" {
-		s.flash(w, r, flashKey)
-		http.Redirect(w, r, paths.Members(v.Workspace.ID)+"#invite-link", http.StatusSeeOther)
-		return nil
-	}
-	p, err := s.loadMembers(r, u, v, url.Values{})
-	if err != nil {
-		return err
-	}
-	p.Link = newLinkPanel(l, s.cfg.BaseURL)
-	v.Flash = v.T(flashKey)
-	show(s, w, r, http.StatusOK, "members", v, p)
+// showMembersWithLink answers a link change with the members page, whose
+// panel shows the link to copy.
+func (s *Server) showMembersWithLink(w http.ResponseWriter, r *http.Request, v *view, flashKey string) error {
+	s.flash(w, r, flashKey)
+	http.Redirect(w, r, paths.Members(v.Workspace.ID)+"#invite-link", http.StatusSeeOther)
 	return nil
 }
 
@@ -204,22 +197,21 @@ func (s *Server) pageInviteLinkSave(w http.ResponseWriter, r *http.Request, u tr
 	}
 	key := "flash.link_saved"
 	switch {
-	case l.Token != "":
-		key = "flash.link_created"
+	case !f.Has("enabled") && !f.Has("toggle"):
+		key = "flash.link_created" // the creation form has no state yet
 	case f.Has("toggle") && l.Enabled:
 		key = "flash.link_enabled"
 	case f.Has("toggle"):
 		key = "flash.link_disabled"
 	}
-	return s.showMembersWithLink(w, r, u, v, l, key)
+	return s.showMembersWithLink(w, r, v, key)
 }
 
 func (s *Server) pageInviteLinkReset(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	l, err := s.app.ResetInviteLink(r.Context(), u, v.Workspace.ID, s.client(r))
-	if err != nil {
+	if _, err := s.app.ResetInviteLink(r.Context(), u, v.Workspace.ID, s.client(r)); err != nil {
 		return s.membersFailed(w, r, u, v, err)
 	}
-	return s.showMembersWithLink(w, r, u, v, l, "flash.link_reset")
+	return s.showMembersWithLink(w, r, v, "flash.link_reset")
 }
 
 func (s *Server) pageInviteLinkDelete(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {

@@ -1159,8 +1159,79 @@
     if (el.getAttribute("data-local") === "date") el.textContent = at.toLocaleDateString(lang, { dateStyle: "long" });
   }
 
+  // The invite form grows one row per address, each with its role. Without
+  // JavaScript the same form is a text field of addresses, each optionally
+  // followed by a role, and a default role; with it, that text becomes rows
+  // (and comes back as text when the server returns the form).
+  function enhanceInviteForm(form) {
+    var rows = form.querySelector("[data-invite-rows]");
+    var list = form.querySelector("[data-invite-list]");
+    var tpl = form.querySelector("template[data-invite-row]");
+    var text = form.querySelector("textarea[name=emails]");
+    var fallback = form.querySelector("select[name=role]");
+    if (!rows || !list || !tpl || !text) return;
+    var roleOf = function (word) {
+      var w = word.toLowerCase(), found = "";
+      Array.prototype.forEach.call(tpl.content.querySelectorAll("option"), function (o) {
+        if (o.value.toLowerCase() === w || o.textContent.trim().toLowerCase() === w) found = o.value;
+      });
+      return found;
+    };
+    var lastRole = function () {
+      var selects = list.querySelectorAll("select[name=row_role]");
+      if (selects.length) return selects[selects.length - 1].value;
+      return fallback ? fallback.value : "";
+    };
+    var add = function (email, role) {
+      var row = tpl.content.firstElementChild.cloneNode(true);
+      row.querySelector("input").value = email || "";
+      var select = row.querySelector("select");
+      var wanted = role || lastRole();
+      if (wanted && select.querySelector('option[value="' + wanted + '"]')) select.value = wanted;
+      list.appendChild(row);
+      return row;
+    };
+    // Several addresses at once (a pasted list) become several rows.
+    var addMany = function (raw, row) {
+      var tokens = raw.split(/[\s,;]+/).filter(Boolean);
+      var last = row || null;
+      tokens.forEach(function (tok) {
+        var role = tok.indexOf("@") < 0 ? roleOf(tok) : "";
+        if (role && last) { last.querySelector("select").value = role; return; }
+        if (last && !last.querySelector("input").value) last.querySelector("input").value = tok;
+        else last = add(tok);
+      });
+      return last;
+    };
+    addMany(text.value);
+    if (!list.children.length) add("");
+    text.value = "";
+    text.disabled = true;
+    form.querySelectorAll("[data-invite-text]").forEach(function (f) { f.hidden = true; });
+    rows.hidden = false;
+    form.querySelector("[data-invite-add]").addEventListener("click", function () {
+      add("").querySelector("input").focus();
+    });
+    list.addEventListener("click", function (event) {
+      var remove = event.target.closest("[data-invite-remove]");
+      if (!remove) return;
+      remove.closest(".invite-row").remove();
+      if (!list.children.length) add("");
+      list.querySelector("input").focus();
+    });
+    list.addEventListener("paste", function (event) {
+      var input = event.target;
+      if (!input.matches || !input.matches("input[name=row_email]")) return;
+      var raw = (event.clipboardData || window.clipboardData).getData("text");
+      if (!/[\s,;]/.test(raw.trim())) return;
+      event.preventDefault();
+      addMany(raw, input.closest(".invite-row"));
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("time[data-local]").forEach(localiseTime);
+    document.querySelectorAll("form[data-invite-form]").forEach(enhanceInviteForm);
     document.querySelectorAll("[data-tabs]").forEach(enhanceTabs);
     document.querySelectorAll("form[data-cue-editor]").forEach(enhanceCueEditor);
     var dialog = document.getElementById("page-dialog");
