@@ -40,7 +40,7 @@ func TestSharingStateAndRefusals(t *testing.T) {
 			contains(t, page, `data-access-scope="workspace"`, inherited)
 			lacks(t, page, ">Only me<", `data-access-public`)
 			dialog := alice.page(share, 200)
-			contains(t, dialog, "Who can see it now", inherited, "Nothing more than the folders above", `data-label-only-me="Nothing more than the folders above"`,
+			contains(t, dialog, "Who can see it now", inherited, "Inherited access only", `data-label-only-me="Inherited access only"`,
 				"Everyone in the workspace · View · from folder Q3 Launch")
 			lacks(t, dialog, ">Only me<", "icon-globe")
 			// The owner's rows carry the shared indicator; no globe, which
@@ -88,6 +88,9 @@ func TestSharingStateAndRefusals(t *testing.T) {
 				body := bob.page(path, 403)
 				contains(t, body, "You can’t do this here", "Ask alice for edit access.")
 				lacks(t, body, "Something went wrong", `name="name"`)
+				if n := strings.Count(body, "Ask alice for edit access."); n != 1 {
+					t.Fatalf("%s says whom to ask %d times", path, n)
+				}
 			}
 			contains(t, bob.post(draftPath, url.Values{"name": {"Mine"}, "script": {"x"}, "document": {"{}"}}, 403).text(), "Ask alice for edit access.")
 			contains(t, bob.post(draftPath+"/trash", nil, 403).text(), "Only its owner, alice, or a Super Admin can do this.")
@@ -103,7 +106,7 @@ func TestSharingStateAndRefusals(t *testing.T) {
 			page = string(vera.do("GET", base+"/new?kind=folder", nil, fr...).want(t, 403).body)
 			contains(t, page, "Votre rôle ne permet que la consultation.")
 			page = string(alice.do("GET", share, nil, fr...).want(t, 200).body)
-			contains(t, page, "Qui peut le voir maintenant", "Rien de plus que les dossiers parents")
+			contains(t, page, "Qui peut le voir maintenant", "Accès hérité uniquement")
 		})
 	})
 }
