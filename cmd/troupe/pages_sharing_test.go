@@ -66,6 +66,9 @@ func TestSharingStateAndRefusals(t *testing.T) {
 			if acc := list[0].(map[string]any)["access"].(map[string]any); acc["scope"] != "workspace" || acc["inherited"] != true {
 				t.Fatalf("listed access: %v", acc)
 			}
+			if acc := alice.do("GET", "/api/v1/items/"+draft+"/sharing", nil).want(t, 200).json(t)["access"].(map[string]any); acc["scope"] != "workspace" || acc["inherited"] != true {
+				t.Fatalf("the sharing's access: %v", acc)
+			}
 			alice.do("PUT", "/api/v1/items/"+draft+"/sharing", map[string]any{"general_access": "restricted",
 				"shares": []map[string]string{{"user_id": bobID, "level": "view"}}}).want(t, 200)
 			if acc := alice.do("GET", "/api/v1/items/"+draft, nil).want(t, 200).json(t)["access"].(map[string]any); acc["scope"] != "workspace" || acc["people_count"] != 1.0 {

@@ -265,7 +265,9 @@ func (a *App) UpdateItem(ctx context.Context, actor troupe.User, id string, p It
 		// Moved out of the folder that gave the actor access: the move
 		// stands, and the answer says they no longer have any.
 		before.ParentID, before.Permissions = *p.ParentID, troupe.Permissions{}
-		return before, nil
+		views := []ItemView{before}
+		err := a.summarize(ctx, a.db.Read(), store.Viewer{UserID: actor.ID, All: before.role == troupe.RoleSuperAdmin}, before.role, views)
+		return views[0], err
 	}
 	return after, err
 }
