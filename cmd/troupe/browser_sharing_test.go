@@ -122,6 +122,7 @@ func TestBrowserSharingTruthJourney(t *testing.T) {
 	b.waitText("h1", "Launch teaser script")
 	b.waitText("main .page-header [data-access-line]", inherited)
 	b.waitText("[data-read-only]", T("item.read_only_draft"))
+	b.waitText("[data-ask]", T("item.ask_edit", "name", "Alice Martin"))
 	b.waitTrue("no controls Bob cannot use", `!document.querySelector("#share-button, main form[data-draft], main textarea") &&
 		![...document.querySelectorAll("main .page-header .menu-panel a")].some(a => /\/(rename|move|share)\b/.test(a.getAttribute("href")))`)
 	b.checkSummary("sharing-draft-member")

@@ -50,7 +50,7 @@ func TestSharingStateAndRefusals(t *testing.T) {
 			lacks(t, rows, "data-access-public")
 			contains(t, alice.page(base, 200), `class="access-tag" data-access-scope="workspace" title="Everyone in Acme Studio can view"`)
 			// Another member reads the same truth.
-			contains(t, bob.page(draftPath, 200), inherited, "You can read this draft but not change it.")
+			contains(t, bob.page(draftPath, 200), inherited, "You can read this draft but not change it.", "<span data-ask>Ask alice for edit access.</span>")
 			contains(t, bob.page(folderPath, 200), "Everyone in Acme Studio can view")
 			contains(t, alice.page(draftPath+"/access", 200), inherited)
 		})
@@ -98,6 +98,8 @@ func TestSharingStateAndRefusals(t *testing.T) {
 			contains(t, bob.post(draftPath, url.Values{"name": {"Mine"}, "script": {"x"}, "document": {"{}"}}, 403).text(), "Ask alice for edit access.")
 			contains(t, bob.post(draftPath+"/trash", nil, 403).text(), "Only its owner, alice, or a Super Admin can do this.")
 			contains(t, vera.page(base+"/new?kind=folder", 403), "Your role lets you view only.")
+			// A Viewer is not sent to the owner: no share would let them edit.
+			lacks(t, vera.page(draftPath, 200), "data-ask")
 		})
 
 		t.Run("French", func(t *testing.T) {
