@@ -126,6 +126,20 @@ func TestAccessSummary(t *testing.T) {
 			}
 		})
 
+		t.Run("someone counted once, by share or by owning a folder above", func(t *testing.T) {
+			f := e.folder(t, tm.creator, tm.ws, "", "Creator's")
+			e.share(t, tm.creator, f.ID, shareWith("edit", tm.dev))
+			d := e.draft(t, tm.dev, tm.ws, f.ID, "Dev's draft")
+			if s := e.summaryOf(t, tm.dev, tm.ws, d.ID); s.Scope != troupe.ScopePeople || s.PeopleCount != 1 || s.Level != troupe.LevelEdit ||
+				!s.Inherited || s.InheritedFrom == nil || s.InheritedFrom.Name != "Creator's" {
+				t.Fatalf("the folder's owner: %+v", s)
+			}
+			e.share(t, tm.dev, d.ID, shareWith("view", tm.creator, tm.bo))
+			if s := e.summaryOf(t, tm.dev, tm.ws, d.ID); s.Scope != troupe.ScopePeople || s.PeopleCount != 2 || s.Inherited {
+				t.Fatalf("the folder's owner with a share too, and bo: %+v", s)
+			}
+		})
+
 		t.Run("public", func(t *testing.T) {
 			v, err := e.app.CreateMedia(ctx, tm.admin, tm.ws, app.NewMedia{Kind: troupe.KindVideo, Name: "Trailer", Filename: "clip.mp4",
 				File: bytes.NewReader(mp4Head)}, client)

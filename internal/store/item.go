@@ -697,8 +697,8 @@ func (q *Queries) CountItems(ctx context.Context, workspaceID string) (int, erro
 // AccessChain is what the access summary of one item needs: its steps
 // (the item, then the folders above, nearest first), the level sharing
 // gives the reader over each (Grants, same order, before their role
-// applies), the number of people besides the owner with access and
-// whether it is on the web.
+// applies), the number of people besides the owner with access (by a
+// share, or by owning a folder above) and whether it is on the web.
 type AccessChain struct {
 	Steps  []troupe.AccessStep
 	Grants []troupe.Level
@@ -706,13 +706,16 @@ type AccessChain struct {
 	Public bool
 }
 
-// peopleWithAccess counts the distinct members other than item i's owner
-// who have a share on it or a folder above, or own one of those folders.
-const peopleWithAccess = `(SELECT COUNT(*) FROM (
-		SELECT s.user_id AS who FROM item_tree t JOIN item_shares s ON s.item_id = t.ancestor_id WHERE t.descendant_id = i.id
-		UNION
-		SELECT a.owner_id FROM item_tree t JOIN items a ON a.id = t.ancestor_id WHERE t.descendant_id = i.id
-	) p WHERE p.who <> i.owner_id)`
+// sharedPeople counts the distinct members other than item i's owner
+// with a share on it or a folder above it.
+const sharedPeople = `(SELECT COUNT(DISTINCT s.user_id) FROM item_tree t JOIN item_shares s ON s.item_id = t.ancestor_id
+	WHERE t.descendant_id = i.id AND s.user_id <> i.owner_id)`
+
+// ownerShared, for step i above item c.descendant_id, counts the shares
+// its owner has on that item's chain (then sharedPeople counted them
+// already). Point lookups only, whatever the owner owns.
+const ownerShared = `(SELECT COUNT(*) FROM item_tree o JOIN item_shares s ON s.item_id = o.ancestor_id AND s.user_id = i.owner_id
+	WHERE o.descendant_id = c.descendant_id)`
 
 // ListAccessChains reads the access chains of items ids for reader v in
 // one query, whatever the number of items: a page of a list costs one
@@ -732,10 +735,11 @@ func (q *Queries) ListAccessChains(ctx context.Context, v Viewer, ids []string) 
 	rows, err := q.query(ctx, `SELECT c.descendant_id, c.depth, i.id, i.name, i.owner_id, i.workspace_level,
 			(SELECT COUNT(*) FROM item_shares s WHERE s.item_id = i.id),
 			(SELECT COALESCE(MAX(s.level), 0) FROM item_shares s WHERE s.item_id = i.id),
-			CASE WHEN c.depth = 0 THEN `+peopleWithAccess+` ELSE 0 END,
+			CASE WHEN c.depth = 0 THEN `+sharedPeople+` ELSE 0 END,
 			CASE WHEN c.depth = 0 AND COALESCE(i.public_slug, '') <> '' AND i.trashed_at IS NULL
 				AND (SELECT w.publishing FROM workspaces w WHERE w.id = i.workspace_id) <> 'off' THEN 1 ELSE 0 END,
-			CASE WHEN c.depth = 0 THEN 2 ELSE `+grant+` END
+			CASE WHEN c.depth = 0 THEN 2 ELSE `+grant+` END,
+			CASE WHEN c.depth = 0 THEN 0 ELSE `+ownerShared+` END
 		FROM item_tree c JOIN items i ON i.id = c.ancestor_id
 		WHERE c.descendant_id IN (`+placeholders(len(ids))+`)
 		ORDER BY c.descendant_id, c.depth`, args...)
@@ -743,20 +747,41 @@ func (q *Queries) ListAccessChains(ctx context.Context, v Viewer, ids []string) 
 		return nil, err
 	}
 	defer rows.Close()
+	sharers := map[string]map[string]bool{}
 	for rows.Next() {
 		var id string
 		var s troupe.AccessStep
-		var people, public int
+		var people, public, shared int
 		var g troupe.Level
-		if err := rows.Scan(&id, &s.Depth, &s.ID, &s.Name, &s.OwnerID, &s.Workspace, &s.Shares, &s.ShareLevel, &people, &public, &g); err != nil {
+		if err := rows.Scan(&id, &s.Depth, &s.ID, &s.Name, &s.OwnerID, &s.Workspace, &s.Shares, &s.ShareLevel, &people, &public, &g, &shared); err != nil {
 			return nil, translate(err)
 		}
 		c := out[id]
 		if s.Depth == 0 {
 			c.People, c.Public = people, public == 1
+		} else if shared > 0 {
+			// Counted among the people with a share: not again as an owner.
+			if sharers[id] == nil {
+				sharers[id] = map[string]bool{}
+			}
+			sharers[id][s.OwnerID] = true
 		}
 		c.Steps, c.Grants = append(c.Steps, s), append(c.Grants, g)
 		out[id] = c
 	}
-	return out, translate(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	// Owners of folders above, other than the item's, have access too.
+	for id, c := range out {
+		owners := map[string]bool{}
+		for _, s := range c.Steps[1:] {
+			if s.OwnerID != c.Steps[0].OwnerID && !owners[s.OwnerID] && !sharers[id][s.OwnerID] {
+				owners[s.OwnerID] = true
+				c.People++
+			}
+		}
+		out[id] = c
+	}
+	return out, nil
 }
