@@ -67,7 +67,12 @@ func viewsOf(rows []store.ItemRow, role troupe.Role, userID string) []ItemView {
 }
 
 func viewerOf(m troupe.Member) store.Viewer {
-	return store.Viewer{UserID: m.User.ID, All: m.Role == troupe.RoleSuperAdmin}
+	return viewerAs(m.User, m.Role)
+}
+
+// viewerAs is whom a list or summary is computed for: u, with role.
+func viewerAs(u troupe.User, role troupe.Role) store.Viewer {
+	return store.Viewer{UserID: u.ID, All: role == troupe.RoleSuperAdmin}
 }
 
 // GetItem returns an item with its draft text.
@@ -79,7 +84,7 @@ func (a *App) GetItem(ctx context.Context, actor troupe.User, id string) (_ Item
 		return ItemView{}, err
 	}
 	views := []ItemView{v}
-	err = a.summarize(ctx, q, store.Viewer{UserID: actor.ID, All: role == troupe.RoleSuperAdmin}, role, views)
+	err = a.summarize(ctx, q, viewerAs(actor, role), role, views)
 	return views[0], err
 }
 
@@ -266,7 +271,7 @@ func (a *App) UpdateItem(ctx context.Context, actor troupe.User, id string, p It
 		// stands, and the answer says they no longer have any.
 		before.ParentID, before.Permissions = *p.ParentID, troupe.Permissions{}
 		views := []ItemView{before}
-		err := a.summarize(ctx, a.db.Read(), store.Viewer{UserID: actor.ID, All: before.role == troupe.RoleSuperAdmin}, before.role, views)
+		err := a.summarize(ctx, a.db.Read(), viewerAs(actor, before.role), before.role, views)
 		return views[0], err
 	}
 	return after, err

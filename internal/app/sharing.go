@@ -48,7 +48,7 @@ func (a *App) GetSharing(ctx context.Context, actor troupe.User, id string) (_ S
 // around it.
 func (a *App) sharingOf(ctx context.Context, q *store.Queries, actor troupe.User, role troupe.Role, it ItemView) (Sharing, error) {
 	views := []ItemView{it}
-	if err := a.summarize(ctx, q, store.Viewer{UserID: actor.ID, All: role == troupe.RoleSuperAdmin}, role, views); err != nil {
+	if err := a.summarize(ctx, q, viewerAs(actor, role), role, views); err != nil {
 		return Sharing{}, err
 	}
 	it = views[0]
