@@ -706,65 +706,62 @@ type AccessChain struct {
 	Public bool
 }
 
-// sharedPeople counts the distinct members other than item i's owner
-// with a share on it or a folder above it.
-const sharedPeople = `(SELECT COUNT(DISTINCT s.user_id) FROM item_tree t JOIN item_shares s ON s.item_id = t.ancestor_id
-	WHERE t.descendant_id = i.id AND s.user_id <> i.owner_id)`
-
-// ownerShared, for step i above item c.descendant_id, counts the shares
-// its owner has on that item's chain (then sharedPeople counted them
-// already). Point lookups only, whatever the owner owns.
-const ownerShared = `(SELECT COUNT(*) FROM item_tree o JOIN item_shares s ON s.item_id = o.ancestor_id AND s.user_id = i.owner_id
-	WHERE o.descendant_id = c.descendant_id)`
-
 // ListAccessChains reads the access chains of items ids for reader v in
 // one query, whatever the number of items: a page of a list costs one
-// more query, not one per row.
+// more query, not one per row. Each item and folder of the page's chains
+// is read once (the rows of a folder share the folders above them), with
+// the level sharing gives v over it and its shares; the chains, the
+// people and their count are put together here.
 func (q *Queries) ListAccessChains(ctx context.Context, v Viewer, ids []string) (map[string]AccessChain, error) {
 	out := make(map[string]AccessChain, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	// The step is aliased i so that grantOf reads it; the item itself is
-	// the step at depth 0, where the people and the web are counted.
+	// Nodes are aliased i so that grantOf reads them. Share rows come
+	// with depth -1 and the node's id first.
 	grant, gargs := v.grant(grantOf)
-	args := append(gargs, make([]any, 0, len(ids))...)
+	args := make([]any, 0, len(ids)+len(gargs))
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := q.query(ctx, `SELECT c.descendant_id, c.depth, i.id, i.name, i.owner_id, i.workspace_level,
-			(SELECT COUNT(*) FROM item_shares s WHERE s.item_id = i.id),
-			(SELECT COALESCE(MAX(s.level), 0) FROM item_shares s WHERE s.item_id = i.id),
-			CASE WHEN c.depth = 0 THEN `+sharedPeople+` ELSE 0 END,
-			CASE WHEN c.depth = 0 AND COALESCE(i.public_slug, '') <> '' AND i.trashed_at IS NULL
-				AND (SELECT w.publishing FROM workspaces w WHERE w.id = i.workspace_id) <> 'off' THEN 1 ELSE 0 END,
-			CASE WHEN c.depth = 0 THEN 2 ELSE `+grant+` END,
-			CASE WHEN c.depth = 0 THEN 0 ELSE `+ownerShared+` END
-		FROM item_tree c JOIN items i ON i.id = c.ancestor_id
-		WHERE c.descendant_id IN (`+placeholders(len(ids))+`)
-		ORDER BY c.descendant_id, c.depth`, args...)
+	args = append(args, gargs...)
+	rows, err := q.query(ctx, `WITH c AS MATERIALIZED (SELECT descendant_id, ancestor_id, depth FROM item_tree
+			WHERE descendant_id IN (`+placeholders(len(ids))+`)),
+		n AS MATERIALIZED (SELECT i.id, i.name, i.owner_id, i.workspace_level,
+			CASE WHEN COALESCE(i.public_slug, '') <> '' AND i.trashed_at IS NULL
+				AND (SELECT w.publishing FROM workspaces w WHERE w.id = i.workspace_id) <> 'off' THEN 1 ELSE 0 END AS public,
+			`+grant+` AS grant_level
+			FROM items i WHERE i.id IN (SELECT ancestor_id FROM c))
+		SELECT c.descendant_id, c.depth, n.id, n.name, n.owner_id, n.workspace_level, n.public, n.grant_level, '', 0
+			FROM c JOIN n ON n.id = c.ancestor_id
+		UNION ALL
+		SELECT s.item_id, -1, s.item_id, '', '', 0, 0, 0, s.user_id, s.level
+			FROM item_shares s WHERE s.item_id IN (SELECT id FROM n)
+		ORDER BY 1, 2`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	sharers := map[string]map[string]bool{}
+	// shares holds each node's shares: user → level.
+	shares := map[string]map[string]troupe.Level{}
 	for rows.Next() {
-		var id string
+		var id, user string
 		var s troupe.AccessStep
-		var people, public, shared int
-		var g troupe.Level
-		if err := rows.Scan(&id, &s.Depth, &s.ID, &s.Name, &s.OwnerID, &s.Workspace, &s.Shares, &s.ShareLevel, &people, &public, &g, &shared); err != nil {
+		var public int
+		var g, level troupe.Level
+		if err := rows.Scan(&id, &s.Depth, &s.ID, &s.Name, &s.OwnerID, &s.Workspace, &public, &g, &user, &level); err != nil {
 			return nil, translate(err)
+		}
+		if s.Depth < 0 {
+			if shares[id] == nil {
+				shares[id] = map[string]troupe.Level{}
+			}
+			shares[id][user] = level
+			continue
 		}
 		c := out[id]
 		if s.Depth == 0 {
-			c.People, c.Public = people, public == 1
-		} else if shared > 0 {
-			// Counted among the people with a share: not again as an owner.
-			if sharers[id] == nil {
-				sharers[id] = map[string]bool{}
-			}
-			sharers[id][s.OwnerID] = true
+			c.Public = public == 1
 		}
 		c.Steps, c.Grants = append(c.Steps, s), append(c.Grants, g)
 		out[id] = c
@@ -772,15 +769,21 @@ func (q *Queries) ListAccessChains(ctx context.Context, v Viewer, ids []string) 
 	if err := rows.Err(); err != nil {
 		return nil, translate(err)
 	}
-	// Owners of folders above, other than the item's, have access too.
+	// The people: everyone with a share on a step or owning one, but the
+	// item's owner, each counted once.
 	for id, c := range out {
-		owners := map[string]bool{}
-		for _, s := range c.Steps[1:] {
-			if s.OwnerID != c.Steps[0].OwnerID && !owners[s.OwnerID] && !sharers[id][s.OwnerID] {
-				owners[s.OwnerID] = true
-				c.People++
+		people := map[string]bool{}
+		for i := range c.Steps {
+			st := &c.Steps[i]
+			for user, level := range shares[st.ID] {
+				st.Shares++
+				st.ShareLevel = max(st.ShareLevel, level)
+				people[user] = true
 			}
+			people[st.OwnerID] = true
 		}
+		delete(people, c.Steps[0].OwnerID)
+		c.People = len(people)
 		out[id] = c
 	}
 	return out, nil
