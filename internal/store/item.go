@@ -717,8 +717,9 @@ func (q *Queries) ListAccessChains(ctx context.Context, v Viewer, ids []string) 
 	if len(ids) == 0 {
 		return out, nil
 	}
-	// Nodes are aliased i so that grantOf reads them. Share rows come
-	// with depth -1 and the node's id first.
+	// Nodes are aliased i so that grantOf reads them; it runs for the
+	// folders above only, as the reader sees the items themselves. Share
+	// rows come with depth -1 and the node's id first.
 	grant, gargs := v.grant(grantOf)
 	args := make([]any, 0, len(ids)+len(gargs))
 	for _, id := range ids {
@@ -730,7 +731,7 @@ func (q *Queries) ListAccessChains(ctx context.Context, v Viewer, ids []string) 
 		n AS MATERIALIZED (SELECT i.id, i.name, i.owner_id, i.workspace_level,
 			CASE WHEN COALESCE(i.public_slug, '') <> '' AND i.trashed_at IS NULL
 				AND (SELECT w.publishing FROM workspaces w WHERE w.id = i.workspace_id) <> 'off' THEN 1 ELSE 0 END AS public,
-			`+grant+` AS grant_level
+			CASE WHEN i.id IN (SELECT ancestor_id FROM c WHERE depth > 0) THEN `+grant+` ELSE 2 END AS grant_level
 			FROM items i WHERE i.id IN (SELECT ancestor_id FROM c))
 		SELECT c.descendant_id, c.depth, n.id, n.name, n.owner_id, n.workspace_level, n.public, n.grant_level, '', 0
 			FROM c JOIN n ON n.id = c.ancestor_id
