@@ -92,7 +92,7 @@ func TestBrowserVideoShareJourney(t *testing.T) {
 	// Share tab: the general access comes from the Share dialog, and the
 	// summary follows once it closes.
 	carla.do(chromedp.Click(chromedp.CSS("#tab-share")))
-	carla.waitText("#share .general-label", T("share.only_me"))
+	carla.waitText("#share .general-label", T("access.summary.only_me"))
 	carla.do(
 		chromedp.Click(chromedp.CSS("[data-share-summary]")),
 		chromedp.WaitVisible(chromedp.CSS("#page-dialog #f-share-general")),
@@ -101,11 +101,14 @@ func TestBrowserVideoShareJourney(t *testing.T) {
 	carla.eval(`(() => { document.querySelector("#page-dialog #f-share-general").dispatchEvent(new Event("change", {bubbles: true})); return true; })()`)
 	carla.do(chromedp.Click(chromedp.CSS("#page-dialog [data-save]")))
 	carla.waitTrue("the dialog closed", `!document.getElementById("page-dialog").open`)
-	carla.waitText("#share .general-label", T("share.general_workspace")+" · "+T("level.view"))
+	carla.waitText("#share .general-label", T("access.summary.workspace_view", "workspace", "Acme Studio"))
+	carla.waitText("main .page-header [data-access-line]", T("access.summary.workspace_view", "workspace", "Acme Studio"))
 
 	// Publish, then a password (too short first: said at once).
 	carla.do(chromedp.Click(chromedp.CSS("[data-publish]")))
 	carla.waitText(".toast", T("flash.video_published"))
+	// Published: the header says it is on the web, with the globe.
+	carla.waitText("main .page-header [data-access-public]", T("access.summary.public"))
 	publicURL, err := chromedp.Run(carla.ctx, chromedp.Evaluate[string](`document.querySelector("#f-public-url").value`))
 	if err != nil || !strings.HasPrefix(publicURL, s.url+"/v/") {
 		t.Fatalf("public URL %q (%v)", publicURL, err)

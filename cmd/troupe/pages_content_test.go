@@ -144,7 +144,7 @@ func TestContentPagesAsPlainForms(t *testing.T) {
 			// A folder Carla may only view is no destination: said in the form.
 			board := idOf(t, admin.do("POST", "/api/v1/workspaces/"+ws+"/folders", map[string]any{"name": "Board"}).want(t, 201))
 			admin.do("PUT", "/api/v1/items/"+board+"/sharing", map[string]any{"general_access": "workspace", "workspace_level": "view"}).want(t, 200)
-			contains(t, carla.post(base+"/items/"+draft+"/move", url.Values{"parent_id": {board}}, 403).text(), "You are not allowed to do this.", "Folders you can edit")
+			contains(t, carla.post(base+"/items/"+draft+"/move", url.Values{"parent_id": {board}}, 403).text(), "for edit access.", "Folders you can edit")
 
 			carla.post(base+"/items/"+draft+"/trash", url.Values{"back": {base + "/folders/" + archive}}, 303)
 			trash := carla.page(base+"/trash", 200)

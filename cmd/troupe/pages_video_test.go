@@ -43,7 +43,7 @@ func TestVideoPagesAsPlainForms(t *testing.T) {
 			p := carla.page(page, 200)
 			contains(t, p, `role="tablist"`, `role="tab" id="tab-share" aria-controls="share" aria-selected="true"`, `aria-controls="captions"`,
 				`id="share" role="tabpanel"`, `id="captions" role="tabpanel"`, ">Share</h2>", ">Captions</h2>",
-				"General access", "Selected users", "Manage access", `href="`+page+`/share?back=`,
+				"General access", "Shared with 1 person", "Manage access", `href="`+page+`/share?back=`,
 				"Public on the web", "Not published", "Only Super Admins can publish to the web in this workspace.",
 				`action="`+page+`/password"`, `autocomplete="new-password"`, "No password", `action="`+page+`/download"`, `name="allowed" value="on" checked`,
 				`action="`+page+`/captions" enctype="multipart/form-data"`, `list="caption-langs"`, `<option value="pt-BR">`, `accept=".srt,.vtt`,
@@ -183,8 +183,11 @@ func TestVideoPagesAsPlainForms(t *testing.T) {
 
 		t.Run("a viewer with an edit share sees the player and no controls", func(t *testing.T) {
 			p := vera.page(page, 200)
-			contains(t, p, "You can watch this video but not change it.", "<video", `srclang="fr"`, "media?download=1")
-			lacks(t, p, `role="tab"`, "Public on the web", `/publish"`, `/password"`, `/download"`, `/captions"`, "Upload captions", "Manage access")
+			// The header tells the truth of the published video; the
+			// controls of the web page stay with its editors.
+			contains(t, p, "You can watch this video but not change it.", "<video", `srclang="fr"`, "media?download=1",
+				`data-access-public`, "Shared with 1 person")
+			lacks(t, p, `role="tab"`, `id="h-video-public"`, `/publish"`, `/password"`, `/download"`, `/captions"`, "Upload captions", "Manage access")
 			for _, post := range []struct {
 				path string
 				form url.Values
@@ -194,7 +197,7 @@ func TestVideoPagesAsPlainForms(t *testing.T) {
 				{"/captions/fr", url.Values{"start": {"00:00.000"}, "end": {"00:01.000"}, "text": {"Mine"}}},
 				{"/captions/fr", url.Values{"add": {"1"}}}, {"/captions/fr/delete", nil},
 			} {
-				contains(t, vera.post(page+post.path, post.form, 403).text(), "You are not allowed to do this.")
+				contains(t, vera.post(page+post.path, post.form, 403).text(), "Your role lets you view only. Ask a Super Admin of the workspace for another role.")
 			}
 			vera.postFile(page+"/captions", [][2]string{{"lang", "de"}}, "de.srt", []byte(frenchSRT), 403)
 			vera.page(page+"/captions/fr", 403)

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -19,6 +20,12 @@ type ItemView struct {
 	// only the folder around it).
 	TrashRoot   bool
 	Permissions troupe.Permissions
+	// Access sums up who can reach the item; GetItem, the lists and the
+	// sharing fill it.
+	Access troupe.AccessSummary
+
+	// role is the actor's role in the item's workspace, for refusals.
+	role troupe.Role
 }
 
 var errNoItem = troupe.Errorf(troupe.CodeNotFound, "This item does not exist or you do not have access to it.")
@@ -48,7 +55,7 @@ func (a *App) access(ctx context.Context, q *store.Queries, actor troupe.User, i
 func viewOf(r store.ItemRow, role troupe.Role, userID string) ItemView {
 	level := troupe.Access(role, r.Grant)
 	return ItemView{Item: r.Item, OwnerName: r.OwnerName, TrashRoot: r.TrashRoot,
-		Permissions: troupe.ItemPermissions(role, level, r.OwnerID == userID)}
+		Permissions: troupe.ItemPermissions(role, level, r.OwnerID == userID), role: role}
 }
 
 func viewsOf(rows []store.ItemRow, role troupe.Role, userID string) []ItemView {
@@ -60,18 +67,28 @@ func viewsOf(rows []store.ItemRow, role troupe.Role, userID string) []ItemView {
 }
 
 func viewerOf(m troupe.Member) store.Viewer {
-	return store.Viewer{UserID: m.User.ID, All: m.Role == troupe.RoleSuperAdmin}
+	return viewerAs(m.User, m.Role)
+}
+
+// viewerAs is whom a list or summary is computed for: u, with role.
+func viewerAs(u troupe.User, role troupe.Role) store.Viewer {
+	return store.Viewer{UserID: u.ID, All: role == troupe.RoleSuperAdmin}
 }
 
 // GetItem returns an item with its draft text.
 func (a *App) GetItem(ctx context.Context, actor troupe.User, id string) (_ ItemView, opErr error) {
 	defer wrap(&opErr, "get item")
 	q := a.db.Read()
-	v, _, err := a.access(ctx, q, actor, id)
+	v, role, err := a.access(ctx, q, actor, id)
 	if err != nil {
 		return ItemView{}, err
 	}
-	return v, withRenditions(ctx, q, &v.Item)
+	if err := withRenditions(ctx, q, &v.Item); err != nil {
+		return ItemView{}, err
+	}
+	views := []ItemView{v}
+	err = a.summarize(ctx, q, viewerAs(actor, role), role, views)
+	return views[0], err
 }
 
 // NewItem describes an item to create. Media items come through
@@ -122,7 +139,10 @@ func (a *App) placeIn(ctx context.Context, q *store.Queries, actor troupe.User, 
 		v.Add(field, "not_a_folder", "Items can only be put in a folder.")
 		return v.Err()
 	}
-	return allow(parent.Permissions.CanEdit, "You need edit access to the folder to add items to it.")
+	if !parent.Permissions.CanEdit {
+		return refuse(parent, needEdit, fmt.Sprintf("You need edit access to the folder “%s” to add items to it.", parent.Name))
+	}
+	return nil
 }
 
 // CreateItem creates a folder or a draft.
@@ -166,8 +186,8 @@ func (a *App) insertItem(ctx context.Context, tx *store.Tx, actor troupe.User, i
 	if err != nil {
 		return err
 	}
-	if err := allow(can.CreateContent, "Viewers cannot create content."); err != nil {
-		return err
+	if !can.CreateContent {
+		return refuseRole("Viewers cannot create content.")
 	}
 	if err := a.placeIn(ctx, &tx.Queries, actor, m, it.WorkspaceID, it.ParentID, "parent_id"); err != nil {
 		return err
@@ -253,7 +273,9 @@ func (a *App) UpdateItem(ctx context.Context, actor troupe.User, id string, p It
 		// Moved out of the folder that gave the actor access: the move
 		// stands, and the answer says they no longer have any.
 		before.ParentID, before.Permissions = *p.ParentID, troupe.Permissions{}
-		return before, nil
+		views := []ItemView{before}
+		err := a.summarize(ctx, a.db.Read(), viewerAs(actor, before.role), before.role, views)
+		return views[0], err
 	}
 	return after, err
 }
@@ -268,7 +290,10 @@ func (a *App) changeable(ctx context.Context, tx *store.Tx, actor troupe.User, i
 	if it.TrashedAt != nil {
 		return ItemView{}, troupe.Errorf(troupe.CodeItemTrashed, "This item is in the trash: restore it first.")
 	}
-	return it, allow(may(it.Permissions), refusal)
+	if !may(it.Permissions) {
+		return it, refuse(it, needEdit, refusal)
+	}
+	return it, nil
 }
 
 // deletable locks the workspace's tree and loads an item the actor may
@@ -282,7 +307,10 @@ func (a *App) deletable(ctx context.Context, tx *store.Tx, actor troupe.User, id
 	if err != nil {
 		return ItemView{}, err
 	}
-	return it, allow(it.Permissions.CanDelete, refusal)
+	if !it.Permissions.CanDelete {
+		return it, refuse(it, needOwner, refusal)
+	}
+	return it, nil
 }
 
 func canEdit(p troupe.Permissions) bool  { return p.CanEdit }
@@ -450,7 +478,11 @@ func (a *App) listFor(ctx context.Context, actor troupe.User, workspaceID string
 	if err != nil {
 		return nil, "", err
 	}
-	return viewsOf(rows, m.Role, actor.ID), next, nil
+	views := viewsOf(rows, m.Role, actor.ID)
+	if err := a.summarize(ctx, q, viewerOf(m), m.Role, views); err != nil {
+		return nil, "", err
+	}
+	return views, next, nil
 }
 
 // Breadcrumbs returns the folders above an item that the actor may open,

@@ -112,8 +112,8 @@ func (a *App) mayCreateMedia(ctx context.Context, actor troupe.User, workspaceID
 	if err != nil {
 		return err
 	}
-	if err := allow(can.CreateContent, "Viewers cannot upload."); err != nil {
-		return err
+	if !can.CreateContent {
+		return refuseRole("Viewers cannot upload.")
 	}
 	return a.placeIn(ctx, q, actor, m, workspaceID, in.ParentID, "parent_id")
 }

@@ -35,18 +35,23 @@ type Sharing struct {
 func (a *App) GetSharing(ctx context.Context, actor troupe.User, id string) (_ Sharing, opErr error) {
 	defer wrap(&opErr, "get sharing")
 	q := a.db.Read()
-	it, _, err := a.access(ctx, q, actor, id)
+	it, role, err := a.access(ctx, q, actor, id)
 	if err != nil {
 		return Sharing{}, err
 	}
-	return a.sharingOf(ctx, q, actor, it)
+	return a.sharingOf(ctx, q, actor, role, it)
 }
 
 // sharingOf gathers who has access to it. Folders above that the actor
 // cannot open stay unnamed, and the people they are shared with unlisted,
 // as in the breadcrumbs: seeing an item tells nothing of the folders
 // around it.
-func (a *App) sharingOf(ctx context.Context, q *store.Queries, actor troupe.User, it ItemView) (Sharing, error) {
+func (a *App) sharingOf(ctx context.Context, q *store.Queries, actor troupe.User, role troupe.Role, it ItemView) (Sharing, error) {
+	views := []ItemView{it}
+	if err := a.summarize(ctx, q, viewerAs(actor, role), role, views); err != nil {
+		return Sharing{}, err
+	}
+	it = views[0]
 	out := Sharing{Item: it, Workspace: it.Workspace}
 	owner, err := q.FindUserByID(ctx, it.OwnerID)
 	if err != nil {
@@ -185,7 +190,7 @@ func (a *App) UpdateSharing(ctx context.Context, actor troupe.User, id string, i
 			return err
 		}
 		it.Workspace = workspace
-		out, err = a.sharingOf(ctx, &tx.Queries, actor, it)
+		out, err = a.sharingOf(ctx, &tx.Queries, actor, it.role, it)
 		return err
 	})
 	return out, err
@@ -325,4 +330,77 @@ func roleCap(role troupe.Role, l troupe.Level) troupe.Level {
 		return min(l, troupe.LevelView)
 	}
 	return l
+}
+
+// summarize fills the access summaries of views, items that reader v
+// (with role) may see, in one query whatever their number. Folders above
+// are named only to a reader who may open them.
+func (a *App) summarize(ctx context.Context, q *store.Queries, v store.Viewer, role troupe.Role, views []ItemView) error {
+	ids := make([]string, len(views))
+	for i, it := range views {
+		ids[i] = it.ID
+	}
+	chains, err := q.ListAccessChains(ctx, v, ids)
+	if err != nil {
+		return err
+	}
+	for i := range views {
+		c := chains[views[i].ID]
+		for j := range c.Steps {
+			c.Steps[j].Open = troupe.Access(role, c.Grants[j]) >= troupe.LevelView
+		}
+		views[i].Access = troupe.SummarizeAccess(c.Steps, c.People, c.Public)
+	}
+	return nil
+}
+
+// What a refused action on an item lacks (troupe.Refusal.Need).
+const (
+	needEdit  = "edit"
+	needOwner = "owner"
+	needRole  = "role"
+)
+
+// refuse is the refusal of an action on it that the actor's access does
+// not allow, saying whom to ask: the owner for edit access, or, when the
+// actor's role is what stands in the way, a Super Admin.
+func refuse(it ItemView, need, message string) error {
+	if !it.role.CanCreateContent() {
+		return refuseRole(message)
+	}
+	e := troupe.Errorf(troupe.CodeForbidden, "%s", message)
+	e.Refusal = &troupe.Refusal{Need: need, Owner: it.OwnerName}
+	switch need {
+	case needEdit:
+		e.Message += fmt.Sprintf(" Ask %s for edit access.", it.OwnerName)
+	case needOwner:
+		e.Message += fmt.Sprintf(" Ask %s, who owns it, or a Super Admin.", it.OwnerName)
+	}
+	return e
+}
+
+// refuseRole refuses what the actor's role does not allow, whatever the
+// sharing says.
+func refuseRole(message string) error {
+	e := troupe.Errorf(troupe.CodeForbidden, "%s Ask a Super Admin of the workspace for another role.", message)
+	e.Refusal = &troupe.Refusal{Need: needRole}
+	return e
+}
+
+// MayEdit returns nil when the actor may edit it, else the refusal the
+// change would get, saying whom to ask: pages use it to render no form
+// that could only be refused.
+func (it ItemView) MayEdit() error {
+	if it.Permissions.CanEdit {
+		return nil
+	}
+	return refuse(it, needEdit, "You can view this item but not edit it.")
+}
+
+// MayCreate returns nil when the actor may create content in folder
+// parentID of a workspace (its root when empty), else the refusal
+// creating there would get.
+func (a *App) MayCreate(ctx context.Context, actor troupe.User, workspaceID, parentID string) (opErr error) {
+	defer wrap(&opErr, "may create")
+	return a.mayCreateMedia(ctx, actor, workspaceID, NewMedia{ParentID: parentID})
 }

@@ -116,7 +116,7 @@ func videoEditable(it ItemView) error {
 		return troupe.Errorf(troupe.CodeItemTrashed, "This video is in the trash: restore it first.")
 	}
 	if !it.Permissions.CanEdit {
-		return ErrNotVideoEditor
+		return refuse(it, needEdit, ErrNotVideoEditor.Message)
 	}
 	return nil
 }

@@ -48,7 +48,20 @@ type Error struct {
 	Message    string
 	Fields     []FieldError
 	RetryAfter time.Duration
-	Err        error
+	// Refusal, on a forbidden error, says what to do about it.
+	Refusal *Refusal
+	Err     error
+}
+
+// Refusal says whom to ask when an action on an item is refused, so that
+// pages can say it in the reader's language.
+type Refusal struct {
+	// Need is what is missing: "edit" (edit access, which Owner can
+	// give), "owner" (only Owner or a Super Admin may do it) or "role"
+	// (the person's role does not allow it, whatever the sharing says).
+	Need string
+	// Owner names the item's owner.
+	Owner string
 }
 
 func (e *Error) Error() string {

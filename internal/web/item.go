@@ -216,13 +216,28 @@ func (s *Server) newTarget(r *http.Request, u troupe.User, v *view, kind, parent
 	return p, nil
 }
 
+// creatable is newTarget for the form's first showing: a form that could
+// only be refused (a Viewer's, or in a folder the user cannot edit) is not
+// rendered, and the refusal says whom to ask instead.
+func (s *Server) creatable(r *http.Request, u troupe.User, v *view, kind, parentID, back string) (*newPage, error) {
+	p, err := s.newTarget(r, u, v, kind, parentID, back)
+	if err != nil {
+		return nil, err
+	}
+	// A destination that is no folder is explained when the form is sent.
+	if err := s.app.MayCreate(r.Context(), u, v.Workspace.ID, parentID); err != nil && troupe.ErrorCode(err) != troupe.CodeValidation {
+		return nil, err
+	}
+	return p, nil
+}
+
 func (s *Server) pageNew(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
 	q := r.URL.Query()
 	kind := q.Get("kind")
 	if kind != string(troupe.KindDraft) {
 		kind = string(troupe.KindFolder)
 	}
-	p, err := s.newTarget(r, u, v, kind, q.Get("parent"), q.Get("back"))
+	p, err := s.creatable(r, u, v, kind, q.Get("parent"), q.Get("back"))
 	if err != nil {
 		return err
 	}
@@ -261,7 +276,7 @@ func (s *Server) pageUpload(w http.ResponseWriter, r *http.Request, u troupe.Use
 	if !kind.IsMedia() {
 		kind = troupe.KindVideo
 	}
-	p, err := s.newTarget(r, u, v, string(kind), q.Get("parent"), q.Get("back"))
+	p, err := s.creatable(r, u, v, string(kind), q.Get("parent"), q.Get("back"))
 	if err != nil {
 		return err
 	}
@@ -433,6 +448,10 @@ func (s *Server) itemForm(r *http.Request, u troupe.User, v *view, back string) 
 	if err != nil {
 		return nil, err
 	}
+	// Renaming and moving need edit access: without it there is no form.
+	if err := it.MayEdit(); err != nil {
+		return nil, err
+	}
 	p := &itemFormPage{Item: it, Back: nextParam(back)}
 	if p.Back == "" {
 		p.Back = folderURL(v.Workspace.ID, it.ParentID)
@@ -597,6 +616,30 @@ type itemRefJSON struct {
 	Name string `json:"name"`
 }
 
+// accessJSON is an item's access summary: scope "only_me", "people" or
+// "workspace"; level null for only_me; inherited_from null when the
+// scope is the item's own or comes from a folder the caller cannot open.
+type accessJSON struct {
+	Scope         troupe.AccessScope `json:"scope"`
+	Level         *string            `json:"level"`
+	Inherited     bool               `json:"inherited"`
+	InheritedFrom *itemRefJSON       `json:"inherited_from"`
+	PeopleCount   int                `json:"people_count"`
+	Public        bool               `json:"public"`
+}
+
+func toAccessJSON(s troupe.AccessSummary) accessJSON {
+	out := accessJSON{Scope: s.Scope, Inherited: s.Inherited, PeopleCount: s.PeopleCount, Public: s.Public}
+	if s.Scope != troupe.ScopeOnlyMe {
+		lvl := s.Level.String()
+		out.Level = &lvl
+	}
+	if f := s.InheritedFrom; f != nil {
+		out.InheritedFrom = &itemRefJSON{ID: f.ID, Name: f.Name}
+	}
+	return out
+}
+
 type itemJSON struct {
 	ID             string          `json:"id"`
 	WorkspaceID    string          `json:"workspace_id"`
@@ -611,6 +654,8 @@ type itemJSON struct {
 	UpdatedAt      time.Time       `json:"updated_at"`
 	TrashedAt      *time.Time      `json:"trashed_at,omitempty"`
 	Permissions    permissionsJSON `json:"permissions"`
+	// Access is who can reach the item, folders above included.
+	Access accessJSON `json:"access"`
 	// Drafts (single item only).
 	Script   *string         `json:"script,omitempty"`
 	Document json.RawMessage `json:"document,omitempty"`
@@ -643,7 +688,7 @@ type itemJSON struct {
 func toItemJSON(it app.ItemView, full bool) itemJSON {
 	out := itemJSON{ID: it.ID, WorkspaceID: it.WorkspaceID, Kind: it.Kind, Name: it.Name, OwnerID: it.OwnerID,
 		OwnerName: it.OwnerName, GeneralAccess: troupe.GeneralAccess(it.Workspace), CreatedAt: it.CreatedAt,
-		UpdatedAt: it.UpdatedAt, TrashedAt: it.TrashedAt, Permissions: toPermissionsJSON(it.Permissions)}
+		UpdatedAt: it.UpdatedAt, TrashedAt: it.TrashedAt, Permissions: toPermissionsJSON(it.Permissions), Access: toAccessJSON(it.Access)}
 	if it.ParentID != "" {
 		out.ParentID = &it.ParentID
 	}

@@ -227,6 +227,8 @@ type sharingJSON struct {
 		From  string `json:"from"`
 	} `json:"inherited_workspace,omitempty"`
 	CanShare bool `json:"can_share"`
+	// Access sums up who can reach the item, as the item's own does.
+	Access accessJSON `json:"access"`
 }
 
 func toShareJSON(sh troupe.Share) shareJSON {
@@ -239,7 +241,7 @@ func toShareJSON(sh troupe.Share) shareJSON {
 
 func toSharingJSON(sh app.Sharing) sharingJSON {
 	out := sharingJSON{GeneralAccess: troupe.GeneralAccess(sh.Workspace), Shares: []shareJSON{}, Inherited: []shareJSON{},
-		Owner: toShareJSON(sh.Owner), CanShare: sh.Item.Permissions.CanShare}
+		Owner: toShareJSON(sh.Owner), CanShare: sh.Item.Permissions.CanShare, Access: toAccessJSON(sh.Item.Access)}
 	if sh.Workspace != troupe.LevelNone {
 		lvl := sh.Workspace.String()
 		out.WorkspaceLevel = &lvl

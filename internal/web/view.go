@@ -88,6 +88,10 @@ func (v *view) setError(err error) {
 		v.Error = troupe.ErrorMessage(err)
 	}
 	if e, ok := troupe.AsError(err); ok {
+		// A refusal says whom to ask, in the page's language.
+		if r := e.Refusal; r != nil && v.cat.Has("error.forbidden_"+r.Need) {
+			v.Error = v.T("error.forbidden_"+r.Need, "name", r.Owner)
+		}
 		for _, f := range e.Fields {
 			if key := "fielderr." + f.Field + "." + f.Code; v.cat.Has(key) {
 				v.Fields[f.Field] = v.T(key)
@@ -408,15 +412,48 @@ func (v *view) VideoDownload(it app.ItemView) string {
 	return "/api/v1/videos/" + url.PathEscape(it.ID) + "/media?download=1"
 }
 
-// GeneralAccess names an item's general access as the Share dialog does.
-func (v *view) GeneralAccess(sh *app.Sharing) string {
-	switch {
-	case sh.Workspace != troupe.LevelNone:
-		return v.T("share.general_workspace") + " · " + v.LevelName(sh.Workspace)
-	case len(sh.Shares) > 0:
-		return v.T("share.selected")
+// AccessLine tells an item's effective access in one line, as its
+// summary says it: "Everyone in Acme Studio can view · from folder Q3
+// Launch". Publishing to the web is told apart (AccessSummary.Public).
+func (v *view) AccessLine(it app.ItemView) string {
+	s := it.Access
+	var line string
+	switch s.Scope {
+	case troupe.ScopeWorkspace:
+		name := ""
+		if v.Workspace != nil {
+			name = v.Workspace.Name
+		}
+		line = v.T("access.summary.workspace_"+s.Level.String(), "workspace", name)
+	case troupe.ScopePeople:
+		line = v.Count("access.summary.people", s.PeopleCount)
+	default:
+		if v.User != nil && it.OwnerID == v.User.ID {
+			line = v.T("access.summary.only_me")
+		} else {
+			line = v.T("access.summary.only_owner", "name", it.OwnerName)
+		}
 	}
-	return v.T("share.only_me")
+	switch {
+	case s.InheritedFrom != nil:
+		line += " · " + v.T("share.from_folder", "folder", s.InheritedFrom.Name)
+	case s.Inherited:
+		line += " · " + v.T("share.from_folder_above")
+	}
+	return line
+}
+
+// accessSummary is what the access-summary template receives.
+type accessSummary struct {
+	*view
+	It app.ItemView
+	// Compact shows icons only, the line in their label (list rows).
+	Compact bool
+}
+
+// Summary pairs the view with an item for the access-summary template.
+func (v *view) Summary(it app.ItemView, compact bool) accessSummary {
+	return accessSummary{view: v, It: it, Compact: compact}
 }
 
 // cueRowView is what the cue editor's row template receives: the page's

@@ -808,13 +808,16 @@
     fetch(location.pathname, { credentials: "same-origin" })
       .then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); })
       .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-access-summary]");
-        var current = document.querySelector("[data-access-summary]");
-        if (!fresh || !current) return;
-        var hadFocus = current.contains(document.activeElement);
-        current.replaceWith(document.adoptNode(fresh));
-        var link = fresh.querySelector("[data-share-summary]");
-        if (hadFocus && link) link.focus();
+        var outside = function (el) { return !el.closest("dialog"); };
+        var fresh = Array.prototype.filter.call(new DOMParser().parseFromString(html, "text/html").querySelectorAll("[data-access-summary]"), outside);
+        var current = Array.prototype.filter.call(document.querySelectorAll("[data-access-summary]"), outside);
+        if (fresh.length !== current.length) return;
+        current.forEach(function (el, i) {
+          var hadFocus = el.contains(document.activeElement);
+          el.replaceWith(document.adoptNode(fresh[i]));
+          var link = fresh[i].querySelector("[data-share-summary]");
+          if (hadFocus && link) link.focus();
+        });
       })
       .catch(function () { /* the summary stays as it was */ });
   }
