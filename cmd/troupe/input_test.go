@@ -87,6 +87,10 @@ func newInputFixture(t *testing.T, s *testServer, video []byte) *inputFixture {
 	f.unverified.do("POST", "/api/v1/auth/signup", map[string]string{"email": "new@acme.com", "password": "correct horse 1", "name": "New"}).want(t, 201)
 	f.unverified.do("POST", "/api/v1/auth/login", map[string]string{"email": "new@acme.com", "password": "correct horse 1"}).want(t, 200)
 
+	// A video whose processing failed shows Retry.
+	broken := append(slices.Clone(video[:64]), bytes.Repeat([]byte("not a video "), 2000)...)
+	waitProcessed(t, a, idOf(t, a.upload(f.ws, "videos", map[string]string{"name": "Broken"}, "broken.mp4", bytes.NewReader(broken)).want(t, 201)))
+
 	// A video's duration and poster are written by a job: wait for them,
 	// so that nothing changes later on its own.
 	for _, id := range []string{f.video, rough} {
