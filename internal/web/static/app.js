@@ -447,6 +447,22 @@
     }
   }, true);
 
+  // A <time data-local> carries its instant; the reader's browser says it
+  // in their own time zone and language: the exact time on hover, and the
+  // date itself when the page shows a date (data-local="date") rather than
+  // "3 days ago" or a day the reader chose.
+  function localiseTime(el) {
+    var at = new Date(el.getAttribute("datetime"));
+    if (isNaN(at.getTime())) return;
+    var lang = document.documentElement.lang || undefined;
+    var firstDay = function (text) { return lang === "fr" ? text.replace(/^1 /, "1er ") : text; };
+    el.title = firstDay(at.toLocaleString(lang, { dateStyle: "long", timeStyle: "short" }));
+    if (el.getAttribute("data-local") === "date") el.textContent = firstDay(at.toLocaleDateString(lang, { dateStyle: "long" }));
+  }
+  function localiseTimes(root) {
+    root.querySelectorAll("time[data-local]").forEach(localiseTime);
+  }
+
   function enhance(root) {
     localiseTimes(root);
     root.querySelectorAll("form[data-share]").forEach(enhanceShare);
@@ -819,7 +835,6 @@
         current.forEach(function (el, i) {
           var hadFocus = el.contains(document.activeElement);
           el.replaceWith(document.adoptNode(fresh[i]));
-          localiseTimes(fresh[i]);
           var link = fresh[i].querySelector("[data-share-summary]");
           if (hadFocus && link) link.focus();
         });
@@ -1154,22 +1169,6 @@
       }
       if (done) event.preventDefault();
     });
-  }
-
-  // A <time data-local> carries its instant; the reader's browser says it
-  // in their own time zone and language: the exact time on hover, and the
-  // date itself when the page shows a date (data-local="date") rather than
-  // "3 days ago" or a day the reader chose.
-  function localiseTime(el) {
-    var at = new Date(el.getAttribute("datetime"));
-    if (isNaN(at.getTime())) return;
-    var lang = document.documentElement.lang || undefined;
-    var firstDay = function (text) { return lang === "fr" ? text.replace(/^1 /, "1er ") : text; };
-    el.title = firstDay(at.toLocaleString(lang, { dateStyle: "long", timeStyle: "short" }));
-    if (el.getAttribute("data-local") === "date") el.textContent = firstDay(at.toLocaleDateString(lang, { dateStyle: "long" }));
-  }
-  function localiseTimes(root) {
-    root.querySelectorAll("time[data-local]").forEach(localiseTime);
   }
 
   // The invite form grows one row per address, each with its role. Without
