@@ -71,7 +71,7 @@ func TestBrowserTimesInReadersZone(t *testing.T) {
 	s := startServerWith(t, testkit.Engines(t)[0], serverOptions{now: func() time.Time { return time.Now().Add(-time.Duration(back.Load())) }})
 	alice, _ := s.signedIn(t, "alice@acme.com")
 	ws := alice.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme Studio"}).want(t, 201).json(t)["id"].(string)
-	alice.do("POST", "/api/v1/workspaces/"+ws+"/drafts", map[string]string{"name": "Old script"}).want(t, 201)
+	draft := idOf(t, alice.do("POST", "/api/v1/workspaces/"+ws+"/drafts", map[string]string{"name": "Old script"}).want(t, 201))
 	back.Store(0)
 	s.signedIn(t, "dan@acme.com")
 	alice = s.client(t)
@@ -127,9 +127,12 @@ func TestBrowserTimesInReadersZone(t *testing.T) {
 	p.wantHeading("members.title")
 	said("members")
 	p.placeholdersFit("members")
-	for _, path := range []string{"/members/invite", "/settings/api-tokens", "/settings"} {
+	for _, path := range []string{"/members/invite", "/settings/api-tokens", "/settings", "/items/" + draft, "/items/" + draft + "/share"} {
 		p.do(chromedp.Navigate(s.url + "/w/" + ws + path))
 		p.waitTrue("page loaded", `document.readyState === "complete"`)
+		if path == "/items/"+draft {
+			said(path)
+		}
 		p.placeholdersFit(path)
 	}
 }
