@@ -115,14 +115,9 @@ type auditRow struct {
 	ActionName string
 	Who        string
 	WhoEmail   string
-	// At is the instant for the browser, which says it in the reader's
-	// time zone; When and Exact are the server's words for it until then
-	// (relative while recent, else a date), in UTC.
-	At, When, Exact string
-	// Dated marks a time shown as a date, which the browser rewrites
-	// in local time; a relative time reads the same everywhere.
-	Dated bool
-	IP    string
+	// When is relative while recent, else a date.
+	When timeView
+	IP   string
 }
 
 // auditActionGroup is a family of actions in the filter: the family
@@ -248,34 +243,11 @@ func auditPeople(v *view, members []troupe.MemberRow, entries []troupe.AuditEntr
 // auditRowOf says an entry for the page.
 func auditRowOf(v *view, e troupe.AuditEntry, now time.Time) auditRow {
 	row := auditRow{Sentence: auditSentence(v, e), Action: e.Action, ActionName: v.ActionName(e.Action),
-		Who: auditActorName(v, e, e.Facts()), WhoEmail: e.ActorEmail, IP: e.IP,
-		At: e.CreatedAt.UTC().Format(time.RFC3339), Exact: auditExact(v, e.CreatedAt)}
-	if now.Sub(e.CreatedAt) < 30*24*time.Hour {
-		row.When = v.Ago(e.CreatedAt)
-	} else {
-		row.When, row.Dated = auditDate(v, e.CreatedAt), true
-	}
+		Who: auditActorName(v, e, e.Facts()), WhoEmail: e.ActorEmail, IP: e.IP, When: v.whenAt(e.CreatedAt, now)}
 	if row.WhoEmail == row.Who {
 		row.WhoEmail = ""
 	}
 	return row
-}
-
-// auditDate is a day in the page's language ("12 mars 2025"), in UTC.
-func auditDate(v *view, t time.Time) string {
-	t = t.UTC()
-	months := strings.Split(v.T("audit.months"), ",")
-	month := t.Month().String()
-	if len(months) == 12 {
-		month = months[t.Month()-1]
-	}
-	return v.T("audit.date", "day", t.Day(), "month", month, "year", t.Year())
-}
-
-// auditExact is the day and time in UTC, until the browser says it in
-// its own time zone.
-func auditExact(v *view, t time.Time) string {
-	return v.T("audit.exact", "date", auditDate(v, t), "time", t.UTC().Format("15:04"))
 }
 
 // auditActorName names who acted: by name, else address, else the

@@ -161,7 +161,7 @@ func TestAuditDates(t *testing.T) {
 		"fr": {"12 mars 2025", "12 mars 2025 à 14:03 UTC"},
 	} {
 		row := auditRowOf(&view{cat: cat, Lang: lang}, troupe.AuditEntry{Action: troupe.AuditMemberLeave, CreatedAt: at}, now)
-		if row.When != want[0] || row.Exact != want[1] || !row.Dated || row.At != "2025-03-12T14:03:00Z" {
+		if w := row.When; w.Text != want[0] || w.Title != want[1] || w.Local != "date" || w.At != "2025-03-12T14:03:00Z" {
 			t.Errorf("%s: %+v", lang, row)
 		}
 	}

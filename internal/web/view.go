@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 	"unicode"
 
@@ -142,24 +143,101 @@ func (v *view) Count(key string, n int) string {
 	return v.T(key+"_many", "count", n)
 }
 
-// Ago says how long ago t was, in the page's language.
-func (v *view) Ago(t time.Time) string {
-	d := time.Since(t)
-	switch {
-	case d < time.Minute:
-		return v.T("time.just_now")
-	case d < time.Hour:
-		return v.Count("time.minutes_ago", int(d.Minutes()))
-	case d < 24*time.Hour:
-		return v.Count("time.hours_ago", int(d.Hours()))
-	case d < 30*24*time.Hour:
-		return v.Count("time.days_ago", int(d.Hours()/24))
-	}
-	return t.UTC().Format("2006-01-02")
+// timeView is an instant as a page shows it in a <time> element: At for
+// the browser, which says Title (and a date in Text) again in the
+// reader's time zone and language; Text and Title are the server's words
+// in the page's language, in UTC, until then. Never an ISO date.
+type timeView struct {
+	At, Text, Title string
+	// Local tells the browser what to rewrite: "date" for a Text that is
+	// a date, "time" for the title alone (relative times read the same
+	// everywhere, and some dates are a day the reader chose).
+	Local string
+	// On is the word a sentence puts before a date ("on", "le"), empty
+	// before a relative time.
+	On string
 }
 
-// Exact is the precise time shown on hover.
-func (v *view) Exact(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+// When is t for a column or a list: relative while recent, else its date.
+func (v *view) When(t time.Time) timeView { return v.whenAt(t, time.Now()) }
+
+// whenAt is When as seen at now.
+func (v *view) whenAt(t, now time.Time) timeView {
+	tv := timeView{At: t.UTC().Format(time.RFC3339), Title: v.Exact(t), Local: "time"}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		tv.Text = v.T("time.just_now")
+	case d < time.Hour:
+		tv.Text = v.Count("time.minutes_ago", int(d.Minutes()))
+	case d < 24*time.Hour:
+		tv.Text = v.Count("time.hours_ago", int(d.Hours()))
+	case d < 30*24*time.Hour:
+		tv.Text = v.Count("time.days_ago", int(d.Hours()/24))
+	default:
+		tv.Text, tv.Local = v.Date(t), "date"
+	}
+	return tv
+}
+
+// WhenOn is When inside a sentence ("Updated 3 days ago", "Updated on
+// March 12, 2025").
+func (v *view) WhenOn(t time.Time) timeView {
+	tv := v.When(t)
+	if tv.Local == "date" {
+		tv.On = v.T("time.on")
+	}
+	return tv
+}
+
+// Day is the date of t, which the browser says again in its time zone.
+func (v *view) Day(t time.Time) timeView {
+	return timeView{At: t.UTC().Format(time.RFC3339), Text: v.Date(t), Title: v.Exact(t), Local: "date"}
+}
+
+// LastDay is the last day something works until end (exclusive), the
+// day a reader chose in UTC: the browser says only its title again.
+func (v *view) LastDay(end time.Time) timeView {
+	tv := v.Day(end.Add(-time.Second))
+	tv.Local = "time"
+	return tv
+}
+
+// Date is a day in the page's language ("12 mars 2025"), in UTC.
+func (v *view) Date(t time.Time) string {
+	t = t.UTC()
+	months := strings.Split(v.T("time.months"), ",")
+	month := t.Month().String()
+	if len(months) == 12 {
+		month = months[t.Month()-1]
+	}
+	key := "time.date"
+	if t.Day() == 1 {
+		key = "time.date_first" // "1er mars"
+	}
+	return v.T(key, "day", t.Day(), "month", month, "year", t.Year())
+}
+
+// Exact is the day and time in the page's language, in UTC, shown on
+// hover until the browser says it in the reader's time zone.
+func (v *view) Exact(t time.Time) string {
+	return v.T("time.exact", "date", v.Date(t), "time", t.UTC().Format("15:04"))
+}
+
+// timeSentence is a message with a <time> in it: the text before and
+// after it, already in the page's language.
+type timeSentence struct {
+	Before, After string
+	Time          timeView
+}
+
+// Sentence places tv where message key names arg, so that the browser
+// may rewrite the time and leave the words around it.
+func (v *view) Sentence(key, arg string, tv timeView, args ...any) timeSentence {
+	const mark = "\x00"
+	before, after, _ := strings.Cut(v.T(key, append([]any{arg, mark}, args...)...), mark)
+	return timeSentence{Before: before, After: after, Time: tv}
+}
 
 // RoleName is a role in the page's language.
 func (v *view) RoleName(r troupe.Role) string { return v.T("role." + string(r)) }
@@ -297,11 +375,11 @@ func (v *view) Size(n int64) string {
 }
 
 // PurgeDate is the day a trashed item is deleted for good.
-func (v *view) PurgeDate(t *time.Time) string {
+func (v *view) PurgeDate(t *time.Time) timeView {
 	if t == nil {
-		return ""
+		return timeView{}
 	}
-	return t.Add(troupe.TrashRetention).UTC().Format("2006-01-02")
+	return v.Day(t.Add(troupe.TrashRetention))
 }
 
 // Reason says why someone has access, in the page's language.

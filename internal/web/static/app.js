@@ -219,7 +219,10 @@
         .then(function (html) {
           var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-notif-list]");
           var list = bell.querySelector("[data-notif-list]");
-          if (fresh && list) list.replaceWith(document.adoptNode(fresh));
+          if (fresh && list) {
+            list.replaceWith(document.adoptNode(fresh));
+            localiseTimes(fresh);
+          }
         })
         .catch(function () { /* the list stays as it was; the badge is already right */ });
     };
@@ -444,7 +447,24 @@
     }
   }, true);
 
+  // A <time data-local> carries its instant; the reader's browser says it
+  // in their own time zone and language: the exact time on hover, and the
+  // date itself when the page shows a date (data-local="date") rather than
+  // "3 days ago" or a day the reader chose.
+  function localiseTime(el) {
+    var at = new Date(el.getAttribute("datetime"));
+    if (isNaN(at.getTime())) return;
+    var lang = document.documentElement.lang || undefined;
+    var firstDay = function (text) { return lang === "fr" ? text.replace(/^1 /, "1er ") : text; };
+    el.title = firstDay(at.toLocaleString(lang, { dateStyle: "long", timeStyle: "short" }));
+    if (el.getAttribute("data-local") === "date") el.textContent = firstDay(at.toLocaleDateString(lang, { dateStyle: "long" }));
+  }
+  function localiseTimes(root) {
+    root.querySelectorAll("time[data-local]").forEach(localiseTime);
+  }
+
   function enhance(root) {
+    localiseTimes(root);
     root.querySelectorAll("form[data-share]").forEach(enhanceShare);
     if (window.TroupeUploads) window.TroupeUploads.init(root);
   }
@@ -1151,17 +1171,6 @@
     });
   }
 
-  // A <time data-local> carries its instant; the reader's browser says it
-  // in their own time zone and language: the exact time on hover, and the
-  // date itself when the page shows a date rather than "3 days ago".
-  function localiseTime(el) {
-    var at = new Date(el.getAttribute("datetime"));
-    if (isNaN(at.getTime())) return;
-    var lang = document.documentElement.lang || undefined;
-    el.title = at.toLocaleString(lang, { dateStyle: "long", timeStyle: "short" });
-    if (el.getAttribute("data-local") === "date") el.textContent = at.toLocaleDateString(lang, { dateStyle: "long" });
-  }
-
   // The invite form grows one row per address, each with its role. Without
   // JavaScript the same form is a text field of addresses, each optionally
   // followed by a role, and a default role; with it, that text becomes rows
@@ -1233,7 +1242,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("time[data-local]").forEach(localiseTime);
     document.querySelectorAll("form[data-invite-form]").forEach(enhanceInviteForm);
     document.querySelectorAll("[data-tabs]").forEach(enhanceTabs);
     document.querySelectorAll("form[data-cue-editor]").forEach(enhanceCueEditor);
