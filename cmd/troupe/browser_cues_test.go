@@ -125,10 +125,7 @@ func TestBrowserCueEditorJourney(t *testing.T) {
 	p.waitTrue("the error is gone", `document.querySelector(`+jsString(cueRow(6, "[data-cue-error]"))+`).hidden && !document.querySelector(`+jsString(cueRow(6, "[name=start]"))+`).hasAttribute("aria-invalid")`)
 
 	// Screenshots at both sizes: beside on a desktop, stacked on a phone.
-	for _, size := range []struct {
-		label string
-		w, h  int64
-	}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
+	for _, size := range screenSizes {
 		p.do(chromedp.EmulateViewport(size.w, size.h))
 		p.waitScript("layout at "+size.label, pageProblems)
 		if size.label == "phone" {

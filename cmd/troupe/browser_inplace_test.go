@@ -63,10 +63,7 @@ func TestBrowserInPlaceJourney(t *testing.T) {
 				t.Fatalf("role %q after the change", got)
 			}
 			p.waitTrue("the page stayed, Save hidden again", `window.stayed === "here" && !document.querySelector(`+jsString(row+" .role-form")+`).classList.contains("dirty")`)
-			for _, size := range []struct {
-				label string
-				w, h  int64
-			}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
+			for _, size := range screenSizes {
 				p.do(chromedp.EmulateViewport(size.w, size.h))
 				p.waitScript("layout at "+size.label, pageProblems)
 				testkit.Screenshot(t, p.ctx, lang+"-role-toast-"+size.label)

@@ -79,10 +79,7 @@ func TestBrowserMembersTableJourney(t *testing.T) {
 	admin := &browserPage{t: t, ctx: browser, s: s, cat: cat, lang: lang}
 	admin.signIn("admin@acme.com", base+"/members")
 	admin.wantHeading("members.title")
-	for _, size := range []struct {
-		label string
-		w, h  int64
-	}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
+	for _, size := range screenSizes {
 		t.Run(size.label, func(t *testing.T) {
 			p := *admin
 			p.t = t

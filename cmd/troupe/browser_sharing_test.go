@@ -30,10 +30,7 @@ func (s *testServer) memberNamed(t *testing.T, admin *apiClient, ws, email, name
 // when the page scrolls sideways or an access summary on it overflows.
 func (p *browserPage) checkSummary(name string) {
 	p.t.Helper()
-	for _, size := range []struct {
-		label string
-		w, h  int64
-	}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
+	for _, size := range screenSizes {
 		p.do(chromedp.EmulateViewport(size.w, size.h))
 		p.waitScript(name+" at "+size.label, `(() => {
 			const problems = [];

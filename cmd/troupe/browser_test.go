@@ -57,15 +57,18 @@ func (p *browserPage) wantHeading(key string, args ...any) {
 	}
 }
 
+// screenSizes are the desktop and phone viewports the journeys check.
+var screenSizes = []struct {
+	label string
+	w, h  int64
+}{{"desktop", 1440, 900}, {"phone", 390, 844}}
+
 // check screenshots the page at desktop and phone sizes and fails on a
 // horizontal scrollbar at phone width, an image without alternative text
 // or a form field without a label.
 func (p *browserPage) check(name string) {
 	p.t.Helper()
-	for _, size := range []struct {
-		label string
-		w, h  int64
-	}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
+	for _, size := range screenSizes {
 		p.do(chromedp.EmulateViewport(size.w, size.h))
 		problems, err := chromedp.Run(p.ctx, chromedp.Evaluate[[]string](`(() => {
 			const problems = [];

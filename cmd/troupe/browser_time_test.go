@@ -27,10 +27,7 @@ func inTimeZone(zone string) chromedp.Action[chromedp.Void] {
 // in it, at desktop and phone widths.
 func (p *browserPage) placeholdersFit(name string) {
 	p.t.Helper()
-	for _, size := range []struct {
-		label string
-		w, h  int64
-	}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
+	for _, size := range screenSizes {
 		p.do(chromedp.EmulateViewport(size.w, size.h))
 		problems, err := chromedp.Run(p.ctx, chromedp.Evaluate[[]string](`(() => {
 			const problems = [];

@@ -101,17 +101,6 @@
       .catch(function () { /* the state line already says ready */ });
   }
 
-  function toast(message) {
-    var region = document.querySelector(".toast-region");
-    if (!region || !message) return;
-    var el = document.createElement("div");
-    el.className = "toast";
-    el.setAttribute("role", "status");
-    el.textContent = message;
-    region.appendChild(el);
-    setTimeout(function () { el.remove(); }, 5000);
-  }
-
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function clock(seconds) {
     var ms = Math.round(seconds * 1000);
@@ -148,7 +137,7 @@
         body: JSON.stringify({ at_ms: at })
       }).then(function (res) {
         if (!res.ok) return Promise.reject(res.status);
-        toast(form.dataset.done);
+        window.Troupe.toast(form.dataset.done);
         form.dataset.chosen = String(at);
       }).catch(function () {
         field.value = clock(at);
