@@ -53,7 +53,7 @@ func (m *accessModel) level(u, id string) troupe.Level {
 	case troupe.RoleSuperAdmin:
 		level = troupe.LevelEdit
 	case troupe.RoleViewer:
-		level = min(level, troupe.LevelView)
+		level = min(level, troupe.LevelComment)
 	}
 	if m.inTrash(id) && !m.canDelete(u, id) {
 		return troupe.LevelNone
@@ -136,7 +136,7 @@ func runAccessModel(t *testing.T, seed uint64, clients map[string]*apiClient, us
 		}
 		return out
 	}
-	levels := []string{"view", "edit"}
+	levels := []string{"view", "comment", "edit"}
 	// somewhere picks a folder actor may fill most of the time (random
 	// items otherwise, to exercise refusals), or the root.
 	somewhere := func(actor string) string {
@@ -279,7 +279,7 @@ func runAccessModel(t *testing.T, seed uint64, clients map[string]*apiClient, us
 			granted++
 			got := res.want(t, 200).json(t)
 			p := troupe.ItemPermissions(m.roles[u], want, m.items[id].owner == u)
-			if got["level"] != want.String() || got["can_edit"] != p.CanEdit || got["can_share"] != p.CanShare || got["can_delete"] != p.CanDelete {
+			if got["level"] != want.String() || got["can_comment"] != (want >= troupe.LevelComment) || got["can_edit"] != p.CanEdit || got["can_share"] != p.CanShare || got["can_delete"] != p.CanDelete {
 				t.Fatalf("seed %d: user %s (%s) on item %s: got %v, model %+v", seed, u, m.roles[u], id, got, p)
 			}
 			// Super Admins ask on others' behalf and get the same answer.

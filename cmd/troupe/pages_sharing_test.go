@@ -97,7 +97,7 @@ func TestSharingStateAndRefusals(t *testing.T) {
 			}
 			contains(t, bob.post(draftPath, url.Values{"name": {"Mine"}, "script": {"x"}, "document": {"{}"}}, 403).text(), "Ask alice for edit access.")
 			contains(t, bob.post(draftPath+"/trash", nil, 403).text(), "Only its owner, alice, or a Super Admin can do this.")
-			contains(t, vera.page(base+"/new?kind=folder", 403), "Your role lets you view only.")
+			contains(t, vera.page(base+"/new?kind=folder", 403), "Your role lets you view and comment, not edit.")
 			// A Viewer is not sent to the owner: no share would let them edit.
 			lacks(t, vera.page(draftPath, 200), "data-ask")
 		})
@@ -109,7 +109,7 @@ func TestSharingStateAndRefusals(t *testing.T) {
 			contains(t, page, "Action impossible ici", "Demandez à alice l’accès en modification.")
 			lacks(t, page, "Un problème est survenu")
 			page = string(vera.do("GET", base+"/new?kind=folder", nil, fr...).want(t, 403).body)
-			contains(t, page, "Votre rôle ne permet que la consultation.")
+			contains(t, page, "Votre rôle permet de consulter et de commenter, pas de modifier.")
 			page = string(alice.do("GET", share, nil, fr...).want(t, 200).body)
 			contains(t, page, "Qui peut le voir maintenant", "Accès hérité uniquement")
 		})

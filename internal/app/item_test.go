@@ -262,7 +262,7 @@ func TestAccessEdgeCases(t *testing.T) {
 			d := e.draft(t, tm.creator, tm.ws, f.ID, "Read only")
 			e.share(t, tm.creator, f.ID, shareWith("edit", tm.viewer))
 			p, err := e.app.ItemPermissions(ctx, tm.viewer, d.ID, "")
-			if err != nil || p.Level != troupe.LevelView || p.CanEdit || p.CanShare || p.CanDelete {
+			if err != nil || p.Level != troupe.LevelComment || !p.CanComment || p.CanEdit || p.CanShare || p.CanDelete {
 				t.Fatalf("viewer: %+v %v", p, err)
 			}
 			script := "changed"
@@ -336,7 +336,7 @@ func TestAccessEdgeCases(t *testing.T) {
 			f := e.folder(t, tm.creator, tm.ws, "", "Everyone")
 			d := e.draft(t, tm.creator, tm.ws, f.ID, "Open")
 			e.share(t, tm.creator, f.ID, app.SharingInput{General: "workspace", WorkspaceLevel: "edit"})
-			for u, want := range map[*troupe.User]troupe.Level{&tm.bo: troupe.LevelEdit, &tm.viewer: troupe.LevelView, &tm.dev: troupe.LevelEdit} {
+			for u, want := range map[*troupe.User]troupe.Level{&tm.bo: troupe.LevelEdit, &tm.viewer: troupe.LevelComment, &tm.dev: troupe.LevelEdit} {
 				if got := e.level(t, *u, d.ID); got != want {
 					t.Fatalf("%s: %v, want %v", u.Email, got, want)
 				}

@@ -124,7 +124,7 @@ func (a *App) UpdateSharing(ctx context.Context, actor troupe.User, id string, i
 	case "workspace":
 		lvl, ok := troupe.ParseLevel(in.WorkspaceLevel)
 		if !ok {
-			v.Add("workspace_level", "invalid_level", "Choose view or edit.")
+			v.Add("workspace_level", "invalid_level", "Choose view, comment or edit.")
 		}
 		workspace = lvl
 	default:
@@ -138,7 +138,7 @@ func (a *App) UpdateSharing(ctx context.Context, actor troupe.User, id string, i
 		field := fmt.Sprintf("shares[%d]", i)
 		lvl, ok := troupe.ParseLevel(s.Level)
 		if !ok {
-			v.Add(field+".level", "invalid_level", "Choose view or edit.")
+			v.Add(field+".level", "invalid_level", "Choose view, comment or edit.")
 		}
 		if _, dup := shares[s.UserID]; dup {
 			v.Add(field+".user_id", "duplicate", "This person is listed twice.")
@@ -324,10 +324,11 @@ func explain(chain []store.AccessSource, userID string, role troupe.Role, perms 
 	return out
 }
 
-// roleCap is what level l gives someone with role: Viewers stay at view.
+// roleCap is what level l gives someone with role: Viewers stay at
+// comment.
 func roleCap(role troupe.Role, l troupe.Level) troupe.Level {
 	if role == troupe.RoleViewer {
-		return min(l, troupe.LevelView)
+		return min(l, troupe.ViewerCap)
 	}
 	return l
 }

@@ -16,10 +16,13 @@ type Viewer struct {
 	All    bool
 }
 
+// levelEdit is troupe.LevelEdit as SQL (levels are stored as numbers).
+const levelEdit = "3"
+
 // grantOf is the level that ownership, shares and workspace access give
 // a user over item i and every folder above it: the highest of owner
 // (edit), their share, the workspace level. Arguments: user, user.
-const grantOf = `(SELECT COALESCE(MAX(CASE WHEN a.owner_id = ? THEN 2
+const grantOf = `(SELECT COALESCE(MAX(CASE WHEN a.owner_id = ? THEN ` + levelEdit + `
 		WHEN s.level > a.workspace_level THEN s.level ELSE a.workspace_level END), 0)
 	FROM item_tree t JOIN items a ON a.id = t.ancestor_id
 	LEFT JOIN item_shares s ON s.item_id = a.id AND s.user_id = ?
@@ -35,7 +38,7 @@ const visibleTo = `EXISTS (SELECT 1 FROM item_tree t JOIN items a ON a.id = t.an
 
 // ownGrant is grantOf for item i alone, leaving out the folders above.
 // Arguments: user, user.
-const ownGrant = `(CASE WHEN i.owner_id = ? THEN 2 ELSE COALESCE((SELECT CASE WHEN s.level > i.workspace_level
+const ownGrant = `(CASE WHEN i.owner_id = ? THEN ` + levelEdit + ` ELSE COALESCE((SELECT CASE WHEN s.level > i.workspace_level
 		THEN s.level ELSE i.workspace_level END FROM item_shares s WHERE s.item_id = i.id AND s.user_id = ?),
 		i.workspace_level) END)`
 
@@ -43,7 +46,7 @@ const ownGrant = `(CASE WHEN i.owner_id = ? THEN 2 ELSE COALESCE((SELECT CASE WH
 // for Super Admins.
 func (v Viewer) grant(expr string) (string, []any) {
 	if v.All {
-		return "2", nil
+		return levelEdit, nil
 	}
 	return expr, []any{v.UserID, v.UserID}
 }
@@ -732,7 +735,7 @@ func (q *Queries) ListAccessChains(ctx context.Context, v Viewer, ids []string) 
 		n AS MATERIALIZED (SELECT i.id, i.name, i.owner_id, i.workspace_level,
 			CASE WHEN COALESCE(i.public_slug, '') <> '' AND i.trashed_at IS NULL
 				AND (SELECT w.publishing FROM workspaces w WHERE w.id = i.workspace_id) <> 'off' THEN 1 ELSE 0 END AS public,
-			CASE WHEN i.id IN (SELECT ancestor_id FROM c WHERE depth > 0) THEN `+grant+` ELSE 2 END AS grant_level
+			CASE WHEN i.id IN (SELECT ancestor_id FROM c WHERE depth > 0) THEN `+grant+` ELSE `+levelEdit+` END AS grant_level
 			FROM items i WHERE i.id IN (SELECT ancestor_id FROM c))
 		SELECT c.descendant_id, c.depth, n.id, n.name, n.owner_id, n.workspace_level, n.public, n.grant_level, '', 0
 			FROM c JOIN n ON n.id = c.ancestor_id

@@ -26,17 +26,9 @@ func (db *DB) Migrate(ctx context.Context, also ...func(context.Context) error) 
 	}
 	defer unlock()
 
-	dir, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
+	p, err := db.migrations()
 	if err != nil {
 		return err
-	}
-	dialect := goose.DialectSQLite3
-	if db.dialect == Postgres {
-		dialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(dialect, db.write, dir)
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
 	}
 	current, err := p.GetDBVersion(ctx)
 	if err != nil {
@@ -83,4 +75,21 @@ func (db *DB) lock(ctx context.Context) (func(), error) {
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey)
 		conn.Close()
 	}, nil
+}
+
+// migrations is the goose provider of this engine's migrations.
+func (db *DB) migrations() (*goose.Provider, error) {
+	dir, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
+	if err != nil {
+		return nil, err
+	}
+	dialect := goose.DialectSQLite3
+	if db.dialect == Postgres {
+		dialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(dialect, db.write, dir)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
 }

@@ -7,6 +7,7 @@ type Level int
 const (
 	LevelNone Level = iota
 	LevelView
+	LevelComment
 	LevelEdit
 )
 
@@ -14,17 +15,21 @@ func (l Level) String() string {
 	switch l {
 	case LevelView:
 		return "view"
+	case LevelComment:
+		return "comment"
 	case LevelEdit:
 		return "edit"
 	}
 	return "none"
 }
 
-// ParseLevel reads "view" or "edit".
+// ParseLevel reads "view", "comment" or "edit".
 func ParseLevel(s string) (Level, bool) {
 	switch s {
 	case "view":
 		return LevelView, true
+	case "comment":
+		return LevelComment, true
 	case "edit":
 		return LevelEdit, true
 	}
@@ -46,7 +51,8 @@ type ItemSharing struct {
 // current role in the item's workspace, empty when they are not an active
 // member. Access is the highest of: Super Admin (edit), owner of the item
 // or a folder above (edit), a share on any of them, the workspace level of
-// any of them — then capped at view for Viewers, and none for non-members.
+// any of them — then capped at comment for Viewers (they review, never
+// edit), and none for non-members.
 func EffectiveAccess(userID string, role Role, chain []ItemSharing) Level {
 	grant := LevelNone
 	for _, it := range chain {
@@ -68,26 +74,33 @@ func Access(role Role, grant Level) Level {
 	case role == RoleSuperAdmin:
 		return LevelEdit
 	case role == RoleViewer:
-		return min(grant, LevelView)
+		return min(grant, ViewerCap)
 	}
 	return grant
 }
 
+// ViewerCap is the most a Viewer gets from any grant: they may comment
+// and approve where the item allows it, never edit.
+const ViewerCap = LevelComment
+
 // Permissions are the actions a user may take on an item.
 type Permissions struct {
-	Level     Level
-	CanView   bool
-	CanEdit   bool
-	CanShare  bool
-	CanDelete bool
+	Level      Level
+	CanView    bool
+	CanComment bool
+	CanEdit    bool
+	CanShare   bool
+	CanDelete  bool
 }
 
-// ItemPermissions derives the actions from the effective level: sharing
+// ItemPermissions derives the actions from the effective level: comment
+// access lets anyone comment and take part in approval; sharing
 // needs edit access (Super Admins share anything); moving to trash (and
 // restoring) is for Super Admins on any item and for Developers and
 // Creators on their own. Viewers never edit, share or delete.
 func ItemPermissions(role Role, level Level, owner bool) Permissions {
-	p := Permissions{Level: level, CanView: level >= LevelView, CanEdit: level == LevelEdit && role.CanCreateContent()}
+	p := Permissions{Level: level, CanView: level >= LevelView, CanComment: level >= LevelComment,
+		CanEdit: level == LevelEdit && role.CanCreateContent()}
 	p.CanShare = p.CanEdit
 	p.CanDelete = role == RoleSuperAdmin || (owner && role.CanCreateContent())
 	return p

@@ -3,7 +3,7 @@ package troupe
 import "testing"
 
 func TestEffectiveAccess(t *testing.T) {
-	folder := ItemSharing{OwnerID: "olga", Shares: map[string]Level{"vic": LevelEdit, "cora": LevelView}}
+	folder := ItemSharing{OwnerID: "olga", Shares: map[string]Level{"vic": LevelEdit, "cora": LevelView, "val": LevelView, "rita": LevelComment}}
 	grand := ItemSharing{OwnerID: "gus", Workspace: LevelView}
 	item := ItemSharing{OwnerID: "ivan"}
 	chain := []ItemSharing{item, folder, grand}
@@ -17,7 +17,9 @@ func TestEffectiveAccess(t *testing.T) {
 		{"the owner of a folder above edits", "olga", RoleCreator, LevelEdit},
 		{"the owner of the grandparent folder edits", "gus", RoleDeveloper, LevelEdit},
 		{"a share on a folder above reaches the item", "cora", RoleCreator, LevelView},
-		{"a viewer with an edit share stays view-only", "vic", RoleViewer, LevelView},
+		{"a viewer with an edit share may comment, not edit", "vic", RoleViewer, LevelComment},
+		{"a viewer with a view share stays view-only", "val", RoleViewer, LevelView},
+		{"a comment share gives comment", "rita", RoleCreator, LevelComment},
 		{"workspace access on the grandparent gives view", "anyone", RoleCreator, LevelView},
 		{"a Super Admin edits everything", "sam", RoleSuperAdmin, LevelEdit},
 		{"a non-member gets nothing, even the owner", "ivan", "", LevelNone},
@@ -33,17 +35,19 @@ func TestEffectiveAccess(t *testing.T) {
 }
 
 func TestItemPermissions(t *testing.T) {
-	own := []ItemSharing{{OwnerID: "ivan", Shares: map[string]Level{"vic": LevelEdit, "ed": LevelEdit}}}
+	own := []ItemSharing{{OwnerID: "ivan", Shares: map[string]Level{"vic": LevelEdit, "ed": LevelEdit, "val": LevelView, "cal": LevelComment}}}
 	cases := []struct {
 		user string
 		role Role
 		want Permissions
 	}{
-		{"ivan", RoleCreator, Permissions{Level: LevelEdit, CanView: true, CanEdit: true, CanShare: true, CanDelete: true}},
-		{"ed", RoleDeveloper, Permissions{Level: LevelEdit, CanView: true, CanEdit: true, CanShare: true}},
-		{"vic", RoleViewer, Permissions{Level: LevelView, CanView: true}},
-		{"sam", RoleSuperAdmin, Permissions{Level: LevelEdit, CanView: true, CanEdit: true, CanShare: true, CanDelete: true}},
-		{"ivan", RoleViewer, Permissions{Level: LevelView, CanView: true}},
+		{"ivan", RoleCreator, Permissions{Level: LevelEdit, CanView: true, CanComment: true, CanEdit: true, CanShare: true, CanDelete: true}},
+		{"ed", RoleDeveloper, Permissions{Level: LevelEdit, CanView: true, CanComment: true, CanEdit: true, CanShare: true}},
+		{"cal", RoleCreator, Permissions{Level: LevelComment, CanView: true, CanComment: true}},
+		{"vic", RoleViewer, Permissions{Level: LevelComment, CanView: true, CanComment: true}},
+		{"val", RoleViewer, Permissions{Level: LevelView, CanView: true}},
+		{"sam", RoleSuperAdmin, Permissions{Level: LevelEdit, CanView: true, CanComment: true, CanEdit: true, CanShare: true, CanDelete: true}},
+		{"ivan", RoleViewer, Permissions{Level: LevelComment, CanView: true, CanComment: true}},
 		{"nobody", RoleCreator, Permissions{}},
 	}
 	for _, c := range cases {

@@ -172,6 +172,8 @@ func (d DefaultAccess) InitialAccess() Level {
 	switch d {
 	case AccessWorkspaceView:
 		return LevelView
+	case AccessWorkspaceComment:
+		return LevelComment
 	case AccessWorkspaceEdit:
 		return LevelEdit
 	}

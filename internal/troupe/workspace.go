@@ -42,9 +42,10 @@ type DefaultAccess string
 
 // The default access levels.
 const (
-	AccessPrivate       DefaultAccess = "private"
-	AccessWorkspaceView DefaultAccess = "workspace_view"
-	AccessWorkspaceEdit DefaultAccess = "workspace_edit"
+	AccessPrivate          DefaultAccess = "private"
+	AccessWorkspaceView    DefaultAccess = "workspace_view"
+	AccessWorkspaceComment DefaultAccess = "workspace_comment"
+	AccessWorkspaceEdit    DefaultAccess = "workspace_edit"
 )
 
 // Permission is a three-way switch for downloads and publishing.
@@ -87,7 +88,7 @@ func (s Settings) Validate(v *Validation) {
 	check("join_policy", oneOf(s.JoinPolicy, JoinInviteOnly, JoinByRequest, JoinDomain))
 	check("who_can_invite", oneOf(s.WhoCanInvite, InviteEveryone, InviteAdmins))
 	check("invite_link_policy", oneOf(s.InviteLinkPolicy, LinkEveryone, LinkAdmins, LinkNoOne))
-	check("default_access", oneOf(s.DefaultAccess, AccessPrivate, AccessWorkspaceView, AccessWorkspaceEdit))
+	check("default_access", oneOf(s.DefaultAccess, AccessPrivate, AccessWorkspaceView, AccessWorkspaceComment, AccessWorkspaceEdit))
 	check("downloads", oneOf(s.Downloads, PermAllowed, PermAdmins, PermOff))
 	check("publishing", oneOf(s.Publishing, PermAllowed, PermAdmins, PermOff))
 }

@@ -600,15 +600,16 @@ func (s *Server) pageRestorePost(w http.ResponseWriter, r *http.Request, u troup
 }
 
 type permissionsJSON struct {
-	Level     string `json:"level"`
-	CanView   bool   `json:"can_view"`
-	CanEdit   bool   `json:"can_edit"`
-	CanShare  bool   `json:"can_share"`
-	CanDelete bool   `json:"can_delete"`
+	Level      string `json:"level"`
+	CanView    bool   `json:"can_view"`
+	CanComment bool   `json:"can_comment"`
+	CanEdit    bool   `json:"can_edit"`
+	CanShare   bool   `json:"can_share"`
+	CanDelete  bool   `json:"can_delete"`
 }
 
 func toPermissionsJSON(p troupe.Permissions) permissionsJSON {
-	return permissionsJSON{Level: p.Level.String(), CanView: p.CanView, CanEdit: p.CanEdit, CanShare: p.CanShare, CanDelete: p.CanDelete}
+	return permissionsJSON{Level: p.Level.String(), CanView: p.CanView, CanComment: p.CanComment, CanEdit: p.CanEdit, CanShare: p.CanShare, CanDelete: p.CanDelete}
 }
 
 type itemRefJSON struct {

@@ -1,0 +1,64 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"troupe/internal/store"
+	"troupe/internal/testkit"
+	"troupe/internal/troupe"
+)
+
+// Migration 14 puts comment between view and edit: what was stored as
+// edit (2) becomes 3, view stays 1, on shares and general access alike.
+func TestCommentLevelMigrationKeepsEdit(t *testing.T) {
+	for _, e := range testkit.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.Open(ctx, e.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			if err := db.MigrateTo(ctx, 13); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC().Truncate(time.Millisecond)
+			ws := troupe.Workspace{ID: "w1", Name: "Studio", Settings: troupe.DefaultSettings}
+			item := func(id string) troupe.Item {
+				return troupe.Item{ID: id, WorkspaceID: ws.ID, Kind: troupe.KindDraft, Name: id, OwnerID: "u1", CreatedAt: now, UpdatedAt: now}
+			}
+			const oldView, oldEdit = troupe.Level(1), troupe.Level(2)
+			err = db.Tx(ctx, func(tx *store.Tx) error {
+				err := errors.Join(
+					tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: "u1", Email: "ada@example.com", Name: "Ada"}, PasswordHash: "h"}, now),
+					tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: "u2", Email: "bo@example.com", Name: "Bo"}, PasswordHash: "h"}, now),
+					tx.CreateWorkspace(ctx, ws, now), tx.CreateItem(ctx, item("edited")), tx.CreateItem(ctx, item("viewed")))
+				if err != nil {
+					return err
+				}
+				if _, err := tx.SetSharing(ctx, "edited", oldEdit, map[string]troupe.Level{"u2": oldEdit}, now); err != nil {
+					return err
+				}
+				_, err = tx.SetSharing(ctx, "viewed", oldView, map[string]troupe.Level{"u2": oldView}, now)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for id, want := range map[string]troupe.Level{"edited": troupe.LevelEdit, "viewed": troupe.LevelView} {
+				var general, share troupe.Level
+				err := db.Reader().QueryRowContext(ctx, `SELECT i.workspace_level, s.level FROM items i
+					JOIN item_shares s ON s.item_id = i.id WHERE i.id = '`+id+`'`).Scan(&general, &share)
+				if err != nil || general != want || share != want {
+					t.Fatalf("%s: general %v, share %v (%v), want %v", id, general, share, err, want)
+				}
+			}
+		})
+	}
+}
