@@ -113,5 +113,32 @@ func TestSharingStateAndRefusals(t *testing.T) {
 			page = string(alice.do("GET", share, nil, fr...).want(t, 200).body)
 			contains(t, page, "Qui peut le voir maintenant", "Accès hérité uniquement")
 		})
+
+		t.Run("comment sits between view and edit", func(t *testing.T) {
+			other := idOf(t, alice.do("POST", "/api/v1/workspaces/"+ws+"/drafts", map[string]any{"name": "Review me"}).want(t, 201))
+			alice.do("PUT", "/api/v1/items/"+other+"/sharing", map[string]any{"general_access": "workspace", "workspace_level": "comment",
+				"shares": []map[string]string{{"user_id": bobID, "level": "edit"}}}).want(t, 200)
+			p := vera.do("GET", "/api/v1/items/"+other+"/permissions", nil).want(t, 200).json(t)
+			if p["level"] != "comment" || p["can_comment"] != true || p["can_edit"] != false {
+				t.Fatalf("a Viewer with workspace comment access: %v", p)
+			}
+			p = bob.do("GET", "/api/v1/items/"+other+"/permissions", nil).want(t, 200).json(t)
+			if p["level"] != "edit" || p["can_comment"] != true || p["can_edit"] != true {
+				t.Fatalf("a Creator with an edit share: %v", p)
+			}
+			otherPath := base + "/items/" + other
+			contains(t, alice.page(otherPath, 200), "Everyone in Acme Studio can comment")
+			contains(t, alice.page(otherPath+"/share", 200), `<option value="comment" selected>Comment</option>`)
+			contains(t, vera.page(otherPath+"/access", 200), "Your access: Comment")
+			page := string(vera.do("GET", otherPath+"/access", nil, fr...).want(t, 200).body)
+			contains(t, page, "Votre accès : Commentaire")
+			contains(t, string(alice.do("GET", otherPath, nil, fr...).want(t, 200).body), "Tout le monde dans Acme Studio peut commenter")
+			// An edit share leaves a Viewer at comment.
+			alice.do("PUT", "/api/v1/items/"+other+"/sharing", map[string]any{"general_access": "restricted",
+				"shares": []map[string]string{{"user_id": idOf(t, vera.do("GET", "/api/v1/me", nil).want(t, 200)), "level": "edit"}}}).want(t, 200)
+			if p := vera.do("GET", "/api/v1/items/"+other+"/permissions", nil).want(t, 200).json(t); p["level"] != "comment" {
+				t.Fatalf("a Viewer with an edit share: %v", p)
+			}
+		})
 	})
 }
