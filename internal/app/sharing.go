@@ -287,8 +287,14 @@ func (a *App) ItemPermissions(ctx context.Context, actor troupe.User, id, userID
 	}
 	level := troupe.EffectiveAccess(target, role, chain)
 	perms := troupe.ItemPermissions(role, level, c.OwnerID == target)
-	if target == actor.ID && (!perms.CanView || (c.Trashed && !perms.CanDelete)) {
+	inTrashForThem := c.Trashed && !perms.CanDelete
+	if target == actor.ID && (!perms.CanView || inTrashForThem) {
 		return PermissionsView{}, errNoItem
+	}
+	if inTrashForThem {
+		// A trashed item is seen only in the trash, by those who may
+		// restore it: for everyone else it is gone, as their own GET says.
+		return PermissionsView{UserID: target, Role: role, Reasons: []AccessReason{{Kind: "trash"}}}, nil
 	}
 	return explain(c.Chain, target, role, perms), nil
 }
