@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -318,6 +320,16 @@ func runAccessModel(t *testing.T, seed uint64, clients map[string]*apiClient, us
 		sameSet(t, seed, "search of "+u, all, listAll(t, c, base+"/items?q="+url.QueryEscape("ITEM")+"&"))
 		sameSet(t, seed, "recent of "+u, all, listAll(t, c, base+"/recent?"))
 		sameSet(t, seed, "shared with "+u, shared, listAll(t, c, base+"/shared-with-me?"))
+		// The complete set in one stream: the same items, each with the
+		// model's level.
+		var streamed []string
+		for id, level := range visibleSet(t, c, base+"/items/visible") {
+			streamed = append(streamed, id)
+			if want := m.level(u, id).String(); level != want {
+				t.Fatalf("seed %d: visible set of %s: %s at %s, model says %s", seed, u, id, level, want)
+			}
+		}
+		sameSet(t, seed, "visible set of "+u, all, streamed)
 		for _, id := range all {
 			if !m.items[id].folder {
 				continue
@@ -331,6 +343,28 @@ func runAccessModel(t *testing.T, seed uint64, clients map[string]*apiClient, us
 			sameSet(t, seed, "folder "+id+" for "+u, kids, listAll(t, c, base+"/items?parent="+id+"&"))
 		}
 	}
+}
+
+// visibleSet reads an NDJSON stream of items: id → level.
+func visibleSet(t *testing.T, c *apiClient, path string) map[string]string {
+	t.Helper()
+	res := c.do("GET", path, nil).want(t, 200)
+	if ct := res.header.Get("Content-Type"); ct != "application/x-ndjson" {
+		t.Fatalf("%s: Content-Type %q", path, ct)
+	}
+	out := map[string]string{}
+	dec := json.NewDecoder(bytes.NewReader(res.body))
+	for dec.More() {
+		var it struct{ ID, Level string }
+		if err := dec.Decode(&it); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if _, dup := out[it.ID]; dup {
+			t.Fatalf("%s: %s twice", path, it.ID)
+		}
+		out[it.ID] = it.Level
+	}
+	return out
 }
 
 // listAll walks a list's pages, 7 items at a time so cursors are exercised.

@@ -96,6 +96,8 @@ func TestContentAuthorization(t *testing.T) {
 			{"GET", base + "/items?q=intro", nil, everyMember(200)},
 			{"GET", base + "/shared-with-me", nil, everyMember(200)},
 			{"GET", base + "/recent", nil, everyMember(200)},
+			{"GET", base + "/items/visible", nil, everyMember(200)},
+			{"GET", base + "/items/visible?kind=draft&since=2020-01-01T00:00:00Z", nil, everyMember(200)},
 			{"GET", base + "/trash", nil, everyMember(200)},
 			{"POST", base + "/folders", map[string]any{"name": "Mine"}, creators(201)},
 			{"POST", base + "/drafts", map[string]any{"name": "Mine"}, creators(201)},
@@ -175,6 +177,21 @@ func TestContentBadInput(t *testing.T) {
 		admin.do("PUT", "/api/v1/items/"+a+"/sharing", map[string]any{"general_access": "everyone"}).want(t, 422, "validation_failed")
 		admin.do("GET", base+"/items?kind=movie", nil).want(t, 422, "validation_failed")
 		admin.do("GET", base+"/items?cursor=!!!", nil).want(t, 422, "validation_failed")
+		admin.do("GET", base+"/items/visible?kind=movie", nil).want(t, 422, "validation_failed")
+		admin.do("GET", base+"/items/visible?since=yesterday", nil).want(t, 422, "validation_failed")
+		// since keeps what changed after it: b is renamed later than a.
+		time.Sleep(5 * time.Millisecond)
+		mark := time.Now().UTC()
+		time.Sleep(5 * time.Millisecond)
+		admin.do("PATCH", "/api/v1/items/"+b, map[string]any{"name": "B2"}).want(t, 200)
+		changed := visibleSet(t, admin, base+"/items/visible?since="+mark.Format(time.RFC3339Nano))
+		if len(changed) != 1 || changed[b] != "edit" {
+			t.Fatalf("visible since %s: %v", mark, changed)
+		}
+		admin.do("PATCH", "/api/v1/items/"+b, map[string]any{"name": "B"}).want(t, 200)
+		if folders := visibleSet(t, admin, base+"/items/visible?kind=folder"); len(folders) != 2 {
+			t.Fatalf("visible folders: %v", folders)
+		}
 		admin.do("GET", base+"/items?parent="+away, nil).want(t, 404, "not_found")
 		admin.do("GET", "/api/v1/items/nope", nil).want(t, 404, "not_found")
 		got := admin.do("GET", "/api/v1/items/"+b, nil).want(t, 200).json(t)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"troupe/internal/store"
@@ -483,6 +484,38 @@ func (a *App) listFor(ctx context.Context, actor troupe.User, workspaceID string
 		return nil, "", err
 	}
 	return views, next, nil
+}
+
+// VisibleQuery narrows the complete set of items a member may see.
+type VisibleQuery struct {
+	Kind  troupe.Kind
+	Since time.Time // only items updated after it; zero for all
+}
+
+// EachVisibleItem calls fn with every item of the workspace the actor may
+// see (the trash left out), in no particular order, as the database
+// returns them: the same rule as every check (troupe.Access over the
+// grants), computed once for the whole set. An error from fn stops it.
+func (a *App) EachVisibleItem(ctx context.Context, actor troupe.User, workspaceID string, vq VisibleQuery, fn func(ItemView) error) (opErr error) {
+	defer wrap(&opErr, "each visible item")
+	if vq.Kind != "" && !vq.Kind.Valid() {
+		var v troupe.Validation
+		v.Add("kind", "invalid", "Choose folder, draft, video, avatar or voice.")
+		return v.Err()
+	}
+	q := a.db.Read()
+	m, err := a.membership(ctx, q, workspaceID, actor)
+	if err != nil {
+		return err
+	}
+	f := store.VisibleFilter{WorkspaceID: workspaceID, Kind: vq.Kind, Since: vq.Since}
+	return q.EachVisible(ctx, viewerOf(m), f, func(r store.ItemRow) error {
+		v := viewOf(r, m.Role, actor.ID)
+		if !v.Permissions.CanView {
+			return nil
+		}
+		return fn(v)
+	})
 }
 
 // Breadcrumbs returns the folders above an item that the actor may open,

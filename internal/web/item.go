@@ -952,3 +952,66 @@ func (s *Server) handleMedia(poster bool) userAPIHandler {
 		return nil
 	}
 }
+
+// visibleItemJSON is one line of the complete visible set: an item as
+// lists give it, with the caller's level, and without the access summary
+// (computed for a page of rows, it would cost a query per batch of a set
+// of any size; GET /api/v1/items/{id} gives it).
+type visibleItemJSON struct {
+	itemJSON
+	Level string `json:"level"`
+	// Access hides itemJSON's: the shallower field wins in encoding/json.
+	Access *struct{} `json:"access,omitempty"`
+}
+
+// flushEvery is how many lines of a stream are buffered before they are
+// sent.
+const flushEvery = 256
+
+// handleVisibleItems streams every item the caller may see in a
+// workspace as NDJSON, as the database returns them. An error once lines
+// have gone out aborts the response, so a client never takes a cut
+// stream for the whole set.
+func (s *Server) handleVisibleItems(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	q := r.URL.Query()
+	vq := app.VisibleQuery{Kind: troupe.Kind(q.Get("kind"))}
+	if since := q.Get("since"); since != "" {
+		t, err := time.Parse(time.RFC3339Nano, since)
+		if err != nil {
+			var v troupe.Validation
+			v.Add("since", "invalid", "Give a time such as 2026-01-31T09:00:00Z.")
+			return v.Err()
+		}
+		vq.Since = t
+	}
+	rc := http.NewResponseController(w)
+	enc := json.NewEncoder(w)
+	n := 0
+	err := s.app.EachVisibleItem(r.Context(), u, r.PathValue("ws"), vq, func(it app.ItemView) error {
+		if n == 0 {
+			w.Header().Set("Content-Type", "application/x-ndjson")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusOK)
+		}
+		n++
+		if err := enc.Encode(visibleItemJSON{itemJSON: toItemJSON(it, false), Level: it.Permissions.Level.String()}); err != nil {
+			return err
+		}
+		if n%flushEvery == 0 {
+			return rc.Flush()
+		}
+		return nil
+	})
+	switch {
+	case err != nil && n > 0:
+		s.log.ErrorContext(r.Context(), "visible items stream cut short", "request_id", state(r).id, "err", err, "sent", n)
+		panic(http.ErrAbortHandler)
+	case err != nil:
+		return err
+	case n == 0:
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+	}
+	return nil
+}

@@ -112,6 +112,7 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	t.signedIn("GET /api/v1/workspaces/{ws}/items", s.handleItemList)
 	t.signedIn("GET /api/v1/workspaces/{ws}/shared-with-me", s.handleSharedWithMe)
 	t.signedIn("GET /api/v1/workspaces/{ws}/recent", s.handleRecent)
+	t.signedIn("GET /api/v1/workspaces/{ws}/items/visible", s.handleVisibleItems)
 	t.signedIn("GET /api/v1/workspaces/{ws}/trash", s.handleTrash)
 	t.signedIn("POST /api/v1/workspaces/{ws}/folders", s.handleCreateItem(troupe.KindFolder))
 	t.signedIn("POST /api/v1/workspaces/{ws}/drafts", s.handleCreateItem(troupe.KindDraft))
