@@ -130,6 +130,38 @@ func (cb *contentBench) timeGets(b *testing.B, session string, next func(i int) 
 	b.ReportMetric(float64(residentKB(b, cb.pid))/1024, "server-RSS-MB")
 }
 
+// timeVisibleSet reads the complete visible set of session's member
+// as one NDJSON stream, line by line as it arrives, and reports its
+// latency and size.
+func (cb *contentBench) timeVisibleSet(b *testing.B, session string) {
+	client := &http.Client{}
+	lat := make([]time.Duration, 0, b.N)
+	n := 0
+	for b.Loop() {
+		start := time.Now()
+		req, _ := http.NewRequest("GET", cb.base+"/api/v1/workspaces/"+cb.gen.WorkspaceID+"/items/visible", nil)
+		req.AddCookie(&http.Cookie{Name: sessionCookieName, Value: session})
+		res, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		n = 0
+		for sc.Scan() {
+			n++
+		}
+		res.Body.Close()
+		if err := sc.Err(); err != nil || res.StatusCode != 200 {
+			b.Fatalf("visible set: %d %v", res.StatusCode, err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	reportLatency(b, lat)
+	b.ReportMetric(float64(n), "items")
+	b.ReportMetric(float64(residentKB(b, cb.pid))/1024, "server-RSS-MB")
+}
+
 func (cb *contentBench) permissionPath(rng *rand.Rand) string {
 	return fmt.Sprintf("/api/v1/items/%s/permissions?user=%s", cb.items[rng.IntN(len(cb.items))], cb.users[rng.IntN(len(cb.users))])
 }
@@ -139,7 +171,8 @@ func (cb *contentBench) permissionPath(rng *rand.Rand) string {
 // members, on each engine, over HTTP against a separate server process:
 // the permission check (one client: p50; eight clients: throughput), a
 // folder of 500 items listed by a member with 50 shares, "Shared with
-// me", search by name, and the server's resident memory.
+// me", search by name, the complete visible set of a member and of a
+// Super Admin in one stream, and the server's resident memory.
 func BenchmarkContent(b *testing.B) {
 	bin := buildTroupe(b)
 	for _, e := range testkit.Engines(b) {
@@ -204,6 +237,11 @@ func BenchmarkContent(b *testing.B) {
 					return "/api/v1/workspaces/" + cb.gen.WorkspaceID + "/items?q=" + url.QueryEscape(words[i%len(words)])
 				})
 			})
+			for _, who := range []struct{ name, session string }{{"member", cb.heavy}, {"super-admin", cb.admin}} {
+				b.Run("visible-set-"+who.name, func(b *testing.B) {
+					cb.timeVisibleSet(b, who.session)
+				})
+			}
 			b.Run("server-memory", func(b *testing.B) {
 				for b.Loop() {
 				}
