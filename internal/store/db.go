@@ -197,8 +197,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
+	caches := sqliteCachesOf(path)
 	return &DB{dialect: SQLite, path: path, write: write, read: read, wait: DefaultPoolWait, readStmts: newStmtCache(read),
-		sessions: newSessionCache(nil), public: sqlitePublicCache(path), notes: &noteWatchers{}}, nil
+		sessions: caches.sessions, public: caches.public, notes: &noteWatchers{}}, nil
 }
 
 // Dialect returns the engine behind db.

@@ -26,20 +26,27 @@ func newPublicCache(fresh *freshness) publicCache {
 	return publicCache{newExactCache[PublicVideo](fresh, publicCacheAge, publicCacheSize)}
 }
 
-// sqlitePublicCaches holds one cache per SQLite file, shared by every
+// sqliteCaches holds the caches of each SQLite file, shared by every
 // handle this process opens on it, so that a change made through any of
 // them evicts for all. Only one process serves a SQLite file (see
-// DB.ClaimServing).
-var sqlitePublicCaches sync.Map // absolute path → publicCache
+// DB.ClaimServing), and it makes every change itself.
+var sqliteCaches sync.Map // absolute path → *fileCaches
 
-func sqlitePublicCache(path string) publicCache {
+type fileCaches struct {
+	public   publicCache
+	sessions sessionCache
+}
+
+// sqliteCachesOf returns the caches of the SQLite file at path, on.
+func sqliteCachesOf(path string) *fileCaches {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	c := newPublicCache(nil)
-	c.reset(true)
-	shared, _ := sqlitePublicCaches.LoadOrStore(path, c)
-	return shared.(publicCache)
+	c := &fileCaches{public: newPublicCache(nil), sessions: newSessionCache(nil)}
+	c.public.reset(true)
+	c.sessions.reset(true)
+	shared, _ := sqliteCaches.LoadOrStore(path, c)
+	return shared.(*fileCaches)
 }
 
 func (c publicCache) forgetItem(id string) {

@@ -13,10 +13,11 @@ const (
 	sessionCacheSize = 100_000
 )
 
-// sessionCache keeps the sessions a PostgreSQL instance has read, so most
-// requests skip the session query; a trigger announces every ended session
-// and changed account (see authChannel). SQLite reads a session in
-// microseconds and leaves it off.
+// sessionCache keeps the sessions an instance has read, so most requests
+// skip the session query. Every change evicts: the instance's own when it
+// commits (ended sessions, changed accounts), on PostgreSQL other
+// instances' too through a trigger's announcements (see authChannel). On
+// SQLite the one serving process makes every change itself.
 type sessionCache struct {
 	*exactCache[cachedSession]
 }
