@@ -138,6 +138,8 @@ func TestBrowserVideoShareJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 	)
 	visitor.waitText("#form-error", T("error.wrong_password"))
+	// The answer is a new page: type only once it has settled.
+	visitor.waitTrue("the answer has loaded", `document.readyState === "complete"`)
 	visitor.do(
 		chromedp.SendKeys(chromedp.CSS("#f-password"), "open sesame 42"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
