@@ -57,6 +57,16 @@ func (d Dialect) searchOrder() string {
 	return `i.name_norm`
 }
 
+// joinInOrder joins the next table after the ones before it: SQLite's
+// planner keeps a CROSS JOIN's order (PostgreSQL allows no ON clause on
+// one, and plans a plain join well).
+func (d Dialect) joinInOrder() string {
+	if d == Postgres {
+		return `JOIN`
+	}
+	return `CROSS JOIN`
+}
+
 // planEachTime marks a query whose best plan depends on its arguments (a
 // search's text): on PostgreSQL it is then planned for the values given
 // rather than run from a cached generic plan.

@@ -807,17 +807,21 @@ type VisibleFilter struct {
 // v owns, items with workspace access, items shared with v) expanded to
 // their subtrees through the closure table, the highest grant winning.
 // It is grantOf's rule computed from the grants down rather than from
-// each item up. Arguments: user, workspace, user, user, workspace.
-const visibleGrants = `WITH roots AS (
+// each item up; the closure table is read from the roots (by its ancestor
+// index), never scanned whole. Arguments: user, workspace, user, user,
+// workspace.
+func (d Dialect) visibleGrants() string {
+	return `WITH roots AS (
 		SELECT a.id, CASE WHEN a.owner_id = ? THEN ` + levelEdit + ` ELSE a.workspace_level END AS g
 		FROM items a WHERE a.workspace_id = ? AND (a.owner_id = ? OR a.workspace_level > 0)
 		UNION ALL
 		SELECT s.item_id, s.level FROM item_shares s JOIN items a ON a.id = s.item_id
 		WHERE s.user_id = ? AND a.workspace_id = ?
 	), grants AS (
-		SELECT t.descendant_id AS id, MAX(r.g) AS g FROM roots r JOIN item_tree t ON t.ancestor_id = r.id
+		SELECT t.descendant_id AS id, MAX(r.g) AS g FROM roots r ` + d.joinInOrder() + ` item_tree t ON t.ancestor_id = r.id
 		GROUP BY t.descendant_id
 	)`
+}
 
 // EachVisible calls fn with every item of a workspace that v may see
 // (trashed items never), with the grant v has over it, as the rows
@@ -830,7 +834,7 @@ func (q *Queries) EachVisible(ctx context.Context, v Viewer, f VisibleFilter, fn
 		query = `SELECT ` + summaryColumns + `, ` + levelEdit + itemFrom + ` WHERE i.workspace_id = ? AND i.trashed_at IS NULL`
 		args = []any{f.WorkspaceID}
 	} else {
-		query = visibleGrants + ` SELECT ` + summaryColumns + `, g.g FROM grants g JOIN items i ON i.id = g.id
+		query = q.d.visibleGrants() + ` SELECT ` + summaryColumns + `, g.g FROM grants g JOIN items i ON i.id = g.id
 			WHERE i.trashed_at IS NULL`
 		args = []any{v.UserID, f.WorkspaceID, v.UserID, v.UserID, f.WorkspaceID}
 	}
