@@ -151,8 +151,11 @@ func (e *connError) Unwrap() error { return e.err }
 // get sends req, a GET signed for the endpoint, and reads its answer's
 // header: the object's size and its body, ready to be relayed.
 func (p *relay) get(ctx context.Context, req *http.Request, offset int64) (object, error) {
-	for {
-		c := p.take()
+	for tries := 0; ; tries++ {
+		var c *relayConn
+		if tries <= relayMaxIdle {
+			c = p.take()
+		}
 		reused := c != nil
 		if !reused {
 			var err error
