@@ -279,6 +279,7 @@ func TestMediaUploadAndStreaming(t *testing.T) {
 			t.Fatalf("Cache-Control %q", cc)
 		}
 		admin.do("GET", "/api/v1/items/"+id+"/media", nil, "Range", fmt.Sprintf("bytes=%d-", len(video)+10)).want(t, 416)
+		sameHeadersOnBothPaths(t, admin, "/api/v1/items/"+id+"/media", video)
 
 		png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
 		admin.upload(ws, "avatars", map[string]string{"name": "Ada"}, "ada.png", bytes.NewReader(png)).want(t, 201)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"os"
@@ -79,6 +80,7 @@ func TestMediaOnS3(t *testing.T) {
 				}
 			}
 			admin.do("GET", media, nil, "Range", fmt.Sprintf("bytes=%d-", size+10)).want(t, 416)
+			sameHeadersOnBothPaths(t, admin, media, video)
 			whole := admin.do("GET", media, nil).want(t, 200)
 			if !bytes.Equal(whole.body, video) {
 				t.Fatal("the whole file differs")
@@ -192,5 +194,48 @@ func TestReadyzAsksTheBucket(t *testing.T) {
 	admin.do("GET", "/readyz", nil).want(t, 200)
 	if keys := bucket.Keys(t); len(keys) != 0 {
 		t.Fatalf("the failed upload left %v", keys)
+	}
+}
+
+// sameHeadersOnBothPaths checks that the plain GETs a player sends (no
+// Range, one range, an open range), which are answered without
+// http.ServeContent, carry the same headers and bytes as the same answers
+// given by it (reached by a condition that holds).
+func sameHeadersOnBothPaths(t *testing.T, c *apiClient, media string, video []byte) {
+	t.Helper()
+	size := len(video)
+	etag := c.do("GET", media, nil, "Range", "bytes=0-0").want(t, 206).header.Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	for _, rc := range []struct {
+		rg       string
+		status   int
+		from, to int // inclusive
+	}{{"", 200, 0, size - 1}, {"bytes=0-99", 206, 0, 99}, {"bytes=1000-", 206, 1000, size - 1},
+		{fmt.Sprintf("bytes=%d-%d", size-1, size+50), 206, size - 1, size - 1}} {
+		var plain, served response
+		if rc.rg == "" {
+			plain = c.do("GET", media, nil).want(t, rc.status)
+			served = c.do("GET", media, nil, "If-None-Match", `"other"`).want(t, rc.status)
+		} else {
+			plain = c.do("GET", media, nil, "Range", rc.rg).want(t, rc.status)
+			served = c.do("GET", media, nil, "Range", rc.rg, "If-Range", etag).want(t, rc.status)
+		}
+		for _, r := range []response{plain, served} {
+			if !bytes.Equal(r.body, video[rc.from:rc.to+1]) {
+				t.Fatalf("%q: %d bytes differ", rc.rg, len(r.body))
+			}
+			r.header.Del("Date")
+			r.header.Del("X-Request-Id")
+		}
+		if !maps.EqualFunc(plain.header, served.header, slices.Equal) {
+			t.Fatalf("%q: headers differ:\nplain  %v\nserved %v", rc.rg, plain.header, served.header)
+		}
+		for _, h := range []string{"Content-Type", "Cache-Control", "Content-Security-Policy", "Content-Disposition", "ETag", "Last-Modified", "Accept-Ranges", "Content-Length"} {
+			if plain.header.Get(h) == "" {
+				t.Fatalf("%q: no %s: %v", rc.rg, h, plain.header)
+			}
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -166,7 +167,12 @@ func (s *Store) Local() string { return s.dir }
 func (s *Store) S3() (*s3.Client, string) { return s.s3, s.s3Name }
 
 // Close releases the bucket.
-func (s *Store) Close() error { return s.bucket.Close() }
+func (s *Store) Close() error {
+	if s.get != nil {
+		s.get.close()
+	}
+	return s.bucket.Close()
+}
 
 // Stored describes a file written by Put.
 type Stored struct {
@@ -324,6 +330,39 @@ func (f *File) Size() int64 { return f.size }
 // Close closes the file.
 func (f *File) Close() error { return f.closer.Close() }
 
+// WriteRange writes n bytes of the file from offset to w, as a response's
+// body: w's ReadFrom is given the source itself wherever the kernel can
+// move the bytes without copying them through the process — a local
+// file (sendfile), or the answer to the range the file was opened with
+// on a plain-http object storage connection (splice). Other reads from
+// object storage are copied through a large buffer (see Copy).
+func (f *File) WriteRange(w io.Writer, offset, n int64) (int64, error) {
+	if r, ok := f.ReadSeeker.(*rangeReader); ok {
+		return r.writeRange(w, offset, n)
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return 0, err
+	}
+	return io.CopyN(w, f.ReadSeeker, n)
+}
+
+// copyBuffers hold the buffers of Copy.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+
+// Copy copies src to dst in 1 MiB reads and writes rather than io.Copy's
+// 32 KiB, never through dst's ReadFrom: for bytes passing through the
+// process from object storage, far fewer system calls (Range requests
+// from S3 gave about 10 % more throughput than with 256 KiB), for a
+// buffer per copy in flight, pooled.
+func Copy(dst io.Writer, src io.Reader) (int64, error) {
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	return io.CopyBuffer(writerOnly{dst}, src, *buf)
+}
+
+// writerOnly hides a writer's ReadFrom from io.CopyBuffer.
+type writerOnly struct{ io.Writer }
+
 // Range is the part of a file a reader is expected to read first: Length
 // bytes from Offset, a negative Length for the rest of the file, and 0 for
 // nothing (only the size is needed, as for HEAD). It is a hint: reading
@@ -419,6 +458,34 @@ func (r *rangeReader) open(offset, length int64) error {
 		r.bodyEnd = min(offset+length, r.size)
 	}
 	return nil
+}
+
+// sender is a body that can write itself to a writer without passing
+// through a buffer of the process (relayBody).
+type sender interface {
+	sendTo(w io.Writer, n int64) (int64, error)
+}
+
+// writeRange writes n bytes from offset to w: from the open answer when
+// it holds them and can send them itself, else through Read and a large
+// buffer.
+func (r *rangeReader) writeRange(w io.Writer, offset, n int64) (int64, error) {
+	if s, ok := r.body.(sender); ok && r.bodyAt == offset && offset+n <= r.bodyEnd {
+		written, err := s.sendTo(w, n)
+		r.bodyAt += written
+		r.pos = r.bodyAt
+		if err != nil {
+			return written, err
+		}
+		if r.bodyAt == r.bodyEnd {
+			r.closeBody()
+		}
+		return written, nil
+	}
+	if _, err := r.Seek(offset, io.SeekStart); err != nil {
+		return 0, err
+	}
+	return Copy(w, io.LimitReader(r, n))
 }
 
 func (r *rangeReader) Seek(offset int64, whence int) (int64, error) {

@@ -30,6 +30,7 @@ type objectGetter struct {
 	creds  aws.CredentialsProvider // nil: requests go unsigned
 	signer *v4.Signer
 	client s3.HTTPClient
+	relay  *relay // nil: ranges go through client
 }
 
 // newObjectGetter takes the bucket's URL from the SDK itself (a presigned
@@ -64,7 +65,15 @@ func newObjectGetter(ctx context.Context, client *s3.Client, bucket string) (*ob
 		// S3 signs the path as sent, without escaping it a second time.
 		signer: v4.NewSigner(func(so *v4.SignerOptions) { so.DisableURIPathEscaping = true }),
 		client: o.HTTPClient,
+		relay:  newRelay(*u),
 	}, nil
+}
+
+// close closes the connections the getter keeps.
+func (g *objectGetter) close() {
+	if g.relay != nil {
+		g.relay.close()
+	}
 }
 
 // statusError is object storage's answer when it is not the object.
@@ -112,6 +121,9 @@ func (g *objectGetter) get(ctx context.Context, key string, offset, length int64
 		if err := g.signer.SignHTTP(ctx, creds, req, emptySHA256, "s3", g.region, time.Now()); err != nil {
 			return object{}, err
 		}
+	}
+	if g.relay != nil {
+		return g.relay.get(ctx, req, offset)
 	}
 	res, err := g.client.Do(req)
 	if err != nil {

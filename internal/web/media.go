@@ -7,9 +7,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
+	"time"
 
 	"troupe/internal/app"
+	"troupe/internal/blob"
 )
 
 // maxRanges bounds the ranges one request may ask for: a player asks for
@@ -79,27 +80,92 @@ func serveMedia(w http.ResponseWriter, r *http.Request, f app.MediaFile, cacheCo
 		w.WriteHeader(http.StatusRequestedRangeNotSatisfiable)
 		return
 	}
+	if from, n, ok := plainGet(r, f.Size); ok {
+		// Served here rather than by http.ServeContent, whose reader
+		// wrapping keeps the kernel from moving the bytes itself; the
+		// headers are those it would send.
+		if !f.ModTime.IsZero() && !f.ModTime.Equal(time.Unix(0, 0)) {
+			h.Set("Last-Modified", f.ModTime.UTC().Format(http.TimeFormat))
+		}
+		h.Set("Accept-Ranges", "bytes")
+		status := http.StatusOK
+		if r.Header.Get("Range") != "" {
+			status = http.StatusPartialContent
+			h.Set("Content-Range", "bytes "+strconv.FormatInt(from, 10)+"-"+strconv.FormatInt(from+n-1, 10)+"/"+strconv.FormatInt(f.Size, 10))
+		}
+		h.Set("Content-Length", strconv.FormatInt(n, 10))
+		w.WriteHeader(status)
+		// As with http.ServeContent, a failure past the header can only
+		// cut the body short, which the client sees by its length.
+		_, _ = f.WriteRange(w, from, n)
+		return
+	}
 	if _, local := f.ReadSeeker.(*os.File); !local {
 		w = largeCopies{w}
 	}
 	http.ServeContent(w, r, "", f.ModTime, f.ReadSeeker)
 }
 
-// copyBuffers hold the buffers of largeCopies.
-var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+// plainGet is the part of a file of size bytes a GET asks for when it is
+// the plain case players send: no Range header (the whole file) or one
+// range "bytes=first-" or "bytes=first-last" that starts within the file,
+// and no conditional header. Everything else (HEAD, conditions, suffix or
+// several ranges, a range past the end) is left to http.ServeContent.
+func plainGet(r *http.Request, size int64) (from, n int64, ok bool) {
+	if r.Method != http.MethodGet {
+		return 0, 0, false
+	}
+	for _, c := range [...]string{"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {
+		if _, set := r.Header[c]; set {
+			return 0, 0, false
+		}
+	}
+	rg, set := r.Header["Range"]
+	if !set {
+		return 0, size, true
+	}
+	if len(rg) != 1 {
+		return 0, 0, false
+	}
+	spec, found := strings.CutPrefix(rg[0], "bytes=")
+	if !found {
+		return 0, 0, false
+	}
+	first, last, found := strings.Cut(spec, "-")
+	from, okFrom := digits(first)
+	if !found || !okFrom || from >= size {
+		return 0, 0, false
+	}
+	if last == "" {
+		return from, size - from, true
+	}
+	to, okTo := digits(last)
+	if !okTo || to < from {
+		return 0, 0, false
+	}
+	return from, min(to, size-1) - from + 1, true
+}
+
+// digits is the number written by s, only decimal digits, without
+// overflow.
+func digits(s string) (int64, bool) {
+	if s == "" || len(s) > 18 {
+		return 0, false
+	}
+	var v int64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(s[i]-'0')
+	}
+	return v, true
+}
 
 // largeCopies copies a file that is not local (object storage) to the
-// response in 1 MiB reads and writes rather than the server's 32 KiB:
-// far fewer system calls for the bytes passing through (Range requests
-// from S3 gave about 10 % more throughput than with 256 KiB), for a buffer
-// per response in flight, pooled.
+// response through blob.Copy's large buffers, for http.ServeContent.
 type largeCopies struct{ http.ResponseWriter }
 
 func (w largeCopies) ReadFrom(src io.Reader) (int64, error) {
-	buf := copyBuffers.Get().(*[]byte)
-	defer copyBuffers.Put(buf)
-	return io.CopyBuffer(writerOnly{w.ResponseWriter}, src, *buf)
+	return blob.Copy(w.ResponseWriter, src)
 }
-
-// writerOnly hides a writer's ReadFrom from io.CopyBuffer.
-type writerOnly struct{ io.Writer }
