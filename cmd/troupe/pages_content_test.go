@@ -116,7 +116,7 @@ func TestContentPagesAsPlainForms(t *testing.T) {
 			contains(t, vera.page(base+"/shared", 200), "Q3 Launch")
 			lacks(t, vera.page(folderPath, 200), "kind=folder")
 			access := vera.page(base+"/items/"+draft+"/access", 200)
-			contains(t, access, "Your access: View", "Shared on the folder Q3 Launch")
+			contains(t, access, "Your access: Comment", "Shared on the folder Q3 Launch")
 			// The notification opens the shared item.
 			contains(t, vera.page("/notifications", 200), `value="/w/`+ws+`/items/`+folder+`"`, "shared “Q3 Launch” with you")
 		})

@@ -197,7 +197,7 @@ func TestVideoPagesAsPlainForms(t *testing.T) {
 				{"/captions/fr", url.Values{"start": {"00:00.000"}, "end": {"00:01.000"}, "text": {"Mine"}}},
 				{"/captions/fr", url.Values{"add": {"1"}}}, {"/captions/fr/delete", nil},
 			} {
-				contains(t, vera.post(page+post.path, post.form, 403).text(), "Your role lets you view only. Ask a Super Admin of the workspace for another role.")
+				contains(t, vera.post(page+post.path, post.form, 403).text(), "Your role lets you view and comment, not edit. Ask a Super Admin of the workspace for another role.")
 			}
 			vera.postFile(page+"/captions", [][2]string{{"lang", "de"}}, "de.srt", []byte(frenchSRT), 403)
 			vera.page(page+"/captions/fr", 403)
