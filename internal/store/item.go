@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"strings"
 	"time"
 
 	"troupe/internal/troupe"
@@ -51,9 +52,12 @@ func (v Viewer) grant(expr string) (string, []any) {
 	return expr, []any{v.UserID, v.UserID}
 }
 
+// ownerNameColumn is the owner's name among summaryColumns.
+const ownerNameColumn = `(SELECT o.name FROM users o WHERE o.id = i.owner_id)`
+
 // summaryColumns are an item's columns without the draft's text, for lists.
 const summaryColumns = `i.id, i.workspace_id, i.kind, i.name, COALESCE(i.parent_id, ''), i.owner_id,
-	(SELECT o.name FROM users o WHERE o.id = i.owner_id),
+	` + ownerNameColumn + `,
 	i.workspace_level, i.created_at, i.updated_at, i.trashed_at, i.description, i.media_key, i.media_type,
 	i.size_bytes, i.duration_ms, i.poster_key, CASE WHEN i.trash_root_id = i.id THEN 1 ELSE 0 END,
 	COALESCE(i.public_slug, ''), CASE WHEN i.password_hash = '' THEN 0 ELSE 1 END, i.password_version, i.allow_download,
@@ -839,7 +843,12 @@ func (q *Queries) EachVisible(ctx context.Context, v Viewer, f VisibleFilter, fn
 		args = []any{v.UserID, f.WorkspaceID, v.UserID, v.UserID, f.WorkspaceID}
 	}
 	query, args = f.where(query, args)
-	rows, err := q.query(ctx, query, args...)
+	// Owners' names are read once, not looked up again for every row.
+	names, err := q.ownerNames(ctx, f.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	rows, err := q.query(ctx, strings.Replace(query, ownerNameColumn, "''", 1), args...)
 	if err != nil {
 		return err
 	}
@@ -850,12 +859,31 @@ func (q *Queries) EachVisible(ctx context.Context, v Viewer, f VisibleFilter, fn
 		if err != nil {
 			return err
 		}
-		r.Grant = g
+		r.Grant, r.OwnerName = g, names[r.OwnerID]
 		if err := fn(r); err != nil {
 			return err
 		}
 	}
 	return translate(rows.Err())
+}
+
+// ownerNames maps the owners of a workspace's items to their names.
+func (q *Queries) ownerNames(ctx context.Context, workspaceID string) (map[string]string, error) {
+	rows, err := q.query(ctx, `SELECT u.id, u.name FROM users u
+		WHERE u.id IN (SELECT i.owner_id FROM items i WHERE i.workspace_id = ?)`, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	names := map[string]string{}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, translate(err)
+		}
+		names[id] = name
+	}
+	return names, translate(rows.Err())
 }
 
 // where adds the kind and update-time conditions to query.

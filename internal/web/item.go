@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"path"
@@ -964,14 +965,15 @@ type visibleItemJSON struct {
 	Access *struct{} `json:"access,omitempty"`
 }
 
-// flushEvery is how many lines of a stream are buffered before they are
-// sent.
-const flushEvery = 256
+// visibleBatch is how many items of the visible set are read ahead while
+// the ones before are encoded and sent.
+const visibleBatch = 256
 
 // handleVisibleItems streams every item the caller may see in a
-// workspace as NDJSON, as the database returns them. An error once lines
-// have gone out aborts the response, so a client never takes a cut
-// stream for the whole set.
+// workspace as NDJSON. The database is read in one goroutine and the
+// lines are encoded in another, a few batches apart, so both cores work
+// and memory stays bounded. An error once lines have gone out aborts the
+// response, so a client never takes a cut stream for the whole set.
 func (s *Server) handleVisibleItems(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	q := r.URL.Query()
 	vq := app.VisibleQuery{Kind: troupe.Kind(q.Get("kind"))}
@@ -984,34 +986,73 @@ func (s *Server) handleVisibleItems(w http.ResponseWriter, r *http.Request, u tr
 		}
 		vq.Since = t
 	}
-	rc := http.NewResponseController(w)
-	enc := json.NewEncoder(w)
-	n := 0
-	err := s.app.EachVisibleItem(r.Context(), u, r.PathValue("ws"), vq, func(it app.ItemView) error {
-		if n == 0 {
-			w.Header().Set("Content-Type", "application/x-ndjson")
-			w.Header().Set("Cache-Control", "no-store")
-			w.WriteHeader(http.StatusOK)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	batches := make(chan []app.ItemView, 2)
+	var readErr error
+	go func() {
+		defer close(batches)
+		send := func(b []app.ItemView) error {
+			select {
+			case batches <- b:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
-		n++
-		if err := enc.Encode(visibleItemJSON{itemJSON: toItemJSON(it, false), Level: it.Permissions.Level.String()}); err != nil {
+		batch := make([]app.ItemView, 0, visibleBatch)
+		readErr = s.app.EachVisibleItem(ctx, u, r.PathValue("ws"), vq, func(it app.ItemView) error {
+			if batch = append(batch, it); len(batch) < visibleBatch {
+				return nil
+			}
+			err := send(batch)
+			batch = make([]app.ItemView, 0, visibleBatch)
 			return err
+		})
+		if readErr == nil && len(batch) > 0 {
+			readErr = send(batch)
 		}
-		if n%flushEvery == 0 {
-			return rc.Flush()
+	}()
+	started, sent := false, 0
+	var writeErr error
+	enc := json.NewEncoder(w)
+	rc := http.NewResponseController(w)
+	for batch := range batches {
+		if writeErr != nil {
+			continue // the reader stops at its next batch
 		}
-		return nil
-	})
+		if !started {
+			startNDJSON(w)
+			started = true
+		}
+		for _, it := range batch {
+			if writeErr = enc.Encode(visibleItemJSON{itemJSON: toItemJSON(it, false), Level: it.Permissions.Level.String()}); writeErr != nil {
+				break
+			}
+			sent++
+		}
+		if writeErr == nil {
+			writeErr = rc.Flush()
+		}
+		if writeErr != nil {
+			cancel()
+		}
+	}
+	err := errors.Join(writeErr, readErr)
 	switch {
-	case err != nil && n > 0:
-		s.log.ErrorContext(r.Context(), "visible items stream cut short", "request_id", state(r).id, "err", err, "sent", n)
+	case err != nil && started:
+		s.log.ErrorContext(r.Context(), "visible items stream cut short", "request_id", state(r).id, "err", err, "sent", sent)
 		panic(http.ErrAbortHandler)
 	case err != nil:
-		return err
-	case n == 0:
-		w.Header().Set("Content-Type", "application/x-ndjson")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusOK)
+		return readErr
+	case !started:
+		startNDJSON(w)
 	}
 	return nil
+}
+
+func startNDJSON(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
 }
