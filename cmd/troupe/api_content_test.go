@@ -192,6 +192,12 @@ func TestContentBadInput(t *testing.T) {
 		if folders := visibleSet(t, admin, base+"/items/visible?kind=folder"); len(folders) != 2 {
 			t.Fatalf("visible folders: %v", folders)
 		}
+		// Each line is an item as lists give it, its owner's name included.
+		me := admin.do("GET", "/api/v1/me", nil).want(t, 200).json(t)["name"].(string)
+		line := strings.SplitN(string(admin.do("GET", base+"/items/visible?kind=folder", nil).want(t, 200).body), "\n", 2)[0]
+		if !strings.Contains(line, `"owner_name":"`+me+`"`) || !strings.Contains(line, `"level":"edit"`) || strings.Contains(line, `"access"`) {
+			t.Fatalf("a line of the visible set: %s", line)
+		}
 		admin.do("GET", base+"/items?parent="+away, nil).want(t, 404, "not_found")
 		admin.do("GET", "/api/v1/items/nope", nil).want(t, 404, "not_found")
 		got := admin.do("GET", "/api/v1/items/"+b, nil).want(t, 200).json(t)
