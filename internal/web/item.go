@@ -684,6 +684,9 @@ type itemJSON struct {
 	// Path lists the folders above the item the caller may open (single
 	// item only).
 	Path []itemRefJSON `json:"path,omitempty"`
+	// Approval (drafts and videos): the status in lists, the whole
+	// request for a single item.
+	Approval *approvalJSON `json:"approval,omitempty"`
 }
 
 func toItemJSON(it app.ItemView, full bool) itemJSON {
@@ -696,6 +699,9 @@ func toItemJSON(it app.ItemView, full bool) itemJSON {
 	if it.Workspace != troupe.LevelNone {
 		lvl := it.Workspace.String()
 		out.WorkspaceLevel = &lvl
+	}
+	if it.Kind == troupe.KindDraft || it.Kind == troupe.KindVideo {
+		out.Approval = toApprovalJSON(it.ApprovalStatus, it.Approval)
 	}
 	if it.Kind == troupe.KindDraft && full {
 		out.Script = &it.Script

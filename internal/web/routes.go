@@ -146,6 +146,11 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	t.signedIn("PUT /api/v1/items/{id}/sharing", s.handleSharingPut)
 	t.signedIn("GET /api/v1/items/{id}/permissions", s.handlePermissions)
 
+	// approval
+	t.signedIn("POST /api/v1/items/{id}/approval", s.handleApprovalRequest)
+	t.signedIn("DELETE /api/v1/items/{id}/approval", s.handleApprovalWithdraw)
+	t.signedIn("POST /api/v1/items/{id}/approval/decision", s.handleApprovalDecision)
+
 	// video
 	t.signedIn("GET /api/v1/videos/{id}/media", s.handleVideoMedia)
 	t.signedIn("PUT /api/v1/videos/{id}/password", s.handlePasswordPut)
