@@ -355,3 +355,40 @@ func (a *App) AwaitingReview(ctx context.Context, actor troupe.User, workspaceID
 	err = a.summarize(ctx, q, viewerOf(m), m.Role, out)
 	return slices.Clip(out), err
 }
+
+// Candidate is a member who may review an item.
+type Candidate struct {
+	UserID string
+	Name   string
+	Email  string
+}
+
+// ReviewerCandidates lists the members the actor may name as reviewers of
+// an item: everyone else with at least comment access to it. Only those
+// who may ask for approval get the list.
+func (a *App) ReviewerCandidates(ctx context.Context, actor troupe.User, id string) (_ []Candidate, opErr error) {
+	defer wrap(&opErr, "reviewer candidates")
+	q := a.db.Read()
+	it, _, err := a.access(ctx, q, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if !it.Permissions.CanEdit || !approvable(it.Kind) {
+		return nil, nil
+	}
+	grants, err := q.ListMemberGrants(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []Candidate
+	for _, g := range grants {
+		if g.UserID == actor.ID {
+			continue
+		}
+		level := troupe.Access(g.Role, g.Grant)
+		if troupe.ItemPermissions(g.Role, level, g.UserID == it.OwnerID).CanComment {
+			out = append(out, Candidate{UserID: g.UserID, Name: g.Name, Email: g.Email})
+		}
+	}
+	return out, nil
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"troupe/internal/troupe"
@@ -111,6 +112,39 @@ func (q *Queries) ListAwaitingReview(ctx context.Context, workspaceID, userID st
 			return nil, translate(err)
 		}
 		out = append(out, id)
+	}
+	return out, translate(rows.Err())
+}
+
+// MemberGrant is a member of an item's workspace with the level sharing
+// gives them over the item (before their role applies).
+type MemberGrant struct {
+	UserID string
+	Name   string
+	Email  string
+	Role   troupe.Role
+	Grant  troupe.Level
+}
+
+// ListMemberGrants lists the members of item id's workspace by name, each
+// with the level sharing gives them over the item, in one query: the
+// reviewers an approval request may name are among them.
+func (q *Queries) ListMemberGrants(ctx context.Context, id string) ([]MemberGrant, error) {
+	grant := strings.ReplaceAll(grantOf, "?", "m.user_id")
+	rows, err := q.query(ctx, `SELECT m.user_id, u.name, u.email, m.role, `+grant+`
+		FROM items i JOIN members m ON m.workspace_id = i.workspace_id JOIN users u ON u.id = m.user_id
+		WHERE i.id = ? ORDER BY u.name, u.email LIMIT 1000`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MemberGrant
+	for rows.Next() {
+		var g MemberGrant
+		if err := rows.Scan(&g.UserID, &g.Name, &g.Email, &g.Role, &g.Grant); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, g)
 	}
 	return out, translate(rows.Err())
 }

@@ -66,6 +66,8 @@ type contentPage struct {
 	Here string
 	// Invitations are the user's pending invitations, on home.
 	Invitations []invitationInfo
+	// Awaiting are the items waiting for the user's review, on home.
+	Awaiting []app.ItemView
 }
 
 // viewCookie remembers whether content shows as a list or a grid.
@@ -138,7 +140,11 @@ func (s *Server) pageWorkspaceHome(w http.ResponseWriter, r *http.Request, u tro
 	if err != nil {
 		return err
 	}
-	p := &contentPage{Section: "home", Invitations: home.Invitations}
+	awaiting, err := s.app.AwaitingReview(r.Context(), u, v.Workspace.ID)
+	if err != nil {
+		return err
+	}
+	p := &contentPage{Section: "home", Invitations: home.Invitations, Awaiting: awaiting}
 	return s.showList(w, r, u, v, p, app.ItemQuery{}, s.app.ListItems)
 }
 
@@ -340,6 +346,8 @@ type itemPage struct {
 	Here string
 	// Video is what a video's page shows besides the player.
 	Video *videoPanel
+	// Approval is the approval box of drafts and videos.
+	Approval *approvalBox
 }
 
 // loadItemPage loads the page of item it, whose New menu creates items
@@ -357,6 +365,9 @@ func (s *Server) loadItemPage(r *http.Request, u troupe.User, v *view, it app.It
 		}
 	}
 	p := &itemPage{Item: it, Crumbs: crumbs, Back: back, Here: itemURL(it)}
+	if p.Approval, err = s.loadApprovalBox(r, u, it); err != nil {
+		return nil, err
+	}
 	if it.Kind == troupe.KindVideo {
 		if p.Video, err = s.loadVideo(r, u, it); err != nil {
 			return nil, err

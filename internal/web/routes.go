@@ -284,6 +284,11 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.member("POST /w/{ws}/items/{id}/share", s.pageSharePost)
 	t.member("GET /w/{ws}/items/{id}/access", s.pageAccess)
 
+	// approval
+	t.member("POST /w/{ws}/items/{id}/approval", s.pageApprovalRequest)
+	t.member("POST /w/{ws}/items/{id}/approval/decision", s.pageApprovalDecision)
+	t.member("POST /w/{ws}/items/{id}/approval/withdraw", s.pageApprovalWithdraw)
+
 	// video
 	t.member("POST /w/{ws}/items/{id}/publish", s.pagePublish)
 	t.member("POST /w/{ws}/items/{id}/unpublish", s.pageUnpublish)
