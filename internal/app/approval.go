@@ -249,15 +249,16 @@ func (a *App) WithdrawApproval(ctx context.Context, actor troupe.User, id string
 		if err != nil {
 			return err
 		}
-		if it.ApprovalStatus == troupe.ApprovalNone {
-			return nil
-		}
 		req, err := tx.FindApproval(ctx, id)
 		if err != nil && troupe.ErrorCode(err) != troupe.CodeNotFound {
 			return err
 		}
-		if req.RequestedBy != actor.ID && !it.Permissions.CanEdit && it.role != troupe.RoleSuperAdmin {
+		requester := err == nil && req.RequestedBy == actor.ID
+		if !requester && !it.Permissions.CanEdit && it.role != troupe.RoleSuperAdmin {
 			return refuse(it, needEdit, "Only the requester, people who can edit this item and Super Admins can withdraw its approval request.")
+		}
+		if it.ApprovalStatus == troupe.ApprovalNone {
+			return nil
 		}
 		if err := tx.DeleteApproval(ctx, id); err != nil {
 			return err

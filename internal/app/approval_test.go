@@ -232,6 +232,7 @@ func TestApproval(t *testing.T) {
 			if err := e.app.WithdrawApproval(ctx, tm.admin, d.ID, client); err != nil {
 				t.Fatalf("withdrawing nothing: %v", err)
 			}
+			wantCode(t, e.app.WithdrawApproval(ctx, tm.bo, d.ID, client), troupe.CodeForbidden)
 		})
 
 		t.Run("requests, decisions, withdrawals and resets are audited", func(t *testing.T) {
