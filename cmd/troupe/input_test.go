@@ -55,7 +55,8 @@ func newInputFixture(t *testing.T, s *testServer, video []byte) *inputFixture {
 	f.ws = idOf(t, a.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201))
 	w := "/api/v1/workspaces/" + f.ws
 	a.do("PATCH", w, map[string]string{"publishing": "allowed"}).want(t, 200)
-	_, f.memberID = s.member(t, a, f.ws, "carla@acme.com", "creator")
+	carla, memberID := s.member(t, a, f.ws, "carla@acme.com", "creator")
+	f.memberID = memberID
 	f.folder = idOf(t, a.do("POST", w+"/folders", map[string]string{"name": "Plans"}).want(t, 201))
 	f.draft = idOf(t, a.do("POST", w+"/drafts", map[string]any{"name": "Script", "parent_id": f.folder,
 		"document": map[string]any{"scenes": []string{"one"}}}).want(t, 201))
@@ -86,6 +87,10 @@ func newInputFixture(t *testing.T, s *testServer, video []byte) *inputFixture {
 	f.unverified = s.client(t)
 	f.unverified.do("POST", "/api/v1/auth/signup", map[string]string{"email": "new@acme.com", "password": "correct horse 1", "name": "New"}).want(t, 201)
 	f.unverified.do("POST", "/api/v1/auth/login", map[string]string{"email": "new@acme.com", "password": "correct horse 1"}).want(t, 200)
+
+	// A draft waiting for the admin's review shows the approval forms.
+	review := idOf(t, carla.do("POST", w+"/drafts", map[string]any{"name": "Review me"}).want(t, 201))
+	carla.do("POST", "/api/v1/items/"+review+"/approval", map[string]any{"reviewers": []string{idOf(t, a.do("GET", "/api/v1/me", nil).want(t, 200))}}).want(t, 201)
 
 	// A video whose processing failed shows Retry.
 	broken := append(slices.Clone(video[:64]), bytes.Repeat([]byte("not a video "), 2000)...)

@@ -24,6 +24,9 @@ type ItemView struct {
 	// Access sums up who can reach the item; GetItem, the lists and the
 	// sharing fill it.
 	Access troupe.AccessSummary
+	// Approval is the item's approval request as the actor sees it;
+	// GetItem fills it, lists carry only Item.ApprovalStatus.
+	Approval *ApprovalView
 
 	// role is the actor's role in the item's workspace, for refusals.
 	role troupe.Role
@@ -87,6 +90,11 @@ func (a *App) GetItem(ctx context.Context, actor troupe.User, id string) (_ Item
 	if err := withRenditions(ctx, q, &v.Item); err != nil {
 		return ItemView{}, err
 	}
+	approval, err := a.approvalOf(ctx, q, actor, v)
+	if err != nil {
+		return ItemView{}, err
+	}
+	v.Approval = &approval
 	views := []ItemView{v}
 	err = a.summarize(ctx, q, viewerAs(actor, role), role, views)
 	return views[0], err
@@ -261,6 +269,11 @@ func (a *App) UpdateItem(ctx context.Context, actor troupe.User, id string, p It
 		}
 		upd := store.ItemUpdate{Name: p.Name, Script: p.Script, Document: p.Document, Description: p.Description}
 		before = it
+		if p.Script != nil && *p.Script != it.Script || p.Document != nil && *p.Document != it.Document {
+			if err := a.resetApproval(ctx, tx, actor, it, c); err != nil {
+				return err
+			}
+		}
 		if upd == (store.ItemUpdate{}) {
 			return nil
 		}

@@ -116,6 +116,11 @@ func (a *App) RetryProcessing(ctx context.Context, actor troupe.User, id string,
 		if err := a.queue.EnqueueTask(ctx, tx, taskProcessMedia, processPayload{ItemID: id}); err != nil {
 			return err
 		}
+		// The media is made anew: what reviewers approved may not be
+		// what plays next.
+		if err := a.resetApproval(ctx, tx, actor, it, c); err != nil {
+			return err
+		}
 		return a.audit(ctx, tx, it.WorkspaceID, actor, "item.processing_retry", id, "", c)
 	})
 	if err != nil {

@@ -135,11 +135,21 @@ func TestProcessing(t *testing.T) {
 				if it.PosterKey == "" || it.ThumbnailKey == "" || len(it.Renditions) != 0 {
 					t.Fatalf("after the failure: %+v", it.Item)
 				}
-				e.share(t, tm.creator, v.ID, app.SharingInput{General: "workspace", WorkspaceLevel: "view"})
+				e.share(t, tm.creator, v.ID, app.SharingInput{General: "workspace", WorkspaceLevel: "comment"})
 				_, err := e.app.RetryProcessing(context.Background(), tm.viewer, v.ID, client)
 				wantCode(t, err, troupe.CodeForbidden)
+				// What was approved is made anew: the approval goes back to none.
+				if _, err := e.app.RequestApproval(context.Background(), tm.creator, v.ID, app.ApprovalRequest{Reviewers: []string{tm.dev.ID}}, client); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := e.app.Decide(context.Background(), tm.dev, v.ID, troupe.DecisionApprove, "", client); err != nil {
+					t.Fatal(err)
+				}
 				if _, err := e.app.RetryProcessing(context.Background(), tm.creator, v.ID, client); err != nil {
 					t.Fatal(err)
+				}
+				if got := e.approvalStatus(t, tm.creator, v.ID); got != troupe.ApprovalNone {
+					t.Fatalf("approval after a retry: %q", got)
 				}
 				it = e.waitProcessing(t, tm.creator, v.ID, troupe.ProcessingReady)
 				if len(it.Renditions) != 1 || it.Renditions[0].VideoCodec != "h264" || it.Processing.Error != "" || it.Processing.Progress != 1 {

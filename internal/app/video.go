@@ -55,6 +55,11 @@ type VideoPage struct {
 	// CanPublish: the member may publish or unpublish it.
 	CanPublish bool
 	Settings   troupe.Settings
+	// ApprovalMissing: the workspace asks for approval and the video is
+	// not approved, so publishing and downloads wait for it; a Super
+	// Admin may publish anyway (PublishOverride), which is recorded.
+	ApprovalMissing bool
+	PublishOverride bool
 }
 
 // video loads a video the actor can view.
@@ -88,9 +93,15 @@ func (a *App) GetVideoPage(ctx context.Context, actor troupe.User, id string) (_
 	if err := withRenditions(ctx, q, &it.Item); err != nil {
 		return VideoPage{}, err
 	}
-	return VideoPage{ItemView: it, Captions: caps, Settings: s,
-		CanDownload: canDownload(it, role, s),
-		CanPublish:  it.Permissions.CanEdit && troupe.WorkspacePermissionsFor(role, s).Publish}, nil
+	p := VideoPage{ItemView: it, Captions: caps, Settings: s,
+		CanDownload:     canDownload(it, role, s),
+		CanPublish:      it.Permissions.CanEdit && troupe.WorkspacePermissionsFor(role, s).Publish,
+		ApprovalMissing: troupe.ApprovalBlocks(s, it.ApprovalStatus)}
+	if p.ApprovalMissing {
+		p.PublishOverride = role == troupe.RoleSuperAdmin
+		p.CanDownload = p.CanDownload && role == troupe.RoleSuperAdmin
+	}
+	return p, nil
 }
 
 // canDownload: the video's own setting and the workspace's both let a
@@ -153,9 +164,18 @@ func (a *App) Publish(ctx context.Context, actor troupe.User, id string, c Clien
 		if slug = it.PublicSlug; slug != "" {
 			return nil
 		}
+		override, err := a.requireApproved(ctx, &tx.Queries, it, role)
+		if err != nil {
+			return err
+		}
 		slug = troupe.NewSlug()
 		if err := tx.SetPublicSlug(ctx, id, slug, a.now()); err != nil {
 			return err
+		}
+		if override {
+			if err := a.audit(ctx, tx, it.WorkspaceID, actor, "approval.override", id, it.Name, c); err != nil {
+				return err
+			}
 		}
 		return a.audit(ctx, tx, it.WorkspaceID, actor, "video.publish", id, it.Name, c)
 	})
@@ -247,6 +267,9 @@ func (a *App) OpenVideoFile(ctx context.Context, actor troupe.User, id string, d
 		if err := allow(canDownload(it, role, s), "Downloads of this video are not allowed."); err != nil {
 			return MediaFile{}, err
 		}
+		if _, err := a.requireApproved(ctx, q, it, role); err != nil {
+			return MediaFile{}, err
+		}
 	}
 	return a.openFile(ctx, it.Item, it.MediaKey, it.MediaType, first)
 }
@@ -286,6 +309,9 @@ type PublicPage struct {
 	Protected   bool
 	Locked      bool
 	CanDownload bool
+	// ApprovalMissing: the workspace asks for approval, which the video
+	// lacks, so its file is not offered for download.
+	ApprovalMissing bool
 
 	video store.PublicVideo
 }
@@ -308,7 +334,8 @@ func (a *App) PublicVideo(ctx context.Context, slug, pass string) (_ PublicPage,
 	}
 	p := PublicPage{Slug: slug, Name: v.Name, Description: v.Description, DurationMS: v.DurationMS,
 		HasPoster: v.PosterKey != "", HasWebRendition: v.HasWebRendition, HLSPlaylist: hlsPlaylist(v.HLSKey), Captions: v.Captions, Protected: v.PasswordHash != "",
-		CanDownload: v.AllowDownload && troupe.VisitorsCanDownload(v.Downloads), video: v}
+		CanDownload: v.AllowDownload && troupe.VisitorsCanDownload(v.Downloads), video: v,
+		ApprovalMissing: troupe.ApprovalBlocks(troupe.Settings{Approval: v.Approval}, v.ApprovalStatus)}
 	if p.Protected {
 		ok, err := a.checkVisitorPass(ctx, pass, v.ItemID, v.PasswordVersion)
 		if err != nil {
@@ -422,6 +449,8 @@ func (a *App) OpenPublicMedia(ctx context.Context, slug, pass string, poster, do
 		return MediaFile{}, PublicPage{}, errLocked
 	case download && !p.CanDownload:
 		return MediaFile{}, PublicPage{}, troupe.Errorf(troupe.CodeForbidden, "Downloads of this video are not allowed.")
+	case download && p.ApprovalMissing:
+		return MediaFile{}, PublicPage{}, errApprovalRequired
 	}
 	it := troupe.Item{ID: p.video.ItemID, Name: p.Name, UpdatedAt: p.video.UpdatedAt}
 	key, contentType := p.video.MediaKey, p.video.MediaType

@@ -172,6 +172,8 @@ type WorkspaceUpdate struct {
 	DefaultAccess    *troupe.DefaultAccess
 	Downloads        *troupe.Permission
 	Publishing       *troupe.Permission
+	Approval         *troupe.ApprovalMode
+	ApprovalRule     *troupe.ApprovalRule
 	Domains          *[]string
 }
 
@@ -214,6 +216,8 @@ func (a *App) UpdateWorkspace(ctx context.Context, actor troupe.User, id string,
 		setIf(&set.DefaultAccess, upd.DefaultAccess, "default_access", &changed)
 		setIf(&set.Downloads, upd.Downloads, "downloads", &changed)
 		setIf(&set.Publishing, upd.Publishing, "publishing", &changed)
+		setIf(&set.Approval, upd.Approval, "approval", &changed)
+		setIf(&set.ApprovalRule, upd.ApprovalRule, "approval_rule", &changed)
 		set.Validate(&v)
 		var domains []string
 		if upd.Domains != nil {

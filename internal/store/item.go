@@ -62,7 +62,7 @@ const summaryColumns = `i.id, i.workspace_id, i.kind, i.name, COALESCE(i.parent_
 	i.size_bytes, i.duration_ms, i.poster_key, CASE WHEN i.trash_root_id = i.id THEN 1 ELSE 0 END,
 	COALESCE(i.public_slug, ''), CASE WHEN i.password_hash = '' THEN 0 ELSE 1 END, i.password_version, i.allow_download,
 	i.processing_state, i.processing_progress, i.processing_error, i.processing_note, i.width, i.height,
-	i.thumbnail_key, i.sprite_key, i.hls_key, i.poster_at_ms`
+	i.thumbnail_key, i.sprite_key, i.hls_key, i.poster_at_ms, i.approval_status`
 
 // itemFrom names items alone: the owner's name comes from a subquery, so
 // the planner never starts from the users table and loses the order of
@@ -90,7 +90,7 @@ func scanItem(row interface{ Scan(...any) error }, full bool, extra ...any) (Ite
 	dest := []any{&r.ID, &r.WorkspaceID, &r.Kind, &r.Name, &r.ParentID, &r.OwnerID, &r.OwnerName,
 		&r.Workspace, &created, &updated, &trashed, &r.Description, &r.MediaKey, &r.MediaType,
 		&r.SizeBytes, &duration, &r.PosterKey, &r.TrashRoot, &r.PublicSlug, &r.PasswordSet, &r.PasswordVersion, &r.AllowDownload,
-		&p.State, &p.Progress, &p.Error, &p.Note, &r.Width, &r.Height, &r.ThumbnailKey, &r.SpriteKey, &r.HLSKey, &posterAt}
+		&p.State, &p.Progress, &p.Error, &p.Note, &r.Width, &r.Height, &r.ThumbnailKey, &r.SpriteKey, &r.HLSKey, &posterAt, &r.ApprovalStatus}
 	if full {
 		dest = append(dest, &r.Script, &r.Document)
 	}

@@ -35,7 +35,7 @@ func TestCommentLevelMigrationKeepsEdit(t *testing.T) {
 				err := errors.Join(
 					tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: "u1", Email: "ada@example.com", Name: "Ada"}, PasswordHash: "h"}, now),
 					tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: "u2", Email: "bo@example.com", Name: "Bo"}, PasswordHash: "h"}, now),
-					tx.CreateWorkspace(ctx, ws, now), tx.CreateItem(ctx, item("edited")), tx.CreateItem(ctx, item("viewed")))
+					createOldWorkspace(ctx, tx, ws, now), tx.CreateItem(ctx, item("edited")), tx.CreateItem(ctx, item("viewed")))
 				if err != nil {
 					return err
 				}
@@ -61,4 +61,15 @@ func TestCommentLevelMigrationKeepsEdit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// createOldWorkspace inserts a workspace with the columns every schema
+// since the first has, for tests that start from an older one.
+func createOldWorkspace(ctx context.Context, tx *store.Tx, w troupe.Workspace, now time.Time) error {
+	s := w.Settings
+	return tx.Exec(ctx, `INSERT INTO workspaces (id, name, description, join_policy, who_can_invite, invite_link_policy,
+			default_access, downloads, publishing, plan, seats, created_at, updated_at)
+		VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, 'Team', 10, ?, ?)`,
+		w.ID, w.Name, s.JoinPolicy, s.WhoCanInvite, s.InviteLinkPolicy, s.DefaultAccess, s.Downloads, s.Publishing,
+		now.UnixMilli(), now.UnixMilli())
 }

@@ -69,7 +69,11 @@ type PublicVideo struct {
 	// The workspace's settings for downloads and publishing.
 	Downloads  troupe.Permission
 	Publishing troupe.Permission
-	Captions   []troupe.CaptionTrack
+	// Approval is the workspace's approval setting, ApprovalStatus the
+	// video's state.
+	Approval       troupe.ApprovalMode
+	ApprovalStatus troupe.ApprovalStatus
+	Captions       []troupe.CaptionTrack
 }
 
 // FindPublicVideo returns the live video published under slug, with its
@@ -78,7 +82,7 @@ type PublicVideo struct {
 func (q *Queries) FindPublicVideo(ctx context.Context, slug string) (PublicVideo, error) {
 	rows, err := q.query(ctx, `SELECT i.id, i.name, i.description, i.media_key, i.media_type, i.poster_key, i.thumbnail_key, i.sprite_key,
 			i.hls_key, EXISTS (SELECT 1 FROM renditions r WHERE r.item_id = i.id AND r.name = 'web'), i.duration_ms, i.updated_at, i.password_hash, i.password_version, i.allow_download, w.downloads, w.publishing,
-			COALESCE(c.lang, ''), COALESCE(c.label, '')
+			w.approval, i.approval_status, COALESCE(c.lang, ''), COALESCE(c.label, '')
 		FROM items i JOIN workspaces w ON w.id = i.workspace_id
 		LEFT JOIN captions c ON c.item_id = i.id
 		WHERE i.public_slug = ? AND i.trashed_at IS NULL
@@ -95,7 +99,7 @@ func (q *Queries) FindPublicVideo(ctx context.Context, slug string) (PublicVideo
 		var duration sql.NullInt64
 		var lang, label string
 		if err := rows.Scan(&v.ItemID, &v.Name, &v.Description, &v.MediaKey, &v.MediaType, &v.PosterKey, &v.ThumbnailKey, &v.SpriteKey, &v.HLSKey, &v.HasWebRendition, &duration,
-			&updated, &v.PasswordHash, &v.PasswordVersion, &v.AllowDownload, &v.Downloads, &v.Publishing, &lang, &label); err != nil {
+			&updated, &v.PasswordHash, &v.PasswordVersion, &v.AllowDownload, &v.Downloads, &v.Publishing, &v.Approval, &v.ApprovalStatus, &lang, &label); err != nil {
 			return PublicVideo{}, translate(err)
 		}
 		v.UpdatedAt = fromMillis(updated)

@@ -72,6 +72,12 @@ const (
 	AuditVideoCaptionsDelete = "video.captions_delete"
 	AuditVideoPoster         = "video.poster"
 	AuditProcessingRetry     = "item.processing_retry"
+	AuditApprovalRequest     = "approval.request"
+	AuditApprovalApprove     = "approval.approve"
+	AuditApprovalChanges     = "approval.request_changes"
+	AuditApprovalWithdraw    = "approval.withdraw"
+	AuditApprovalReset       = "approval.reset"
+	AuditApprovalOverride    = "approval.override"
 )
 
 // AuditActions is every action the app records, family by family in the
@@ -86,6 +92,8 @@ var AuditActions = []string{
 	AuditVideoPublish, AuditVideoUnpublish, AuditVideoPasswordSet, AuditVideoPasswordRemove, AuditVideoDownload,
 	AuditVideoCaptionsPut, AuditVideoCaptionsDelete, AuditVideoPoster,
 	AuditProcessingRetry,
+	AuditApprovalRequest, AuditApprovalApprove, AuditApprovalChanges, AuditApprovalWithdraw, AuditApprovalReset,
+	AuditApprovalOverride,
 	AuditSharingUpdate,
 	AuditSettingsUpdate,
 	AuditDomainAdd, AuditDomainRemove,
@@ -187,7 +195,9 @@ func (e AuditEntry) Facts() AuditFacts {
 	case AuditVideoCaptionsPut, AuditVideoCaptionsDelete:
 		f.Lang = d
 	case AuditWorkspaceCreate, AuditAPITokenCreate, AuditAPITokenRevoke, AuditVideoPublish, AuditVideoUnpublish,
-		AuditVideoPasswordSet, AuditVideoPasswordRemove:
+		AuditVideoPasswordSet, AuditVideoPasswordRemove,
+		AuditApprovalRequest, AuditApprovalApprove, AuditApprovalChanges, AuditApprovalWithdraw, AuditApprovalReset,
+		AuditApprovalOverride:
 		f.Name = d
 	}
 	return f

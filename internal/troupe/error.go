@@ -141,6 +141,9 @@ const (
 	CodeItemTrashed      Code = "item_trashed"
 	CodeFileTooLarge     Code = "file_too_large"
 	CodeUnsupportedMedia Code = "unsupported_media_type"
+	// CodeApprovalRequired: the workspace asks for approval before a
+	// video is published, linked or downloaded, and it is not approved.
+	CodeApprovalRequired Code = "approval_required"
 )
 
 // Codes of the video share page.
@@ -163,6 +166,6 @@ var Codes = []Code{
 	CodeSeatLimitReached, CodeInvitationExpired, CodeInvitationInvalid, CodeEmailMismatch,
 	CodeEmailUnverified, CodeAlreadyMember, CodeLastSuperAdmin, CodeLinkInvalid,
 	CodeRequestPending, CodePublicDomain,
-	CodeItemTrashed, CodeFileTooLarge, CodeUnsupportedMedia,
+	CodeItemTrashed, CodeFileTooLarge, CodeUnsupportedMedia, CodeApprovalRequired,
 	CodePasswordRequired, CodeWrongPassword, CodeInvalidCaptions,
 }

@@ -138,6 +138,9 @@ type Item struct {
 	PasswordSet     bool
 	PasswordVersion int
 	AllowDownload   bool
+
+	// ApprovalStatus is the state of the item's current approval request.
+	ApprovalStatus ApprovalStatus
 }
 
 // ValidateItemName checks an item's name: 1 to MaxItemName characters,

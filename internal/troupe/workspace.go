@@ -66,6 +66,10 @@ type Settings struct {
 	DefaultAccess    DefaultAccess
 	Downloads        Permission
 	Publishing       Permission
+	// Approval says whether videos need approval to go out; ApprovalRule
+	// how many reviewers must approve.
+	Approval     ApprovalMode
+	ApprovalRule ApprovalRule
 }
 
 // DefaultSettings are those of a new workspace.
@@ -76,6 +80,8 @@ var DefaultSettings = Settings{
 	DefaultAccess:    AccessPrivate,
 	Downloads:        PermAllowed,
 	Publishing:       PermAdmins,
+	Approval:         ApprovalOff,
+	ApprovalRule:     ApprovalAny,
 }
 
 // Validate checks every setting.
@@ -91,6 +97,8 @@ func (s Settings) Validate(v *Validation) {
 	check("default_access", oneOf(s.DefaultAccess, AccessPrivate, AccessWorkspaceView, AccessWorkspaceComment, AccessWorkspaceEdit))
 	check("downloads", oneOf(s.Downloads, PermAllowed, PermAdmins, PermOff))
 	check("publishing", oneOf(s.Publishing, PermAllowed, PermAdmins, PermOff))
+	check("approval", oneOf(s.Approval, ApprovalOff, ApprovalRequired))
+	check("approval_rule", oneOf(s.ApprovalRule, ApprovalAny, ApprovalAll))
 }
 
 func oneOf[T comparable](x T, allowed ...T) bool {

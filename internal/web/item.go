@@ -67,6 +67,8 @@ type contentPage struct {
 	Here string
 	// Invitations are the user's pending invitations, on home.
 	Invitations []invitationInfo
+	// Awaiting are the items waiting for the user's review, on home.
+	Awaiting []app.ItemView
 }
 
 // viewCookie remembers whether content shows as a list or a grid.
@@ -139,7 +141,11 @@ func (s *Server) pageWorkspaceHome(w http.ResponseWriter, r *http.Request, u tro
 	if err != nil {
 		return err
 	}
-	p := &contentPage{Section: "home", Invitations: home.Invitations}
+	awaiting, err := s.app.AwaitingReview(r.Context(), u, v.Workspace.ID)
+	if err != nil {
+		return err
+	}
+	p := &contentPage{Section: "home", Invitations: home.Invitations, Awaiting: awaiting}
 	return s.showList(w, r, u, v, p, app.ItemQuery{}, s.app.ListItems)
 }
 
@@ -341,6 +347,8 @@ type itemPage struct {
 	Here string
 	// Video is what a video's page shows besides the player.
 	Video *videoPanel
+	// Approval is the approval box of drafts and videos.
+	Approval *approvalBox
 }
 
 // loadItemPage loads the page of item it, whose New menu creates items
@@ -358,6 +366,9 @@ func (s *Server) loadItemPage(r *http.Request, u troupe.User, v *view, it app.It
 		}
 	}
 	p := &itemPage{Item: it, Crumbs: crumbs, Back: back, Here: itemURL(it)}
+	if p.Approval, err = s.loadApprovalBox(r, u, it); err != nil {
+		return nil, err
+	}
 	if it.Kind == troupe.KindVideo {
 		if p.Video, err = s.loadVideo(r, u, it); err != nil {
 			return nil, err
@@ -685,6 +696,9 @@ type itemJSON struct {
 	// Path lists the folders above the item the caller may open (single
 	// item only).
 	Path []itemRefJSON `json:"path,omitempty"`
+	// Approval (drafts and videos): the status in lists, the whole
+	// request for a single item.
+	Approval *approvalJSON `json:"approval,omitempty"`
 }
 
 func toItemJSON(it app.ItemView, full bool) itemJSON {
@@ -697,6 +711,9 @@ func toItemJSON(it app.ItemView, full bool) itemJSON {
 	if it.Workspace != troupe.LevelNone {
 		lvl := it.Workspace.String()
 		out.WorkspaceLevel = &lvl
+	}
+	if it.Kind == troupe.KindDraft || it.Kind == troupe.KindVideo {
+		out.Approval = toApprovalJSON(it.ApprovalStatus, it.Approval)
 	}
 	if it.Kind == troupe.KindDraft && full {
 		out.Script = &it.Script

@@ -168,6 +168,11 @@ var noteTargets = map[string]func(ws string) string{
 	app.NoteSeatLimit:          paths.Seats,
 }
 
+// itemNotes are the kinds of notification about an item, which open the
+// item's page recorded in them.
+var itemNotes = map[string]bool{app.NoteItemShared: true, app.NoteVideoGuessed: true,
+	app.NoteApprovalRequested: true, app.NoteApprovalApproved: true, app.NoteApprovalChanges: true}
+
 func (v *view) note(n troupe.Notification) noteView {
 	var data map[string]any
 	_ = json.Unmarshal([]byte(n.Data), &data) // a malformed payload only leaves blanks in the sentence
@@ -183,7 +188,7 @@ func (v *view) note(n troupe.Notification) noteView {
 	if target, ok := noteTargets[n.Kind]; ok {
 		out.Target = target(n.WorkspaceID)
 	}
-	if p, _ := data["path"].(string); (n.Kind == app.NoteItemShared || n.Kind == app.NoteVideoGuessed) && p != "" && localPath(p) == p {
+	if p, _ := data["path"].(string); itemNotes[n.Kind] && p != "" && localPath(p) == p {
 		out.Target = p
 	}
 	out.Text = n.Kind

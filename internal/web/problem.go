@@ -42,6 +42,7 @@ var statusOf = map[troupe.Code]int{
 	troupe.CodeRequestPending:     http.StatusConflict,
 	troupe.CodePublicDomain:       http.StatusUnprocessableEntity,
 	troupe.CodeItemTrashed:        http.StatusConflict,
+	troupe.CodeApprovalRequired:   http.StatusConflict,
 	troupe.CodePasswordRequired:   http.StatusUnauthorized,
 	troupe.CodeWrongPassword:      http.StatusUnauthorized,
 	troupe.CodeInvalidCaptions:    http.StatusUnprocessableEntity,

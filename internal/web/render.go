@@ -36,6 +36,7 @@ func newPages(cat *i18n.Catalog, st *static) (*pages, error) {
 	funcs["field"] = makeField
 	funcs["hasPrefix"] = strings.HasPrefix
 	funcs["join"] = strings.Join
+	funcs["approvalBadge"] = approvalBadge
 	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)

@@ -147,6 +147,11 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	t.signedIn("PUT /api/v1/items/{id}/sharing", s.handleSharingPut)
 	t.signedIn("GET /api/v1/items/{id}/permissions", s.handlePermissions)
 
+	// approval
+	t.signedIn("POST /api/v1/items/{id}/approval", s.handleApprovalRequest)
+	t.signedIn("DELETE /api/v1/items/{id}/approval", s.handleApprovalWithdraw)
+	t.signedIn("POST /api/v1/items/{id}/approval/decision", s.handleApprovalDecision)
+
 	// video
 	t.signedIn("GET /api/v1/videos/{id}/media", s.handleVideoMedia)
 	t.signedIn("PUT /api/v1/videos/{id}/password", s.handlePasswordPut)
@@ -279,6 +284,11 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.member("GET /w/{ws}/items/{id}/share", s.pageShare)
 	t.member("POST /w/{ws}/items/{id}/share", s.pageSharePost)
 	t.member("GET /w/{ws}/items/{id}/access", s.pageAccess)
+
+	// approval
+	t.member("POST /w/{ws}/items/{id}/approval", s.pageApprovalRequest)
+	t.member("POST /w/{ws}/items/{id}/approval/decision", s.pageApprovalDecision)
+	t.member("POST /w/{ws}/items/{id}/approval/withdraw", s.pageApprovalWithdraw)
 
 	// video
 	t.member("POST /w/{ws}/items/{id}/publish", s.pagePublish)

@@ -189,7 +189,8 @@ func (s *Server) pageSettingsPost(w http.ResponseWriter, r *http.Request, u trou
 	upd := app.WorkspaceUpdate{Name: formValue[string](f, "name"), Description: formValue[string](f, "description"),
 		JoinPolicy: formValue[troupe.JoinPolicy](f, "join_policy"), WhoCanInvite: formValue[troupe.WhoCanInvite](f, "who_can_invite"),
 		InviteLinkPolicy: formValue[troupe.LinkPolicy](f, "invite_link_policy"), DefaultAccess: formValue[troupe.DefaultAccess](f, "default_access"),
-		Downloads: formValue[troupe.Permission](f, "downloads"), Publishing: formValue[troupe.Permission](f, "publishing")}
+		Downloads: formValue[troupe.Permission](f, "downloads"), Publishing: formValue[troupe.Permission](f, "publishing"),
+		Approval: formValue[troupe.ApprovalMode](f, "approval"), ApprovalRule: formValue[troupe.ApprovalRule](f, "approval_rule")}
 	ws, err := s.app.UpdateWorkspace(r.Context(), u, v.Workspace.ID, upd, s.client(r))
 	if err != nil && inPlace(r) {
 		return err
@@ -209,12 +210,14 @@ func settingValues(ws app.WorkspaceView) map[string]string {
 	set := ws.Settings
 	return map[string]string{"name": ws.Name, "description": ws.Description, "join_policy": string(set.JoinPolicy),
 		"who_can_invite": string(set.WhoCanInvite), "invite_link_policy": string(set.InviteLinkPolicy),
-		"default_access": string(set.DefaultAccess), "downloads": string(set.Downloads), "publishing": string(set.Publishing)}
+		"default_access": string(set.DefaultAccess), "downloads": string(set.Downloads), "publishing": string(set.Publishing),
+		"approval": string(set.Approval), "approval_rule": string(set.ApprovalRule)}
 }
 
 // settingChoices are the settings chosen among named values, in the
 // order of the page.
-var settingChoices = []string{"join_policy", "who_can_invite", "invite_link_policy", "default_access", "downloads", "publishing"}
+var settingChoices = []string{"join_policy", "who_can_invite", "invite_link_policy", "default_access", "downloads", "publishing",
+	"approval", "approval_rule"}
 
 // settingsChanged says what a save of the settings changed, setting by
 // setting ("Downloads: Super Admins only"), or only that they were saved.
@@ -311,6 +314,8 @@ type workspaceJSON struct {
 	DefaultAccess    troupe.DefaultAccess `json:"default_access"`
 	Downloads        troupe.Permission    `json:"downloads"`
 	Publishing       troupe.Permission    `json:"publishing"`
+	Approval         troupe.ApprovalMode  `json:"approval"`
+	ApprovalRule     troupe.ApprovalRule  `json:"approval_rule"`
 	Seats            seatsJSON            `json:"seats"`
 }
 
@@ -322,7 +327,7 @@ func toWorkspaceJSON(w app.WorkspaceView) workspaceJSON {
 	s := w.Settings
 	return workspaceJSON{ID: w.ID, Name: w.Name, Description: w.Description, Role: w.Role, JoinPolicy: s.JoinPolicy,
 		Domains: domains, WhoCanInvite: s.WhoCanInvite, InviteLinkPolicy: s.InviteLinkPolicy, DefaultAccess: s.DefaultAccess,
-		Downloads: s.Downloads, Publishing: s.Publishing, Seats: seatsJSON{Total: w.Seats, Used: w.SeatsUsed}}
+		Downloads: s.Downloads, Publishing: s.Publishing, Approval: s.Approval, ApprovalRule: s.ApprovalRule, Seats: seatsJSON{Total: w.Seats, Used: w.SeatsUsed}}
 }
 
 func (s *Server) handleWorkspaceList(w http.ResponseWriter, r *http.Request, u troupe.User) error {
@@ -373,13 +378,16 @@ func (s *Server) handleWorkspaceUpdate(w http.ResponseWriter, r *http.Request, u
 		DefaultAccess    *troupe.DefaultAccess `json:"default_access"`
 		Downloads        *troupe.Permission    `json:"downloads"`
 		Publishing       *troupe.Permission    `json:"publishing"`
+		Approval         *troupe.ApprovalMode  `json:"approval"`
+		ApprovalRule     *troupe.ApprovalRule  `json:"approval_rule"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
 	ws, err := s.app.UpdateWorkspace(r.Context(), u, r.PathValue("ws"), app.WorkspaceUpdate{Name: in.Name, Description: in.Description,
 		JoinPolicy: in.JoinPolicy, WhoCanInvite: in.WhoCanInvite, InviteLinkPolicy: in.InviteLinkPolicy, DefaultAccess: in.DefaultAccess,
-		Downloads: in.Downloads, Publishing: in.Publishing, Domains: in.Domains}, s.client(r))
+		Downloads: in.Downloads, Publishing: in.Publishing, Approval: in.Approval, ApprovalRule: in.ApprovalRule,
+		Domains: in.Domains}, s.client(r))
 	if err != nil {
 		return err
 	}
