@@ -72,6 +72,7 @@ const (
 	AuditVideoCaptionsDelete = "video.captions_delete"
 	AuditVideoPoster         = "video.poster"
 	AuditProcessingRetry     = "item.processing_retry"
+	AuditCommentDelete       = "item.comment_delete"
 )
 
 // AuditActions is every action the app records, family by family in the
@@ -85,7 +86,7 @@ var AuditActions = []string{
 	AuditJoinRequestCreate, AuditJoinRequestApproved, AuditJoinRequestDenied,
 	AuditVideoPublish, AuditVideoUnpublish, AuditVideoPasswordSet, AuditVideoPasswordRemove, AuditVideoDownload,
 	AuditVideoCaptionsPut, AuditVideoCaptionsDelete, AuditVideoPoster,
-	AuditProcessingRetry,
+	AuditProcessingRetry, AuditCommentDelete,
 	AuditSharingUpdate,
 	AuditSettingsUpdate,
 	AuditDomainAdd, AuditDomainRemove,
@@ -158,7 +159,7 @@ func (e AuditEntry) Facts() AuditFacts {
 		email, role, _ := strings.Cut(d, " ")
 		f.Email, f.Role = email, Role(strings.TrimSpace(role))
 	case AuditMemberRemove, AuditMemberLeave, AuditInvitationResend, AuditInvitationRevoke, AuditInvitationDecline,
-		AuditJoinRequestCreate:
+		AuditJoinRequestCreate, AuditCommentDelete:
 		f.Email = d
 	case AuditInviteLinkCreate, AuditInviteLinkUpdate, AuditInviteLinkReset:
 		for _, kv := range strings.Fields(d) {
