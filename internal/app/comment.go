@@ -456,3 +456,47 @@ func (a *App) WatchComments(ctx context.Context, actor troupe.User, itemID strin
 	}
 	return a.commentLive.watch(ctx, itemID), nil
 }
+
+// UnreachableMentions lists the members comment id mentions who cannot
+// see its item, to its author while they may share the item (and to
+// nobody else: nothing tells others whether an address is a member's).
+func (a *App) UnreachableMentions(ctx context.Context, actor troupe.User, id string) (_ []troupe.User, opErr error) {
+	defer wrap(&opErr, "unreachable mentions")
+	q := a.db.Read()
+	cm, it, err := a.editableComment(ctx, q, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if cm.AuthorID != actor.ID || !it.Permissions.CanShare {
+		return nil, nil
+	}
+	_, blind, err := a.mentionsOf(ctx, q, it, actor.ID, cm.Body)
+	return blind, err
+}
+
+// ShareAtComment gives member userID comment access to an item, keeping
+// its other sharing as it is (a higher level they hold stays): the answer
+// to a mention of someone who cannot see the item. It needs the right to
+// share, as any sharing change.
+func (a *App) ShareAtComment(ctx context.Context, actor troupe.User, itemID, userID string, c Client) (opErr error) {
+	defer wrap(&opErr, "share at comment")
+	sh, err := a.GetSharing(ctx, actor, itemID)
+	if err != nil {
+		return err
+	}
+	in := SharingInput{General: troupe.GeneralAccess(sh.Workspace), WorkspaceLevel: sh.Workspace.String()}
+	found := false
+	for _, s := range sh.Shares {
+		level := s.Level
+		if s.UserID == userID {
+			found = true
+			level = max(level, troupe.LevelComment)
+		}
+		in.Shares = append(in.Shares, ShareInput{UserID: s.UserID, Level: level.String()})
+	}
+	if !found {
+		in.Shares = append(in.Shares, ShareInput{UserID: userID, Level: troupe.LevelComment.String()})
+	}
+	_, err = a.UpdateSharing(ctx, actor, itemID, in, c)
+	return err
+}

@@ -340,6 +340,8 @@ type itemPage struct {
 	Here string
 	// Video is what a video's page shows besides the player.
 	Video *videoPanel
+	// Comments are a video's or a draft's comments.
+	Comments *commentsPanel
 }
 
 // loadItemPage loads the page of item it, whose New menu creates items
@@ -359,6 +361,11 @@ func (s *Server) loadItemPage(r *http.Request, u troupe.User, v *view, it app.It
 	p := &itemPage{Item: it, Crumbs: crumbs, Back: back, Here: itemURL(it)}
 	if it.Kind == troupe.KindVideo {
 		if p.Video, err = s.loadVideo(r, u, it); err != nil {
+			return nil, err
+		}
+	}
+	if (it.Kind == troupe.KindVideo || it.Kind == troupe.KindDraft) && it.TrashedAt == nil {
+		if p.Comments, err = s.loadComments(r, u, it, p.Here); err != nil {
 			return nil, err
 		}
 	}

@@ -168,6 +168,11 @@ var noteTargets = map[string]func(ws string) string{
 	app.NoteSeatLimit:          paths.Seats,
 }
 
+// linksToItem are the kinds whose notification leads to the page (and
+// time) its data names.
+var linksToItem = map[string]bool{app.NoteItemShared: true, app.NoteVideoGuessed: true,
+	app.NoteCommentMention: true, app.NoteCommentReply: true, app.NoteCommentOnItem: true}
+
 func (v *view) note(n troupe.Notification) noteView {
 	var data map[string]any
 	_ = json.Unmarshal([]byte(n.Data), &data) // a malformed payload only leaves blanks in the sentence
@@ -183,7 +188,7 @@ func (v *view) note(n troupe.Notification) noteView {
 	if target, ok := noteTargets[n.Kind]; ok {
 		out.Target = target(n.WorkspaceID)
 	}
-	if p, _ := data["path"].(string); (n.Kind == app.NoteItemShared || n.Kind == app.NoteVideoGuessed) && p != "" && localPath(p) == p {
+	if p, _ := data["path"].(string); linksToItem[n.Kind] && p != "" && localPath(p) == p {
 		out.Target = p
 	}
 	out.Text = n.Kind
