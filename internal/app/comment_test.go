@@ -14,7 +14,7 @@ import (
 	"troupe/internal/troupe"
 )
 
-func (e *env) video(t *testing.T, owner troupe.User, ws, name string) app.ItemView {
+func (e *env) video(t testing.TB, owner troupe.User, ws, name string) app.ItemView {
 	t.Helper()
 	v, err := e.app.CreateMedia(context.Background(), owner, ws, app.NewMedia{Kind: troupe.KindVideo, Name: name, Filename: "clip.mp4",
 		File: bytes.NewReader(mp4Head)}, client)

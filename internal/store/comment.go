@@ -184,8 +184,9 @@ func (q *Queries) ListComments(ctx context.Context, itemID string, f troupe.Comm
 		if !ok || err1 != nil || err2 != nil {
 			return nil, "", errBadCursor
 		}
-		where = append(where, "(c.sort_ms > ? OR (c.sort_ms = ? AND (c.created_at > ? OR (c.created_at = ? AND c.id > ?))))")
-		args = append(args, sortMS, sortMS, created, created, id)
+		// A row comparison, which both engines read as a range of the index.
+		where = append(where, "(c.sort_ms, c.created_at, c.id) > (?, ?, ?)")
+		args = append(args, sortMS, created, id)
 	}
 	args = append(args, f.Limit+1)
 	rows, err := q.query(ctx, `SELECT `+commentColumns+commentFrom+` WHERE `+strings.Join(where, " AND ")+
