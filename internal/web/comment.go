@@ -346,9 +346,18 @@ func (v *view) CommentsToggle(p *commentsPanel) string {
 	return p.Here + "?resolved=1"
 }
 
-// Excerpt is the start of a comment for a marker's label.
-func (v *view) Excerpt(body string) string {
-	s := strings.Join(strings.Fields(body), " ")
+// Excerpt is the start of a comment for a marker's label, mentions said
+// by name as in the list.
+func (v *view) Excerpt(r commentRow) string {
+	var b strings.Builder
+	for _, p := range r.Parts {
+		if p.Mention != "" {
+			b.WriteString(p.Mention)
+		} else {
+			b.WriteString(p.Text)
+		}
+	}
+	s := strings.Join(strings.Fields(b.String()), " ")
 	if r := []rune(s); len(r) > 80 {
 		return string(r[:79]) + "…"
 	}
