@@ -119,7 +119,33 @@ func TestCommentAuthorization(t *testing.T) {
 				}
 			}
 		})
-		t.Run("folders have no comments", func(t *testing.T) {
+		t.Run("a stream ends when its reader loses access", func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "GET", s.url+list+"/stream", nil)
+			res, err := tm.callers["viewer_view"].http.Do(req)
+			if err != nil || res.StatusCode != 200 {
+				t.Fatalf("stream: %v %v", res, err)
+			}
+			defer res.Body.Close()
+			rd := bufio.NewReader(res.Body)
+			if line, _ := rd.ReadString('\n'); line != "event: comments\n" {
+				t.Fatalf("first line %q", line)
+			}
+			creator.do("PUT", "/api/v1/items/"+tm.video+"/sharing", map[string]any{"general_access": "restricted", "shares": []map[string]string{
+				{"user_id": tm.ids["viewer_comment"], "level": "comment"}}}).want(t, 200)
+			start := time.Now()
+			for {
+				if _, err := rd.ReadString('\n'); err != nil {
+					if ctx.Err() != nil {
+						t.Fatal("the stream went on after access was lost")
+					}
+					break
+				}
+			}
+			t.Logf("the stream ended %v after access was lost", time.Since(start).Round(100*time.Millisecond))
+		})
+				t.Run("folders have no comments", func(t *testing.T) {
 			folder := idOf(t, creator.do("POST", "/api/v1/workspaces/"+tm.ws+"/folders", map[string]any{"name": "Q3"}).want(t, 201))
 			creator.do("POST", "/api/v1/items/"+folder+"/comments", map[string]any{"body": "x"}).want(t, 422, "validation_failed")
 		})
