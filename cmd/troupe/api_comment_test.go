@@ -145,7 +145,7 @@ func TestCommentAuthorization(t *testing.T) {
 			}
 			t.Logf("the stream ended %v after access was lost", time.Since(start).Round(100*time.Millisecond))
 		})
-				t.Run("folders have no comments", func(t *testing.T) {
+		t.Run("folders have no comments", func(t *testing.T) {
 			folder := idOf(t, creator.do("POST", "/api/v1/workspaces/"+tm.ws+"/folders", map[string]any{"name": "Q3"}).want(t, 201))
 			creator.do("POST", "/api/v1/items/"+folder+"/comments", map[string]any{"body": "x"}).want(t, 422, "validation_failed")
 		})
