@@ -126,7 +126,7 @@
     });
 
     // --- Fetching the list again -------------------------------------------
-    var fetching = null, again = false;
+    var fetching = null, again = false, pending = false;
     function refresh() {
       if (fetching) { again = true; return fetching; }
       fetching = fetch(panel.dataset.fragment, { credentials: "same-origin" })
@@ -140,9 +140,9 @@
             var li = d.closest("li[id]");
             if (li && !d.querySelector("textarea:focus")) open[li.id + d.className] = true;
           });
-          // Keep a reply or an edit being typed.
-          var typing = list().contains(document.activeElement);
-          if (typing) { again = true; return; }
+          // Keep a reply or an edit being typed: the list is fetched
+          // again once the focus leaves it.
+          if (list().contains(document.activeElement)) { pending = true; return; }
           fresh.querySelectorAll("details").forEach(function (d) {
             var li = d.closest("li[id]");
             if (li && open[li.id + d.className]) d.open = true;
@@ -162,7 +162,7 @@
       return fetching;
     }
     // A reply or an edit left: pick up what came meanwhile.
-    panel.addEventListener("focusout", function () { if (again) { again = false; setTimeout(refresh, 300); } });
+    panel.addEventListener("focusout", function () { if (pending) { pending = false; setTimeout(refresh, 300); } });
 
     // --- Forms in place ------------------------------------------------------
     function offer(people) {
