@@ -149,7 +149,7 @@ func TestBrowserContentSharingJourney(t *testing.T) {
 	verab.signIn("vera@acme.com", base+"/items/"+draft)
 	verab.waitText("h1", "Intro")
 	verab.waitText("[data-read-only]", T("item.read_only_draft"))
-	verab.waitTrue("no edit controls", `!document.querySelector("main textarea, main form[data-draft], #share-button, details.new-menu") && document.querySelector("pre.script-view").textContent === "Hello, team."`)
+	verab.waitTrue("no edit controls", `!document.querySelector("main textarea:not([data-mention]), main form[data-draft], #share-button, details.new-menu") && document.querySelector("pre.script-view").textContent === "Hello, team."`)
 	verab.check("draft-read-only")
 	vera.do("PATCH", "/api/v1/items/"+draft, map[string]any{"name": "Mine"}).want(t, 403, "forbidden")
 	verab.do(chromedp.Navigate(s.url + base + "/shared"))

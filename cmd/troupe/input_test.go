@@ -46,6 +46,9 @@ type inputFixture struct {
 	ws, memberID, folder, draft, video  string
 	slug, invitationID, invitationToken string
 	tokenID, linkToken                  string
+	// comment is on a draft only its author sees and mentions a member,
+	// so that its page (offerPage) offers to share it at comment level.
+	comment, offerPage string
 }
 
 func newInputFixture(t *testing.T, s *testServer, video []byte) *inputFixture {
@@ -91,6 +94,15 @@ func newInputFixture(t *testing.T, s *testServer, video []byte) *inputFixture {
 	// A draft waiting for the admin's review shows the approval forms.
 	review := idOf(t, carla.do("POST", w+"/drafts", map[string]any{"name": "Review me"}).want(t, 201))
 	carla.do("POST", "/api/v1/items/"+review+"/approval", map[string]any{"reviewers": []string{idOf(t, a.do("GET", "/api/v1/me", nil).want(t, 200))}}).want(t, 201)
+	// A comment that mentions a member who cannot see its draft: its
+	// page offers to share, and shows the comment's own forms, a resolved
+	// thread's among them.
+	private := idOf(t, a.do("POST", w+"/drafts", map[string]any{"name": "Private"}).want(t, 201))
+	a.do("PUT", "/api/v1/items/"+private+"/sharing", map[string]any{"general_access": "restricted"}).want(t, 200)
+	f.comment = idOf(t, a.do("POST", "/api/v1/items/"+private+"/comments", map[string]any{"body": "@carla@acme.com have a look"}).want(t, 201))
+	done := idOf(t, a.do("POST", "/api/v1/items/"+private+"/comments", map[string]any{"body": "Done"}).want(t, 201))
+	a.do("PATCH", "/api/v1/comments/"+done, map[string]any{"resolved": true}).want(t, 200)
+	f.offerPage = "/w/" + f.ws + "/items/" + private + "?resolved=1&offer=" + f.comment
 
 	// A video whose processing failed shows Retry.
 	broken := append(slices.Clone(video[:64]), bytes.Repeat([]byte("not a video "), 2000)...)
@@ -125,6 +137,8 @@ func (f *inputFixture) param(path, name string) string {
 		return f.slug
 	case "file":
 		return "fr.vtt"
+	case "cid":
+		return f.comment
 	case "token":
 		if strings.Contains(path, "/join/") {
 			return f.linkToken
@@ -259,7 +273,7 @@ func TestBadTextIsRefusedEverywhere(t *testing.T) {
 		// is recent); what is compared is what comes after.
 		var forms []pageForm
 		for c, seeds := range map[*apiClient][]string{
-			f.admin:      {"/", "/w/" + f.ws, "/account", "/workspaces", "/discover", "/notifications", "/invitations/" + f.invitationToken},
+			f.admin:      {"/", "/w/" + f.ws, "/account", "/workspaces", "/discover", "/notifications", "/invitations/" + f.invitationToken, f.offerPage},
 			f.guest:      {"/", "/invitations/" + f.invitationToken, "/join/" + f.linkToken, "/discover"},
 			f.colleague:  {"/discover"},
 			f.unverified: {"/account"},

@@ -516,9 +516,11 @@ func (a *App) passwordChanged(ctx context.Context, tx *store.Tx, u troupe.User, 
 // ProfileUpdate lists the account fields to change; nil stays. A new
 // password needs the current one.
 type ProfileUpdate struct {
-	Name            *string
-	Locale          *string
-	Discoverable    *bool
+	Name         *string
+	Locale       *string
+	Discoverable *bool
+	// CommentMail is when to mail about comments: none, mentions or all.
+	CommentMail     *string
 	CurrentPassword *string
 	NewPassword     *string
 }
@@ -539,6 +541,9 @@ func (a *App) UpdateProfile(ctx context.Context, actor troupe.User, upd ProfileU
 	}
 	if upd.Locale != nil && !troupe.ValidLocale(*upd.Locale) {
 		v.Add("locale", "invalid", "Choose English, French or the browser's language.")
+	}
+	if upd.CommentMail != nil && !troupe.ValidCommentMail(*upd.CommentMail) {
+		v.Add("comment_mail", "invalid", "Choose none, mentions or all.")
 	}
 	changePassword := upd.NewPassword != nil || upd.CurrentPassword != nil
 	if changePassword {
@@ -565,7 +570,8 @@ func (a *App) UpdateProfile(ctx context.Context, actor troupe.User, upd ProfileU
 	var user troupe.User
 	var secret string
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		err := tx.UpdateUser(ctx, actor.ID, store.UserUpdate{Name: upd.Name, Locale: upd.Locale, Discoverable: upd.Discoverable}, a.now())
+		err := tx.UpdateUser(ctx, actor.ID, store.UserUpdate{Name: upd.Name, Locale: upd.Locale, Discoverable: upd.Discoverable,
+			CommentMail: upd.CommentMail}, a.now())
 		if err != nil {
 			return err
 		}

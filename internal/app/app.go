@@ -66,6 +66,8 @@ type App struct {
 	cfg    Config
 	log    *slog.Logger
 	live   live
+	// commentLive wakes the comment streams open on an item.
+	commentLive live
 	keyState
 	refused refusals
 }
@@ -80,6 +82,7 @@ func New(db *store.DB, queue Queue, media *blob.Store, render *mail.Renderer, ha
 	}
 	a := &App{db: db, queue: queue, media: media, render: render, hasher: hasher, cat: cat, cfg: cfg, log: logging.OrDiscard(cfg.Logger)}
 	db.WatchNotifications(a.live.signal)
+	db.WatchComments(a.commentLive.signal)
 	queue.Handle(taskPasswordReset, a.runPasswordReset)
 	queue.HandleLong(taskProcessMedia, processingTimeout, a.runProcessMedia)
 	queue.HandleLong(taskProbeMedia, processingTimeout, a.runProcessMedia)

@@ -75,7 +75,7 @@ func newEnv(t *testing.T, e testkit.Engine) *env {
 
 // newEnvWith is newEnv with the media settings of cfg (its tools and HLS
 // threshold).
-func newEnvWith(t *testing.T, e testkit.Engine, cfg app.Config) *env {
+func newEnvWith(t testing.TB, e testkit.Engine, cfg app.Config) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, e.URL)

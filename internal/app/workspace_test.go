@@ -15,7 +15,7 @@ import (
 
 // user makes a verified account directly in the store (no mail) and
 // returns it.
-func (e *env) user(t *testing.T, email string) troupe.User {
+func (e *env) user(t testing.TB, email string) troupe.User {
 	t.Helper()
 	u := troupe.User{ID: "u-" + strings.ReplaceAll(email, "@", "-"), Email: email, Name: strings.Split(email, "@")[0], EmailVerified: true, Discoverable: true}
 	err := e.db.Tx(context.Background(), func(tx *store.Tx) error {

@@ -4,7 +4,10 @@
 // to a route of the web server.
 package paths
 
-import "net/url"
+import (
+	"net/url"
+	"strconv"
+)
 
 // Home is the signed-in user's start page.
 func Home() string { return "/" }
@@ -87,6 +90,22 @@ func Folder(ws, id string) string { return Workspace(ws) + "/folders/" + url.Pat
 
 // Item is an item's own page.
 func Item(ws, id string) string { return Workspace(ws) + "/items/" + url.PathEscape(id) }
+
+// ItemAt is an item's page at a comment: a video's player starts at
+// seconds (none when negative) and the page shows the comment.
+func ItemAt(ws, id string, seconds int64, commentID string) string {
+	q := url.Values{}
+	if seconds >= 0 {
+		q.Set("t", strconv.FormatInt(seconds, 10))
+	}
+	if commentID != "" {
+		q.Set("c", commentID)
+	}
+	if len(q) == 0 {
+		return Item(ws, id)
+	}
+	return Item(ws, id) + "?" + q.Encode()
+}
 
 // PublicVideo is a published video's public page.
 func PublicVideo(slug string) string { return "/v/" + url.PathEscape(slug) }

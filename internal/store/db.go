@@ -40,6 +40,7 @@ type DB struct {
 	fresh      *freshness // nil on SQLite
 	instance   string     // names this instance's heartbeats
 	notes      *noteWatchers
+	comments   *noteWatchers
 	stopListen context.CancelFunc
 	listening  sync.WaitGroup
 	// Held while this process serves a SQLite file (see ClaimServing).
@@ -135,7 +136,7 @@ func openPostgres(ctx context.Context, dsn, listenDSN string, log *slog.Logger) 
 	}
 	fresh := newFreshness()
 	d := &DB{dialect: Postgres, write: db, read: db, wait: DefaultPoolWait, fresh: fresh,
-		sessions: newSessionCache(fresh), public: newPublicCache(fresh), instance: rand.Text(), notes: &noteWatchers{}, log: log}
+		sessions: newSessionCache(fresh), public: newPublicCache(fresh), instance: rand.Text(), notes: &noteWatchers{}, comments: &noteWatchers{}, log: log}
 	if listenDSN == "" {
 		listenDSN = dsn
 	}
@@ -199,7 +200,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxIdleConns(8)
 	caches := sqliteCachesOf(path)
 	return &DB{dialect: SQLite, path: path, write: write, read: read, wait: DefaultPoolWait, readStmts: newStmtCache(read),
-		sessions: caches.sessions, public: caches.public, notes: &noteWatchers{}}, nil
+		sessions: caches.sessions, public: caches.public, notes: &noteWatchers{}, comments: &noteWatchers{}}, nil
 }
 
 // Dialect returns the engine behind db.
@@ -236,7 +237,7 @@ func (db *DB) Close() error {
 // Read returns queries that run on the reader pool, outside any
 // transaction.
 func (db *DB) Read() *Queries {
-	return &Queries{pool: pool{db.read, db.wait}, d: db.dialect, stmts: db.readStmts, sessions: db.sessions, public: db.public, notes: db.localNotes()}
+	return &Queries{pool: pool{db.read, db.wait}, d: db.dialect, stmts: db.readStmts, sessions: db.sessions, public: db.public, notes: db.localNotes(), commentNotes: db.localComments()}
 }
 
 // Tx runs fn inside one write transaction and commits when fn returns nil.
@@ -252,7 +253,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", translate(err))
 	}
 	var hooks []func()
-	tx := &Tx{Queries: Queries{q: sqlTx, d: db.dialect, sessions: db.sessions, public: db.public, notes: db.localNotes(), committed: &hooks}, tx: sqlTx}
+	tx := &Tx{Queries: Queries{q: sqlTx, d: db.dialect, sessions: db.sessions, public: db.public, notes: db.localNotes(), commentNotes: db.localComments(), committed: &hooks}, tx: sqlTx}
 	// Roll back on a panic too, so the one SQLite writer is not left
 	// holding an open transaction.
 	committed := false
@@ -311,6 +312,9 @@ type Queries struct {
 	// notes hears of notifications at commit where no listener does
 	// (SQLite); nil on PostgreSQL.
 	notes *noteWatchers
+	// commentNotes hears of changed comments at commit where no listener
+	// does (SQLite); nil on PostgreSQL.
+	commentNotes *noteWatchers
 	// committed collects what runs after the transaction commits; nil
 	// outside a transaction.
 	committed *[]func()

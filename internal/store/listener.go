@@ -22,6 +22,8 @@ const (
 	publicChannel = "troupe_public"
 	// notificationChannel names the user a notification was added for.
 	notificationChannel = "troupe_notification"
+	// commentChannel names the item whose comments changed.
+	commentChannel = "troupe_comment"
 	// heartbeatChannel carries "instance:sent", each instance's heartbeats
 	// to itself (see freshness).
 	heartbeatChannel = "troupe_heartbeat"
@@ -71,7 +73,7 @@ func (db *DB) listenOnce(ctx context.Context, listenDSN, dsn string) (heard bool
 		return false, err
 	}
 	defer closeConn(ctx, conn)
-	for _, ch := range []string{authChannel, publicChannel, notificationChannel, heartbeatChannel} {
+	for _, ch := range []string{authChannel, publicChannel, notificationChannel, commentChannel, heartbeatChannel} {
 		setCtx, cancel := context.WithTimeout(ctx, dialTimeout)
 		_, err := conn.Exec(setCtx, "LISTEN "+ch)
 		cancel()
@@ -84,6 +86,7 @@ func (db *DB) listenOnce(ctx context.Context, listenDSN, dsn string) (heard bool
 	// again.
 	db.resetCaches(true)
 	db.notes.signal("")
+	db.comments.signal("")
 
 	var beating sync.WaitGroup
 	defer beating.Wait()
@@ -112,6 +115,8 @@ func (db *DB) listenOnce(ctx context.Context, listenDSN, dsn string) (heard bool
 			}
 		case notificationChannel:
 			db.notes.signal(n.Payload)
+		case commentChannel:
+			db.comments.signal(n.Payload)
 		case heartbeatChannel:
 			instance, sent, _ := strings.Cut(n.Payload, ":")
 			if at, err := strconv.ParseInt(sent, 10, 64); err == nil && instance == db.instance {

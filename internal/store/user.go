@@ -14,13 +14,13 @@ type UserRecord struct {
 	PasswordHash string
 }
 
-const userColumns = `id, email, name, password_hash, email_verified_at, locale, discoverable, created_at`
+const userColumns = `id, email, name, password_hash, email_verified_at, locale, discoverable, created_at, comment_mail`
 
 func scanUser(row interface{ Scan(...any) error }) (UserRecord, error) {
 	var u UserRecord
 	var verified sql.NullInt64
 	var created int64
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &verified, &u.Locale, &u.Discoverable, &created)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &verified, &u.Locale, &u.Discoverable, &created, &u.CommentMail)
 	if err != nil {
 		return UserRecord{}, translate(err)
 	}
@@ -59,6 +59,7 @@ type UserUpdate struct {
 	PasswordHash *string
 	Locale       *string
 	Discoverable *bool
+	CommentMail  *string
 	VerifyEmail  bool
 }
 
@@ -81,6 +82,9 @@ func (q *Queries) UpdateUser(ctx context.Context, id string, upd UserUpdate, now
 	}
 	if upd.Discoverable != nil {
 		u.add("discoverable", *upd.Discoverable)
+	}
+	if upd.CommentMail != nil {
+		u.add("comment_mail", *upd.CommentMail)
 	}
 	if upd.VerifyEmail {
 		u.set += ", email_verified_at = COALESCE(email_verified_at, ?)"

@@ -78,6 +78,7 @@ const (
 	AuditApprovalWithdraw    = "approval.withdraw"
 	AuditApprovalReset       = "approval.reset"
 	AuditApprovalOverride    = "approval.override"
+	AuditCommentDelete       = "item.comment_delete"
 )
 
 // AuditActions is every action the app records, family by family in the
@@ -94,6 +95,7 @@ var AuditActions = []string{
 	AuditProcessingRetry,
 	AuditApprovalRequest, AuditApprovalApprove, AuditApprovalChanges, AuditApprovalWithdraw, AuditApprovalReset,
 	AuditApprovalOverride,
+	AuditProcessingRetry, AuditCommentDelete,
 	AuditSharingUpdate,
 	AuditSettingsUpdate,
 	AuditDomainAdd, AuditDomainRemove,
@@ -166,7 +168,7 @@ func (e AuditEntry) Facts() AuditFacts {
 		email, role, _ := strings.Cut(d, " ")
 		f.Email, f.Role = email, Role(strings.TrimSpace(role))
 	case AuditMemberRemove, AuditMemberLeave, AuditInvitationResend, AuditInvitationRevoke, AuditInvitationDecline,
-		AuditJoinRequestCreate:
+		AuditJoinRequestCreate, AuditCommentDelete:
 		f.Email = d
 	case AuditInviteLinkCreate, AuditInviteLinkUpdate, AuditInviteLinkReset:
 		for _, kv := range strings.Fields(d) {

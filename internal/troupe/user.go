@@ -33,7 +33,10 @@ type User struct {
 	EmailVerified bool
 	Locale        string
 	Discoverable  bool
-	CreatedAt     time.Time
+	// CommentMail is when the user wants mail about comments: one of
+	// CommentMailNone, CommentMailMentions (the default) or CommentMailAll.
+	CommentMail string
+	CreatedAt   time.Time
 	// TokenWorkspace is set when the user acts through an API token: the
 	// token's workspace, the only one the request may touch.
 	TokenWorkspace string

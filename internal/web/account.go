@@ -176,6 +176,7 @@ func (s *Server) handleMeUpdate(w http.ResponseWriter, r *http.Request, u troupe
 		Name            *string `json:"name"`
 		Locale          *string `json:"locale"`
 		Discoverable    *bool   `json:"discoverable"`
+		CommentMail     *string `json:"comment_mail"`
 		CurrentPassword *string `json:"current_password"`
 		NewPassword     *string `json:"new_password"`
 	}
@@ -183,7 +184,7 @@ func (s *Server) handleMeUpdate(w http.ResponseWriter, r *http.Request, u troupe
 		return err
 	}
 	updated, secret, err := s.app.UpdateProfile(r.Context(), u, app.ProfileUpdate{Name: in.Name, Locale: in.Locale,
-		Discoverable: in.Discoverable, CurrentPassword: in.CurrentPassword, NewPassword: in.NewPassword}, s.client(r))
+		Discoverable: in.Discoverable, CommentMail: in.CommentMail, CurrentPassword: in.CurrentPassword, NewPassword: in.NewPassword}, s.client(r))
 	if err != nil {
 		return err
 	}
@@ -219,6 +220,8 @@ type meJSON struct {
 	userJSON
 	Locale       string `json:"locale"`
 	Discoverable bool   `json:"discoverable"`
+	// CommentMail is when the user gets mail about comments.
+	CommentMail string `json:"comment_mail"`
 }
 
 func toUserJSON(u troupe.User) userJSON {
@@ -226,7 +229,7 @@ func toUserJSON(u troupe.User) userJSON {
 }
 
 func toMeJSON(u troupe.User) meJSON {
-	return meJSON{userJSON: toUserJSON(u), Locale: u.Locale, Discoverable: u.Discoverable}
+	return meJSON{userJSON: toUserJSON(u), Locale: u.Locale, Discoverable: u.Discoverable, CommentMail: u.CommentMail}
 }
 
 func (s *Server) pageSignup(w http.ResponseWriter, r *http.Request) error {
@@ -411,6 +414,17 @@ func (s *Server) pageAccountProfile(w http.ResponseWriter, r *http.Request, u tr
 		return s.showForm(w, r, "account", s.accountView(r, u), err)
 	}
 	s.flash(w, r, "flash.profile_saved")
+	http.Redirect(w, r, paths.Account(), http.StatusSeeOther)
+	return nil
+}
+
+// pageAccountNotifications saves when to be mailed about comments.
+func (s *Server) pageAccountNotifications(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	pref := r.PostForm.Get("comment_mail")
+	if _, _, err := s.app.UpdateProfile(r.Context(), u, app.ProfileUpdate{CommentMail: &pref}, s.client(r)); err != nil {
+		return s.showForm(w, r, "account", s.accountView(r, u), err)
+	}
+	s.flash(w, r, "flash.comment_mail_saved")
 	http.Redirect(w, r, paths.Account(), http.StatusSeeOther)
 	return nil
 }

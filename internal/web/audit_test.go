@@ -86,6 +86,8 @@ var auditSamples = []struct {
 		"Alice chose a new poster for “Launch”", "Alice a choisi une nouvelle vignette pour «\u00a0Launch\u00a0»"},
 	{troupe.AuditEntry{Action: troupe.AuditProcessingRetry, TargetName: "Launch"},
 		"Alice started the processing of “Launch” again", "Alice a relancé le traitement de «\u00a0Launch\u00a0»"},
+	{troupe.AuditEntry{Action: troupe.AuditCommentDelete, TargetName: "Launch", Detail: "bob@acme.test"},
+		"Alice deleted a comment by bob@acme.test on “Launch”", "Alice a supprimé un commentaire de bob@acme.test sur «\u00a0Launch\u00a0»"},
 	{troupe.AuditEntry{Action: troupe.AuditSharingUpdate, TargetName: "Q3 Launch", Detail: "general=workspace:view"},
 		"Alice changed who can access “Q3 Launch”", "Alice a modifié l'accès à «\u00a0Q3 Launch\u00a0»"},
 	{troupe.AuditEntry{Action: troupe.AuditSettingsUpdate, Detail: "name,join_policy"},

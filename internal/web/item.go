@@ -349,6 +349,8 @@ type itemPage struct {
 	Video *videoPanel
 	// Approval is the approval box of drafts and videos.
 	Approval *approvalBox
+	// Comments are a video's or a draft's comments.
+	Comments *commentsPanel
 }
 
 // loadItemPage loads the page of item it, whose New menu creates items
@@ -371,6 +373,11 @@ func (s *Server) loadItemPage(r *http.Request, u troupe.User, v *view, it app.It
 	}
 	if it.Kind == troupe.KindVideo {
 		if p.Video, err = s.loadVideo(r, u, it); err != nil {
+			return nil, err
+		}
+	}
+	if (it.Kind == troupe.KindVideo || it.Kind == troupe.KindDraft) && it.TrashedAt == nil {
+		if p.Comments, err = s.loadComments(r, u, it, p.Here); err != nil {
 			return nil, err
 		}
 	}

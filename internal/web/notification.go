@@ -168,10 +168,11 @@ var noteTargets = map[string]func(ws string) string{
 	app.NoteSeatLimit:          paths.Seats,
 }
 
-// itemNotes are the kinds of notification about an item, which open the
-// item's page recorded in them.
-var itemNotes = map[string]bool{app.NoteItemShared: true, app.NoteVideoGuessed: true,
-	app.NoteApprovalRequested: true, app.NoteApprovalApproved: true, app.NoteApprovalChanges: true}
+// linksToItem are the kinds whose notification leads to the page (and
+// time) its data names.
+var linksToItem = map[string]bool{app.NoteItemShared: true, app.NoteVideoGuessed: true,
+	app.NoteApprovalRequested: true, app.NoteApprovalApproved: true, app.NoteApprovalChanges: true,
+	app.NoteCommentMention: true, app.NoteCommentReply: true, app.NoteCommentOnItem: true}
 
 func (v *view) note(n troupe.Notification) noteView {
 	var data map[string]any
@@ -188,7 +189,7 @@ func (v *view) note(n troupe.Notification) noteView {
 	if target, ok := noteTargets[n.Kind]; ok {
 		out.Target = target(n.WorkspaceID)
 	}
-	if p, _ := data["path"].(string); itemNotes[n.Kind] && p != "" && localPath(p) == p {
+	if p, _ := data["path"].(string); linksToItem[n.Kind] && p != "" && localPath(p) == p {
 		out.Target = p
 	}
 	out.Text = n.Kind

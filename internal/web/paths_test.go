@@ -41,6 +41,7 @@ func TestEveryPathHasARoute(t *testing.T) {
 		"Trash":          paths.Trash(ws),
 		"Folder":         paths.Folder(ws, id),
 		"Item":           paths.Item(ws, id),
+		"ItemAt":         paths.ItemAt(ws, id, 83, id),
 		"PublicVideo":    paths.PublicVideo(slug),
 	}
 	// The cases cover every function of the package.

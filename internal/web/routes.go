@@ -166,6 +166,13 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	t.signedIn("PUT /api/v1/videos/{id}/captions/{lang}", s.handleCaptionPut)
 	t.signedIn("DELETE /api/v1/videos/{id}/captions/{lang}", s.handleCaptionDelete)
 
+	// comment
+	t.signedIn("GET /api/v1/items/{id}/comments", s.handleCommentList)
+	t.signedIn("POST /api/v1/items/{id}/comments", s.handleCommentCreate)
+	t.signedIn("GET /api/v1/items/{id}/comments/stream", s.handleCommentStream)
+	t.signedIn("PATCH /api/v1/comments/{id}", s.handleCommentUpdate)
+	t.signedIn("DELETE /api/v1/comments/{id}", s.handleCommentDelete)
+
 	// the API's own description, and its answer to anything else
 	t.anyoneUndocumented("GET /api/v1/openapi.json", s.handleOpenAPI)
 	t.anyoneUndocumented("/api/", s.handleNoAPIRoute)
@@ -193,6 +200,7 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.signedIn("GET /account", s.pageAccount)
 	t.signedIn("POST /account/profile", s.pageAccountProfile)
 	t.signedIn("POST /account/password", s.pageAccountPassword)
+	t.signedIn("POST /account/notifications", s.pageAccountNotifications)
 	t.signedIn("POST /account/verify-email", s.pageAccountResend)
 	t.signedIn("GET /account/email", s.pageChangeEmail)
 	t.signedIn("POST /account/email", s.pageChangeEmailPost)
@@ -304,6 +312,15 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.member("POST /w/{ws}/items/{id}/captions/{lang}/delete", s.pageCaptionsDelete)
 	t.member("POST /w/{ws}/items/{id}/processing/retry", s.pageProcessingRetry)
 	t.member("POST /w/{ws}/items/{id}/poster", s.pagePosterPut)
+
+	// comment
+	t.member("GET /w/{ws}/items/{id}/comments", s.pageComments)
+	t.member("POST /w/{ws}/items/{id}/comments", s.pageCommentCreate)
+	t.member("POST /w/{ws}/items/{id}/comments/share", s.pageCommentShare)
+	t.member("POST /w/{ws}/items/{id}/comments/{cid}/edit", s.pageCommentChange("edit"))
+	t.member("POST /w/{ws}/items/{id}/comments/{cid}/resolve", s.pageCommentChange("resolve"))
+	t.member("POST /w/{ws}/items/{id}/comments/{cid}/reopen", s.pageCommentChange("reopen"))
+	t.member("POST /w/{ws}/items/{id}/comments/{cid}/delete", s.pageCommentChange("delete"))
 
 	// public pages of published videos
 	t.anyone("GET /v/{slug}", s.pagePublicVideo)

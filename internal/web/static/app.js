@@ -462,6 +462,7 @@
   function localiseTimes(root) {
     root.querySelectorAll("time[data-local]").forEach(localiseTime);
   }
+  window.Troupe.localiseTimes = localiseTimes;
 
   function enhance(root) {
     localiseTimes(root);
