@@ -317,9 +317,13 @@ func (a *App) tellApproval(ctx context.Context, tx *store.Tx, actor troupe.User,
 		Path: path, Params: []any{"name", actor.Name, "item", it.Name}})
 }
 
-// mailApproval mails an approval step to a member. Every step is mailed
-// for now; this is the one place a per-user preference would gate it.
+// mailApproval mails an approval step to a member, unless their comment
+// mail setting is "none".
 func (a *App) mailApproval(ctx context.Context, tx *store.Tx, to troupe.User, e mail.Email) error {
+	// Asked by name, as a mention is: only "none" keeps it out of mail.
+	if want, err := a.commentMailWanted(ctx, tx, to.ID, true); err != nil || !want {
+		return err
+	}
 	return a.mailMember(ctx, tx, to, e)
 }
 

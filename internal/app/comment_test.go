@@ -380,5 +380,23 @@ func TestCommentMailPreference(t *testing.T) {
 		if n := e.mail.Count(tm.viewer.Email); n != 2 {
 			t.Fatalf("all: %d mails", n)
 		}
+
+		// An approval request is asked by name: mailed unless the setting
+		// is none, told in the panel whatever it is.
+		if _, err := e.app.RequestApproval(ctx, tm.creator, vid.ID, app.ApprovalRequest{Reviewers: []string{tm.dev.ID, tm.bo.ID}}, client); err != nil {
+			t.Fatal(err)
+		}
+		e.mail.WaitFor(t, tm.bo.Email, 10*time.Second)
+		time.Sleep(time.Second)
+		if n := e.mail.Count(tm.dev.Email); n != 0 {
+			t.Fatalf("none: an approval request was mailed")
+		}
+		if n := e.mail.Count(tm.bo.Email); n != 2 {
+			t.Fatalf("mentions: %d mails after an approval request", n)
+		}
+		notes, _, _, err := e.app.ListNotifications(ctx, tm.dev, "", 50)
+		if err != nil || !slices.ContainsFunc(notes, func(n troupe.Notification) bool { return n.Kind == app.NoteApprovalRequested }) {
+			t.Fatalf("the panel does not tell of the request: %v %v", notes, err)
+		}
 	})
 }
