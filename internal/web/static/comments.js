@@ -222,12 +222,11 @@
 
     // --- Live ------------------------------------------------------------------
     if (window.EventSource && panel.dataset.stream) {
-      var first = true;
+      // The stream's first event (and the first after a reconnection)
+      // refreshes too: a comment made between the page and the stream, or
+      // while the stream was cut, is not missed.
       var source = new EventSource(panel.dataset.stream);
-      source.addEventListener("comments", function () {
-        if (first) { first = false; return; }
-        refresh();
-      });
+      source.addEventListener("comments", function () { refresh(); });
       source.addEventListener("error", function () {
         if (source.readyState === EventSource.CLOSED && window.Troupe) window.Troupe.toast(panel.dataset.liveError, { error: true });
       });
