@@ -97,6 +97,10 @@ func commentView(it ItemView, actor troupe.User, c troupe.Comment) CommentView {
 	}
 }
 
+// maxCommentPage is the most threads a page of comments holds, and how
+// many it holds by default.
+const maxCommentPage = 200
+
 // ListComments pages through an item's threads (f.Limit threads, each
 // with its replies), to anyone who may view the item.
 func (a *App) ListComments(ctx context.Context, actor troupe.User, itemID string, f troupe.CommentFilter) (_ CommentList, opErr error) {
@@ -105,6 +109,11 @@ func (a *App) ListComments(ctx context.Context, actor troupe.User, itemID string
 	it, err := a.commentable(ctx, q, actor, itemID)
 	if err != nil {
 		return CommentList{}, err
+	}
+	if f.Limit <= 0 {
+		// A player shows every thread's marker: the largest page unless
+		// asked otherwise.
+		f.Limit = maxCommentPage
 	}
 	f.Limit = pageSize(f.Limit)
 	list, next, err := q.ListComments(ctx, itemID, f)

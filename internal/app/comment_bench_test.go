@@ -50,8 +50,13 @@ func BenchmarkListComments(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, size := range []int{50, 200} {
-			b.Run(fmt.Sprintf("%s/page=%d", engine.Name, size), func(b *testing.B) {
+		// 0 is the API's default page.
+		for _, size := range []int{0, 50} {
+			name := fmt.Sprintf("%s/page=%d", engine.Name, size)
+			if size == 0 {
+				name = engine.Name + "/default-page"
+			}
+			b.Run(name, func(b *testing.B) {
 				var times []time.Duration
 				for b.Loop() {
 					start := time.Now()
