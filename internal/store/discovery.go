@@ -46,14 +46,5 @@ func (q *Queries) Suggestions(ctx context.Context, workspaceID string, now time.
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []troupe.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u.User)
-	}
-	return out, translate(rows.Err())
+	return scanUsers(rows)
 }

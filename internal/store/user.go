@@ -127,3 +127,17 @@ func (u *update) add(col string, v any) {
 	u.set += ", " + col + " = ?"
 	u.args = append(u.args, v)
 }
+
+// scanUsers reads every row of rows as a user, and closes them.
+func scanUsers(rows *sql.Rows) ([]troupe.User, error) {
+	defer rows.Close()
+	var out []troupe.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u.User)
+	}
+	return out, translate(rows.Err())
+}
