@@ -187,7 +187,7 @@ func (m *Main) Run(ctx context.Context) error {
 	} else if sender, err = mail.NewLogSender(cfg.MailFrom, cfg.MailDir, m.Logger.With("component", "mail")); err != nil {
 		return err
 	}
-	if m.queue, err = jobs.New(db, sender, m.Logger, jobs.Config{PollInterval: m.PollInterval}); err != nil {
+	if m.queue, err = jobs.New(db, sender, m.Logger, jobs.Config{PollInterval: m.PollInterval, Now: m.Now}); err != nil {
 		return err
 	}
 	params := password.DefaultParams

@@ -30,6 +30,9 @@ type Config struct {
 	PollInterval time.Duration
 	// MailAttempts is how many times a mail is tried before it is dropped.
 	MailAttempts int
+	// Now is the clock that decides which sessions have ended, the same as
+	// the use cases' so that both agree (tests move it); nil is time.Now.
+	Now func() time.Time
 }
 
 // How long each kind of job may run before its context is cancelled. A job
@@ -91,11 +94,14 @@ func New(db *store.DB, sender mail.Sender, log *slog.Logger, cfg Config) (*Queue
 	if cfg.MailAttempts <= 0 {
 		cfg.MailAttempts = 25 // about a day of retries with the backoff below
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &mailWorker{db: db, sender: sender, log: log}); err != nil {
 		return nil, err
 	}
-	if err := river.AddWorkerSafely(workers, &cleanupWorker{db: db}); err != nil {
+	if err := river.AddWorkerSafely(workers, &cleanupWorker{db: db, now: cfg.Now}); err != nil {
 		return nil, err
 	}
 	tasks := &taskWorker{db: db, log: log, handlers: map[string]TaskFunc{}, long: map[string]time.Duration{}}
@@ -338,13 +344,14 @@ func (CleanupArgs) Kind() string { return "cleanup" }
 
 type cleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
-	db *store.DB
+	db  *store.DB
+	now func() time.Time
 }
 
 func (w *cleanupWorker) Timeout(*river.Job[CleanupArgs]) time.Duration { return cleanupTimeout }
 
 func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
-	now := time.Now()
+	now := w.now()
 	return w.db.Tx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.DeleteExpiredSessions(ctx, now); err != nil {
 			return err
