@@ -110,7 +110,12 @@ func TestShareGuessLimits(t *testing.T) {
 			if !e.clock.Now().After(start.Add(15 * time.Minute)) {
 				t.Fatal("the unlock did not cross the window's boundary")
 			}
-			key := "video-unlock:198.51.100.20|" + id
+			// Guesses are counted per link.
+			link, err := e.db.Read().FindDefaultLink(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := "video-unlock:198.51.100.20|" + link.ID
 			prev, cur, err := e.db.Read().RateLimitHits(ctx, key, start, start.Add(15*time.Minute))
 			if err != nil || prev != 4 || cur != 0 {
 				t.Fatalf("counts %d before the boundary, %d after, want 4 and 0 (%v)", prev, cur, err)

@@ -141,8 +141,10 @@ func (a *App) editVideo(ctx context.Context, tx *store.Tx, actor troupe.User, id
 	return it, role, videoEditable(it)
 }
 
-// Publish puts a video on the web under a fresh unguessable slug, or
-// returns the one it has.
+// Publish puts a video on the web through its default link, made now
+// under the workspace's rules for links (the video's own password and
+// download switch, the longest expiry allowed), or returns the slug of the
+// one it has.
 func (a *App) Publish(ctx context.Context, actor troupe.User, id string, c Client) (_ string, opErr error) {
 	defer wrap(&opErr, "publish")
 	var slug string
@@ -155,23 +157,40 @@ func (a *App) Publish(ctx context.Context, actor troupe.User, id string, c Clien
 		if err != nil {
 			return err
 		}
-		switch {
-		case s.Publishing == troupe.PermOff:
-			return troupe.Errorf(troupe.CodeForbidden, "Publishing to the web is turned off in this workspace.")
-		case !troupe.WorkspacePermissionsFor(role, s).Publish:
-			return troupe.Errorf(troupe.CodeForbidden, "Only Super Admins can publish to the web in this workspace.")
+		if err := publishAllowed(role, s); err != nil {
+			return err
 		}
-		if slug = it.PublicSlug; slug != "" {
+		switch l, err := tx.FindDefaultLink(ctx, id); troupe.ErrorCode(err) {
+		case "":
+			slug = l.Slug
 			return nil
+		case troupe.CodeNotFound:
+		default:
+			return err
 		}
 		override, err := a.requireApproved(ctx, &tx.Queries, it, role)
 		if err != nil {
 			return err
 		}
-		slug = troupe.NewSlug()
-		if err := tx.SetPublicSlug(ctx, id, slug, a.now()); err != nil {
+		hash, err := tx.VideoPasswordHash(ctx, id)
+		if err != nil {
 			return err
 		}
+		now := a.now()
+		var v troupe.Validation
+		if hash == "" && s.LinkPassword == troupe.LinkPasswordRequired {
+			v.Add("password", "required", "This workspace asks for a password on every link: set one first.")
+		}
+		expires := linkExpiry(&v, nil, now, s)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		l := troupe.Link{ID: newID(), ItemID: it.ID, WorkspaceID: it.WorkspaceID, Slug: troupe.NewSlug(), HasPassword: hash != "",
+			ExpiresAt: expires, AllowDownload: it.AllowDownload, Embed: troupe.EmbedOff, Default: true, CreatedBy: actor.ID, CreatedAt: now}
+		if err := tx.CreateLink(ctx, l, hash, now); err != nil {
+			return err
+		}
+		slug = l.Slug
 		if override {
 			if err := a.audit(ctx, tx, it.WorkspaceID, actor, "approval.override", id, it.Name, c); err != nil {
 				return err
@@ -182,8 +201,8 @@ func (a *App) Publish(ctx context.Context, actor troupe.User, id string, c Clien
 	return slug, err
 }
 
-// Unpublish takes a video off the web: its page, media and captions
-// answer 404 from the next request on.
+// Unpublish takes a video off the web by revoking every link to it: their
+// pages, media and captions answer 404 from the next request on.
 func (a *App) Unpublish(ctx context.Context, actor troupe.User, id string, c Client) (opErr error) {
 	defer wrap(&opErr, "unpublish")
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
@@ -191,7 +210,7 @@ func (a *App) Unpublish(ctx context.Context, actor troupe.User, id string, c Cli
 		if err != nil || it.PublicSlug == "" {
 			return err
 		}
-		if err := tx.SetPublicSlug(ctx, id, "", a.now()); err != nil {
+		if err := tx.DeleteItemLinks(ctx, id, a.now()); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, it.WorkspaceID, actor, "video.unpublish", id, it.Name, c)
@@ -312,9 +331,17 @@ type PublicPage struct {
 	// ApprovalMissing: the workspace asks for approval, which the video
 	// lacks, so its file is not offered for download.
 	ApprovalMissing bool
+	// LinkID is the link the page was reached by; ExpiresAt its expiry.
+	LinkID    string
+	ExpiresAt *time.Time
+	// FrameAncestors is who may frame the link's embed page, as the
+	// Content-Security-Policy directive's sources ('none' when no one).
+	FrameAncestors string
 
 	video store.PublicVideo
 }
+
+var errLinkExpired = troupe.Errorf(troupe.CodeLinkExpired, "This link has expired. Ask whoever shared it for a new one.")
 
 // PublicVideo returns the public page published under slug as the visitor
 // holding pass (their unlock cookie, or "") sees it. Unknown slugs,
@@ -332,12 +359,16 @@ func (a *App) PublicVideo(ctx context.Context, slug, pass string) (_ PublicPage,
 	if err != nil {
 		return PublicPage{}, err
 	}
+	if v.ExpiresAt != nil && !a.now().Before(*v.ExpiresAt) {
+		return PublicPage{}, errLinkExpired
+	}
 	p := PublicPage{Slug: slug, Name: v.Name, Description: v.Description, DurationMS: v.DurationMS,
+		LinkID: v.LinkID, ExpiresAt: v.ExpiresAt, FrameAncestors: troupe.FrameAncestors(v.Embedding, v.Embed, v.EmbedOrigins),
 		HasPoster: v.PosterKey != "", HasWebRendition: v.HasWebRendition, HLSPlaylist: hlsPlaylist(v.HLSKey), Captions: v.Captions, Protected: v.PasswordHash != "",
 		CanDownload: v.AllowDownload && troupe.VisitorsCanDownload(v.Downloads), video: v,
 		ApprovalMissing: troupe.ApprovalBlocks(troupe.Settings{Approval: v.Approval}, v.ApprovalStatus)}
 	if p.Protected {
-		ok, err := a.checkVisitorPass(ctx, pass, v.ItemID, v.PasswordVersion)
+		ok, err := a.checkVisitorPass(ctx, pass, v.LinkID, v.PasswordVersion)
 		if err != nil {
 			return PublicPage{}, err
 		}
@@ -348,9 +379,13 @@ func (a *App) PublicVideo(ctx context.Context, slug, pass string) (_ PublicPage,
 
 var errLocked = troupe.Errorf(troupe.CodePasswordRequired, "This video is protected by a password.")
 
-// unlocked returns the public page, or fails while it is locked.
+// unlocked returns the public page for one of its files, or fails while
+// it is locked. The files of an expired link are simply not there.
 func (a *App) unlocked(ctx context.Context, slug, pass string) (PublicPage, error) {
 	p, err := a.PublicVideo(ctx, slug, pass)
+	if troupe.ErrorCode(err) == troupe.CodeLinkExpired {
+		return PublicPage{}, errNoVideo
+	}
 	if err == nil && p.Locked {
 		return PublicPage{}, errLocked
 	}
@@ -370,11 +405,11 @@ func (a *App) Unlock(ctx context.Context, slug, pw string, c Client) (_ string, 
 		return "", p, err
 	}
 	v := p.video
-	mine, err := a.take(ctx, limitUnlock, c.address()+"|"+v.ItemID, 1)
+	mine, err := a.take(ctx, limitUnlock, c.address()+"|"+v.LinkID, 1)
 	if err != nil {
 		return "", p, err
 	}
-	all, err := a.take(ctx, limitUnlockVideo, v.ItemID, 1)
+	all, err := a.take(ctx, limitUnlockVideo, v.LinkID, 1)
 	if troupe.ErrorCode(err) == troupe.CodeRateLimited {
 		if werr := a.warnGuessing(ctx, v.ItemID); werr != nil {
 			return "", p, werr
@@ -399,7 +434,7 @@ func (a *App) Unlock(ctx context.Context, slug, pw string, c Client) (_ string, 
 	// made in, however long the hash took.
 	_ = a.giveBack(ctx, mine)
 	_ = a.giveBack(ctx, all)
-	pass, err := a.visitorPass(ctx, v.ItemID, v.PasswordVersion, a.now().Add(VisitorPassAge))
+	pass, err := a.visitorPass(ctx, v.LinkID, v.PasswordVersion, a.now().Add(VisitorPassAge))
 	return pass, p, err
 }
 
@@ -440,6 +475,8 @@ func (a *App) OpenPublicMedia(ctx context.Context, slug, pass string, poster, do
 	defer wrap(&opErr, "open public media")
 	p, err := a.PublicVideo(ctx, slug, pass)
 	switch {
+	case troupe.ErrorCode(err) == troupe.CodeLinkExpired:
+		return MediaFile{}, PublicPage{}, errNoVideo
 	case err != nil:
 		return MediaFile{}, PublicPage{}, err
 	case poster && p.Protected:
@@ -461,18 +498,20 @@ func (a *App) OpenPublicMedia(ctx context.Context, slug, pass string, poster, do
 	return f, p, err
 }
 
-// visitorPass signs "video, password version, expiry": changing or
-// removing the password changes the version and voids every pass.
-func (a *App) visitorPass(ctx context.Context, itemID string, version int, expires time.Time) (string, error) {
+// visitorPass signs "link, password version, expiry": changing or
+// removing the password changes the version and voids every pass. (A
+// default link made before links took its video's id, so passes given
+// then still hold.)
+func (a *App) visitorPass(ctx context.Context, linkID string, version int, expires time.Time) (string, error) {
 	key, err := a.serverKey(ctx, "visitor-pass")
 	if err != nil {
 		return "", err
 	}
 	body := strconv.Itoa(version) + "." + strconv.FormatInt(expires.Unix(), 10)
-	return body + "." + passMAC(key, itemID, body), nil
+	return body + "." + passMAC(key, linkID, body), nil
 }
 
-func (a *App) checkVisitorPass(ctx context.Context, pass, itemID string, version int) (bool, error) {
+func (a *App) checkVisitorPass(ctx context.Context, pass, linkID string, version int) (bool, error) {
 	parts := strings.Split(pass, ".")
 	if len(parts) != 3 {
 		return false, nil
@@ -482,7 +521,7 @@ func (a *App) checkVisitorPass(ctx context.Context, pass, itemID string, version
 		return false, err
 	}
 	body := parts[0] + "." + parts[1]
-	if !hmac.Equal([]byte(parts[2]), []byte(passMAC(key, itemID, body))) {
+	if !hmac.Equal([]byte(parts[2]), []byte(passMAC(key, linkID, body))) {
 		return false, nil
 	}
 	v, err1 := strconv.Atoi(parts[0])
@@ -490,9 +529,9 @@ func (a *App) checkVisitorPass(ctx context.Context, pass, itemID string, version
 	return err1 == nil && err2 == nil && v == version && a.now().Unix() < exp, nil
 }
 
-func passMAC(key []byte, itemID, body string) string {
+func passMAC(key []byte, linkID, body string) string {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(itemID + "|" + body))
+	m.Write([]byte(linkID + "|" + body))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 

@@ -46,8 +46,8 @@ func TestCachesStopWithinASecondOfAStalledListener(t *testing.T) {
 		return errors.Join(
 			tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: "u1", Email: "ada@example.com", Name: "Ada"}, PasswordHash: "h"}, now),
 			tx.CreateWorkspace(ctx, ws, now),
-			tx.CreateItem(ctx, video("v1")), tx.SetPublicSlug(ctx, "v1", slug1, now),
-			tx.CreateItem(ctx, video("v2")), tx.SetPublicSlug(ctx, "v2", slug2, now),
+			tx.CreateItem(ctx, video("v1")), publish(ctx, tx, "v1", ws.ID, slug1, now),
+			tx.CreateItem(ctx, video("v2")), publish(ctx, tx, "v2", ws.ID, slug2, now),
 			tx.CreateSession(ctx, session("s1")), tx.CreateSession(ctx, session("s2")))
 	})
 	if err != nil {
@@ -92,7 +92,7 @@ func TestCachesStopWithinASecondOfAStalledListener(t *testing.T) {
 	cached(slug1, "s1")
 	proxy.Stall()
 	err = b.Tx(ctx, func(tx *store.Tx) error {
-		return errors.Join(tx.SetPublicSlug(ctx, "v1", "", now), tx.DeleteSession(ctx, "s1"))
+		return errors.Join(tx.DeleteItemLinks(ctx, "v1", now), tx.DeleteSession(ctx, "s1"))
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -41,7 +41,7 @@ func TestPublicPagesChangeEverywhereAtOnce(t *testing.T) {
 					tx.CreateWorkspace(ctx, ws, now),
 					tx.CreateItem(ctx, folder),
 					tx.CreateItem(ctx, video),
-					tx.SetPublicSlug(ctx, video.ID, slug, now))
+					publish(ctx, tx, video.ID, video.WorkspaceID, slug, now))
 			})
 
 			// seen returns what a's public page shows: "" while there is none.
@@ -112,13 +112,13 @@ func TestPublicPagesChangeEverywhereAtOnce(t *testing.T) {
 			eventually("folder restored", name+"|off|hash|fr")
 
 			cached()
-			write(b, func(tx *store.Tx) error { return tx.SetPublicSlug(ctx, video.ID, "", now) })
+			write(b, func(tx *store.Tx) error { return tx.DeleteItemLinks(ctx, video.ID, now) })
 			eventually("unpublished", "")
 
 			// On the instance that makes the change, at once.
-			write(a, func(tx *store.Tx) error { return tx.SetPublicSlug(ctx, video.ID, slug, now) })
+			write(a, func(tx *store.Tx) error { return publish(ctx, tx, video.ID, video.WorkspaceID, slug, now) })
 			cached()
-			write(a, func(tx *store.Tx) error { return tx.SetPublicSlug(ctx, video.ID, "", now) })
+			write(a, func(tx *store.Tx) error { return tx.DeleteItemLinks(ctx, video.ID, now) })
 			if got := seen(a); got != "" {
 				t.Fatalf("unpublished on this instance, still shows %q", got)
 			}
@@ -152,4 +152,10 @@ func TestOneProcessServesASQLiteFile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// publish gives video itemID its default link under slug.
+func publish(ctx context.Context, tx *store.Tx, itemID, wsID, slug string, now time.Time) error {
+	return tx.CreateLink(ctx, troupe.Link{ID: "link-" + itemID, ItemID: itemID, WorkspaceID: wsID, Slug: slug,
+		AllowDownload: true, Embed: troupe.EmbedOff, Default: true}, "", now)
 }

@@ -3,55 +3,63 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"troupe/internal/troupe"
 )
 
-// SetPublicSlug publishes video id under slug, or unpublishes it when slug
-// is empty.
-func (q *Queries) SetPublicSlug(ctx context.Context, id, slug string, now time.Time) error {
-	var s, at any
-	if slug != "" {
-		s, at = slug, millis(now)
-	}
-	res, err := q.exec(ctx, `UPDATE items SET public_slug = ?, published_at = ? WHERE id = ?`, s, at, id)
-	if err != nil {
-		return err
-	}
-	q.publicChanged(id)
-	return mustAffect(res)
-}
-
-// SetVideoPassword stores a password hash ("" removes the password) and
-// moves the password version on, so earlier visitors must unlock again.
+// SetVideoPassword stores the password hash ("" removes the password) of
+// a video's default link, and keeps it for the default link publishing
+// makes later. The password version moves on, so earlier visitors must
+// unlock again.
 func (q *Queries) SetVideoPassword(ctx context.Context, id, hash string) error {
 	res, err := q.exec(ctx, `UPDATE items SET password_hash = ?, password_version = password_version + 1 WHERE id = ?`, hash, id)
 	if err != nil {
 		return err
 	}
-	q.publicChanged(id)
-	return mustAffect(res)
-}
-
-// SetAllowDownload says whether a video's pages offer its file for download.
-func (q *Queries) SetAllowDownload(ctx context.Context, id string, allow bool) error {
-	flag := 0
-	if allow {
-		flag = 1
+	if err := mustAffect(res); err != nil {
+		return err
 	}
-	res, err := q.exec(ctx, `UPDATE items SET allow_download = ? WHERE id = ?`, flag, id)
-	if err != nil {
+	if _, err := q.exec(ctx, `UPDATE video_links SET password_hash = ?, password_version = password_version + 1
+		WHERE item_id = ? AND is_default = 1`, hash, id); err != nil {
 		return err
 	}
 	q.publicChanged(id)
-	return mustAffect(res)
+	return nil
 }
 
-// PublicVideo is what the public page of a published video may show, and
-// what guards it.
+// VideoPasswordHash returns the password hash a video keeps for its
+// default link ("" for none).
+func (q *Queries) VideoPasswordHash(ctx context.Context, id string) (string, error) {
+	var hash string
+	err := q.queryRow(ctx, `SELECT password_hash FROM items WHERE id = ?`, id).Scan(&hash)
+	return hash, translate(err)
+}
+
+// SetAllowDownload says whether a video's pages offer its file for
+// download: its own page for members, and its default link.
+func (q *Queries) SetAllowDownload(ctx context.Context, id string, allow bool) error {
+	res, err := q.exec(ctx, `UPDATE items SET allow_download = ? WHERE id = ?`, flag(allow), id)
+	if err != nil {
+		return err
+	}
+	if err := mustAffect(res); err != nil {
+		return err
+	}
+	if _, err := q.exec(ctx, `UPDATE video_links SET allow_download = ? WHERE item_id = ? AND is_default = 1`, flag(allow), id); err != nil {
+		return err
+	}
+	q.publicChanged(id)
+	return nil
+}
+
+// PublicVideo is what the public page of a published video may show
+// through one of its links, and what guards it.
 type PublicVideo struct {
 	ItemID          string
+	WorkspaceID     string
+	OwnerID         string
 	Name            string
 	Description     string
 	MediaKey        string
@@ -63,12 +71,20 @@ type PublicVideo struct {
 	HasWebRendition bool
 	DurationMS      *int64
 	UpdatedAt       time.Time
+	// The link the page was reached by, and what it says.
+	LinkID          string
+	LinkLabel       string
+	LinkDefault     bool
+	ExpiresAt       *time.Time
 	PasswordHash    string
 	PasswordVersion int
 	AllowDownload   bool
-	// The workspace's settings for downloads and publishing.
+	Embed           troupe.EmbedMode
+	EmbedOrigins    []string
+	// The workspace's settings for downloads, publishing and embedding.
 	Downloads  troupe.Permission
 	Publishing troupe.Permission
+	Embedding  troupe.Permission
 	// Approval is the workspace's approval setting, ApprovalStatus the
 	// video's state.
 	Approval       troupe.ApprovalMode
@@ -76,16 +92,18 @@ type PublicVideo struct {
 	Captions       []troupe.CaptionTrack
 }
 
-// FindPublicVideo returns the live video published under slug, with its
-// caption languages, in one query: not_found when no such video is
-// published or it is in the trash.
+// FindPublicVideo returns the live video with a link whose slug is slug,
+// with its caption languages, in one query: not_found when no link has
+// that slug or its video is in the trash. Whether the link has expired is
+// for the caller to say.
 func (q *Queries) FindPublicVideo(ctx context.Context, slug string) (PublicVideo, error) {
-	rows, err := q.query(ctx, `SELECT i.id, i.name, i.description, i.media_key, i.media_type, i.poster_key, i.thumbnail_key, i.sprite_key,
-			i.hls_key, EXISTS (SELECT 1 FROM renditions r WHERE r.item_id = i.id AND r.name = 'web'), i.duration_ms, i.updated_at, i.password_hash, i.password_version, i.allow_download, w.downloads, w.publishing,
-			w.approval, i.approval_status, COALESCE(c.lang, ''), COALESCE(c.label, '')
-		FROM items i JOIN workspaces w ON w.id = i.workspace_id
+	rows, err := q.query(ctx, `SELECT i.id, i.workspace_id, i.owner_id, i.name, i.description, i.media_key, i.media_type, i.poster_key, i.thumbnail_key, i.sprite_key,
+			i.hls_key, EXISTS (SELECT 1 FROM renditions r WHERE r.item_id = i.id AND r.name = 'web'), i.duration_ms, i.updated_at,
+			l.id, l.label, l.is_default, l.expires_at, l.password_hash, l.password_version, l.allow_download, l.embed, l.embed_domains,
+			w.downloads, w.publishing, w.embedding, w.approval, i.approval_status, COALESCE(c.lang, ''), COALESCE(c.label, '')
+		FROM video_links l JOIN items i ON i.id = l.item_id JOIN workspaces w ON w.id = i.workspace_id
 		LEFT JOIN captions c ON c.item_id = i.id
-		WHERE i.public_slug = ? AND i.trashed_at IS NULL
+		WHERE l.slug = ? AND i.trashed_at IS NULL
 		ORDER BY c.lang`, slug)
 	if err != nil {
 		return PublicVideo{}, err
@@ -96,13 +114,20 @@ func (q *Queries) FindPublicVideo(ctx context.Context, slug string) (PublicVideo
 	for rows.Next() {
 		found = true
 		var updated int64
-		var duration sql.NullInt64
-		var lang, label string
-		if err := rows.Scan(&v.ItemID, &v.Name, &v.Description, &v.MediaKey, &v.MediaType, &v.PosterKey, &v.ThumbnailKey, &v.SpriteKey, &v.HLSKey, &v.HasWebRendition, &duration,
-			&updated, &v.PasswordHash, &v.PasswordVersion, &v.AllowDownload, &v.Downloads, &v.Publishing, &v.Approval, &v.ApprovalStatus, &lang, &label); err != nil {
+		var duration, expires sql.NullInt64
+		var lang, label, origins string
+		if err := rows.Scan(&v.ItemID, &v.WorkspaceID, &v.OwnerID, &v.Name, &v.Description, &v.MediaKey, &v.MediaType, &v.PosterKey, &v.ThumbnailKey,
+			&v.SpriteKey, &v.HLSKey, &v.HasWebRendition, &duration, &updated,
+			&v.LinkID, &v.LinkLabel, &v.LinkDefault, &expires, &v.PasswordHash, &v.PasswordVersion, &v.AllowDownload, &v.Embed, &origins,
+			&v.Downloads, &v.Publishing, &v.Embedding, &v.Approval, &v.ApprovalStatus, &lang, &label); err != nil {
 			return PublicVideo{}, translate(err)
 		}
 		v.UpdatedAt = fromMillis(updated)
+		v.EmbedOrigins = strings.Fields(origins)
+		if expires.Valid {
+			t := fromMillis(expires.Int64)
+			v.ExpiresAt = &t
+		}
 		if duration.Valid {
 			v.DurationMS = &duration.Int64
 		}

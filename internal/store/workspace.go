@@ -8,7 +8,7 @@ import (
 )
 
 const workspaceColumns = `w.id, w.name, w.description, w.join_policy, w.who_can_invite, w.invite_link_policy,
-	w.default_access, w.downloads, w.publishing, w.approval, w.approval_rule, w.plan, w.seats, w.created_at,
+	w.default_access, w.downloads, w.publishing, w.approval, w.approval_rule, w.link_password, w.link_max_days, w.embedding, w.plan, w.seats, w.created_at,
 	(SELECT COUNT(*) FROM members m WHERE m.workspace_id = w.id)`
 
 func scanWorkspace(row interface{ Scan(...any) error }, extra ...any) (troupe.Workspace, error) {
@@ -16,7 +16,7 @@ func scanWorkspace(row interface{ Scan(...any) error }, extra ...any) (troupe.Wo
 	var s troupe.Settings
 	var created int64
 	dest := []any{&w.ID, &w.Name, &w.Description, &s.JoinPolicy, &s.WhoCanInvite, &s.InviteLinkPolicy,
-		&s.DefaultAccess, &s.Downloads, &s.Publishing, &s.Approval, &s.ApprovalRule, &w.Plan, &w.Seats, &created, &w.SeatsUsed}
+		&s.DefaultAccess, &s.Downloads, &s.Publishing, &s.Approval, &s.ApprovalRule, &s.LinkPassword, &s.LinkMaxDays, &s.Embedding, &w.Plan, &w.Seats, &created, &w.SeatsUsed}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return troupe.Workspace{}, translate(err)
 	}
@@ -29,10 +29,10 @@ func scanWorkspace(row interface{ Scan(...any) error }, extra ...any) (troupe.Wo
 func (q *Queries) CreateWorkspace(ctx context.Context, w troupe.Workspace, now time.Time) error {
 	s := w.Settings
 	_, err := q.exec(ctx, `INSERT INTO workspaces (id, name, description, join_policy, who_can_invite, invite_link_policy,
-			default_access, downloads, publishing, approval, approval_rule, plan, seats, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			default_access, downloads, publishing, approval, approval_rule, link_password, link_max_days, embedding, plan, seats, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.Name, w.Description, s.JoinPolicy, s.WhoCanInvite, s.InviteLinkPolicy, s.DefaultAccess,
-		s.Downloads, s.Publishing, s.Approval, s.ApprovalRule, w.Plan, w.Seats, millis(now), millis(now))
+		s.Downloads, s.Publishing, s.Approval, s.ApprovalRule, s.LinkPassword, s.LinkMaxDays, s.Embedding, w.Plan, w.Seats, millis(now), millis(now))
 	return err
 }
 
@@ -50,9 +50,10 @@ func (q *Queries) FindWorkspace(ctx context.Context, id string) (troupe.Workspac
 // FindWorkspace, which counts the members.
 func (q *Queries) FindWorkspaceSettings(ctx context.Context, id string) (troupe.Settings, error) {
 	var s troupe.Settings
-	err := q.queryRow(ctx, `SELECT join_policy, who_can_invite, invite_link_policy, default_access, downloads, publishing, approval, approval_rule
+	err := q.queryRow(ctx, `SELECT join_policy, who_can_invite, invite_link_policy, default_access, downloads, publishing, approval, approval_rule,
+			link_password, link_max_days, embedding
 		FROM workspaces WHERE id = ?`, id).Scan(&s.JoinPolicy, &s.WhoCanInvite, &s.InviteLinkPolicy, &s.DefaultAccess, &s.Downloads, &s.Publishing,
-		&s.Approval, &s.ApprovalRule)
+		&s.Approval, &s.ApprovalRule, &s.LinkPassword, &s.LinkMaxDays, &s.Embedding)
 	return s, translate(err)
 }
 
@@ -96,6 +97,9 @@ func (q *Queries) UpdateWorkspace(ctx context.Context, id string, upd WorkspaceU
 		u.add("publishing", s.Publishing)
 		u.add("approval", s.Approval)
 		u.add("approval_rule", s.ApprovalRule)
+		u.add("link_password", s.LinkPassword)
+		u.add("link_max_days", s.LinkMaxDays)
+		u.add("embedding", s.Embedding)
 	}
 	if upd.Plan != nil {
 		u.add("plan", *upd.Plan)

@@ -68,6 +68,9 @@ const (
 	AuditVideoPasswordSet    = "video.password_set"
 	AuditVideoPasswordRemove = "video.password_remove"
 	AuditVideoDownload       = "video.download"
+	AuditVideoLinkCreate     = "video.link_create"
+	AuditVideoLinkUpdate     = "video.link_update"
+	AuditVideoLinkRevoke     = "video.link_revoke"
 	AuditVideoCaptionsPut    = "video.captions_put"
 	AuditVideoCaptionsDelete = "video.captions_delete"
 	AuditVideoPoster         = "video.poster"
@@ -91,6 +94,7 @@ var AuditActions = []string{
 	AuditInviteLinkCreate, AuditInviteLinkUpdate, AuditInviteLinkReset, AuditInviteLinkDelete,
 	AuditJoinRequestCreate, AuditJoinRequestApproved, AuditJoinRequestDenied,
 	AuditVideoPublish, AuditVideoUnpublish, AuditVideoPasswordSet, AuditVideoPasswordRemove, AuditVideoDownload,
+	AuditVideoLinkCreate, AuditVideoLinkUpdate, AuditVideoLinkRevoke,
 	AuditVideoCaptionsPut, AuditVideoCaptionsDelete, AuditVideoPoster,
 	AuditProcessingRetry, AuditCommentDelete,
 	AuditApprovalRequest, AuditApprovalApprove, AuditApprovalChanges, AuditApprovalWithdraw, AuditApprovalReset,

@@ -151,6 +151,8 @@ const (
 	// CodePasswordRequired: the public page is locked for this visitor.
 	CodePasswordRequired Code = "password_required"
 	CodeWrongPassword    Code = "wrong_password"
+	// CodeLinkExpired: the link to a public page is past its expiry.
+	CodeLinkExpired Code = "link_expired"
 	// CodeInvalidCaptions: a caption file or cue list failed validation
 	// (the problem's errors name the lines).
 	CodeInvalidCaptions Code = "invalid_captions"
@@ -167,5 +169,5 @@ var Codes = []Code{
 	CodeEmailUnverified, CodeAlreadyMember, CodeLastSuperAdmin, CodeLinkInvalid,
 	CodeRequestPending, CodePublicDomain,
 	CodeItemTrashed, CodeFileTooLarge, CodeUnsupportedMedia, CodeApprovalRequired,
-	CodePasswordRequired, CodeWrongPassword, CodeInvalidCaptions,
+	CodePasswordRequired, CodeWrongPassword, CodeLinkExpired, CodeInvalidCaptions,
 }

@@ -70,6 +70,12 @@ type Settings struct {
 	// how many reviewers must approve.
 	Approval     ApprovalMode
 	ApprovalRule ApprovalRule
+	// What links to published videos must have: a password, an expiry of
+	// at most LinkMaxDays days (0: none); and whether they may be
+	// embedded in other sites (allowed or off).
+	LinkPassword LinkPasswordRule
+	LinkMaxDays  int
+	Embedding    Permission
 }
 
 // DefaultSettings are those of a new workspace.
@@ -82,6 +88,8 @@ var DefaultSettings = Settings{
 	Publishing:       PermAdmins,
 	Approval:         ApprovalOff,
 	ApprovalRule:     ApprovalAny,
+	LinkPassword:     LinkPasswordOptional,
+	Embedding:        PermAllowed,
 }
 
 // Validate checks every setting.
@@ -99,6 +107,9 @@ func (s Settings) Validate(v *Validation) {
 	check("publishing", oneOf(s.Publishing, PermAllowed, PermAdmins, PermOff))
 	check("approval", oneOf(s.Approval, ApprovalOff, ApprovalRequired))
 	check("approval_rule", oneOf(s.ApprovalRule, ApprovalAny, ApprovalAll))
+	check("link_password", oneOf(s.LinkPassword, LinkPasswordOptional, LinkPasswordRequired))
+	check("link_max_days", oneOf(s.LinkMaxDays, LinkMaxDays...))
+	check("embedding", oneOf(s.Embedding, PermAllowed, PermOff))
 }
 
 func oneOf[T comparable](x T, allowed ...T) bool {

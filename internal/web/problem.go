@@ -45,6 +45,7 @@ var statusOf = map[troupe.Code]int{
 	troupe.CodeApprovalRequired:   http.StatusConflict,
 	troupe.CodePasswordRequired:   http.StatusUnauthorized,
 	troupe.CodeWrongPassword:      http.StatusUnauthorized,
+	troupe.CodeLinkExpired:        http.StatusGone,
 	troupe.CodeInvalidCaptions:    http.StatusUnprocessableEntity,
 	troupe.CodeFileTooLarge:       http.StatusRequestEntityTooLarge,
 	troupe.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
