@@ -10,7 +10,7 @@ import (
 )
 
 const linkColumns = `l.id, l.item_id, l.workspace_id, l.slug, l.label, l.password_hash <> '', l.password_version, l.expires_at,
-	l.allow_download, l.embed, l.embed_domains, l.is_default, COALESCE(l.created_by, ''), l.created_at`
+	l.allow_download, l.embed, l.embed_domains, l.is_default, COALESCE(l.created_by, ''), l.created_at, l.views`
 
 func scanLink(row interface{ Scan(...any) error }) (troupe.Link, error) {
 	var l troupe.Link
@@ -18,7 +18,7 @@ func scanLink(row interface{ Scan(...any) error }) (troupe.Link, error) {
 	var origins string
 	var created int64
 	if err := row.Scan(&l.ID, &l.ItemID, &l.WorkspaceID, &l.Slug, &l.Label, &l.HasPassword, &l.PasswordVersion, &expires,
-		&l.AllowDownload, &l.Embed, &origins, &l.Default, &l.CreatedBy, &created); err != nil {
+		&l.AllowDownload, &l.Embed, &origins, &l.Default, &l.CreatedBy, &created, &l.Views); err != nil {
 		return troupe.Link{}, translate(err)
 	}
 	if expires.Valid {

@@ -60,6 +60,9 @@ type Link struct {
 	Default      bool
 	CreatedBy    string
 	CreatedAt    time.Time
+	// Views counts the viewing sessions that watched enough of the video
+	// through this link to count (see the analytics).
+	Views int64
 }
 
 // Expired reports whether the link's expiry has passed at now.

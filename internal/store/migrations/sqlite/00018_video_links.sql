@@ -4,7 +4,7 @@
 -- default link (is_default), unpublishing revokes them all. items.public_slug
 -- keeps the slug of the link a video is known by (the default, else the
 -- oldest), so that lists and access summaries tell a published video
--- without a join.
+-- without a join. views counts the link's views, kept by the analytics.
 CREATE TABLE video_links (
     id               TEXT PRIMARY KEY,
     item_id          TEXT NOT NULL REFERENCES items (id) ON DELETE CASCADE,
@@ -18,6 +18,7 @@ CREATE TABLE video_links (
     embed            TEXT NOT NULL DEFAULT 'off',
     embed_domains    TEXT NOT NULL DEFAULT '',
     is_default       INTEGER NOT NULL DEFAULT 0,
+    views            BIGINT NOT NULL DEFAULT 0,
     created_by       TEXT REFERENCES users (id) ON DELETE SET NULL,
     created_at       BIGINT NOT NULL,
     updated_at       BIGINT NOT NULL
