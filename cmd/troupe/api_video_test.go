@@ -225,6 +225,7 @@ func TestVideoPageAuthorization(t *testing.T) {
 		id := idOf(t, owner.upload(ws, "videos", map[string]string{"name": "Teaser"}, "a.mp4", bytes.NewReader(mp4Head)).want(t, 201))
 		owner.do("PUT", "/api/v1/items/"+id+"/sharing", map[string]any{"general_access": "workspace", "workspace_level": "view"}).want(t, 200)
 		owner.do("PUT", "/api/v1/videos/"+id+"/captions/fr", frenchSRT, "Content-Type", "application/x-subrip").want(t, 200)
+		link := "/api/v1/links/" + idOf(t, owner.do("POST", "/api/v1/videos/"+id+"/links", map[string]string{"label": "Agency"}).want(t, 201))
 
 		v := "/api/v1/videos/" + id
 		viewers := map[string]int{"super_admin": 200, "developer": 200, "creator": 200, "viewer": 200}
@@ -242,6 +243,11 @@ func TestVideoPageAuthorization(t *testing.T) {
 			{"PUT", v + "/password", map[string]string{"password": "open sesame"}, editors(204)},
 			{"DELETE", v + "/password", nil, editors(204)},
 			{"PUT", v + "/download", map[string]bool{"allowed": true}, editors(204)},
+			{"GET", v + "/links", nil, editors(200)},
+			{"POST", v + "/links", map[string]string{"label": "Press"}, editors(201)},
+			{"PATCH", link, map[string]string{"label": "Agency, again"}, editors(200)},
+			// The owner revokes it first; it is then gone for the Super Admin.
+			{"DELETE", link, nil, map[string]int{"creator": 204, "super_admin": 404}},
 			{"POST", v + "/publish", nil, editors(200)},
 			{"DELETE", v + "/publish", nil, editors(204)},
 			// The owner deletes it first; it is then gone for the Super Admin.

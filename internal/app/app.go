@@ -95,6 +95,10 @@ func New(db *store.DB, queue Queue, media *blob.Store, render *mail.Renderer, ha
 
 func (a *App) now() time.Time { return a.cfg.Now().UTC() }
 
+// Now is the time on the app's clock, for the pages to say what has
+// expired as the app decides it.
+func (a *App) Now() time.Time { return a.now() }
+
 // Ready reports whether requests can be served: the database answers and
 // has room for writes, and so has the media store. Its error says which
 // is not ready.

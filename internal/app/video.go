@@ -160,12 +160,12 @@ func (a *App) Publish(ctx context.Context, actor troupe.User, id string, c Clien
 		if err := publishAllowed(role, s); err != nil {
 			return err
 		}
-		switch l, err := tx.FindDefaultLink(ctx, id); troupe.ErrorCode(err) {
-		case "":
+		l, err := tx.FindDefaultLink(ctx, id)
+		if err == nil {
 			slug = l.Slug
 			return nil
-		case troupe.CodeNotFound:
-		default:
+		}
+		if troupe.ErrorCode(err) != troupe.CodeNotFound {
 			return err
 		}
 		override, err := a.requireApproved(ctx, &tx.Queries, it, role)
@@ -185,7 +185,7 @@ func (a *App) Publish(ctx context.Context, actor troupe.User, id string, c Clien
 		if err := v.Err(); err != nil {
 			return err
 		}
-		l := troupe.Link{ID: newID(), ItemID: it.ID, WorkspaceID: it.WorkspaceID, Slug: troupe.NewSlug(), HasPassword: hash != "",
+		l = troupe.Link{ID: newID(), ItemID: it.ID, WorkspaceID: it.WorkspaceID, Slug: troupe.NewSlug(), HasPassword: hash != "",
 			ExpiresAt: expires, AllowDownload: it.AllowDownload, Embed: troupe.EmbedOff, Default: true, CreatedBy: actor.ID, CreatedAt: now}
 		if err := tx.CreateLink(ctx, l, hash, now); err != nil {
 			return err
@@ -331,6 +331,8 @@ type PublicPage struct {
 	// ApprovalMissing: the workspace asks for approval, which the video
 	// lacks, so its file is not offered for download.
 	ApprovalMissing bool
+	// Width and Height are the picture's size, 0 until probed.
+	Width, Height int
 	// LinkID is the link the page was reached by; ExpiresAt its expiry.
 	LinkID    string
 	ExpiresAt *time.Time
@@ -363,7 +365,7 @@ func (a *App) PublicVideo(ctx context.Context, slug, pass string) (_ PublicPage,
 		return PublicPage{}, errLinkExpired
 	}
 	p := PublicPage{Slug: slug, Name: v.Name, Description: v.Description, DurationMS: v.DurationMS,
-		LinkID: v.LinkID, ExpiresAt: v.ExpiresAt, FrameAncestors: troupe.FrameAncestors(v.Embedding, v.Embed, v.EmbedOrigins),
+		LinkID: v.LinkID, ExpiresAt: v.ExpiresAt, Width: v.Width, Height: v.Height, FrameAncestors: troupe.FrameAncestors(v.Embedding, v.Embed, v.EmbedOrigins),
 		HasPoster: v.PosterKey != "", HasWebRendition: v.HasWebRendition, HLSPlaylist: hlsPlaylist(v.HLSKey), Captions: v.Captions, Protected: v.PasswordHash != "",
 		CanDownload: v.AllowDownload && troupe.VisitorsCanDownload(v.Downloads), video: v,
 		ApprovalMissing: troupe.ApprovalBlocks(troupe.Settings{Approval: v.Approval}, v.ApprovalStatus)}

@@ -174,6 +174,9 @@ type WorkspaceUpdate struct {
 	Publishing       *troupe.Permission
 	Approval         *troupe.ApprovalMode
 	ApprovalRule     *troupe.ApprovalRule
+	LinkPassword     *troupe.LinkPasswordRule
+	LinkMaxDays      *int
+	Embedding        *troupe.Permission
 	Domains          *[]string
 }
 
@@ -218,6 +221,9 @@ func (a *App) UpdateWorkspace(ctx context.Context, actor troupe.User, id string,
 		setIf(&set.Publishing, upd.Publishing, "publishing", &changed)
 		setIf(&set.Approval, upd.Approval, "approval", &changed)
 		setIf(&set.ApprovalRule, upd.ApprovalRule, "approval_rule", &changed)
+		setIf(&set.LinkPassword, upd.LinkPassword, "link_password", &changed)
+		setIf(&set.LinkMaxDays, upd.LinkMaxDays, "link_max_days", &changed)
+		setIf(&set.Embedding, upd.Embedding, "embedding", &changed)
 		set.Validate(&v)
 		var domains []string
 		if upd.Domains != nil {

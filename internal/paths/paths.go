@@ -109,3 +109,7 @@ func ItemAt(ws, id string, seconds int64, commentID string) string {
 
 // PublicVideo is a published video's public page.
 func PublicVideo(slug string) string { return "/v/" + url.PathEscape(slug) }
+
+// Embed is the player of a link, made to be shown in a frame on other
+// sites.
+func Embed(slug string) string { return "/e/" + url.PathEscape(slug) }

@@ -70,6 +70,7 @@ type PublicVideo struct {
 	HLSKey          string
 	HasWebRendition bool
 	DurationMS      *int64
+	Width, Height   int
 	UpdatedAt       time.Time
 	// The link the page was reached by, and what it says.
 	LinkID          string
@@ -98,7 +99,7 @@ type PublicVideo struct {
 // for the caller to say.
 func (q *Queries) FindPublicVideo(ctx context.Context, slug string) (PublicVideo, error) {
 	rows, err := q.query(ctx, `SELECT i.id, i.workspace_id, i.owner_id, i.name, i.description, i.media_key, i.media_type, i.poster_key, i.thumbnail_key, i.sprite_key,
-			i.hls_key, EXISTS (SELECT 1 FROM renditions r WHERE r.item_id = i.id AND r.name = 'web'), i.duration_ms, i.updated_at,
+			i.hls_key, EXISTS (SELECT 1 FROM renditions r WHERE r.item_id = i.id AND r.name = 'web'), i.duration_ms, i.width, i.height, i.updated_at,
 			l.id, l.label, l.is_default, l.expires_at, l.password_hash, l.password_version, l.allow_download, l.embed, l.embed_domains,
 			w.downloads, w.publishing, w.embedding, w.approval, i.approval_status, COALESCE(c.lang, ''), COALESCE(c.label, '')
 		FROM video_links l JOIN items i ON i.id = l.item_id JOIN workspaces w ON w.id = i.workspace_id
@@ -117,7 +118,7 @@ func (q *Queries) FindPublicVideo(ctx context.Context, slug string) (PublicVideo
 		var duration, expires sql.NullInt64
 		var lang, label, origins string
 		if err := rows.Scan(&v.ItemID, &v.WorkspaceID, &v.OwnerID, &v.Name, &v.Description, &v.MediaKey, &v.MediaType, &v.PosterKey, &v.ThumbnailKey,
-			&v.SpriteKey, &v.HLSKey, &v.HasWebRendition, &duration, &updated,
+			&v.SpriteKey, &v.HLSKey, &v.HasWebRendition, &duration, &v.Width, &v.Height, &updated,
 			&v.LinkID, &v.LinkLabel, &v.LinkDefault, &expires, &v.PasswordHash, &v.PasswordVersion, &v.AllowDownload, &v.Embed, &origins,
 			&v.Downloads, &v.Publishing, &v.Embedding, &v.Approval, &v.ApprovalStatus, &lang, &label); err != nil {
 			return PublicVideo{}, translate(err)

@@ -43,6 +43,7 @@ func TestEveryPathHasARoute(t *testing.T) {
 		"Item":           paths.Item(ws, id),
 		"ItemAt":         paths.ItemAt(ws, id, 83, id),
 		"PublicVideo":    paths.PublicVideo(slug),
+		"Embed":          paths.Embed(slug),
 	}
 	// The cases cover every function of the package.
 	f, err := parser.ParseFile(token.NewFileSet(), "../paths/paths.go", nil, 0)

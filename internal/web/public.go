@@ -31,6 +31,9 @@ type publicView struct {
 	WebRenditionURL string
 	// HLSURL is its HLS ladder's master playlist, "" without one.
 	HLSURL string
+	// OEmbedURL is the page's oEmbed address, for a link anyone holding it
+	// may watch and embed; "" otherwise.
+	OEmbedURL string
 }
 
 func (s *Server) publicView(r *http.Request, p app.PublicPage) page[publicView] {
@@ -44,6 +47,9 @@ func (s *Server) publicView(r *http.Request, p app.PublicPage) page[publicView] 
 	}
 	if p.HLSPlaylist != "" {
 		pv.HLSURL = base + "/" + app.FileHLS + p.HLSPlaylist
+	}
+	if !p.Protected && p.FrameAncestors != "'none'" {
+		pv.OEmbedURL = s.oembedURL(p.Slug)
 	}
 	v := &view{cat: s.cat, Lang: s.lang(r), Path: r.URL.Path, Fields: map[string]string{}, Form: map[string]string{}}
 	return page[publicView]{view: v, Data: pv}

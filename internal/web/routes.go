@@ -158,6 +158,10 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	t.signedIn("DELETE /api/v1/videos/{id}/password", s.handlePasswordDelete)
 	t.signedIn("POST /api/v1/videos/{id}/publish", s.handlePublish)
 	t.signedIn("DELETE /api/v1/videos/{id}/publish", s.handleUnpublish)
+	t.signedIn("GET /api/v1/videos/{id}/links", s.handleLinkList)
+	t.signedIn("POST /api/v1/videos/{id}/links", s.handleLinkCreate)
+	t.signedIn("PATCH /api/v1/links/{id}", s.handleLinkUpdate)
+	t.signedIn("DELETE /api/v1/links/{id}", s.handleLinkDelete)
 	t.signedIn("PUT /api/v1/videos/{id}/download", s.handleDownloadPut)
 
 	// caption
@@ -304,6 +308,8 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.member("POST /w/{ws}/items/{id}/password", s.pagePasswordSet)
 	t.member("POST /w/{ws}/items/{id}/password/remove", s.pagePasswordRemove)
 	t.member("POST /w/{ws}/items/{id}/download", s.pageDownloadSet)
+	t.member("POST /w/{ws}/items/{id}/links", s.pageLinkCreate)
+	t.member("POST /w/{ws}/items/{id}/links/{link}/revoke", s.pageLinkRevoke)
 
 	// caption
 	t.memberLargeBody("POST /w/{ws}/items/{id}/captions", maxCaptionUpload, s.pageCaptionsUpload)
@@ -324,6 +330,9 @@ func (s *Server) routePages(mux *http.ServeMux) {
 
 	// public pages of published videos
 	t.anyone("GET /v/{slug}", s.pagePublicVideo)
+	t.anyone("GET /e/{slug}", s.pageEmbed)
+	t.anyone("POST /e/{slug}/unlock", s.pageEmbedUnlock)
+	t.anyone("GET /oembed", s.handleOEmbed)
 	t.anyone("POST /v/{slug}/unlock", s.pagePublicUnlock)
 	t.anyone("GET /v/{slug}/media", s.publicMedia(false))
 	t.anyone("GET /v/{slug}/poster", s.publicMedia(true))

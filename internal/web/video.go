@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"troupe/internal/app"
 	"troupe/internal/paths"
@@ -28,6 +29,19 @@ type videoPanel struct {
 	Tab string
 	// FileProblems explain, line by line, why a caption file was refused.
 	FileProblems []string
+	// Links are the video's links, for its editors.
+	Links []linkRow
+}
+
+// linkRow is a link as the Share tab lists it.
+type linkRow struct {
+	troupe.Link
+	URL       string
+	EmbedCode string
+	Expired   bool
+	ViewCount int
+	// Expires is when the link ends, zero for never.
+	Expires time.Time
 }
 
 // loadVideo gathers what a video's page shows to u.
@@ -47,6 +61,21 @@ func (s *Server) loadVideo(r *http.Request, u troupe.User, it app.ItemView) (*vi
 	p.Sharing = &sh
 	if vp.PublicSlug != "" {
 		p.PublicURL = s.publicURL(vp.PublicSlug)
+	}
+	links, err := s.app.ListLinks(r.Context(), u, it.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.app.Now()
+	for _, l := range links {
+		row := linkRow{Link: l, URL: s.publicURL(l.Slug), Expired: l.Expired(now), ViewCount: int(l.Views)}
+		if l.ExpiresAt != nil {
+			row.Expires = *l.ExpiresAt
+		}
+		if troupe.FrameAncestors(vp.Settings.Embedding, l.Embed, l.EmbedOrigins) != "'none'" {
+			row.EmbedCode = responsiveEmbedCode(s.absURL(paths.Embed(l.Slug)), it.Name, it.Width, it.Height)
+		}
+		p.Links = append(p.Links, row)
 	}
 	return p, nil
 }

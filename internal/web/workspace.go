@@ -174,6 +174,19 @@ func (s *Server) settingsFailed(w http.ResponseWriter, r *http.Request, u troupe
 	return showForm(s, w, r, "settings", v, p, err)
 }
 
+// formDays is formValue for a number of days; what is not a number is -1,
+// which no setting allows.
+func formDays(f url.Values, name string) *int {
+	if !f.Has(name) {
+		return nil
+	}
+	n, err := strconv.Atoi(f.Get(name))
+	if err != nil {
+		n = -1
+	}
+	return &n
+}
+
 // formValue returns a pointer to the form's value for name, or nil when
 // the form has no such field: each settings section sends only its own.
 func formValue[T ~string](f url.Values, name string) *T {
@@ -190,7 +203,9 @@ func (s *Server) pageSettingsPost(w http.ResponseWriter, r *http.Request, u trou
 		JoinPolicy: formValue[troupe.JoinPolicy](f, "join_policy"), WhoCanInvite: formValue[troupe.WhoCanInvite](f, "who_can_invite"),
 		InviteLinkPolicy: formValue[troupe.LinkPolicy](f, "invite_link_policy"), DefaultAccess: formValue[troupe.DefaultAccess](f, "default_access"),
 		Downloads: formValue[troupe.Permission](f, "downloads"), Publishing: formValue[troupe.Permission](f, "publishing"),
-		Approval: formValue[troupe.ApprovalMode](f, "approval"), ApprovalRule: formValue[troupe.ApprovalRule](f, "approval_rule")}
+		Approval: formValue[troupe.ApprovalMode](f, "approval"), ApprovalRule: formValue[troupe.ApprovalRule](f, "approval_rule"),
+		LinkPassword: formValue[troupe.LinkPasswordRule](f, "link_password"), LinkMaxDays: formDays(f, "link_max_days"),
+		Embedding: formValue[troupe.Permission](f, "embedding")}
 	ws, err := s.app.UpdateWorkspace(r.Context(), u, v.Workspace.ID, upd, s.client(r))
 	if err != nil && inPlace(r) {
 		return err
@@ -211,13 +226,14 @@ func settingValues(ws app.WorkspaceView) map[string]string {
 	return map[string]string{"name": ws.Name, "description": ws.Description, "join_policy": string(set.JoinPolicy),
 		"who_can_invite": string(set.WhoCanInvite), "invite_link_policy": string(set.InviteLinkPolicy),
 		"default_access": string(set.DefaultAccess), "downloads": string(set.Downloads), "publishing": string(set.Publishing),
-		"approval": string(set.Approval), "approval_rule": string(set.ApprovalRule)}
+		"approval": string(set.Approval), "approval_rule": string(set.ApprovalRule),
+		"link_password": string(set.LinkPassword), "link_max_days": strconv.Itoa(set.LinkMaxDays), "embedding": string(set.Embedding)}
 }
 
 // settingChoices are the settings chosen among named values, in the
 // order of the page.
 var settingChoices = []string{"join_policy", "who_can_invite", "invite_link_policy", "default_access", "downloads", "publishing",
-	"approval", "approval_rule"}
+	"approval", "approval_rule", "link_password", "link_max_days", "embedding"}
 
 // settingsChanged says what a save of the settings changed, setting by
 // setting ("Downloads: Super Admins only"), or only that they were saved.
@@ -303,20 +319,23 @@ type seatsJSON struct {
 }
 
 type workspaceJSON struct {
-	ID               string               `json:"id"`
-	Name             string               `json:"name"`
-	Description      string               `json:"description"`
-	Role             troupe.Role          `json:"role"`
-	JoinPolicy       troupe.JoinPolicy    `json:"join_policy"`
-	Domains          []string             `json:"domains"`
-	WhoCanInvite     troupe.WhoCanInvite  `json:"who_can_invite"`
-	InviteLinkPolicy troupe.LinkPolicy    `json:"invite_link_policy"`
-	DefaultAccess    troupe.DefaultAccess `json:"default_access"`
-	Downloads        troupe.Permission    `json:"downloads"`
-	Publishing       troupe.Permission    `json:"publishing"`
-	Approval         troupe.ApprovalMode  `json:"approval"`
-	ApprovalRule     troupe.ApprovalRule  `json:"approval_rule"`
-	Seats            seatsJSON            `json:"seats"`
+	ID               string                  `json:"id"`
+	Name             string                  `json:"name"`
+	Description      string                  `json:"description"`
+	Role             troupe.Role             `json:"role"`
+	JoinPolicy       troupe.JoinPolicy       `json:"join_policy"`
+	Domains          []string                `json:"domains"`
+	WhoCanInvite     troupe.WhoCanInvite     `json:"who_can_invite"`
+	InviteLinkPolicy troupe.LinkPolicy       `json:"invite_link_policy"`
+	DefaultAccess    troupe.DefaultAccess    `json:"default_access"`
+	Downloads        troupe.Permission       `json:"downloads"`
+	Publishing       troupe.Permission       `json:"publishing"`
+	Approval         troupe.ApprovalMode     `json:"approval"`
+	ApprovalRule     troupe.ApprovalRule     `json:"approval_rule"`
+	LinkPassword     troupe.LinkPasswordRule `json:"link_password"`
+	LinkMaxDays      int                     `json:"link_max_days"`
+	Embedding        troupe.Permission       `json:"embedding"`
+	Seats            seatsJSON               `json:"seats"`
 }
 
 func toWorkspaceJSON(w app.WorkspaceView) workspaceJSON {
@@ -327,7 +346,8 @@ func toWorkspaceJSON(w app.WorkspaceView) workspaceJSON {
 	s := w.Settings
 	return workspaceJSON{ID: w.ID, Name: w.Name, Description: w.Description, Role: w.Role, JoinPolicy: s.JoinPolicy,
 		Domains: domains, WhoCanInvite: s.WhoCanInvite, InviteLinkPolicy: s.InviteLinkPolicy, DefaultAccess: s.DefaultAccess,
-		Downloads: s.Downloads, Publishing: s.Publishing, Approval: s.Approval, ApprovalRule: s.ApprovalRule, Seats: seatsJSON{Total: w.Seats, Used: w.SeatsUsed}}
+		Downloads: s.Downloads, Publishing: s.Publishing, Approval: s.Approval, ApprovalRule: s.ApprovalRule,
+		LinkPassword: s.LinkPassword, LinkMaxDays: s.LinkMaxDays, Embedding: s.Embedding, Seats: seatsJSON{Total: w.Seats, Used: w.SeatsUsed}}
 }
 
 func (s *Server) handleWorkspaceList(w http.ResponseWriter, r *http.Request, u troupe.User) error {
@@ -369,17 +389,20 @@ func (s *Server) handleWorkspaceGet(w http.ResponseWriter, r *http.Request, u tr
 
 func (s *Server) handleWorkspaceUpdate(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	var in struct {
-		Name             *string               `json:"name"`
-		Description      *string               `json:"description"`
-		JoinPolicy       *troupe.JoinPolicy    `json:"join_policy"`
-		Domains          *[]string             `json:"domains"`
-		WhoCanInvite     *troupe.WhoCanInvite  `json:"who_can_invite"`
-		InviteLinkPolicy *troupe.LinkPolicy    `json:"invite_link_policy"`
-		DefaultAccess    *troupe.DefaultAccess `json:"default_access"`
-		Downloads        *troupe.Permission    `json:"downloads"`
-		Publishing       *troupe.Permission    `json:"publishing"`
-		Approval         *troupe.ApprovalMode  `json:"approval"`
-		ApprovalRule     *troupe.ApprovalRule  `json:"approval_rule"`
+		Name             *string                  `json:"name"`
+		Description      *string                  `json:"description"`
+		JoinPolicy       *troupe.JoinPolicy       `json:"join_policy"`
+		Domains          *[]string                `json:"domains"`
+		WhoCanInvite     *troupe.WhoCanInvite     `json:"who_can_invite"`
+		InviteLinkPolicy *troupe.LinkPolicy       `json:"invite_link_policy"`
+		DefaultAccess    *troupe.DefaultAccess    `json:"default_access"`
+		Downloads        *troupe.Permission       `json:"downloads"`
+		Publishing       *troupe.Permission       `json:"publishing"`
+		Approval         *troupe.ApprovalMode     `json:"approval"`
+		ApprovalRule     *troupe.ApprovalRule     `json:"approval_rule"`
+		LinkPassword     *troupe.LinkPasswordRule `json:"link_password"`
+		LinkMaxDays      *int                     `json:"link_max_days"`
+		Embedding        *troupe.Permission       `json:"embedding"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -387,7 +410,7 @@ func (s *Server) handleWorkspaceUpdate(w http.ResponseWriter, r *http.Request, u
 	ws, err := s.app.UpdateWorkspace(r.Context(), u, r.PathValue("ws"), app.WorkspaceUpdate{Name: in.Name, Description: in.Description,
 		JoinPolicy: in.JoinPolicy, WhoCanInvite: in.WhoCanInvite, InviteLinkPolicy: in.InviteLinkPolicy, DefaultAccess: in.DefaultAccess,
 		Downloads: in.Downloads, Publishing: in.Publishing, Approval: in.Approval, ApprovalRule: in.ApprovalRule,
-		Domains: in.Domains}, s.client(r))
+		LinkPassword: in.LinkPassword, LinkMaxDays: in.LinkMaxDays, Embedding: in.Embedding, Domains: in.Domains}, s.client(r))
 	if err != nil {
 		return err
 	}
