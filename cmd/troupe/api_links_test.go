@@ -143,7 +143,7 @@ func TestShareLinks(t *testing.T) {
 				!strings.Contains(o["html"].(string), `src="`+open["embed_url"].(string)+`"`) {
 				t.Fatalf("oembed: %v", o)
 			}
-			if small := oembed(open["embed_url"].(string) + "").want(t, 200).json(t); small["title"] != "Launch" {
+			if small := oembed(open["embed_url"].(string)+"").want(t, 200).json(t); small["title"] != "Launch" {
 				t.Fatalf("oembed of the embed page: %v", small)
 			}
 			if o := anon.do("GET", "/oembed?maxwidth=640&url="+url.QueryEscape(open["url"].(string)), nil).want(t, 200).json(t); o["width"] != 640.0 || o["height"] != 360.0 {
@@ -158,7 +158,7 @@ func TestShareLinks(t *testing.T) {
 			}
 			oembed(bravo["url"].(string)).want(t, 404) // a password
 			oembed(alpha["url"].(string)).want(t, 404) // revoked
-			oembed("https://elsewhere.example/v/" + slug(open)).want(t, 404)
+			oembed("https://elsewhere.example/v/"+slug(open)).want(t, 404)
 			anon.do("GET", "/oembed?format=xml&url="+url.QueryEscape(open["url"].(string)), nil).want(t, 501)
 
 			// Unpublishing revokes every link.
