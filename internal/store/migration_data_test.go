@@ -73,3 +73,55 @@ func createOldWorkspace(ctx context.Context, tx *store.Tx, w troupe.Workspace, n
 		w.ID, w.Name, s.JoinPolicy, s.WhoCanInvite, s.InviteLinkPolicy, s.DefaultAccess, s.Downloads, s.Publishing,
 		now.UnixMilli(), now.UnixMilli())
 }
+
+// Migration 18 turns each published video into a default link with the
+// same slug, password (and its version, so visitors stay unlocked) and
+// download switch; unpublished videos get no link.
+func TestPublishedVideosBecomeDefaultLinks(t *testing.T) {
+	for _, e := range testkit.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.Open(ctx, e.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			if err := db.MigrateTo(ctx, 17); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC().Truncate(time.Millisecond)
+			ws := troupe.Workspace{ID: "w1", Name: "Studio", Settings: troupe.DefaultSettings}
+			ws.Settings.Publishing = troupe.PermAllowed
+			video := func(id string) troupe.Item {
+				return troupe.Item{ID: id, WorkspaceID: ws.ID, Kind: troupe.KindVideo, Name: id, OwnerID: "u1",
+					MediaKey: "k" + id, MediaType: "video/mp4", CreatedAt: now, UpdatedAt: now}
+			}
+			const slug = "AAAAAAAAAAAAAAAAAAAAAAAA"
+			err = db.Tx(ctx, func(tx *store.Tx) error {
+				return errors.Join(
+					tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: "u1", Email: "ada@example.com", Name: "Ada"}, PasswordHash: "h"}, now),
+					createOldWorkspace(ctx, tx, ws, now), tx.CreateItem(ctx, video("published")), tx.CreateItem(ctx, video("draft")),
+					tx.Exec(ctx, `UPDATE items SET public_slug = ?, published_at = ?, password_hash = 'hash', password_version = 3,
+						allow_download = 0 WHERE id = 'published'`, slug, now.UnixMilli()))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			v, err := db.Read().FindPublicVideo(ctx, slug)
+			if err != nil || v.ItemID != "published" || v.LinkID != "published" || !v.LinkDefault || v.PasswordHash != "hash" ||
+				v.PasswordVersion != 3 || v.AllowDownload || v.ExpiresAt != nil || v.Embed != troupe.EmbedOff {
+				t.Fatalf("the published video's link: %+v (%v)", v, err)
+			}
+			links, err := db.Read().ListLinks(ctx, "published")
+			if err != nil || len(links) != 1 || !links[0].Default || links[0].Slug != slug || !links[0].CreatedAt.Equal(now) {
+				t.Fatalf("links: %+v (%v)", links, err)
+			}
+			if links, err := db.Read().ListLinks(ctx, "draft"); err != nil || len(links) != 0 {
+				t.Fatalf("an unpublished video has links: %+v (%v)", links, err)
+			}
+		})
+	}
+}
