@@ -111,6 +111,38 @@ func TestPublicPagesChangeEverywhereAtOnce(t *testing.T) {
 			write(b, func(tx *store.Tx) error { return tx.RestoreItem(ctx, folder.ID) })
 			eventually("folder restored", name+"|off|hash|fr")
 
+			// A second link: changed, then revoked, on the other instance.
+			const slug2 = "CCCCCCCCCCCCCCCCCCCCCCCC"
+			write(b, func(tx *store.Tx) error {
+				return tx.CreateLink(ctx, troupe.Link{ID: "link-2", ItemID: video.ID, WorkspaceID: video.WorkspaceID, Slug: slug2,
+					Embed: troupe.EmbedOff}, "", now)
+			})
+			embedOf := func() string {
+				v, err := a.FindPublicVideo(ctx, slug2)
+				if troupe.ErrorCode(err) == troupe.CodeNotFound {
+					return ""
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(v.Embed)
+			}
+			hits := a.PublicCacheHits()
+			if !settles(10*time.Second, func() bool { return embedOf() == "off" && a.PublicCacheHits() != hits }) {
+				t.Fatal("the second link never came from the cache")
+			}
+			anywhere := troupe.EmbedAnywhere
+			write(b, func(tx *store.Tx) error {
+				return tx.UpdateLink(ctx, "link-2", video.ID, store.LinkUpdate{Embed: &anywhere}, now)
+			})
+			if !settles(5*time.Second, func() bool { return embedOf() == "anywhere" }) {
+				t.Fatalf("link changed: the other instance shows %q", embedOf())
+			}
+			write(b, func(tx *store.Tx) error { return tx.DeleteLink(ctx, "link-2", video.ID, now) })
+			if !settles(5*time.Second, func() bool { return embedOf() == "" }) {
+				t.Fatal("link revoked: the other instance still serves it")
+			}
+
 			cached()
 			write(b, func(tx *store.Tx) error { return tx.DeleteItemLinks(ctx, video.ID, now) })
 			eventually("unpublished", "")
