@@ -89,6 +89,20 @@ func TestShareLinks(t *testing.T) {
 			later := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
 			admin.do("PATCH", "/api/v1/links/"+bravo["id"].(string), map[string]any{"expires_at": later}).want(t, 200)
 			anon.do("GET", "/v/"+slug(bravo), nil).want(t, 200)
+			// A password link's embed page asks for it in the frame, then plays.
+			framed := s.client(t)
+			if page := string(framed.do("GET", "/e/"+slug(bravo), nil).want(t, 200).body); !strings.Contains(page, `action="/e/`+slug(bravo)+`/unlock"`) ||
+				strings.Contains(page, "<video") {
+				t.Fatalf("locked embed page: %s", page)
+			}
+			framed.do("POST", "/e/"+slug(bravo)+"/unlock", url.Values{"password": {"alpha-pass-1"}}).want(t, 401)
+			if r := framed.do("POST", "/e/"+slug(bravo)+"/unlock", url.Values{"password": {"bravo-pass-2"}}).want(t, 303); r.header.Get("Location") != "/e/"+slug(bravo) {
+				t.Fatalf("unlocked embed goes to %q", r.header.Get("Location"))
+			}
+			if page := string(framed.do("GET", "/e/"+slug(bravo), nil).want(t, 200).body); !strings.Contains(page, "<video") {
+				t.Fatalf("unlocked embed page: %s", page)
+			}
+			framed.do("GET", "/v/"+slug(bravo)+"/media", nil, "Range", "bytes=0-9").want(t, 206)
 			// A new password voids the unlocks of that link alone.
 			admin.do("PATCH", "/api/v1/links/"+alpha["id"].(string), map[string]any{"password": nil}).want(t, 200)
 			anon.do("GET", "/v/"+slug(alpha)+"/media", nil, "Range", "bytes=0-9").want(t, 206)
