@@ -208,6 +208,15 @@ func TestShareLinks(t *testing.T) {
 				t.Fatalf("workspace: %v", w)
 			}
 			admin.do("PATCH", api, map[string]any{"link_max_days": 12}).want(t, 422, "validation_failed")
+			// Publishing makes a link too: it needs the video's password now.
+			admin.do("DELETE", v+"/password", nil).want(t, 204)
+			admin.do("POST", v+"/publish", nil).want(t, 422, "validation_failed")
+			admin.do("PUT", v+"/password", map[string]string{"password": "default-pass"}).want(t, 204)
+			def := admin.do("POST", v+"/publish", nil).want(t, 200).json(t)["slug"].(string)
+			if l := admin.do("GET", v+"/links", nil).want(t, 200).json(t)["items"].([]any)[0].(map[string]any); l["slug"] != def ||
+				l["default"] != true || l["has_password"] != true || l["expires_at"] == nil {
+				t.Fatalf("the default link under the workspace's rules: %v", l)
+			}
 		})
 	}
 }
