@@ -12,8 +12,9 @@ import (
 
 // The panels of a video's page, also the fragments forms come back to.
 const (
-	panelShare    = "share"
-	panelCaptions = "captions"
+	panelShare     = "share"
+	panelCaptions  = "captions"
+	panelAnalytics = "analytics"
 )
 
 // videoPanel is what a video's item page shows besides the player: the
@@ -28,6 +29,8 @@ type videoPanel struct {
 	Tab string
 	// FileProblems explain, line by line, why a caption file was refused.
 	FileProblems []string
+	// Analytics is the Analytics tab, for editors only.
+	Analytics *analyticsPanel
 }
 
 // loadVideo gathers what a video's page shows to u.
@@ -45,6 +48,11 @@ func (s *Server) loadVideo(r *http.Request, u troupe.User, it app.ItemView) (*vi
 		return nil, err
 	}
 	p.Sharing = &sh
+	an, err := s.app.VideoAnalytics(r.Context(), u, it.ID, app.AnalyticsFilter{LastDays: analyticsDays})
+	if err != nil {
+		return nil, err
+	}
+	p.Analytics = newAnalyticsPanel(an)
 	if vp.PublicSlug != "" {
 		p.PublicURL = s.publicURL(vp.PublicSlug)
 	}
