@@ -242,6 +242,8 @@ func TestVideoPageAuthorization(t *testing.T) {
 			{"PUT", v + "/password", map[string]string{"password": "open sesame"}, editors(204)},
 			{"DELETE", v + "/password", nil, editors(204)},
 			{"PUT", v + "/download", map[string]bool{"allowed": true}, editors(204)},
+			{"GET", v + "/analytics", nil, editors(200)},
+			{"GET", v + "/analytics.csv?from=2026-01-01&to=2026-12-31", nil, editors(200)},
 			{"POST", v + "/publish", nil, editors(200)},
 			{"DELETE", v + "/publish", nil, editors(204)},
 			// The owner deletes it first; it is then gone for the Super Admin.
