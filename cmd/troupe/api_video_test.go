@@ -248,6 +248,8 @@ func TestVideoPageAuthorization(t *testing.T) {
 			{"PATCH", link, map[string]string{"label": "Agency, again"}, editors(200)},
 			// The owner revokes it first; it is then gone for the Super Admin.
 			{"DELETE", link, nil, map[string]int{"creator": 204, "super_admin": 404}},
+			{"GET", v + "/analytics", nil, editors(200)},
+			{"GET", v + "/analytics.csv?from=2026-01-01&to=2026-12-31", nil, editors(200)},
 			{"POST", v + "/publish", nil, editors(200)},
 			{"DELETE", v + "/publish", nil, editors(204)},
 			// The owner deletes it first; it is then gone for the Super Admin.

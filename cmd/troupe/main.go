@@ -126,6 +126,7 @@ type Main struct {
 	ListenURL string
 
 	db     *store.DB
+	app    *app.App
 	media  *blob.Store
 	queue  *jobs.Queue
 	server *http.Server
@@ -218,6 +219,7 @@ func (m *Main) Run(ctx context.Context) error {
 	maps.Copy(limits, m.UploadLimit)
 	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: limits,
 		Logger: m.Logger.With("component", "app"), MediaTools: tools, HLSMinDuration: m.HLSMinDuration})
+	m.app = a
 	uploads, err := m.openUploads(a, media, cfg.UploadExpiry)
 	if err != nil {
 		return err
@@ -348,6 +350,12 @@ func (m *Main) close(ctx context.Context) error {
 		}
 		if err := <-m.metricsServed; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
+		}
+	}
+	if m.app != nil {
+		// The views still in memory, once no beacon can come.
+		if err := m.app.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("write views: %w", err))
 		}
 	}
 	if m.queue != nil {

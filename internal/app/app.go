@@ -70,6 +70,10 @@ type App struct {
 	commentLive live
 	keyState
 	refused refusals
+	// views gathers the share pages' beacons; beacons limits them per
+	// address.
+	views   viewBuffer
+	beacons tokenBuckets
 }
 
 // New returns an App and registers its background tasks with queue.

@@ -20,6 +20,7 @@ var engineSpecific = map[string]string{
 	"00016_approval.sql":                "PostgreSQL also announces a change of the approval setting to the public-page caches",
 	"00017_comments.sql":                "PostgreSQL announces changed comments; SQLite wakes its streams in memory",
 	"00018_video_links.sql":             "PostgreSQL announces changed and revoked links to the public-page caches",
+	"00019_view_sessions.sql":           "PostgreSQL stops announcing a link's count of views to the public-page caches",
 }
 
 // skippedVersions were never used on either engine. They cannot be filled

@@ -34,11 +34,13 @@ type publicView struct {
 	// OEmbedURL is the page's oEmbed address, for a link anyone holding it
 	// may watch and embed; "" otherwise.
 	OEmbedURL string
+	// BeaconURL is where the player reports what was watched.
+	BeaconURL string
 }
 
 func (s *Server) publicView(r *http.Request, p app.PublicPage) page[publicView] {
 	base := paths.PublicVideo(p.Slug)
-	pv := publicView{PublicPage: p, URL: s.publicURL(p.Slug), MediaURL: base + "/media"}
+	pv := publicView{PublicPage: p, URL: s.publicURL(p.Slug), MediaURL: base + "/media", BeaconURL: base + "/events"}
 	if p.HasPoster && !p.Protected {
 		pv.PosterURL = base + "/poster"
 	}
@@ -69,6 +71,7 @@ func (s *Server) pagePublicVideo(w http.ResponseWriter, r *http.Request) error {
 		s.pages.render(w, http.StatusOK, "public_locked", v)
 		return nil
 	}
+	s.viewerID(w, r)
 	s.pages.render(w, http.StatusOK, "public_video", v)
 	return nil
 }

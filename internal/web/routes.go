@@ -164,6 +164,10 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	t.signedIn("DELETE /api/v1/links/{id}", s.handleLinkDelete)
 	t.signedIn("PUT /api/v1/videos/{id}/download", s.handleDownloadPut)
 
+	// analytics
+	t.signedIn("GET /api/v1/videos/{id}/analytics", s.handleAnalytics)
+	t.signedIn("GET /api/v1/videos/{id}/analytics.csv", s.handleAnalyticsCSV)
+
 	// caption
 	t.signedIn("GET /api/v1/videos/{id}/captions", s.handleCaptionList)
 	t.signedIn("GET /api/v1/videos/{id}/captions/{lang}", s.handleCaptionGet)
@@ -342,6 +346,7 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.anyone("GET /v/{slug}/sprite.vtt", s.publicFile(app.FileSpriteTrack))
 	t.anyone("GET /v/{slug}/renditions/{name}", s.publicFile(app.FileRendition))
 	t.anyone("GET /v/{slug}/hls/{file}", s.publicFile(app.FileHLS))
+	t.anyone("POST /v/{slug}/events", s.publicEvents)
 
 	// anything else
 	t.anyone("/", s.pageNotFound)

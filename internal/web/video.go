@@ -13,8 +13,9 @@ import (
 
 // The panels of a video's page, also the fragments forms come back to.
 const (
-	panelShare    = "share"
-	panelCaptions = "captions"
+	panelShare     = "share"
+	panelCaptions  = "captions"
+	panelAnalytics = "analytics"
 )
 
 // videoPanel is what a video's item page shows besides the player: the
@@ -31,6 +32,8 @@ type videoPanel struct {
 	FileProblems []string
 	// Links are the video's links, for its editors.
 	Links []linkRow
+	// Analytics is the Analytics tab, for editors only.
+	Analytics *analyticsPanel
 }
 
 // linkRow is a link as the Share tab lists it.
@@ -59,6 +62,11 @@ func (s *Server) loadVideo(r *http.Request, u troupe.User, it app.ItemView) (*vi
 		return nil, err
 	}
 	p.Sharing = &sh
+	an, err := s.app.VideoAnalytics(r.Context(), u, it.ID, app.AnalyticsFilter{LastDays: analyticsDays})
+	if err != nil {
+		return nil, err
+	}
+	p.Analytics = newAnalyticsPanel(an)
 	if vp.PublicSlug != "" {
 		p.PublicURL = s.publicURL(vp.PublicSlug)
 	}
