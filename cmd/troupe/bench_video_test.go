@@ -455,6 +455,86 @@ func BenchmarkSharePage(b *testing.B) {
 					b.Fatal("no guess was hashed while the sign-ins were timed")
 				}
 			})
+			beaconRun := 0
+			b.Run("beacons-with-page-p99", func(b *testing.B) {
+				beaconRun++
+				r := sb.beacons(b, beaconRun)
+				b.ReportMetric(r.perSecond, "beacons/s")
+				b.ReportMetric(percentileMS(r.latency, 0.99), "page-p99-ms")
+				b.ReportMetric(percentileMS(r.latency, 0.5), "page-p50-ms")
+			})
 		})
 	}
+}
+
+// beacons sends b.N viewing reports to the open page over HTTP as fast as
+// the server takes them, from 256 client addresses (127.2.run.x, as many
+// visitors behind no proxy) and 20,000 viewing sessions each reporting a
+// growing range, while a visitor reads the page every 5 ms; it returns
+// the reports' rate and the page's latencies.
+func (sb *shareBench) beacons(b *testing.B, run int) loadResult {
+	const workers, addrsEach, sessions = 16, 16, 20_000
+	var sent, failed atomic.Int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var lat []time.Duration
+	var reader sync.WaitGroup
+	reader.Go(func() {
+		c := &fasthttp.Client{}
+		req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+		for {
+			req.Reset()
+			req.SetRequestURI(sb.base + sb.open)
+			t := time.Now()
+			if err := c.Do(req, res); err == nil && res.StatusCode() == 200 {
+				lat = append(lat, time.Since(t))
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	})
+	start := time.Now()
+	for w := range workers {
+		wg.Go(func() {
+			clients := make([]*fasthttp.Client, addrsEach)
+			for i := range clients {
+				local := &net.TCPAddr{IP: net.IPv4(127, 2, byte(run), byte(w*addrsEach+i+1))}
+				clients[i] = &fasthttp.Client{Dial: func(addr string) (net.Conn, error) {
+					return (&net.Dialer{LocalAddr: local}).Dial("tcp", addr)
+				}}
+			}
+			req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			for i := 0; ; i++ {
+				n := sent.Add(1)
+				if n > int64(b.N) {
+					return
+				}
+				session := n % sessions
+				body := fmt.Sprintf(`{"session":"bench-%03d-%016d","watched":[[0,%d]]}`, run, session, 1000+(n/sessions)*1000)
+				req.Reset()
+				req.SetRequestURI(sb.base + sb.open + "/events")
+				req.Header.SetMethod("POST")
+				req.Header.SetContentType("text/plain")
+				req.Header.Set("Sec-Fetch-Site", "same-origin")
+				req.SetBodyString(body)
+				if err := clients[i%addrsEach].Do(req, res); err != nil || res.StatusCode() != 204 {
+					failed.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(stop)
+	reader.Wait()
+	if f := failed.Load(); f > int64(b.N)/100 {
+		b.Fatalf("%d of %d reports were refused or failed", f, b.N)
+	}
+	if len(lat) == 0 {
+		b.Fatal("the page was never read")
+	}
+	return loadResult{perSecond: float64(b.N) / elapsed.Seconds(), latency: lat}
 }
