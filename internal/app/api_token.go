@@ -21,31 +21,55 @@ type APIToken struct {
 	Secret string
 }
 
+// APITokenInput is a new token: its name, scope (write when none is
+// given) and optional expiry.
+type APITokenInput struct {
+	Name      string
+	Scope     troupe.TokenScope
+	ExpiresAt *time.Time
+}
+
 // CreateAPIToken makes a token for the actor in a workspace (Developers
-// and Super Admins). The secret is shown once and stored only as a hash.
-func (a *App) CreateAPIToken(ctx context.Context, actor troupe.User, workspaceID, name string, c Client) (_ APIToken, opErr error) {
+// and Super Admins; the admin scope for Super Admins only). The secret is
+// shown once and stored only as a hash.
+func (a *App) CreateAPIToken(ctx context.Context, actor troupe.User, workspaceID string, in APITokenInput, c Client) (_ APIToken, opErr error) {
 	defer wrap(&opErr, "create API token")
-	name = strings.TrimSpace(name)
+	name := strings.TrimSpace(in.Name)
+	if in.Scope == "" {
+		in.Scope = troupe.ScopeWrite
+	}
+	now := a.now()
 	var v troupe.Validation
 	if name == "" || utf8.RuneCountInString(name) > 80 {
 		v.Add("name", "invalid", "Name the token in at most 80 characters.")
+	}
+	if !in.Scope.Valid() {
+		v.Add("scope", "invalid", "Choose read, write or admin.")
+	}
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		v.Add("expires_at", "in_past", "Choose a time in the future.")
 	}
 	if err := v.Err(); err != nil {
 		return APIToken{}, err
 	}
 	var out APIToken
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		_, can, err := a.permissions(ctx, &tx.Queries, workspaceID, actor)
+		m, can, err := a.permissions(ctx, &tx.Queries, workspaceID, actor)
 		if err != nil {
 			return err
 		}
 		if err := allow(can.UseAPITokens, "API tokens are for Developers and Super Admins."); err != nil {
 			return err
 		}
+		if !troupe.MayHoldScope(m.Role, in.Scope) {
+			var v troupe.Validation
+			v.Add("scope", "above_role", "Only Super Admins can make admin tokens.")
+			return v.Err()
+		}
 		secret, _ := troupe.NewSecret()
 		secret = apiTokenPrefix + secret
 		t := troupe.APIToken{ID: newID(), WorkspaceID: workspaceID, UserID: actor.ID, Name: name, Prefix: secret[:len(apiTokenPrefix)+6],
-			CreatedAt: a.now()}
+			Scope: in.Scope, ExpiresAt: in.ExpiresAt, CreatedAt: now}
 		if err := tx.CreateAPIToken(ctx, store.APITokenRecord{APIToken: t, TokenHash: troupe.HashSecret(secret)}); err != nil {
 			return err
 		}
@@ -109,7 +133,7 @@ func (a *App) AuthenticateToken(ctx context.Context, secret string) (_ troupe.Us
 	}
 	q := a.db.Read()
 	t, err := q.FindAPITokenByHash(ctx, troupe.HashSecret(secret))
-	if troupe.ErrorCode(err) == troupe.CodeNotFound {
+	if troupe.ErrorCode(err) == troupe.CodeNotFound || (err == nil && t.Expired(a.now())) {
 		return troupe.User{}, errBadToken
 	}
 	if err != nil {
@@ -130,5 +154,10 @@ func (a *App) AuthenticateToken(ctx context.Context, secret string) (_ troupe.Us
 	}
 	u := m.User
 	u.TokenWorkspace = t.WorkspaceID
+	// Never more than the owner's role allows today.
+	u.TokenScope = t.Scope
+	if !troupe.MayHoldScope(m.Role, t.Scope) {
+		u.TokenScope = troupe.ScopeWrite
+	}
 	return u, nil
 }

@@ -17,19 +17,24 @@ type APITokenRecord struct {
 
 // CreateAPIToken stores a token.
 func (q *Queries) CreateAPIToken(ctx context.Context, t APITokenRecord) error {
-	_, err := q.exec(ctx, `INSERT INTO api_tokens (id, workspace_id, user_id, name, prefix, token_hash, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, t.ID, t.WorkspaceID, t.UserID, t.Name, t.Prefix, t.TokenHash, millis(t.CreatedAt))
+	_, err := q.exec(ctx, `INSERT INTO api_tokens (id, workspace_id, user_id, name, prefix, token_hash, scope, expires_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.ID, t.WorkspaceID, t.UserID, t.Name, t.Prefix, t.TokenHash, t.Scope, nullTime(t.ExpiresAt),
+		millis(t.CreatedAt))
 	return err
 }
 
 func scanAPIToken(row interface{ Scan(...any) error }) (troupe.APIToken, error) {
 	var t troupe.APIToken
 	var created int64
-	var used sql.NullInt64
-	if err := row.Scan(&t.ID, &t.WorkspaceID, &t.UserID, &t.Name, &t.Prefix, &created, &used); err != nil {
+	var used, expires sql.NullInt64
+	if err := row.Scan(&t.ID, &t.WorkspaceID, &t.UserID, &t.Name, &t.Prefix, &t.Scope, &expires, &created, &used); err != nil {
 		return troupe.APIToken{}, translate(err)
 	}
 	t.CreatedAt = fromMillis(created)
+	if expires.Valid {
+		e := fromMillis(expires.Int64)
+		t.ExpiresAt = &e
+	}
 	if used.Valid {
 		u := fromMillis(used.Int64)
 		t.LastUsedAt = &u
@@ -37,7 +42,7 @@ func scanAPIToken(row interface{ Scan(...any) error }) (troupe.APIToken, error) 
 	return t, nil
 }
 
-const apiTokenColumns = `id, workspace_id, user_id, name, prefix, created_at, last_used_at`
+const apiTokenColumns = `id, workspace_id, user_id, name, prefix, scope, expires_at, created_at, last_used_at`
 
 // FindAPITokenByHash returns a live (unrevoked) token.
 func (q *Queries) FindAPITokenByHash(ctx context.Context, hash string) (troupe.APIToken, error) {
@@ -47,7 +52,7 @@ func (q *Queries) FindAPITokenByHash(ctx context.Context, hash string) (troupe.A
 // ListAPITokens returns a member's live tokens in a workspace, or every
 // member's when userID is empty.
 func (q *Queries) ListAPITokens(ctx context.Context, workspaceID, userID string) ([]troupe.APIToken, error) {
-	rows, err := q.query(ctx, `SELECT t.id, t.workspace_id, t.user_id, t.name, t.prefix, t.created_at, t.last_used_at,
+	rows, err := q.query(ctx, `SELECT t.id, t.workspace_id, t.user_id, t.name, t.prefix, t.scope, t.expires_at, t.created_at, t.last_used_at,
 			u.name, u.email
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.workspace_id = ? AND (? = '' OR t.user_id = ?) AND t.revoked_at IS NULL ORDER BY t.created_at DESC, t.id`, workspaceID, userID, userID)

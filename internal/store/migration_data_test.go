@@ -125,3 +125,47 @@ func TestPublishedVideosBecomeDefaultLinks(t *testing.T) {
 		})
 	}
 }
+
+// Migration 20 gives tokens made before scopes the rights they had: admin
+// to a Super Admin's, write to everyone else's, with no expiry.
+func TestTokensBeforeScopesKeepTheirRights(t *testing.T) {
+	for _, e := range testkit.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.Open(ctx, e.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			if err := db.MigrateTo(ctx, 19); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC().Truncate(time.Millisecond)
+			ws := troupe.Workspace{ID: "w1", Name: "Studio", Settings: troupe.DefaultSettings}
+			err = db.Tx(ctx, func(tx *store.Tx) error {
+				err := errors.Join(
+					tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: "u1", Email: "ada@example.com", Name: "Ada"}, PasswordHash: "h"}, now),
+					tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: "u2", Email: "bo@example.com", Name: "Bo"}, PasswordHash: "h"}, now),
+					createOldWorkspace(ctx, tx, ws, now),
+					tx.AddMember(ctx, ws.ID, "u1", troupe.RoleSuperAdmin, now), tx.AddMember(ctx, ws.ID, "u2", troupe.RoleDeveloper, now))
+				for _, u := range []string{"u1", "u2"} {
+					err = errors.Join(err, tx.Exec(ctx, `INSERT INTO api_tokens (id, workspace_id, user_id, name, prefix, token_hash, created_at)
+						VALUES (?, ?, ?, 'old', 'trp_ab', ?, ?)`, "t-"+u, ws.ID, u, "hash-"+u, now.UnixMilli()))
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for user, want := range map[string]troupe.TokenScope{"u1": troupe.ScopeAdmin, "u2": troupe.ScopeWrite} {
+				tok, err := db.Read().FindAPITokenByHash(ctx, "hash-"+user)
+				if err != nil || tok.Scope != want || tok.ExpiresAt != nil {
+					t.Fatalf("%s's token: %+v (%v), want scope %s", user, tok, err, want)
+				}
+			}
+		})
+	}
+}

@@ -134,6 +134,9 @@ const (
 	CodeLinkInvalid       Code = "invite_link_invalid"
 	CodeRequestPending    Code = "request_pending"
 	CodePublicDomain      Code = "public_domain"
+	// CodeInsufficientScope: the API token's scope does not reach the
+	// route (read for GET, write for changes, admin for administration).
+	CodeInsufficientScope Code = "insufficient_scope"
 )
 
 // Codes of content.
@@ -167,7 +170,7 @@ var Codes = []Code{
 	CodeInvalidCredentials, CodeTokenInvalid, CodeTokenExpired, CodeUnavailable,
 	CodeSeatLimitReached, CodeInvitationExpired, CodeInvitationInvalid, CodeEmailMismatch,
 	CodeEmailUnverified, CodeAlreadyMember, CodeLastSuperAdmin, CodeLinkInvalid,
-	CodeRequestPending, CodePublicDomain,
+	CodeRequestPending, CodePublicDomain, CodeInsufficientScope,
 	CodeItemTrashed, CodeFileTooLarge, CodeUnsupportedMedia, CodeApprovalRequired,
 	CodePasswordRequired, CodeWrongPassword, CodeLinkExpired, CodeInvalidCaptions,
 }

@@ -38,8 +38,10 @@ type User struct {
 	CommentMail string
 	CreatedAt   time.Time
 	// TokenWorkspace is set when the user acts through an API token: the
-	// token's workspace, the only one the request may touch.
+	// token's workspace, the only one the request may touch; TokenScope is
+	// then what the token may do.
 	TokenWorkspace string
+	TokenScope     TokenScope
 }
 
 // NormalizeEmail trims an address and lower-cases it, which is how

@@ -10,13 +10,20 @@ import (
 )
 
 type apiTokenJSON struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Prefix     string     `json:"prefix"`
-	UserID     string     `json:"user_id"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	Token      string     `json:"token,omitempty"`
+	ID         string            `json:"id"`
+	Name       string            `json:"name"`
+	Prefix     string            `json:"prefix"`
+	UserID     string            `json:"user_id"`
+	Scope      troupe.TokenScope `json:"scope"`
+	ExpiresAt  *time.Time        `json:"expires_at"`
+	CreatedAt  time.Time         `json:"created_at"`
+	LastUsedAt *time.Time        `json:"last_used_at"`
+	Token      string            `json:"token,omitempty"`
+}
+
+func toAPITokenJSON(t troupe.APIToken) apiTokenJSON {
+	return apiTokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, UserID: t.UserID, Scope: t.Scope, ExpiresAt: t.ExpiresAt,
+		CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt}
 }
 
 func (s *Server) handleAPITokenList(w http.ResponseWriter, r *http.Request, u troupe.User) error {
@@ -26,8 +33,7 @@ func (s *Server) handleAPITokenList(w http.ResponseWriter, r *http.Request, u tr
 	}
 	out := list[apiTokenJSON]{Items: make([]apiTokenJSON, 0, len(tokens))}
 	for _, t := range tokens {
-		out.Items = append(out.Items, apiTokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, UserID: t.UserID,
-			CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt})
+		out.Items = append(out.Items, toAPITokenJSON(t))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -35,17 +41,20 @@ func (s *Server) handleAPITokenList(w http.ResponseWriter, r *http.Request, u tr
 
 func (s *Server) handleAPITokenCreate(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	var in struct {
-		Name string `json:"name"`
+		Name      string            `json:"name"`
+		Scope     troupe.TokenScope `json:"scope"`
+		ExpiresAt *time.Time        `json:"expires_at"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	t, err := s.app.CreateAPIToken(r.Context(), u, r.PathValue("ws"), in.Name, s.client(r))
+	t, err := s.app.CreateAPIToken(r.Context(), u, r.PathValue("ws"), app.APITokenInput{Name: in.Name, Scope: in.Scope, ExpiresAt: in.ExpiresAt}, s.client(r))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, apiTokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, UserID: t.UserID,
-		CreatedAt: t.CreatedAt, Token: t.Secret})
+	out := toAPITokenJSON(t.APIToken)
+	out.Token = t.Secret
+	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -101,8 +110,10 @@ func (s *Server) pageAPITokens(w http.ResponseWriter, r *http.Request, u troupe.
 // pageAPITokenCreate answers with the page itself rather than a redirect,
 // so that the secret is shown once and never kept anywhere.
 func (s *Server) pageAPITokenCreate(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
-	name := r.PostForm.Get("name")
-	t, err := s.app.CreateAPIToken(r.Context(), u, v.Workspace.ID, name, s.client(r))
+	f := r.PostForm
+	name := f.Get("name")
+	in := app.APITokenInput{Name: name, Scope: troupe.TokenScope(f.Get("scope")), ExpiresAt: parseExpiry(f.Get("expires_at"))}
+	t, err := s.app.CreateAPIToken(r.Context(), u, v.Workspace.ID, in, s.client(r))
 	p, lerr := s.loadTokens(r, u, v)
 	if lerr != nil {
 		return lerr
@@ -111,7 +122,9 @@ func (s *Server) pageAPITokenCreate(w http.ResponseWriter, r *http.Request, u tr
 		if pageLevel(err) {
 			return err
 		}
-		v.Form["name"] = name
+		for _, k := range []string{"name", "scope", "expires_at"} {
+			v.Form[k] = f.Get(k)
+		}
 		return showForm(s, w, r, "api_tokens", v, p, err)
 	}
 	p.Created = &t

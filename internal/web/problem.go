@@ -46,6 +46,7 @@ var statusOf = map[troupe.Code]int{
 	troupe.CodePasswordRequired:   http.StatusUnauthorized,
 	troupe.CodeWrongPassword:      http.StatusUnauthorized,
 	troupe.CodeLinkExpired:        http.StatusGone,
+	troupe.CodeInsufficientScope:  http.StatusForbidden,
 	troupe.CodeInvalidCaptions:    http.StatusUnprocessableEntity,
 	troupe.CodeFileTooLarge:       http.StatusRequestEntityTooLarge,
 	troupe.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,

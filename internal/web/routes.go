@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strings"
 
 	"troupe/internal/app"
 	"troupe/internal/paths"
@@ -379,8 +380,62 @@ func (t apiTable) anyone(pattern string, h apiHandler) {
 	t.anyoneUndocumented(pattern, h)
 }
 
-// signedIn serves h to callers with a session or an API token.
-func (t apiTable) signedIn(pattern string, h userAPIHandler) { t.anyone(pattern, t.s.requireUser(h)) }
+// signedIn serves h to callers with a session or an API token whose
+// scope reaches the route (see routeScope).
+func (t apiTable) signedIn(pattern string, h userAPIHandler) {
+	if t.s.apiScopes == nil {
+		t.s.apiScopes = map[string]troupe.TokenScope{}
+	}
+	t.s.apiScopes[pattern] = routeScope(pattern)
+	t.anyone(pattern, t.s.requireUser(requireScope(routeScope(pattern), h)))
+}
+
+// adminRoutes administer a workspace: its settings and plan, its members,
+// invitations, invite link and join requests, its API tokens and its
+// audit log. An API token needs the admin scope for them.
+var adminRoutes = map[string]bool{
+	"PATCH /api/v1/workspaces/{ws}":                           true,
+	"PUT /api/v1/workspaces/{ws}/subscription":                true,
+	"PATCH /api/v1/workspaces/{ws}/members/{user}":            true,
+	"DELETE /api/v1/workspaces/{ws}/members/{user}":           true,
+	"POST /api/v1/workspaces/{ws}/invitations":                true,
+	"POST /api/v1/workspaces/{ws}/invitations/{id}/resend":    true,
+	"PATCH /api/v1/workspaces/{ws}/invitations/{id}":          true,
+	"DELETE /api/v1/workspaces/{ws}/invitations/{id}":         true,
+	"PUT /api/v1/workspaces/{ws}/invite-link":                 true,
+	"DELETE /api/v1/workspaces/{ws}/invite-link":              true,
+	"POST /api/v1/workspaces/{ws}/invite-link/reset":          true,
+	"POST /api/v1/workspaces/{ws}/join-requests/{id}/approve": true,
+	"POST /api/v1/workspaces/{ws}/join-requests/{id}/deny":    true,
+	"POST /api/v1/workspaces/{ws}/api-tokens":                 true,
+	"DELETE /api/v1/workspaces/{ws}/api-tokens/{id}":          true,
+	"GET /api/v1/workspaces/{ws}/audit-log":                   true,
+}
+
+// routeScope is the API token scope a route needs: admin for the routes
+// that administer a workspace, read for the others that only read (GET,
+// HEAD), write for every other change.
+func routeScope(pattern string) troupe.TokenScope {
+	method, _, _ := strings.Cut(pattern, " ")
+	switch {
+	case adminRoutes[pattern]:
+		return troupe.ScopeAdmin
+	case method == http.MethodGet || method == http.MethodHead:
+		return troupe.ScopeRead
+	}
+	return troupe.ScopeWrite
+}
+
+// requireScope refuses h to an API token whose scope does not reach need;
+// sessions are not scoped.
+func requireScope(need troupe.TokenScope, h userAPIHandler) userAPIHandler {
+	return func(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+		if u.TokenScope != "" && !u.TokenScope.Allows(need) {
+			return troupe.Errorf(troupe.CodeInsufficientScope, "This API token's scope is %s; this route needs %s.", u.TokenScope, need)
+		}
+		return h(w, r, u)
+	}
+}
 
 // anyoneUndocumented is anyone for the routes that are not operations of
 // the OpenAPI document.

@@ -48,6 +48,9 @@ type Server struct {
 	// apiRoutes lists the API's patterns as registered, for the test that
 	// holds the OpenAPI document to them.
 	apiRoutes []string
+	// apiScopes is the token scope each signed-in API route needs, for the
+	// test that holds the OpenAPI document to it.
+	apiScopes map[string]troupe.TokenScope
 	// pageRoutes lists the pages' patterns, for the tests that walk them.
 	pageRoutes []string
 	// streams ends with the server, closing event streams that would

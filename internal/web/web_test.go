@@ -59,6 +59,42 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 	}
 }
 
+// The OpenAPI document names the token scope of every signed-in route,
+// as the route table decides it, and every administration route exists.
+func TestOpenAPINamesTokenScopes(t *testing.T) {
+	s := bareServer(t)
+	s.Handler()
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Security []map[string][]string `json:"security"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for route, scope := range s.apiScopes {
+		method, path, _ := strings.Cut(route, " ")
+		op := doc.Paths[path][strings.ToLower(method)]
+		var named []string
+		for _, req := range op.Security {
+			if scopes, ok := req["bearer"]; ok {
+				named = scopes
+			}
+		}
+		if len(named) != 1 || named[0] != string(scope) {
+			t.Errorf("%s needs the %s scope; the OpenAPI document says %v", route, scope, named)
+		}
+	}
+	for route := range adminRoutes {
+		if _, ok := s.apiScopes[route]; !ok {
+			t.Errorf("the administration route %s is not a signed-in route", route)
+		}
+	}
+	if len(s.apiScopes) < 40 {
+		t.Fatalf("only %d signed-in routes seen", len(s.apiScopes))
+	}
+}
+
 func TestLocalPath(t *testing.T) {
 	for in, want := range map[string]string{"/account": "/account", "/w/1/members?status=active": "/w/1/members?status=active",
 		"": "/", "https://x": "/", "//x": "/", "/\\x": "/", "account": "/", "/\t/evil.example": "/", "/\n/evil.example": "/",
