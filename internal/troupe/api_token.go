@@ -46,4 +46,6 @@ func (s TokenScope) Allows(need TokenScope) bool { return scopeRank[s] >= scopeR
 
 // MayHoldScope reports whether a member of role may make a token of scope
 // s: admin is for Super Admins only.
-func MayHoldScope(role Role, s TokenScope) bool { return s.Valid() && (s != ScopeAdmin || role == RoleSuperAdmin) }
+func MayHoldScope(role Role, s TokenScope) bool {
+	return s.Valid() && (s != ScopeAdmin || role == RoleSuperAdmin)
+}
