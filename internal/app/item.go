@@ -49,6 +49,17 @@ func (a *App) access(ctx context.Context, q *store.Queries, actor troupe.User, i
 	if actor.TokenWorkspace != "" && actor.TokenWorkspace != r.WorkspaceID {
 		return ItemView{}, "", errNoItem
 	}
+	if role != "" && !actor.TwoFactor {
+		m, ok, err := memberIfAny(ctx, q, r.WorkspaceID, actor.ID)
+		if err != nil {
+			return ItemView{}, "", err
+		}
+		if ok {
+			if err := a.twoFactorGate(ctx, q, r.WorkspaceID, m); err != nil {
+				return ItemView{}, "", err
+			}
+		}
+	}
 	v := viewOf(r, role, actor.ID)
 	if !v.Permissions.CanView || (v.TrashedAt != nil && !v.Permissions.CanDelete) {
 		return ItemView{}, "", errNoItem

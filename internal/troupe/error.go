@@ -134,6 +134,11 @@ const (
 	CodeLinkInvalid       Code = "invite_link_invalid"
 	CodeRequestPending    Code = "request_pending"
 	CodePublicDomain      Code = "public_domain"
+	// CodeTwoFactorRequired: the workspace requires two-factor sign-in
+	// and the member's grace period is over.
+	CodeTwoFactorRequired Code = "two_factor_required"
+	// CodeInvalidCode: a two-factor or recovery code is wrong or used.
+	CodeInvalidCode Code = "invalid_code"
 )
 
 // Codes of content.
@@ -167,7 +172,7 @@ var Codes = []Code{
 	CodeInvalidCredentials, CodeTokenInvalid, CodeTokenExpired, CodeUnavailable,
 	CodeSeatLimitReached, CodeInvitationExpired, CodeInvitationInvalid, CodeEmailMismatch,
 	CodeEmailUnverified, CodeAlreadyMember, CodeLastSuperAdmin, CodeLinkInvalid,
-	CodeRequestPending, CodePublicDomain,
+	CodeRequestPending, CodePublicDomain, CodeTwoFactorRequired, CodeInvalidCode,
 	CodeItemTrashed, CodeFileTooLarge, CodeUnsupportedMedia, CodeApprovalRequired,
 	CodePasswordRequired, CodeWrongPassword, CodeLinkExpired, CodeInvalidCaptions,
 }
