@@ -213,12 +213,34 @@ func verifiedOnly(actor troupe.User) error {
 
 var errInvalidCredentials = troupe.Errorf(troupe.CodeInvalidCredentials, "The email or password is incorrect.")
 
-// Login checks credentials and opens a session, returning its secret.
+// LoginResult is the outcome of a right password: a session, or for an
+// account with two-factor on, the token of a sign-in waiting for its code
+// (see LoginWithCode) and no session.
+type LoginResult struct {
+	User    troupe.User
+	Session string
+	Pending string
+}
+
+// Login checks credentials and opens a session, returning its secret;
+// an account with two-factor on gets a pending sign-in instead.
 // Attempts are limited before any hashing: per client address and, for
 // failures, per account (from a browser that never signed in to it) or
 // per device (from one that did, see signInGuard).
-func (a *App) Login(ctx context.Context, email, pass string, c Client) (_ troupe.User, _ string, opErr error) {
+func (a *App) Login(ctx context.Context, email, pass string, c Client) (_ LoginResult, opErr error) {
 	defer wrap(&opErr, "login")
+	u, secret, err := a.login(ctx, email, pass, c)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if secret == "" {
+		pending, err := a.pendingToken(ctx, u.ID)
+		return LoginResult{User: u, Pending: pending}, err
+	}
+	return LoginResult{User: u, Session: secret}, nil
+}
+
+func (a *App) login(ctx context.Context, email, pass string, c Client) (troupe.User, string, error) {
 	email = strings.TrimSpace(email)
 	var v troupe.Validation
 	if email == "" {
@@ -261,6 +283,9 @@ func (a *App) Login(ctx context.Context, email, pass string, c Client) (_ troupe
 			return troupe.User{}, "", g.fail(ctx, a)
 		}
 		return troupe.User{}, "", err
+	}
+	if rec.TwoFactor {
+		return rec.User, "", nil
 	}
 	var secret string
 	err = a.db.Tx(ctx, func(tx *store.Tx) error {

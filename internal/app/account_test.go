@@ -95,7 +95,7 @@ func TestSignupAndVerification(t *testing.T) {
 				t.Fatalf("owner got %q, want the 'someone tried' notice", m.Subject)
 			}
 			// The original password still works; the intruder's does not.
-			if _, _, err := e.app.Login(ctx, "owner@example.com", "another pass 2", client); troupe.ErrorCode(err) != troupe.CodeInvalidCredentials {
+			if _, _, err := login(e.app, ctx, "owner@example.com", "another pass 2", client); troupe.ErrorCode(err) != troupe.CodeInvalidCredentials {
 				t.Fatalf("intruder's password: %v", err)
 			}
 		})
@@ -138,7 +138,7 @@ func TestLoginAndSessions(t *testing.T) {
 		e.signup(t, "grace@example.com")
 
 		t.Run("right password opens a session; sign-out ends it", func(t *testing.T) {
-			u, secret, err := e.app.Login(ctx, " Grace@Example.com ", "correct horse 1", client)
+			u, secret, err := login(e.app, ctx, " Grace@Example.com ", "correct horse 1", client)
 			if err != nil || u.Email != "grace@example.com" {
 				t.Fatalf("login: %+v %v", u, err)
 			}
@@ -154,16 +154,16 @@ func TestLoginAndSessions(t *testing.T) {
 		})
 
 		t.Run("every sign-in gets a new session id", func(t *testing.T) {
-			_, a, _ := e.app.Login(ctx, "grace@example.com", "correct horse 1", client)
-			_, b, _ := e.app.Login(ctx, "grace@example.com", "correct horse 1", client)
+			_, a, _ := login(e.app, ctx, "grace@example.com", "correct horse 1", client)
+			_, b, _ := login(e.app, ctx, "grace@example.com", "correct horse 1", client)
 			if a == "" || a == b {
 				t.Fatal("session secrets repeat")
 			}
 		})
 
 		t.Run("wrong password and unknown account answer alike", func(t *testing.T) {
-			_, _, err1 := e.app.Login(ctx, "grace@example.com", "wrong password", client)
-			_, _, err2 := e.app.Login(ctx, "nobody@example.com", "wrong password", client)
+			_, _, err1 := login(e.app, ctx, "grace@example.com", "wrong password", client)
+			_, _, err2 := login(e.app, ctx, "nobody@example.com", "wrong password", client)
 			wantCode(t, err1, troupe.CodeInvalidCredentials)
 			wantCode(t, err2, troupe.CodeInvalidCredentials)
 			if troupe.ErrorMessage(err1) != troupe.ErrorMessage(err2) {
@@ -172,7 +172,7 @@ func TestLoginAndSessions(t *testing.T) {
 		})
 
 		t.Run("tampered and expired sessions are refused", func(t *testing.T) {
-			_, secret, _ := e.app.Login(ctx, "grace@example.com", "correct horse 1", client)
+			_, secret, _ := login(e.app, ctx, "grace@example.com", "correct horse 1", client)
 			tampered := secret[:42] + string("AB"[0]^secret[42]&1)
 			for _, s := range []string{"", "garbage", tampered} {
 				_, err := e.app.Authenticate(ctx, s)
@@ -190,10 +190,10 @@ func TestLoginAndSessions(t *testing.T) {
 			attacker := client
 			attacker.IP = "198.51.100.7"
 			for range 10 {
-				_, _, err := e.app.Login(ctx, "target@example.com", "wrong password", attacker)
+				_, _, err := login(e.app, ctx, "target@example.com", "wrong password", attacker)
 				wantCode(t, err, troupe.CodeInvalidCredentials)
 			}
-			_, _, err := e.app.Login(ctx, "target@example.com", "correct horse 1", attacker)
+			_, _, err := login(e.app, ctx, "target@example.com", "correct horse 1", attacker)
 			wantCode(t, err, troupe.CodeRateLimited)
 			fe, _ := troupe.AsError(err)
 			// The failures fade out as the 15-minute span slides past
@@ -202,15 +202,15 @@ func TestLoginAndSessions(t *testing.T) {
 				t.Fatalf("Retry-After %v", fe.RetryAfter)
 			}
 			// The owner, elsewhere, is not locked out by the stranger.
-			if _, _, err := e.app.Login(ctx, "target@example.com", "correct horse 1", client); err != nil {
+			if _, _, err := login(e.app, ctx, "target@example.com", "correct horse 1", client); err != nil {
 				t.Fatalf("owner locked out: %v", err)
 			}
 			e.clock.Advance(fe.RetryAfter - 2*time.Second)
 			defer e.clock.Advance(-fe.RetryAfter)
-			_, _, err = e.app.Login(ctx, "target@example.com", "correct horse 1", attacker)
+			_, _, err = login(e.app, ctx, "target@example.com", "correct horse 1", attacker)
 			wantCode(t, err, troupe.CodeRateLimited)
 			e.clock.Advance(2 * time.Second)
-			if _, _, err := e.app.Login(ctx, "target@example.com", "correct horse 1", attacker); err != nil {
+			if _, _, err := login(e.app, ctx, "target@example.com", "correct horse 1", attacker); err != nil {
 				t.Fatalf("after Retry-After: %v", err)
 			}
 		})
@@ -221,10 +221,10 @@ func TestLoginAndSessions(t *testing.T) {
 			c := client
 			for i := range 100 {
 				c.IP = fmt.Sprintf("198.18.%d.%d", i/250, i%250)
-				_, _, err := e.app.Login(ctx, "popular@example.com", "wrong password", c)
+				_, _, err := login(e.app, ctx, "popular@example.com", "wrong password", c)
 				wantCode(t, err, troupe.CodeInvalidCredentials)
 			}
-			_, _, err := e.app.Login(ctx, "popular@example.com", "correct horse 1", client)
+			_, _, err := login(e.app, ctx, "popular@example.com", "correct horse 1", client)
 			wantCode(t, err, troupe.CodeRateLimited)
 		})
 
@@ -234,7 +234,7 @@ func TestLoginAndSessions(t *testing.T) {
 			c.IP = "203.0.113.9"
 			var err error
 			for i := range 51 {
-				_, _, err = e.app.Login(ctx, "spray"+string(rune('a'+i%26))+string(rune('a'+i/26))+"@example.com", "wrong password", c)
+				_, _, err = login(e.app, ctx, "spray"+string(rune('a'+i%26))+string(rune('a'+i/26))+"@example.com", "wrong password", c)
 			}
 			wantCode(t, err, troupe.CodeRateLimited)
 		})
@@ -245,7 +245,7 @@ func TestPasswordReset(t *testing.T) {
 	forEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		e.signup(t, "lin@example.com")
-		_, oldSession, err := e.app.Login(ctx, "lin@example.com", "correct horse 1", client)
+		_, oldSession, err := login(e.app, ctx, "lin@example.com", "correct horse 1", client)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,10 +277,10 @@ func TestPasswordReset(t *testing.T) {
 			}
 			_, err := e.app.Authenticate(ctx, oldSession)
 			wantCode(t, err, troupe.CodeUnauthenticated)
-			if _, _, err := e.app.Login(ctx, "lin@example.com", "brand new pass 3", client); err != nil {
+			if _, _, err := login(e.app, ctx, "lin@example.com", "brand new pass 3", client); err != nil {
 				t.Fatalf("new password: %v", err)
 			}
-			_, _, err = e.app.Login(ctx, "lin@example.com", "correct horse 1", client)
+			_, _, err = login(e.app, ctx, "lin@example.com", "correct horse 1", client)
 			wantCode(t, err, troupe.CodeInvalidCredentials)
 			wantCode(t, e.app.ResetPassword(ctx, token, "another pass 44", client), troupe.CodeTokenInvalid)
 			// The owner is told about the change.
@@ -306,7 +306,7 @@ func TestProfile(t *testing.T) {
 	forEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		e.signup(t, "max@example.com")
-		u, other, _ := e.app.Login(ctx, "max@example.com", "correct horse 1", client)
+		u, other, _ := login(e.app, ctx, "max@example.com", "correct horse 1", client)
 
 		t.Run("name, language and discoverability change", func(t *testing.T) {
 			name, locale, disc := "  Max Planck ", "fr", false
@@ -378,4 +378,10 @@ func TestConcurrentSignupsOfOneAddress(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// login signs in with a password alone, as an account without two-factor.
+func login(a *app.App, ctx context.Context, email, pass string, c app.Client) (troupe.User, string, error) {
+	res, err := a.Login(ctx, email, pass, c)
+	return res.User, res.Session, err
 }

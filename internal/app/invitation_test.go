@@ -154,7 +154,7 @@ func TestInvitationSignupWaitsForASeat(t *testing.T) {
 		if err != nil || !res.WaitingForSeat || res.Session == "" || res.WorkspaceID != w.ID {
 			t.Fatalf("%+v %v", res, err)
 		}
-		if _, _, err := e.app.Login(ctx, "newcomer@elsewhere.org", "correct horse 1", client); err != nil {
+		if _, _, err := login(e.app, ctx, "newcomer@elsewhere.org", "correct horse 1", client); err != nil {
 			t.Fatalf("the account was not kept: %v", err)
 		}
 		mine, err := e.app.ListMyInvitations(ctx, res.User)

@@ -49,6 +49,11 @@ func (a *App) access(ctx context.Context, q *store.Queries, actor troupe.User, i
 	if actor.TokenWorkspace != "" && actor.TokenWorkspace != r.WorkspaceID {
 		return ItemView{}, "", errNoItem
 	}
+	// A member past the grace for a required second factor, read with the
+	// item in the same query.
+	if role != "" && !actor.TwoFactor && !r.TwoFactorDeadline.IsZero() && !a.now().Before(r.TwoFactorDeadline) {
+		return ItemView{}, "", errTwoFactorRequired
+	}
 	v := viewOf(r, role, actor.ID)
 	if !v.Permissions.CanView || (v.TrashedAt != nil && !v.Permissions.CanDelete) {
 		return ItemView{}, "", errNoItem

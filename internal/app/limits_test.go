@@ -186,7 +186,7 @@ func TestSignInLimits(t *testing.T) {
 	forEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		login := func(email, pw string, c app.Client) error {
-			_, _, err := e.app.Login(ctx, email, pw, c)
+			_, _, err := login(e.app, ctx, email, pw, c)
 			return err
 		}
 

@@ -51,6 +51,9 @@ func (a *App) ListMembers(ctx context.Context, actor troupe.User, workspaceID st
 	rows, next, err := q.ListMembers(ctx, workspaceID, f, a.now())
 	for i := range rows {
 		rows[i].CanChangeRole, rows[i].CanRemove, rows[i].CanResend, rows[i].CanRevoke = rowRights(can, rows[i], actor.ID)
+		// How members sign in is for Super Admins to see.
+		rows[i].TwoFactorShown = can.ManageWorkspace && rows[i].Status == "active"
+		rows[i].TwoFactor = rows[i].TwoFactor && rows[i].TwoFactorShown
 	}
 	return rows, next, err
 }
@@ -201,7 +204,7 @@ func (a *App) RemoveMember(ctx context.Context, actor troupe.User, workspaceID, 
 func (a *App) Leave(ctx context.Context, actor troupe.User, workspaceID string, c Client) (opErr error) {
 	defer wrap(&opErr, "leave")
 	return a.db.Tx(ctx, func(tx *store.Tx) error {
-		m, err := a.membership(ctx, &tx.Queries, workspaceID, actor)
+		m, err := a.memberOf(ctx, &tx.Queries, workspaceID, actor)
 		if err != nil {
 			return err
 		}

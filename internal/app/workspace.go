@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"troupe/internal/store"
 	"troupe/internal/troupe"
@@ -20,6 +21,11 @@ type WorkspaceView struct {
 	// PendingInvitations counts live invitations, for those who may see
 	// them (who may invite); zero for others.
 	PendingInvitations int
+	// TwoFactorDeadline is when the member must have turned two-factor
+	// on (the workspace requires it); zero when nothing is due.
+	TwoFactorDeadline time.Time
+	// TwoFactorDaysLeft is how many days (started) remain until then.
+	TwoFactorDaysLeft int
 }
 
 // workspaceView is w as a member with role sees it.
@@ -32,7 +38,19 @@ var errNoWorkspace = troupe.Errorf(troupe.CodeNotFound, "This workspace does not
 // membership returns the actor's membership. Someone who is not a member
 // learns nothing, not even that the workspace exists.
 // Through an API token, only the token's workspace exists.
+// A member whose grace period for a required second factor is over is
+// refused (see twoFactorGate).
 func (a *App) membership(ctx context.Context, q *store.Queries, workspaceID string, actor troupe.User) (troupe.Member, error) {
+	m, err := a.memberOf(ctx, q, workspaceID, actor)
+	if err != nil {
+		return m, err
+	}
+	return m, a.twoFactorGate(ctx, q, workspaceID, m)
+}
+
+// memberOf is membership without the two-factor requirement: what a
+// member may still do without a second factor (leave).
+func (a *App) memberOf(ctx context.Context, q *store.Queries, workspaceID string, actor troupe.User) (troupe.Member, error) {
 	if actor.TokenWorkspace != "" && actor.TokenWorkspace != workspaceID {
 		return troupe.Member{}, errNoWorkspace
 	}
@@ -41,6 +59,36 @@ func (a *App) membership(ctx context.Context, q *store.Queries, workspaceID stri
 		return troupe.Member{}, errNoWorkspace
 	}
 	return m, err
+}
+
+var errTwoFactorRequired = troupe.Errorf(troupe.CodeTwoFactorRequired,
+	"This workspace requires two-factor authentication. Turn it on in your account settings to continue.")
+
+// twoFactorDeadline is when member m must have two-factor on to keep
+// using the workspace: the zero time when it has it, or nothing is
+// required.
+func (a *App) twoFactorDeadline(ctx context.Context, q *store.Queries, workspaceID string, m troupe.Member) (time.Time, error) {
+	if m.User.TwoFactor {
+		return time.Time{}, nil
+	}
+	s, err := q.FindWorkspaceSettings(ctx, workspaceID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return troupe.TwoFactorDeadline(s, m.Since), nil
+}
+
+// twoFactorGate refuses member m once the workspace requires two-factor
+// and their grace period is over.
+func (a *App) twoFactorGate(ctx context.Context, q *store.Queries, workspaceID string, m troupe.Member) error {
+	d, err := a.twoFactorDeadline(ctx, q, workspaceID, m)
+	if err != nil {
+		return err
+	}
+	if !d.IsZero() && !a.now().Before(d) {
+		return errTwoFactorRequired
+	}
+	return nil
 }
 
 // permissions returns the actor's membership and what it lets them do in
@@ -154,6 +202,12 @@ func (a *App) GetWorkspace(ctx context.Context, actor troupe.User, id string) (_
 		return WorkspaceView{}, err
 	}
 	view := workspaceView(w, m.Role)
+	if !m.User.TwoFactor {
+		view.TwoFactorDeadline = troupe.TwoFactorDeadline(w.Settings, m.Since)
+		if left := view.TwoFactorDeadline.Sub(a.now()); left > 0 {
+			view.TwoFactorDaysLeft = int((left + 24*time.Hour - 1) / (24 * time.Hour))
+		}
+	}
 	if view.Can.Invite {
 		if view.PendingInvitations, err = q.CountPendingInvitations(ctx, id, a.now()); err != nil {
 			return WorkspaceView{}, err
@@ -177,6 +231,7 @@ type WorkspaceUpdate struct {
 	LinkPassword     *troupe.LinkPasswordRule
 	LinkMaxDays      *int
 	Embedding        *troupe.Permission
+	RequireTwoFactor *troupe.TwoFactorMode
 	Domains          *[]string
 }
 
@@ -224,6 +279,13 @@ func (a *App) UpdateWorkspace(ctx context.Context, actor troupe.User, id string,
 		setIf(&set.LinkPassword, upd.LinkPassword, "link_password", &changed)
 		setIf(&set.LinkMaxDays, upd.LinkMaxDays, "link_max_days", &changed)
 		setIf(&set.Embedding, upd.Embedding, "embedding", &changed)
+		if setIf(&set.RequireTwoFactor, upd.RequireTwoFactor, "require_two_factor", &changed) {
+			// The grace period runs from each time it is turned on.
+			set.RequireTwoFactorSince = time.Time{}
+			if set.RequireTwoFactor == troupe.TwoFactorOn {
+				set.RequireTwoFactorSince = a.now()
+			}
+		}
 		set.Validate(&v)
 		var domains []string
 		if upd.Domains != nil {
@@ -265,11 +327,13 @@ func (a *App) UpdateWorkspace(ctx context.Context, actor troupe.User, id string,
 	return a.GetWorkspace(ctx, actor, id)
 }
 
-func setIf[T comparable](dst *T, src *T, name string, changed *[]string) {
+func setIf[T comparable](dst *T, src *T, name string, changed *[]string) bool {
 	if src != nil && *src != *dst {
 		*dst = *src
 		*changed = append(*changed, name)
+		return true
 	}
+	return false
 }
 
 // checkDomains validates a new domain list against the current one and

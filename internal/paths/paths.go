@@ -37,6 +37,15 @@ func VerifyEmail(token, next string) string {
 // Account is the signed-in user's settings page.
 func Account() string { return "/account" }
 
+// LoginCode is the sign-in step that asks for the second factor, coming
+// back to next (a local path, or empty) afterwards.
+func LoginCode(next string) string {
+	if next == "" || next == "/" {
+		return "/login/two-factor"
+	}
+	return "/login/two-factor?next=" + url.QueryEscape(next)
+}
+
 // ChangeEmail is the page that corrects an address not yet verified,
 // coming back to next (a local path, or empty) afterwards.
 func ChangeEmail(next string) string {

@@ -78,6 +78,10 @@ type ItemRow struct {
 	// TrashRoot is set on an item put in the trash itself, not only as
 	// part of a folder.
 	TrashRoot bool
+	// TwoFactorDeadline is, from FindItemAccess, when the user's grace for
+	// the two-factor sign-in the workspace requires ends; zero when it
+	// requires none.
+	TwoFactorDeadline time.Time
 
 	sortKey string
 }
@@ -142,10 +146,17 @@ func (q *Queries) CreateItem(ctx context.Context, it troupe.Item) error {
 func (q *Queries) FindItemAccess(ctx context.Context, id, userID string) (ItemRow, troupe.Role, error) {
 	var g troupe.Level
 	var role troupe.Role
+	var required, joined int64
 	r, err := scanItem(q.queryRow(ctx, `SELECT `+summaryColumns+`, i.script, i.document, `+grantOf+`,
-			COALESCE((SELECT m.role FROM members m WHERE m.workspace_id = i.workspace_id AND m.user_id = ?), '')`+
-		itemFrom+` WHERE i.id = ?`, userID, userID, userID, id), true, &g, &role)
+			COALESCE((SELECT m.role FROM members m WHERE m.workspace_id = i.workspace_id AND m.user_id = ?), ''),
+			COALESCE((SELECT w.require_two_factor_at FROM workspaces w WHERE w.id = i.workspace_id AND w.require_two_factor = 'on'), 0),
+			COALESCE((SELECT m.joined_at FROM members m WHERE m.workspace_id = i.workspace_id AND m.user_id = ?), 0)`+
+		itemFrom+` WHERE i.id = ?`, userID, userID, userID, userID, id), true, &g, &role, &required, &joined)
 	r.Grant = g
+	if required != 0 {
+		r.TwoFactorDeadline = troupe.TwoFactorDeadline(troupe.Settings{RequireTwoFactor: troupe.TwoFactorOn,
+			RequireTwoFactorSince: fromMillis(required)}, fromMillis(joined))
+	}
 	return r, role, err
 }
 

@@ -10,7 +10,7 @@ import (
 
 const joinRequestColumns = `r.id, r.workspace_id, r.via, r.role, r.status, r.created_at, r.decided_at, ` + userColumnsU
 
-const userColumnsU = `u.id, u.email, u.name, u.password_hash, u.email_verified_at, u.locale, u.discoverable, u.created_at, u.comment_mail`
+const userColumnsU = `u.id, u.email, u.name, u.password_hash, u.email_verified_at, u.locale, u.discoverable, u.created_at, u.comment_mail, u.two_factor`
 
 func scanJoinRequest(row interface{ Scan(...any) error }) (troupe.JoinRequest, error) {
 	var r troupe.JoinRequest

@@ -103,18 +103,18 @@ func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f troupe.
 			" ORDER BY "+sortKey+", "+rowID+" LIMIT ?) AS "+"b"+strconv.Itoa(len(parts)))
 	}
 	if f.Status == "" || f.Status == "active" {
-		branch(`'active' AS status, m.role, u.email, u.id AS user_id, u.name, '' AS invitation_id, '' AS inviter_id, m.joined_at AS since,
+		branch(`'active' AS status, m.role, u.email, u.id AS user_id, u.name, '' AS invitation_id, '' AS inviter_id, m.joined_at AS since, u.two_factor,
 				u.email_norm AS sort_key, u.id AS row_id`,
 			"members m JOIN users u ON u.id = m.user_id", "m.workspace_id = ?", "m.email_norm", "m.user_id", "m.role", "u.name", workspaceID)
 	}
 	if f.Status == "" || f.Status == "invited" {
-		branch(`'invited' AS status, i.role, i.email, '' AS user_id, '' AS name, i.id AS invitation_id, i.inviter_id, i.created_at AS since,
+		branch(`'invited' AS status, i.role, i.email, '' AS user_id, '' AS name, i.id AS invitation_id, i.inviter_id, i.created_at AS since, FALSE AS two_factor,
 				i.email_norm AS sort_key, i.id AS row_id`,
 			"invitations i", "i.workspace_id = ? AND i.status = 'pending' AND i.expires_at > ?", "i.email_norm", "i.id", "i.role", "i.email",
 			workspaceID, millis(now))
 	}
 	if f.Requests && (f.Status == "" || f.Status == "requested") {
-		branch(`'requested' AS status, r.role, u.email, u.id AS user_id, u.name, r.id AS invitation_id, '' AS inviter_id, r.created_at AS since,
+		branch(`'requested' AS status, r.role, u.email, u.id AS user_id, u.name, r.id AS invitation_id, '' AS inviter_id, r.created_at AS since, u.two_factor,
 				u.email_norm AS sort_key, r.id AS row_id`,
 			"join_requests r JOIN users u ON u.id = r.user_id", "r.workspace_id = ? AND r.status = 'pending'", "u.email_norm", "r.id", "r.role", "u.name",
 			workspaceID)
@@ -123,7 +123,7 @@ func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f troupe.
 		return []troupe.MemberRow{}, "", nil
 	}
 	args = append(args, f.Limit+1)
-	rows, err := q.query(ctx, `SELECT status, role, email, user_id, name, invitation_id, inviter_id, since, sort_key, row_id FROM (`+
+	rows, err := q.query(ctx, `SELECT status, role, email, user_id, name, invitation_id, inviter_id, since, two_factor, sort_key, row_id FROM (`+
 		strings.Join(parts, " UNION ALL ")+`) x ORDER BY sort_key, row_id LIMIT ?`, args...)
 	if err != nil {
 		return nil, "", err
@@ -131,7 +131,7 @@ func (q *Queries) ListMembers(ctx context.Context, workspaceID string, f troupe.
 	page, next, err := scanPage(rows, f.Limit, func(rows *sql.Rows) (memberRow, error) {
 		var r memberRow
 		var since int64
-		err := rows.Scan(&r.Status, &r.Role, &r.Email, &r.UserID, &r.UserName, &r.InvitationID, &r.InviterID, &since, &r.sortKey, &r.rowID)
+		err := rows.Scan(&r.Status, &r.Role, &r.Email, &r.UserID, &r.UserName, &r.InvitationID, &r.InviterID, &since, &r.TwoFactor, &r.sortKey, &r.rowID)
 		if r.Status == "requested" {
 			// The shared id column holds the request's id on this side.
 			r.JoinRequestID, r.InvitationID = r.InvitationID, ""

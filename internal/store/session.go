@@ -28,7 +28,7 @@ func (q *Queries) CreateSession(ctx context.Context, s Session) error {
 // FindSessionUser returns a live session and its user, or not_found.
 func (q *Queries) FindSessionUser(ctx context.Context, idHash string, now time.Time) (Session, UserRecord, error) {
 	row := q.queryRow(ctx, `SELECT s.id_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at,
-			u.id, u.email, u.name, u.password_hash, u.email_verified_at, u.locale, u.discoverable, u.created_at, u.comment_mail
+			u.id, u.email, u.name, u.password_hash, u.email_verified_at, u.locale, u.discoverable, u.created_at, u.comment_mail, u.two_factor
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id_hash = ? AND s.expires_at > ?`, idHash, millis(now))
 	var s Session

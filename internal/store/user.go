@@ -14,13 +14,13 @@ type UserRecord struct {
 	PasswordHash string
 }
 
-const userColumns = `id, email, name, password_hash, email_verified_at, locale, discoverable, created_at, comment_mail`
+const userColumns = `id, email, name, password_hash, email_verified_at, locale, discoverable, created_at, comment_mail, two_factor`
 
 func scanUser(row interface{ Scan(...any) error }) (UserRecord, error) {
 	var u UserRecord
 	var verified sql.NullInt64
 	var created int64
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &verified, &u.Locale, &u.Discoverable, &created, &u.CommentMail)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &verified, &u.Locale, &u.Discoverable, &created, &u.CommentMail, &u.TwoFactor)
 	if err != nil {
 		return UserRecord{}, translate(err)
 	}

@@ -2,24 +2,28 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"troupe/internal/troupe"
 )
 
 const workspaceColumns = `w.id, w.name, w.description, w.join_policy, w.who_can_invite, w.invite_link_policy,
-	w.default_access, w.downloads, w.publishing, w.approval, w.approval_rule, w.link_password, w.link_max_days, w.embedding, w.plan, w.seats, w.created_at,
+	w.default_access, w.downloads, w.publishing, w.approval, w.approval_rule, w.link_password, w.link_max_days, w.embedding, w.require_two_factor, w.require_two_factor_at, w.plan, w.seats, w.created_at,
 	(SELECT COUNT(*) FROM members m WHERE m.workspace_id = w.id)`
 
 func scanWorkspace(row interface{ Scan(...any) error }, extra ...any) (troupe.Workspace, error) {
 	var w troupe.Workspace
 	var s troupe.Settings
 	var created int64
+	var tfa sql.NullInt64
 	dest := []any{&w.ID, &w.Name, &w.Description, &s.JoinPolicy, &s.WhoCanInvite, &s.InviteLinkPolicy,
-		&s.DefaultAccess, &s.Downloads, &s.Publishing, &s.Approval, &s.ApprovalRule, &s.LinkPassword, &s.LinkMaxDays, &s.Embedding, &w.Plan, &w.Seats, &created, &w.SeatsUsed}
+		&s.DefaultAccess, &s.Downloads, &s.Publishing, &s.Approval, &s.ApprovalRule, &s.LinkPassword, &s.LinkMaxDays, &s.Embedding,
+		&s.RequireTwoFactor, &tfa, &w.Plan, &w.Seats, &created, &w.SeatsUsed}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return troupe.Workspace{}, translate(err)
 	}
+	s.RequireTwoFactorSince = timeOfNull(tfa)
 	w.Settings = s
 	w.CreatedAt = fromMillis(created)
 	return w, nil
@@ -29,10 +33,12 @@ func scanWorkspace(row interface{ Scan(...any) error }, extra ...any) (troupe.Wo
 func (q *Queries) CreateWorkspace(ctx context.Context, w troupe.Workspace, now time.Time) error {
 	s := w.Settings
 	_, err := q.exec(ctx, `INSERT INTO workspaces (id, name, description, join_policy, who_can_invite, invite_link_policy,
-			default_access, downloads, publishing, approval, approval_rule, link_password, link_max_days, embedding, plan, seats, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			default_access, downloads, publishing, approval, approval_rule, link_password, link_max_days, embedding,
+			require_two_factor, require_two_factor_at, plan, seats, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.Name, w.Description, s.JoinPolicy, s.WhoCanInvite, s.InviteLinkPolicy, s.DefaultAccess,
-		s.Downloads, s.Publishing, s.Approval, s.ApprovalRule, s.LinkPassword, s.LinkMaxDays, s.Embedding, w.Plan, w.Seats, millis(now), millis(now))
+		s.Downloads, s.Publishing, s.Approval, s.ApprovalRule, s.LinkPassword, s.LinkMaxDays, s.Embedding,
+		twoFactorMode(s.RequireTwoFactor), timeOrNull(s.RequireTwoFactorSince), w.Plan, w.Seats, millis(now), millis(now))
 	return err
 }
 
@@ -50,10 +56,12 @@ func (q *Queries) FindWorkspace(ctx context.Context, id string) (troupe.Workspac
 // FindWorkspace, which counts the members.
 func (q *Queries) FindWorkspaceSettings(ctx context.Context, id string) (troupe.Settings, error) {
 	var s troupe.Settings
+	var tfa sql.NullInt64
 	err := q.queryRow(ctx, `SELECT join_policy, who_can_invite, invite_link_policy, default_access, downloads, publishing, approval, approval_rule,
-			link_password, link_max_days, embedding
+			link_password, link_max_days, embedding, require_two_factor, require_two_factor_at
 		FROM workspaces WHERE id = ?`, id).Scan(&s.JoinPolicy, &s.WhoCanInvite, &s.InviteLinkPolicy, &s.DefaultAccess, &s.Downloads, &s.Publishing,
-		&s.Approval, &s.ApprovalRule, &s.LinkPassword, &s.LinkMaxDays, &s.Embedding)
+		&s.Approval, &s.ApprovalRule, &s.LinkPassword, &s.LinkMaxDays, &s.Embedding, &s.RequireTwoFactor, &tfa)
+	s.RequireTwoFactorSince = timeOfNull(tfa)
 	return s, translate(err)
 }
 
@@ -100,6 +108,8 @@ func (q *Queries) UpdateWorkspace(ctx context.Context, id string, upd WorkspaceU
 		u.add("link_password", s.LinkPassword)
 		u.add("link_max_days", s.LinkMaxDays)
 		u.add("embedding", s.Embedding)
+		u.add("require_two_factor", twoFactorMode(s.RequireTwoFactor))
+		u.add("require_two_factor_at", timeOrNull(s.RequireTwoFactorSince))
 	}
 	if upd.Plan != nil {
 		u.add("plan", *upd.Plan)
@@ -173,4 +183,27 @@ func (q *Queries) SetDomains(ctx context.Context, workspaceID string, domains []
 		}
 	}
 	return nil
+}
+
+// twoFactorMode stores an unset requirement as off.
+func twoFactorMode(m troupe.TwoFactorMode) troupe.TwoFactorMode {
+	if m == "" {
+		return troupe.TwoFactorOff
+	}
+	return m
+}
+
+// timeOrNull stores the zero time as NULL.
+func timeOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return millis(t)
+}
+
+func timeOfNull(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromMillis(n.Int64)
 }

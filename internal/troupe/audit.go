@@ -62,6 +62,9 @@ const (
 	AuditJoinRequestDenied   = "join_request.denied"
 	AuditAPITokenCreate      = "api_token.create"
 	AuditAPITokenRevoke      = "api_token.revoke"
+	AuditTwoFactorEnable     = "two_factor.enable"
+	AuditTwoFactorDisable    = "two_factor.disable"
+	AuditRecoveryCodesRenew  = "two_factor.recovery_codes"
 	AuditSharingUpdate       = "sharing.update"
 	AuditVideoPublish        = "video.publish"
 	AuditVideoUnpublish      = "video.unpublish"
@@ -104,6 +107,7 @@ var AuditActions = []string{
 	AuditDomainAdd, AuditDomainRemove,
 	AuditSubscriptionUpdate,
 	AuditAPITokenCreate, AuditAPITokenRevoke,
+	AuditTwoFactorEnable, AuditTwoFactorDisable, AuditRecoveryCodesRenew,
 	AuditWorkspaceCreate,
 }
 

@@ -137,6 +137,11 @@ const (
 	// CodeInsufficientScope: the API token's scope does not reach the
 	// route (read for GET, write for changes, admin for administration).
 	CodeInsufficientScope Code = "insufficient_scope"
+	// CodeTwoFactorRequired: the workspace requires two-factor sign-in
+	// and the member's grace period is over.
+	CodeTwoFactorRequired Code = "two_factor_required"
+	// CodeInvalidCode: a two-factor or recovery code is wrong or used.
+	CodeInvalidCode Code = "invalid_code"
 )
 
 // Codes of content.
@@ -170,7 +175,7 @@ var Codes = []Code{
 	CodeInvalidCredentials, CodeTokenInvalid, CodeTokenExpired, CodeUnavailable,
 	CodeSeatLimitReached, CodeInvitationExpired, CodeInvitationInvalid, CodeEmailMismatch,
 	CodeEmailUnverified, CodeAlreadyMember, CodeLastSuperAdmin, CodeLinkInvalid,
-	CodeRequestPending, CodePublicDomain, CodeInsufficientScope,
+	CodeRequestPending, CodePublicDomain, CodeInsufficientScope, CodeTwoFactorRequired, CodeInvalidCode,
 	CodeItemTrashed, CodeFileTooLarge, CodeUnsupportedMedia, CodeApprovalRequired,
 	CodePasswordRequired, CodeWrongPassword, CodeLinkExpired, CodeInvalidCaptions,
 }

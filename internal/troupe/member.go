@@ -22,6 +22,9 @@ type MemberRow struct {
 	InviterID     string // who sent a pending invitation
 	JoinRequestID string
 	Since         time.Time
+	// TwoFactor says whether the member signs in with a second factor;
+	// TwoFactorShown whether the viewer may know (Super Admins only).
+	TwoFactor, TwoFactorShown bool
 	// What the viewer may do with this row, decided by the same rules
 	// the use cases enforce: change an active member's role or remove
 	// them; change the role of, resend or revoke a pending invitation.

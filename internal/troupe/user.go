@@ -37,6 +37,8 @@ type User struct {
 	// CommentMailNone, CommentMailMentions (the default) or CommentMailAll.
 	CommentMail string
 	CreatedAt   time.Time
+	// TwoFactor says whether the account signs in with a second factor.
+	TwoFactor bool
 	// TokenWorkspace is set when the user acts through an API token: the
 	// token's workspace, the only one the request may touch; TokenScope is
 	// then what the token may do.

@@ -76,6 +76,11 @@ type Settings struct {
 	LinkPassword LinkPasswordRule
 	LinkMaxDays  int
 	Embedding    Permission
+	// RequireTwoFactor says whether members must sign in with a second
+	// factor; RequireTwoFactorSince is when it was last turned on (zero
+	// while off), from which the grace period runs.
+	RequireTwoFactor      TwoFactorMode
+	RequireTwoFactorSince time.Time
 }
 
 // DefaultSettings are those of a new workspace.
@@ -90,6 +95,7 @@ var DefaultSettings = Settings{
 	ApprovalRule:     ApprovalAny,
 	LinkPassword:     LinkPasswordOptional,
 	Embedding:        PermAllowed,
+	RequireTwoFactor: TwoFactorOff,
 }
 
 // Validate checks every setting.
@@ -110,6 +116,7 @@ func (s Settings) Validate(v *Validation) {
 	check("link_password", oneOf(s.LinkPassword, LinkPasswordOptional, LinkPasswordRequired))
 	check("link_max_days", oneOf(s.LinkMaxDays, LinkMaxDays...))
 	check("embedding", oneOf(s.Embedding, PermAllowed, PermOff))
+	check("require_two_factor", oneOf(s.RequireTwoFactor, TwoFactorOff, TwoFactorOn))
 }
 
 func oneOf[T comparable](x T, allowed ...T) bool {

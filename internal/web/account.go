@@ -67,14 +67,19 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	u, secret, err := s.app.Login(r.Context(), in.Email, in.Password, s.client(r))
+	res, err := s.app.Login(r.Context(), in.Email, in.Password, s.client(r))
 	if err != nil {
 		return err
 	}
-	if err := s.signedIn(w, r, u, secret); err != nil {
+	if res.Pending != "" {
+		s.setPendingCookie(w, r, res.Pending)
+		writeJSON(w, http.StatusOK, twoFactorRequiredJSON{TwoFactorRequired: true})
+		return nil
+	}
+	if err := s.signedIn(w, r, res.User, res.Session); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toUserJSON(u))
+	writeJSON(w, http.StatusOK, toUserJSON(res.User))
 	return nil
 }
 
@@ -222,6 +227,7 @@ type meJSON struct {
 	Discoverable bool   `json:"discoverable"`
 	// CommentMail is when the user gets mail about comments.
 	CommentMail string `json:"comment_mail"`
+	TwoFactor   bool   `json:"two_factor"`
 }
 
 func toUserJSON(u troupe.User) userJSON {
@@ -229,7 +235,8 @@ func toUserJSON(u troupe.User) userJSON {
 }
 
 func toMeJSON(u troupe.User) meJSON {
-	return meJSON{userJSON: toUserJSON(u), Locale: u.Locale, Discoverable: u.Discoverable, CommentMail: u.CommentMail}
+	return meJSON{userJSON: toUserJSON(u), Locale: u.Locale, Discoverable: u.Discoverable, CommentMail: u.CommentMail,
+		TwoFactor: u.TwoFactor}
 }
 
 func (s *Server) pageSignup(w http.ResponseWriter, r *http.Request) error {
@@ -336,13 +343,18 @@ func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) error {
 	email, next := r.PostForm.Get("email"), localPath(r.PostForm.Get("next"))
-	u, secret, err := s.app.Login(r.Context(), email, r.PostForm.Get("password"), s.client(r))
+	res, err := s.app.Login(r.Context(), email, r.PostForm.Get("password"), s.client(r))
 	if err != nil {
 		v := s.newView(r)
 		v.Form["email"], v.Form["next"] = email, next
 		return s.showForm(w, r, "login", v, err)
 	}
-	if err := s.signedIn(w, r, u, secret); err != nil {
+	if res.Pending != "" {
+		s.setPendingCookie(w, r, res.Pending)
+		http.Redirect(w, r, paths.LoginCode(next), http.StatusSeeOther)
+		return nil
+	}
+	if err := s.signedIn(w, r, res.User, res.Session); err != nil {
 		return err
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
@@ -401,8 +413,21 @@ func (s *Server) accountView(r *http.Request, u troupe.User) *view {
 }
 
 func (s *Server) pageAccount(w http.ResponseWriter, r *http.Request, u troupe.User) error {
-	s.show(w, r, http.StatusOK, "account", s.accountView(r, u))
+	data, err := s.accountData(r, u)
+	if err != nil {
+		return err
+	}
+	show(s, w, r, http.StatusOK, "account", s.accountView(r, u), data)
 	return nil
+}
+
+// accountForm re-renders the account page with err explained.
+func (s *Server) accountForm(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, err error) error {
+	data, derr := s.accountData(r, u)
+	if derr != nil {
+		return derr
+	}
+	return showForm(s, w, r, "account", v, data, err)
 }
 
 func (s *Server) pageAccountProfile(w http.ResponseWriter, r *http.Request, u troupe.User) error {
@@ -411,7 +436,7 @@ func (s *Server) pageAccountProfile(w http.ResponseWriter, r *http.Request, u tr
 	_, _, err := s.app.UpdateProfile(r.Context(), u, app.ProfileUpdate{Name: &name, Locale: &locale, Discoverable: &discoverable}, s.client(r))
 	if err != nil {
 		u.Name, u.Locale = name, locale
-		return s.showForm(w, r, "account", s.accountView(r, u), err)
+		return s.accountForm(w, r, u, s.accountView(r, u), err)
 	}
 	s.flash(w, r, "flash.profile_saved")
 	http.Redirect(w, r, paths.Account(), http.StatusSeeOther)
@@ -422,7 +447,7 @@ func (s *Server) pageAccountProfile(w http.ResponseWriter, r *http.Request, u tr
 func (s *Server) pageAccountNotifications(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	pref := r.PostForm.Get("comment_mail")
 	if _, _, err := s.app.UpdateProfile(r.Context(), u, app.ProfileUpdate{CommentMail: &pref}, s.client(r)); err != nil {
-		return s.showForm(w, r, "account", s.accountView(r, u), err)
+		return s.accountForm(w, r, u, s.accountView(r, u), err)
 	}
 	s.flash(w, r, "flash.comment_mail_saved")
 	http.Redirect(w, r, paths.Account(), http.StatusSeeOther)
@@ -433,7 +458,7 @@ func (s *Server) pageAccountPassword(w http.ResponseWriter, r *http.Request, u t
 	current, next := r.PostForm.Get("current_password"), r.PostForm.Get("new_password")
 	_, secret, err := s.app.UpdateProfile(r.Context(), u, app.ProfileUpdate{CurrentPassword: &current, NewPassword: &next}, s.client(r))
 	if err != nil {
-		return s.showForm(w, r, "account", s.accountView(r, u), err)
+		return s.accountForm(w, r, u, s.accountView(r, u), err)
 	}
 	s.setSessionCookie(w, r, secret)
 	s.flash(w, r, "flash.password_changed")
@@ -446,7 +471,7 @@ func (s *Server) pageAccountPassword(w http.ResponseWriter, r *http.Request, u t
 func (s *Server) pageAccountResend(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	next := nextParam(r.PostForm.Get("next"))
 	if err := s.app.ResendVerification(r.Context(), u, next, s.client(r)); err != nil {
-		return s.showForm(w, r, "account", s.accountView(r, u), err)
+		return s.accountForm(w, r, u, s.accountView(r, u), err)
 	}
 	s.flash(w, r, "flash.verification_sent")
 	if next == "" {

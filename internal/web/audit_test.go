@@ -108,6 +108,12 @@ var auditSamples = []struct {
 		"Alice created the API token “CI”", "Alice a créé le jeton d'API «\u00a0CI\u00a0»"},
 	{troupe.AuditEntry{Action: troupe.AuditAPITokenRevoke, Detail: "CI"},
 		"Alice revoked the API token “CI”", "Alice a révoqué le jeton d'API «\u00a0CI\u00a0»"},
+	{troupe.AuditEntry{Action: troupe.AuditTwoFactorEnable},
+		"Alice turned on two-factor authentication", "Alice a activé l'authentification à deux facteurs"},
+	{troupe.AuditEntry{Action: troupe.AuditTwoFactorDisable},
+		"Alice turned off two-factor authentication", "Alice a désactivé l'authentification à deux facteurs"},
+	{troupe.AuditEntry{Action: troupe.AuditRecoveryCodesRenew},
+		"Alice made new recovery codes", "Alice a créé de nouveaux codes de récupération"},
 	{troupe.AuditEntry{Action: troupe.AuditWorkspaceCreate, Detail: "Acme Studio"},
 		"Alice created the workspace “Acme Studio”", "Alice a créé l'espace «\u00a0Acme Studio\u00a0»"},
 }

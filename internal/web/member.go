@@ -25,12 +25,18 @@ type memberJSON struct {
 	InvitationID  string          `json:"invitation_id,omitempty"`
 	JoinRequestID string          `json:"join_request_id,omitempty"`
 	Since         time.Time       `json:"since"`
+	// TwoFactor is shown to Super Admins only, on active members' rows.
+	TwoFactor *bool `json:"two_factor,omitempty"`
 }
 
 func toMemberJSON(m troupe.MemberRow) memberJSON {
 	out := memberJSON{Status: m.Status, Role: m.Role, Email: m.Email, InvitationID: m.InvitationID, JoinRequestID: m.JoinRequestID, Since: m.Since}
 	if m.UserID != "" {
 		out.User = &memberUserJSON{ID: m.UserID, Email: m.Email, Name: m.UserName}
+	}
+	if m.TwoFactorShown {
+		on := m.TwoFactor
+		out.TwoFactor = &on
 	}
 	return out
 }

@@ -25,6 +25,7 @@ func TestEveryPathHasARoute(t *testing.T) {
 		"ResetPassword":  paths.ResetPassword(secret),
 		"VerifyEmail":    paths.VerifyEmail(secret, paths.Invitation(secret)),
 		"Account":        paths.Account(),
+		"LoginCode":      paths.LoginCode(paths.Members(ws)),
 		"ChangeEmail":    paths.ChangeEmail(paths.Discover()),
 		"Invitation":     paths.Invitation(secret),
 		"JoinLink":       paths.JoinLink(secret),

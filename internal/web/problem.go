@@ -41,6 +41,8 @@ var statusOf = map[troupe.Code]int{
 	troupe.CodeLinkInvalid:        http.StatusGone,
 	troupe.CodeRequestPending:     http.StatusConflict,
 	troupe.CodePublicDomain:       http.StatusUnprocessableEntity,
+	troupe.CodeTwoFactorRequired:  http.StatusForbidden,
+	troupe.CodeInvalidCode:        http.StatusUnauthorized,
 	troupe.CodeItemTrashed:        http.StatusConflict,
 	troupe.CodeApprovalRequired:   http.StatusConflict,
 	troupe.CodePasswordRequired:   http.StatusUnauthorized,
@@ -82,6 +84,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		st.err = err
 	}
 	setRetryAfter(w, err)
+	if code == troupe.CodeTwoFactorRequired && !isAPI(r) {
+		// A workspace's pages lead to the one thing left to do there.
+		s.flash(w, r, "flash.two_factor_required")
+		http.Redirect(w, r, accountTwoFactor, http.StatusSeeOther)
+		return
+	}
 	if !isAPI(r) && !inPlace(r) {
 		s.pages.renderError(w, r, s, status, err)
 		return

@@ -205,7 +205,7 @@ func (s *Server) pageSettingsPost(w http.ResponseWriter, r *http.Request, u trou
 		Downloads: formValue[troupe.Permission](f, "downloads"), Publishing: formValue[troupe.Permission](f, "publishing"),
 		Approval: formValue[troupe.ApprovalMode](f, "approval"), ApprovalRule: formValue[troupe.ApprovalRule](f, "approval_rule"),
 		LinkPassword: formValue[troupe.LinkPasswordRule](f, "link_password"), LinkMaxDays: formDays(f, "link_max_days"),
-		Embedding: formValue[troupe.Permission](f, "embedding")}
+		Embedding: formValue[troupe.Permission](f, "embedding"), RequireTwoFactor: formValue[troupe.TwoFactorMode](f, "require_two_factor")}
 	ws, err := s.app.UpdateWorkspace(r.Context(), u, v.Workspace.ID, upd, s.client(r))
 	if err != nil && inPlace(r) {
 		return err
@@ -227,13 +227,14 @@ func settingValues(ws app.WorkspaceView) map[string]string {
 		"who_can_invite": string(set.WhoCanInvite), "invite_link_policy": string(set.InviteLinkPolicy),
 		"default_access": string(set.DefaultAccess), "downloads": string(set.Downloads), "publishing": string(set.Publishing),
 		"approval": string(set.Approval), "approval_rule": string(set.ApprovalRule),
-		"link_password": string(set.LinkPassword), "link_max_days": strconv.Itoa(set.LinkMaxDays), "embedding": string(set.Embedding)}
+		"link_password": string(set.LinkPassword), "link_max_days": strconv.Itoa(set.LinkMaxDays), "embedding": string(set.Embedding),
+		"require_two_factor": string(set.RequireTwoFactor)}
 }
 
 // settingChoices are the settings chosen among named values, in the
 // order of the page.
 var settingChoices = []string{"join_policy", "who_can_invite", "invite_link_policy", "default_access", "downloads", "publishing",
-	"approval", "approval_rule", "link_password", "link_max_days", "embedding"}
+	"approval", "approval_rule", "link_password", "link_max_days", "embedding", "require_two_factor"}
 
 // settingsChanged says what a save of the settings changed, setting by
 // setting ("Downloads: Super Admins only"), or only that they were saved.
@@ -335,7 +336,10 @@ type workspaceJSON struct {
 	LinkPassword     troupe.LinkPasswordRule `json:"link_password"`
 	LinkMaxDays      int                     `json:"link_max_days"`
 	Embedding        troupe.Permission       `json:"embedding"`
-	Seats            seatsJSON               `json:"seats"`
+	RequireTwoFactor troupe.TwoFactorMode    `json:"require_two_factor"`
+	// RequireTwoFactorSince is when the requirement was turned on.
+	RequireTwoFactorSince *time.Time `json:"require_two_factor_since"`
+	Seats                 seatsJSON  `json:"seats"`
 }
 
 func toWorkspaceJSON(w app.WorkspaceView) workspaceJSON {
@@ -344,10 +348,16 @@ func toWorkspaceJSON(w app.WorkspaceView) workspaceJSON {
 		domains = []string{}
 	}
 	s := w.Settings
-	return workspaceJSON{ID: w.ID, Name: w.Name, Description: w.Description, Role: w.Role, JoinPolicy: s.JoinPolicy,
+	out := workspaceJSON{ID: w.ID, Name: w.Name, Description: w.Description, Role: w.Role, JoinPolicy: s.JoinPolicy,
 		Domains: domains, WhoCanInvite: s.WhoCanInvite, InviteLinkPolicy: s.InviteLinkPolicy, DefaultAccess: s.DefaultAccess,
 		Downloads: s.Downloads, Publishing: s.Publishing, Approval: s.Approval, ApprovalRule: s.ApprovalRule,
-		LinkPassword: s.LinkPassword, LinkMaxDays: s.LinkMaxDays, Embedding: s.Embedding, Seats: seatsJSON{Total: w.Seats, Used: w.SeatsUsed}}
+		LinkPassword: s.LinkPassword, LinkMaxDays: s.LinkMaxDays, Embedding: s.Embedding, Seats: seatsJSON{Total: w.Seats, Used: w.SeatsUsed},
+		RequireTwoFactor: s.RequireTwoFactor}
+	if !s.RequireTwoFactorSince.IsZero() {
+		at := s.RequireTwoFactorSince
+		out.RequireTwoFactorSince = &at
+	}
+	return out
 }
 
 func (s *Server) handleWorkspaceList(w http.ResponseWriter, r *http.Request, u troupe.User) error {
@@ -403,6 +413,7 @@ func (s *Server) handleWorkspaceUpdate(w http.ResponseWriter, r *http.Request, u
 		LinkPassword     *troupe.LinkPasswordRule `json:"link_password"`
 		LinkMaxDays      *int                     `json:"link_max_days"`
 		Embedding        *troupe.Permission       `json:"embedding"`
+		RequireTwoFactor *troupe.TwoFactorMode    `json:"require_two_factor"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -410,7 +421,8 @@ func (s *Server) handleWorkspaceUpdate(w http.ResponseWriter, r *http.Request, u
 	ws, err := s.app.UpdateWorkspace(r.Context(), u, r.PathValue("ws"), app.WorkspaceUpdate{Name: in.Name, Description: in.Description,
 		JoinPolicy: in.JoinPolicy, WhoCanInvite: in.WhoCanInvite, InviteLinkPolicy: in.InviteLinkPolicy, DefaultAccess: in.DefaultAccess,
 		Downloads: in.Downloads, Publishing: in.Publishing, Approval: in.Approval, ApprovalRule: in.ApprovalRule,
-		LinkPassword: in.LinkPassword, LinkMaxDays: in.LinkMaxDays, Embedding: in.Embedding, Domains: in.Domains}, s.client(r))
+		LinkPassword: in.LinkPassword, LinkMaxDays: in.LinkMaxDays, Embedding: in.Embedding, RequireTwoFactor: in.RequireTwoFactor,
+		Domains: in.Domains}, s.client(r))
 	if err != nil {
 		return err
 	}
