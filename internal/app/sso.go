@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"troupe/internal/store"
+	"troupe/internal/troupe"
+)
+
+// ProviderClaims is what an identity provider's verified ID token (and,
+// where the token lacks them, its userinfo) says of the person signing in.
+type ProviderClaims struct {
+	// Provider is the provider's id in the configuration, Subject its
+	// stable id for the person.
+	Provider, Subject string
+	Email             string
+	EmailVerified     bool
+	Name              string
+	Groups            []string
+}
+
+var errProviderEmailUnverified = troupe.Errorf(troupe.CodeEmailUnverified,
+	"Your account at the identity provider has no verified email address, so it cannot sign in here.")
+
+// SignInWithProvider signs in the person an identity provider vouched
+// for: through the identity already linked to a user; else, when the
+// provider says the address is verified, by linking it to the account
+// with that verified address, or to a new verified account made now (no
+// password: they sign in through the provider). An account whose address
+// was never verified is not linked: whoever made it may not own the
+// address, and linking would hand the account to them.
+func (a *App) SignInWithProvider(ctx context.Context, pc ProviderClaims, c Client) (_ troupe.User, session string, opErr error) {
+	defer wrap(&opErr, "sign in with provider")
+	now := a.now()
+	var user troupe.User
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		id, err := tx.FindIdentity(ctx, pc.Provider, pc.Subject)
+		switch troupe.ErrorCode(err) {
+		case troupe.CodeNotFound:
+			if user, err = a.linkProviderAccount(ctx, tx, pc); err != nil {
+				return err
+			}
+		default:
+			if err != nil {
+				return err
+			}
+			rec, err := tx.FindUserByID(ctx, id.UserID)
+			if err != nil {
+				return err
+			}
+			user = rec.User
+			if err := tx.TouchIdentity(ctx, pc.Provider, pc.Subject, pc.Email, now); err != nil {
+				return err
+			}
+		}
+		session, err = a.newSession(ctx, tx, user.ID, c)
+		return err
+	})
+	return user, session, err
+}
+
+// linkProviderAccount links a first sign-in through a provider to the
+// account with its verified address, or to a new one.
+func (a *App) linkProviderAccount(ctx context.Context, tx *store.Tx, pc ProviderClaims) (troupe.User, error) {
+	if !pc.EmailVerified || pc.Email == "" {
+		return troupe.User{}, errProviderEmailUnverified
+	}
+	now := a.now()
+	link := troupe.Identity{Provider: pc.Provider, Subject: pc.Subject, Email: pc.Email, CreatedAt: now}
+	rec, err := tx.FindUserByEmail(ctx, pc.Email)
+	switch {
+	case err == nil && !rec.EmailVerified:
+		return troupe.User{}, troupe.Errorf(troupe.CodeConflict,
+			"An account with %s exists but its address was never verified. Sign in with its password and verify the address, then use single sign-on.", rec.Email)
+	case err == nil:
+		link.UserID = rec.ID
+		return rec.User, tx.LinkIdentity(ctx, link)
+	case troupe.ErrorCode(err) != troupe.CodeNotFound:
+		return troupe.User{}, err
+	}
+	var v troupe.Validation
+	troupe.ValidateEmail(&v, "email", pc.Email)
+	if err := v.Err(); err != nil {
+		return troupe.User{}, err
+	}
+	name := strings.TrimSpace(pc.Name)
+	if name == "" || utf8.RuneCountInString(name) > troupe.MaxNameLen {
+		name, _, _ = strings.Cut(pc.Email, "@")
+	}
+	user := troupe.User{ID: newID(), Email: pc.Email, Name: name, EmailVerified: true, Discoverable: true, CreatedAt: now}
+	if err := tx.CreateUser(ctx, store.UserRecord{User: user}, now); err != nil {
+		return troupe.User{}, err
+	}
+	link.UserID = user.ID
+	return user, tx.LinkIdentity(ctx, link)
+}
+
+// ListIdentities returns the actor's identities at providers.
+func (a *App) ListIdentities(ctx context.Context, actor troupe.User) (_ []troupe.Identity, opErr error) {
+	defer wrap(&opErr, "list identities")
+	if err := accountOnly(actor); err != nil {
+		return nil, err
+	}
+	return a.db.Read().ListIdentities(ctx, actor.ID)
+}
+
+// UnlinkIdentity removes the actor's identity at provider, unless it is
+// their only way to sign in (no password and no other identity).
+func (a *App) UnlinkIdentity(ctx context.Context, actor troupe.User, provider string) (opErr error) {
+	defer wrap(&opErr, "unlink identity")
+	if err := accountOnly(actor); err != nil {
+		return err
+	}
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		rec, err := tx.FindUserByID(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		ids, err := tx.ListIdentities(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		if rec.PasswordHash == "" && len(ids) <= 1 {
+			return troupe.Errorf(troupe.CodeConflict, "This is your only way to sign in: set a password first (Forgot password sends a link).")
+		}
+		return tx.UnlinkIdentity(ctx, actor.ID, provider)
+	})
+}
