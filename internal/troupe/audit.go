@@ -82,6 +82,9 @@ const (
 	AuditApprovalReset       = "approval.reset"
 	AuditApprovalOverride    = "approval.override"
 	AuditCommentDelete       = "item.comment_delete"
+	AuditWebhookCreate       = "webhook.create"
+	AuditWebhookUpdate       = "webhook.update"
+	AuditWebhookDelete       = "webhook.delete"
 )
 
 // AuditActions is every action the app records, family by family in the
@@ -104,6 +107,7 @@ var AuditActions = []string{
 	AuditDomainAdd, AuditDomainRemove,
 	AuditSubscriptionUpdate,
 	AuditAPITokenCreate, AuditAPITokenRevoke,
+	AuditWebhookCreate, AuditWebhookUpdate, AuditWebhookDelete,
 	AuditWorkspaceCreate,
 }
 
@@ -202,7 +206,7 @@ func (e AuditEntry) Facts() AuditFacts {
 	case AuditWorkspaceCreate, AuditAPITokenCreate, AuditAPITokenRevoke, AuditVideoPublish, AuditVideoUnpublish,
 		AuditVideoPasswordSet, AuditVideoPasswordRemove,
 		AuditApprovalRequest, AuditApprovalApprove, AuditApprovalChanges, AuditApprovalWithdraw, AuditApprovalReset,
-		AuditApprovalOverride:
+		AuditApprovalOverride, AuditWebhookCreate, AuditWebhookUpdate, AuditWebhookDelete:
 		f.Name = d
 	}
 	return f
