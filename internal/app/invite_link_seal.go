@@ -18,7 +18,9 @@ const inviteLinkKey = "invite-link"
 // row does not open.
 type linkSealer struct{ aead cipher.AEAD }
 
-func (a *App) linkSealer(ctx context.Context) (linkSealer, error) { return a.sealer(ctx, inviteLinkKey) }
+func (a *App) linkSealer(ctx context.Context) (linkSealer, error) {
+	return a.sealer(ctx, inviteLinkKey)
+}
 
 // sealer seals with AES-256-GCM under the server key called name.
 func (a *App) sealer(ctx context.Context, name string) (linkSealer, error) {

@@ -8,8 +8,8 @@ import (
 
 	"troupe/internal/app"
 	"troupe/internal/testkit"
-	"troupe/internal/troupe"
 	mediatools "troupe/internal/transcode"
+	"troupe/internal/troupe"
 )
 
 // webhookEnv is an env whose webhooks may reach the test's own receivers
