@@ -48,6 +48,13 @@ type Config struct {
 	// resumed before its bytes are removed, read from uploadExpiry.
 	UploadExpiry time.Duration
 	uploadExpiry string
+	// WebhooksAllowHTTP accepts http:// webhook endpoints, and
+	// WebhooksAllowPrivate endpoints on loopback, private and link-local
+	// addresses (on-premise targets, tests), read from their texts.
+	WebhooksAllowHTTP    bool
+	WebhooksAllowPrivate bool
+	webhooksAllowHTTP    string
+	webhooksAllowPrivate string
 }
 
 // envOr returns the variable name, or name_FILE's content (for secrets
@@ -89,6 +96,8 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		{&c.videoUploadLimit, "video-upload-limit", "TROUPE_VIDEO_UPLOAD_LIMIT", "20GiB", "largest video upload, in bytes or with a unit (KiB, MiB, GiB, TiB)"},
 		{&c.uploadExpiry, "upload-expiry", "TROUPE_UPLOAD_EXPIRY", "24h", "how long an unfinished resumable upload may be resumed before it is removed"},
 		{&c.TrustedProxies, "trusted-proxies", "TROUPE_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose Forwarded/X-Forwarded-For/X-Forwarded-Proto are believed (default: none)"},
+		{&c.webhooksAllowHTTP, "webhooks-allow-http", "TROUPE_WEBHOOKS_ALLOW_HTTP", "false", "accept http:// webhook endpoints, not only https://"},
+		{&c.webhooksAllowPrivate, "webhooks-allow-private", "TROUPE_WEBHOOKS_ALLOW_PRIVATE", "false", "let webhooks reach loopback, private and link-local addresses (on-premise targets)"},
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -192,6 +201,12 @@ func (c *Config) complete() error {
 	}
 	if c.UploadExpiry, err = time.ParseDuration(c.uploadExpiry); err != nil || c.UploadExpiry < time.Hour {
 		problems = append(problems, fmt.Errorf("TROUPE_UPLOAD_EXPIRY %q must be a duration of an hour or more, such as 24h", c.uploadExpiry))
+	}
+	if c.WebhooksAllowHTTP, err = strconv.ParseBool(c.webhooksAllowHTTP); err != nil {
+		problems = append(problems, fmt.Errorf("TROUPE_WEBHOOKS_ALLOW_HTTP %q must be true or false", c.webhooksAllowHTTP))
+	}
+	if c.WebhooksAllowPrivate, err = strconv.ParseBool(c.webhooksAllowPrivate); err != nil {
+		problems = append(problems, fmt.Errorf("TROUPE_WEBHOOKS_ALLOW_PRIVATE %q must be true or false", c.webhooksAllowPrivate))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, fmt.Errorf("TROUPE_LOG_FORMAT %q must be text or json", c.LogFormat))

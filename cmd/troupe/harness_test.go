@@ -49,6 +49,8 @@ type serverOptions struct {
 	now      func() time.Time
 	hlsMin   time.Duration // see Main.HLSMinDuration
 	noTools  bool          // see Main.WithoutMediaTools
+	// webhookRetries: see Main.WebhookRetries
+	webhookRetries []time.Duration
 }
 
 func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServer {
@@ -85,6 +87,7 @@ func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServe
 	m.Now = o.now
 	m.HLSMinDuration = o.hlsMin
 	m.WithoutMediaTools = o.noTools
+	m.WebhookRetries = o.webhookRetries
 	// Listen first so that links in mail carry the real address.
 	if err := m.Listen(); err != nil {
 		t.Fatal(err)

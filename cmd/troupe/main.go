@@ -119,6 +119,9 @@ type Main struct {
 	// HLSMinDuration overrides the shortest video given an HLS ladder
 	// (tests use short clips).
 	HLSMinDuration time.Duration
+	// WebhookRetries overrides the delays between a webhook delivery's
+	// attempts (tests make them short).
+	WebhookRetries []time.Duration
 	// WithoutMediaTools serves as a server without ffprobe and ffmpeg.
 	WithoutMediaTools bool
 	// ListenURL makes the PostgreSQL listener connect there (tests put a
@@ -218,7 +221,8 @@ func (m *Main) Run(ctx context.Context) error {
 	limits := map[troupe.Kind]int64{troupe.KindVideo: cfg.VideoUploadLimit}
 	maps.Copy(limits, m.UploadLimit)
 	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: limits,
-		Logger: m.Logger.With("component", "app"), MediaTools: tools, HLSMinDuration: m.HLSMinDuration})
+		Logger: m.Logger.With("component", "app"), MediaTools: tools, HLSMinDuration: m.HLSMinDuration,
+		Webhooks: app.WebhookConfig{AllowHTTP: cfg.WebhooksAllowHTTP, AllowPrivate: cfg.WebhooksAllowPrivate, Retries: m.WebhookRetries}})
 	m.app = a
 	uploads, err := m.openUploads(a, media, cfg.UploadExpiry)
 	if err != nil {

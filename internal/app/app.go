@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,6 +28,8 @@ type Queue interface {
 	EnqueueMail(ctx context.Context, tx *store.Tx, m mail.Message) error
 	EnqueueMails(ctx context.Context, tx *store.Tx, ms []mail.Message) error
 	EnqueueTask(ctx context.Context, tx *store.Tx, name string, payload any) error
+	// EnqueueTaskAt is EnqueueTask for a task that may not run before at.
+	EnqueueTaskAt(ctx context.Context, tx *store.Tx, name string, payload any, at time.Time) error
 	Handle(name string, fn func(ctx context.Context, payload json.RawMessage) error)
 	// HandleLong is Handle for tasks that may run up to timeout, one at a
 	// time, such as video encodes.
@@ -53,6 +56,9 @@ type Config struct {
 	// transcode.DefaultLadder).
 	HLSMinDuration time.Duration
 	HLSLadder      []transcode.Rung
+	// Webhooks sets which endpoints webhooks may reach and how often a
+	// delivery is tried.
+	Webhooks WebhookConfig
 }
 
 // App runs the use cases.
@@ -74,6 +80,8 @@ type App struct {
 	// address.
 	views   viewBuffer
 	beacons tokenBuckets
+	// hooks sends webhook deliveries.
+	hooks *http.Client
 }
 
 // New returns an App and registers its background tasks with queue.
@@ -94,6 +102,7 @@ func New(db *store.DB, queue Queue, media *blob.Store, render *mail.Renderer, ha
 	queue.Handle(taskDeleteMedia, a.runDeleteMedia)
 	queue.Handle(taskPurgeTrash, a.runPurgeTrash)
 	queue.Every(taskPurgeTrash, time.Hour)
+	a.startWebhooks()
 	return a
 }
 

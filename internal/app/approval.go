@@ -223,6 +223,10 @@ func (a *App) Decide(ctx context.Context, actor troupe.User, id string, d troupe
 		if err := a.audit(ctx, tx, it.WorkspaceID, actor, action, id, it.Name, c); err != nil {
 			return err
 		}
+		if err := a.emit(ctx, tx, it.WorkspaceID, troupe.EventApprovalDecided, map[string]any{"item_id": it.ID,
+			"item_name": it.Name, "reviewer_id": actor.ID, "decision": d, "comment": comment, "status": status}); err != nil {
+			return err
+		}
 		if req.RequestedBy != actor.ID {
 			requester, err := tx.FindUserByID(ctx, req.RequestedBy)
 			if err != nil {

@@ -117,7 +117,7 @@ func newEnvWith(t testing.TB, e testkit.Engine, cfg app.Config) *env {
 	log := &logBuffer{}
 	a := app.New(db, queue, media, render, hasher, cat, app.Config{Now: c.Now, UploadLimit: uploadLimits,
 		Logger: slog.New(logging.NewHandler(slog.NewTextHandler(log, nil))), MediaTools: cfg.MediaTools,
-		HLSMinDuration: cfg.HLSMinDuration})
+		HLSMinDuration: cfg.HLSMinDuration, Webhooks: cfg.Webhooks})
 	if err := queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

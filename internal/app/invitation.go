@@ -531,6 +531,13 @@ func (a *App) acceptInvitation(ctx context.Context, tx *store.Tx, actor troupe.U
 	if err := tx.SetInvitationStatus(ctx, inv.ID, troupe.InvitationAccepted, a.now()); err != nil {
 		return w.ID, err
 	}
+	if err := a.emit(ctx, tx, w.ID, troupe.EventMemberJoined, memberEvent(actor, inv.Role, "via", troupe.ViaInvitation)); err != nil {
+		return w.ID, err
+	}
+	if err := a.emit(ctx, tx, w.ID, troupe.EventInvitationAccepted, map[string]any{"id": inv.ID, "email": inv.Email,
+		"role": inv.Role, "user_id": actor.ID, "inviter_id": inv.InviterID}); err != nil {
+		return w.ID, err
+	}
 	// Accepting through the mailed link proves the address, like a
 	// verification link.
 	if err := tx.UpdateUser(ctx, actor.ID, store.UserUpdate{VerifyEmail: true}, a.now()); err != nil {

@@ -19,17 +19,22 @@ const inviteLinkKey = "invite-link"
 type linkSealer struct{ aead cipher.AEAD }
 
 func (a *App) linkSealer(ctx context.Context) (linkSealer, error) {
-	key, err := a.serverKey(ctx, inviteLinkKey)
+	return a.sealer(ctx, inviteLinkKey)
+}
+
+// sealer seals with AES-256-GCM under the server key called name.
+func (a *App) sealer(ctx context.Context, name string) (linkSealer, error) {
+	key, err := a.serverKey(ctx, name)
 	if err != nil {
 		return linkSealer{}, err
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return linkSealer{}, fmt.Errorf("invite link key: %w", err)
+		return linkSealer{}, fmt.Errorf("%s key: %w", name, err)
 	}
 	aead, err := cipher.NewGCM(block)
 	if err != nil {
-		return linkSealer{}, fmt.Errorf("invite link key: %w", err)
+		return linkSealer{}, fmt.Errorf("%s key: %w", name, err)
 	}
 	return linkSealer{aead: aead}, nil
 }

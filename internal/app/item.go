@@ -211,7 +211,10 @@ func (a *App) insertItem(ctx context.Context, tx *store.Tx, actor troupe.User, i
 		return err
 	}
 	it.Workspace = s.DefaultAccess.InitialAccess()
-	return tx.CreateItem(ctx, *it)
+	if err := tx.CreateItem(ctx, *it); err != nil {
+		return err
+	}
+	return a.emit(ctx, tx, it.WorkspaceID, troupe.EventItemCreated, itemEvent(it.ID, it.Kind, it.Name, it.ParentID, "owner_id", it.OwnerID))
 }
 
 // ItemPatch lists what to change on an item; nil stays. ParentID set to
@@ -370,7 +373,10 @@ func (a *App) TrashItem(ctx context.Context, actor troupe.User, id string, c Cli
 		if it.TrashedAt != nil {
 			return troupe.Errorf(troupe.CodeItemTrashed, "This item is already in the trash.")
 		}
-		return tx.TrashItem(ctx, id, actor.ID, a.now())
+		if err := tx.TrashItem(ctx, id, actor.ID, a.now()); err != nil {
+			return err
+		}
+		return a.emit(ctx, tx, it.WorkspaceID, troupe.EventItemTrashed, itemEvent(it.ID, it.Kind, it.Name, it.ParentID, "trashed_by", actor.ID))
 	})
 }
 

@@ -100,6 +100,9 @@ func (a *App) applyJoin(ctx context.Context, tx *store.Tx, actor troupe.User, w 
 		if err := tx.AddMember(ctx, w.ID, actor.ID, role, a.now()); err != nil {
 			return "", err
 		}
+		if err := a.emit(ctx, tx, w.ID, troupe.EventMemberJoined, memberEvent(actor, role, "via", via)); err != nil {
+			return "", err
+		}
 		return "joined", a.audit(ctx, tx, w.ID, actor, "member.join", actor.ID, fmt.Sprintf("%s as %s via %s", actor.Email, role, via), c)
 	}
 	if last, err := tx.LastDenial(ctx, w.ID, actor.ID); err != nil {
@@ -122,6 +125,10 @@ func (a *App) applyJoin(ctx context.Context, tx *store.Tx, actor troupe.User, w 
 			Path: paths.Members(w.ID), Params: []any{"name", actor.Name, "email", actor.Email, "workspace", w.Name}}); err != nil {
 			return "", err
 		}
+	}
+	if err := a.emit(ctx, tx, w.ID, troupe.EventJoinRequestCreated, map[string]any{"id": req.ID, "user_id": actor.ID,
+		"name": actor.Name, "email": actor.Email, "via": via, "role": role}); err != nil {
+		return "", err
 	}
 	return "requested", a.audit(ctx, tx, w.ID, actor, "join_request.create", req.ID, actor.Email, c)
 }

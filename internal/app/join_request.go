@@ -68,6 +68,9 @@ func (a *App) ApproveJoinRequest(ctx context.Context, actor troupe.User, workspa
 		if err := tx.AddMember(ctx, workspaceID, r.User.ID, role, a.now()); err != nil {
 			return err
 		}
+		if err := a.emit(ctx, tx, workspaceID, troupe.EventMemberJoined, memberEvent(r.User, role, "via", troupe.ViaApproval)); err != nil {
+			return err
+		}
 		return a.decide(ctx, tx, actor, at.workspace, r, troupe.RequestApproved, string(role), c)
 	})
 	if troupe.ErrorCode(err) == troupe.CodeSeatLimitReached {

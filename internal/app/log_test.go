@@ -110,6 +110,7 @@ type noQueue struct{}
 func (noQueue) EnqueueMail(context.Context, *store.Tx, mail.Message) error                     { return nil }
 func (noQueue) EnqueueMails(context.Context, *store.Tx, []mail.Message) error                  { return nil }
 func (noQueue) EnqueueTask(context.Context, *store.Tx, string, any) error                      { return nil }
+func (noQueue) EnqueueTaskAt(context.Context, *store.Tx, string, any, time.Time) error         { return nil }
 func (noQueue) Handle(string, func(context.Context, json.RawMessage) error)                    {}
 func (noQueue) Every(string, time.Duration)                                                    {}
 func (noQueue) HandleLong(string, time.Duration, func(context.Context, json.RawMessage) error) {}

@@ -138,6 +138,10 @@ func (a *App) ChangeRole(ctx context.Context, actor troupe.User, workspaceID, us
 		if err := a.notify(ctx, tx, userID, workspaceID, NoteRoleChanged, workspaceID, map[string]string{"workspace": w.Name, "role": string(role)}); err != nil {
 			return err
 		}
+		if err := a.emit(ctx, tx, workspaceID, troupe.EventMemberRoleChanged, memberEvent(target.User, role, "previous_role", from,
+			"changed_by", actor.ID)); err != nil {
+			return err
+		}
 		return a.audit(ctx, tx, workspaceID, actor, "member.role", userID, troupe.RoleChangeDetail(from, role), c)
 	})
 	return out, err
@@ -193,6 +197,9 @@ func (a *App) RemoveMember(ctx context.Context, actor troupe.User, workspaceID, 
 		if err := a.endMembership(ctx, tx, workspaceID, target, actor.ID); err != nil {
 			return err
 		}
+		if err := a.emit(ctx, tx, workspaceID, troupe.EventMemberLeft, memberEvent(target.User, target.Role, "removed_by", actor.ID)); err != nil {
+			return err
+		}
 		if err := a.audit(ctx, tx, workspaceID, actor, "member.remove", userID, target.User.Email, c); err != nil {
 			return err
 		}
@@ -212,6 +219,9 @@ func (a *App) Leave(ctx context.Context, actor troupe.User, workspaceID string, 
 			return err
 		}
 		if err := a.endMembership(ctx, tx, workspaceID, m, ""); err != nil {
+			return err
+		}
+		if err := a.emit(ctx, tx, workspaceID, troupe.EventMemberLeft, memberEvent(m.User, m.Role)); err != nil {
 			return err
 		}
 		if err := a.audit(ctx, tx, workspaceID, actor, "member.leave", actor.ID, actor.Email, c); err != nil {

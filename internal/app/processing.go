@@ -87,7 +87,11 @@ func (a *App) afterMediaStored(ctx context.Context, tx *store.Tx, it troupe.Item
 		return nil
 	}
 	if a.cfg.MediaTools == nil {
-		return tx.SetProcessing(ctx, it.ID, troupe.Processing{State: troupe.ProcessingReady, Progress: 1, Note: noteNoTools})
+		p := troupe.Processing{State: troupe.ProcessingReady, Progress: 1, Note: noteNoTools}
+		if err := tx.SetProcessing(ctx, it.ID, p); err != nil {
+			return err
+		}
+		return a.emitProcessed(ctx, tx, it, p)
 	}
 	if err := tx.QueueProcessing(ctx, it.ID); err != nil {
 		return err
@@ -198,10 +202,10 @@ func (a *App) runProcessMedia(ctx context.Context, payload json.RawMessage) erro
 		return err
 	}
 	if it.TrashedAt != nil {
-		return a.endProcessing(ctx, it.ID, troupe.Processing{State: troupe.ProcessingFailed, Error: errTrashedRun})
+		return a.endProcessing(ctx, it.Item, troupe.Processing{State: troupe.ProcessingFailed, Error: errTrashedRun})
 	}
 	if a.cfg.MediaTools == nil {
-		return a.endProcessing(ctx, it.ID, troupe.Processing{State: troupe.ProcessingReady, Progress: 1, Note: noteNoTools})
+		return a.endProcessing(ctx, it.Item, troupe.Processing{State: troupe.ProcessingReady, Progress: 1, Note: noteNoTools})
 	}
 	var attempt int
 	err = a.db.Tx(ctx, func(tx *store.Tx) error {
@@ -210,7 +214,7 @@ func (a *App) runProcessMedia(ctx context.Context, payload json.RawMessage) erro
 	})
 	if troupe.ErrorCode(err) == troupe.CodeNotFound {
 		// Trashed since it was read (or purged: then nothing is recorded).
-		return a.endProcessing(ctx, it.ID, troupe.Processing{State: troupe.ProcessingFailed, Error: errTrashedRun})
+		return a.endProcessing(ctx, it.Item, troupe.Processing{State: troupe.ProcessingFailed, Error: errTrashedRun})
 	}
 	if err != nil {
 		return err
@@ -223,18 +227,18 @@ func (a *App) runProcessMedia(ctx context.Context, payload json.RawMessage) erro
 	defer r.cleanup()
 	switch {
 	case err == nil:
-		return a.endProcessing(ctx, it.ID, troupe.Processing{State: troupe.ProcessingReady, Progress: 1, Note: note})
+		return a.endProcessing(ctx, it.Item, troupe.Processing{State: troupe.ProcessingReady, Progress: 1, Note: note})
 	case errors.Is(err, errStopped) || errors.Is(context.Cause(ctx), errStopped):
 		r.forget(context.WithoutCancel(ctx))
-		return a.endProcessing(context.WithoutCancel(ctx), it.ID, troupe.Processing{State: troupe.ProcessingFailed, Error: errTrashedRun})
+		return a.endProcessing(context.WithoutCancel(ctx), it.Item, troupe.Processing{State: troupe.ProcessingFailed, Error: errTrashedRun})
 	case errors.As(err, new(toolError)) || attempt >= processingAttempts:
 		a.log.WarnContext(ctx, "processing an upload failed", "item", it.ID, "attempt", attempt, "err", err)
-		return a.endProcessing(context.WithoutCancel(ctx), it.ID, troupe.Processing{State: troupe.ProcessingFailed,
+		return a.endProcessing(context.WithoutCancel(ctx), it.Item, troupe.Processing{State: troupe.ProcessingFailed,
 			Error: readable(err, r.source, true)})
 	default:
 		// Queued again, saying why; the queue tries again later.
 		a.log.WarnContext(ctx, "processing an upload will be tried again", "item", it.ID, "attempt", attempt, "err", err)
-		_ = a.endProcessing(context.WithoutCancel(ctx), it.ID, troupe.Processing{State: troupe.ProcessingQueued,
+		_ = a.endProcessing(context.WithoutCancel(ctx), it.Item, troupe.Processing{State: troupe.ProcessingQueued,
 			Error: readable(err, r.source, false)})
 		return err
 	}
@@ -242,8 +246,13 @@ func (a *App) runProcessMedia(ctx context.Context, payload json.RawMessage) erro
 
 // endProcessing records how a try ended; an item gone meanwhile has
 // nothing to record.
-func (a *App) endProcessing(ctx context.Context, id string, p troupe.Processing) error {
-	err := a.db.Tx(ctx, func(tx *store.Tx) error { return tx.SetProcessing(ctx, id, p) })
+func (a *App) endProcessing(ctx context.Context, it troupe.Item, p troupe.Processing) error {
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.SetProcessing(ctx, it.ID, p); err != nil {
+			return err
+		}
+		return a.emitProcessed(ctx, tx, it, p)
+	})
 	if troupe.ErrorCode(err) == troupe.CodeNotFound {
 		return nil
 	}

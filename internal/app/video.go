@@ -196,6 +196,10 @@ func (a *App) Publish(ctx context.Context, actor troupe.User, id string, c Clien
 				return err
 			}
 		}
+		if err := a.emit(ctx, tx, it.WorkspaceID, troupe.EventVideoPublished, itemEvent(it.ID, it.Kind, it.Name, it.ParentID,
+			"slug", l.Slug, "path", paths.PublicVideo(l.Slug), "published_by", actor.ID)); err != nil {
+			return err
+		}
 		return a.audit(ctx, tx, it.WorkspaceID, actor, "video.publish", id, it.Name, c)
 	})
 	return slug, err
@@ -211,6 +215,10 @@ func (a *App) Unpublish(ctx context.Context, actor troupe.User, id string, c Cli
 			return err
 		}
 		if err := tx.DeleteItemLinks(ctx, id, a.now()); err != nil {
+			return err
+		}
+		if err := a.emit(ctx, tx, it.WorkspaceID, troupe.EventVideoUnpublished, itemEvent(it.ID, it.Kind, it.Name, it.ParentID,
+			"unpublished_by", actor.ID)); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, it.WorkspaceID, actor, "video.unpublish", id, it.Name, c)

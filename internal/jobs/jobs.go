@@ -299,6 +299,24 @@ func (q *Queue) EnqueueTask(ctx context.Context, tx *store.Tx, name string, payl
 	return nil
 }
 
+// EnqueueTaskAt inserts a task in tx that runs once tx commits and not
+// before at: a task that keeps its own retry schedule (webhook deliveries)
+// enqueues its next attempt this way.
+func (q *Queue) EnqueueTaskAt(ctx context.Context, tx *store.Tx, name string, payload any, at time.Time) error {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	opts := &river.InsertOpts{ScheduledAt: at}
+	if _, long := q.tasks.long[name]; long {
+		opts.Queue = longQueue
+	}
+	if _, err := q.client.InsertTx(ctx, tx.SQL(), TaskArgs{Name: name, Payload: raw}, opts); err != nil {
+		return fmt.Errorf("enqueue %s: %w", name, err)
+	}
+	return nil
+}
+
 // TaskArgs is an application task waiting to run.
 type TaskArgs struct {
 	Name    string          `json:"name"`

@@ -88,6 +88,9 @@ func Seats(ws string) string { return Settings(ws) + "/seats" }
 // APITokens is a workspace's API tokens page.
 func APITokens(ws string) string { return Settings(ws) + "/api-tokens" }
 
+// Webhooks is a workspace's webhooks page.
+func Webhooks(ws string) string { return Settings(ws) + "/webhooks" }
+
 // Audit is a workspace's audit log.
 func Audit(ws string) string { return Workspace(ws) + "/audit" }
 

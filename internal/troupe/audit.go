@@ -85,6 +85,9 @@ const (
 	AuditApprovalReset       = "approval.reset"
 	AuditApprovalOverride    = "approval.override"
 	AuditCommentDelete       = "item.comment_delete"
+	AuditWebhookCreate       = "webhook.create"
+	AuditWebhookUpdate       = "webhook.update"
+	AuditWebhookDelete       = "webhook.delete"
 )
 
 // AuditActions is every action the app records, family by family in the
@@ -108,6 +111,7 @@ var AuditActions = []string{
 	AuditSubscriptionUpdate,
 	AuditAPITokenCreate, AuditAPITokenRevoke,
 	AuditTwoFactorEnable, AuditTwoFactorDisable, AuditRecoveryCodesRenew,
+	AuditWebhookCreate, AuditWebhookUpdate, AuditWebhookDelete,
 	AuditWorkspaceCreate,
 }
 
@@ -206,7 +210,7 @@ func (e AuditEntry) Facts() AuditFacts {
 	case AuditWorkspaceCreate, AuditAPITokenCreate, AuditAPITokenRevoke, AuditVideoPublish, AuditVideoUnpublish,
 		AuditVideoPasswordSet, AuditVideoPasswordRemove,
 		AuditApprovalRequest, AuditApprovalApprove, AuditApprovalChanges, AuditApprovalWithdraw, AuditApprovalReset,
-		AuditApprovalOverride:
+		AuditApprovalOverride, AuditWebhookCreate, AuditWebhookUpdate, AuditWebhookDelete:
 		f.Name = d
 	}
 	return f

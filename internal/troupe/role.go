@@ -58,6 +58,10 @@ func (r Role) CanCheckAccessOfOthers() bool { return r == RoleSuperAdmin }
 // CanUseAPITokens: create and use API tokens.
 func (r Role) CanUseAPITokens() bool { return r.AtLeast(RoleDeveloper) }
 
+// CanManageWebhooks: register and manage the workspace's webhook
+// endpoints.
+func (r Role) CanManageWebhooks() bool { return r.AtLeast(RoleDeveloper) }
+
 // CanCreateContent: create folders, drafts, videos, avatars, voices.
 func (r Role) CanCreateContent() bool { return r.AtLeast(RoleCreator) }
 
@@ -113,6 +117,9 @@ type WorkspacePermissions struct {
 	SeeAllTokens bool
 	// ViewAudit: read and export the audit log.
 	ViewAudit bool
+	// ManageWebhooks: register, change and delete the workspace's webhook
+	// endpoints and read their deliveries.
+	ManageWebhooks bool
 	// CheckAccessOfOthers: see why another member has their access to an
 	// item.
 	CheckAccessOfOthers bool
@@ -137,6 +144,7 @@ func WorkspacePermissionsFor(role Role, s Settings) WorkspacePermissions {
 		UseAPITokens:        role.CanUseAPITokens(),
 		SeeAllTokens:        role.CanUseAPITokens() && role.CanManageMembers(),
 		ViewAudit:           role.CanViewAudit(),
+		ManageWebhooks:      role.CanManageWebhooks(),
 		CheckAccessOfOthers: role.CanCheckAccessOfOthers(),
 		CreateContent:       role.CanCreateContent(),
 		Publish:             role.CanPublish(s),

@@ -17,12 +17,12 @@ func TestWorkspacePermissionsFor(t *testing.T) {
 		{"a Super Admin does everything the settings allow", RoleSuperAdmin, closed, WorkspacePermissions{
 			ManageWorkspace: true, ManageMembers: true, DecideJoinRequests: true, Invite: true,
 			Grantable: []Role{RoleDeveloper, RoleCreator, RoleViewer}, UseAPITokens: true, SeeAllTokens: true,
-			ViewAudit: true, CheckAccessOfOthers: true, CreateContent: true, Download: true}},
+			ViewAudit: true, ManageWebhooks: true, CheckAccessOfOthers: true, CreateContent: true, Download: true}},
 		{"a Developer invites and manages the link when everyone may", RoleDeveloper, open, WorkspacePermissions{
 			Invite: true, ManageInviteLink: true, Grantable: []Role{RoleDeveloper, RoleCreator, RoleViewer},
-			UseAPITokens: true, CreateContent: true, Publish: true, Download: true}},
+			UseAPITokens: true, ManageWebhooks: true, CreateContent: true, Publish: true, Download: true}},
 		{"a Developer under closed settings keeps tokens and content", RoleDeveloper, closed, WorkspacePermissions{
-			Grantable: []Role{RoleDeveloper, RoleCreator, RoleViewer}, UseAPITokens: true, CreateContent: true}},
+			Grantable: []Role{RoleDeveloper, RoleCreator, RoleViewer}, UseAPITokens: true, ManageWebhooks: true, CreateContent: true}},
 		{"a Creator grants at most Creator", RoleCreator, open, WorkspacePermissions{
 			Invite: true, ManageInviteLink: true, Grantable: []Role{RoleCreator, RoleViewer},
 			CreateContent: true, Publish: true, Download: true}},

@@ -38,6 +38,7 @@ func TestEveryPathHasARoute(t *testing.T) {
 		"Settings":       paths.Settings(ws),
 		"Seats":          paths.Seats(ws),
 		"APITokens":      paths.APITokens(ws),
+		"Webhooks":       paths.Webhooks(ws),
 		"Audit":          paths.Audit(ws),
 		"Trash":          paths.Trash(ws),
 		"Folder":         paths.Folder(ws, id),

@@ -105,6 +105,16 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	t.signedIn("POST /api/v1/workspaces/{ws}/api-tokens", s.handleAPITokenCreate)
 	t.signedIn("DELETE /api/v1/workspaces/{ws}/api-tokens/{id}", s.handleAPITokenRevoke)
 
+	// webhook
+	t.signedIn("GET /api/v1/workspaces/{ws}/webhooks", s.handleWebhookList)
+	t.signedIn("POST /api/v1/workspaces/{ws}/webhooks", s.handleWebhookCreate)
+	t.signedIn("GET /api/v1/workspaces/{ws}/webhooks/{id}", s.handleWebhookGet)
+	t.signedIn("PATCH /api/v1/workspaces/{ws}/webhooks/{id}", s.handleWebhookUpdate)
+	t.signedIn("DELETE /api/v1/workspaces/{ws}/webhooks/{id}", s.handleWebhookDelete)
+	t.signedIn("GET /api/v1/workspaces/{ws}/webhooks/{id}/deliveries", s.handleWebhookDeliveries)
+	t.signedIn("POST /api/v1/workspaces/{ws}/webhooks/{id}/test", s.handleWebhookTest)
+	t.signedIn("POST /api/v1/workspaces/{ws}/webhooks/{id}/deliveries/{delivery}/redeliver", s.handleWebhookRedeliver)
+
 	// audit
 	t.signedIn("GET /api/v1/workspaces/{ws}/audit-log", s.handleAuditLog)
 
@@ -279,6 +289,14 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.member("GET /w/{ws}/settings/api-tokens", s.pageAPITokens)
 	t.member("POST /w/{ws}/settings/api-tokens", s.pageAPITokenCreate)
 	t.member("POST /w/{ws}/settings/api-tokens/{id}/revoke", s.pageAPITokenRevoke)
+
+	// webhook
+	t.member("GET /w/{ws}/settings/webhooks", s.pageWebhooks)
+	t.member("POST /w/{ws}/settings/webhooks", s.pageWebhookCreate)
+	t.member("POST /w/{ws}/settings/webhooks/{id}/enabled", s.pageWebhookEnable)
+	t.member("POST /w/{ws}/settings/webhooks/{id}/delete", s.pageWebhookDelete)
+	t.member("POST /w/{ws}/settings/webhooks/{id}/test", s.pageWebhookTest)
+	t.member("POST /w/{ws}/settings/webhooks/{id}/deliveries/{delivery}/redeliver", s.pageWebhookRedeliver)
 
 	// audit
 	t.member("GET /w/{ws}/audit", s.pageAudit)
