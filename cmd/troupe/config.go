@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"troupe/internal/blob"
+	"troupe/internal/sso"
 	"troupe/internal/web"
 )
 
@@ -55,6 +56,11 @@ type Config struct {
 	WebhooksAllowPrivate bool
 	webhooksAllowHTTP    string
 	webhooksAllowPrivate string
+	// Providers are the OpenID providers people may sign in with, read
+	// from oidcProviders (a JSON array) or the file oidcProvidersFile.
+	Providers         []sso.Config
+	oidcProviders     string
+	oidcProvidersFile string
 }
 
 // envOr returns the variable name, or name_FILE's content (for secrets
@@ -98,6 +104,8 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		{&c.TrustedProxies, "trusted-proxies", "TROUPE_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose Forwarded/X-Forwarded-For/X-Forwarded-Proto are believed (default: none)"},
 		{&c.webhooksAllowHTTP, "webhooks-allow-http", "TROUPE_WEBHOOKS_ALLOW_HTTP", "false", "accept http:// webhook endpoints, not only https://"},
 		{&c.webhooksAllowPrivate, "webhooks-allow-private", "TROUPE_WEBHOOKS_ALLOW_PRIVATE", "false", "let webhooks reach loopback, private and link-local addresses (on-premise targets)"},
+		{&c.oidcProviders, "oidc-providers", "TROUPE_OIDC_PROVIDERS", "", `OpenID providers for single sign-on, a JSON array of {"id","name","issuer","client_id","client_secret" or "client_secret_file","scopes"} (default: none)`},
+		{&c.oidcProvidersFile, "oidc-providers-file", "TROUPE_OIDC_PROVIDERS_FILE", "", "a file holding that JSON array instead"},
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -196,6 +204,13 @@ func (c *Config) complete() error {
 	if c.Proxies, err = web.ParseProxies(c.TrustedProxies); err != nil {
 		problems = append(problems, fmt.Errorf("TROUPE_TRUSTED_PROXIES: %w", err))
 	}
+	if raw, err := providersJSON(c.oidcProviders, c.oidcProvidersFile); err != nil {
+		problems = append(problems, err)
+	} else if raw != nil {
+		if c.Providers, err = sso.ParseConfig(raw); err != nil {
+			problems = append(problems, fmt.Errorf("TROUPE_OIDC_PROVIDERS: %w", err))
+		}
+	}
 	if c.VideoUploadLimit, err = parseSize(c.videoUploadLimit); err != nil || c.VideoUploadLimit <= 0 {
 		problems = append(problems, fmt.Errorf("TROUPE_VIDEO_UPLOAD_LIMIT %q must be a size such as 20GiB or 500MiB", c.videoUploadLimit))
 	}
@@ -265,4 +280,22 @@ func (c Config) newLogger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// providersJSON is the identity providers' configuration, given inline or
+// in a file (not both), or nil for none.
+func providersJSON(inline, file string) ([]byte, error) {
+	switch {
+	case inline != "" && file != "":
+		return nil, errors.New("set TROUPE_OIDC_PROVIDERS or TROUPE_OIDC_PROVIDERS_FILE, not both")
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("TROUPE_OIDC_PROVIDERS_FILE: %w", err)
+		}
+		return b, nil
+	case inline != "":
+		return []byte(inline), nil
+	}
+	return nil, nil
 }

@@ -2,7 +2,12 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"troupe/internal/store"
@@ -127,4 +132,63 @@ func (a *App) UnlinkIdentity(ctx context.Context, actor troupe.User, provider st
 		}
 		return tx.UnlinkIdentity(ctx, actor.ID, provider)
 	})
+}
+
+// SSOState is what a sign-on keeps in the browser between leaving for the
+// provider and coming back: the state and nonce to expect, the PKCE
+// verifier, and where to go afterwards.
+type SSOState struct {
+	Provider string `json:"p"`
+	State    string `json:"s"`
+	Nonce    string `json:"n"`
+	Verifier string `json:"v"`
+	Next     string `json:"x"`
+	Expires  int64  `json:"e"`
+}
+
+// SSOStateAge is how long a sign-on may take at the provider.
+const SSOStateAge = 10 * time.Minute
+
+// SealSSOState signs st (with a server key) for a cookie, valid for
+// SSOStateAge: a state the browser did not get from here, or kept too
+// long, does not open.
+func (a *App) SealSSOState(ctx context.Context, st SSOState) (string, error) {
+	key, err := a.serverKey(ctx, "sso-state")
+	if err != nil {
+		return "", err
+	}
+	st.Expires = a.now().Add(SSOStateAge).Unix()
+	body, err := json.Marshal(st)
+	if err != nil {
+		return "", err
+	}
+	enc := base64.RawURLEncoding.EncodeToString(body)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(enc))
+	return enc + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)), nil
+}
+
+var errSSOState = troupe.Errorf(troupe.CodeInvalidInput, "This sign-in did not start here or took too long: start again.")
+
+// OpenSSOState checks and reads a state SealSSOState made.
+func (a *App) OpenSSOState(ctx context.Context, sealed string) (SSOState, error) {
+	enc, mac, ok := strings.Cut(sealed, ".")
+	if !ok {
+		return SSOState{}, errSSOState
+	}
+	key, err := a.serverKey(ctx, "sso-state")
+	if err != nil {
+		return SSOState{}, err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(enc))
+	if !hmac.Equal([]byte(mac), []byte(base64.RawURLEncoding.EncodeToString(m.Sum(nil)))) {
+		return SSOState{}, errSSOState
+	}
+	body, err := base64.RawURLEncoding.DecodeString(enc)
+	var st SSOState
+	if err != nil || json.Unmarshal(body, &st) != nil || a.now().Unix() >= st.Expires {
+		return SSOState{}, errSSOState
+	}
+	return st, nil
 }

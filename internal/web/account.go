@@ -337,6 +337,7 @@ func (s *Server) pageVerifyEmailPost(w http.ResponseWriter, r *http.Request) err
 func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r)
 	v.Form["next"] = localPath(r.URL.Query().Get("next"))
+	v.Providers = s.ssoLinks(v.Form["next"])
 	s.show(w, r, http.StatusOK, "login", v)
 	return nil
 }
@@ -347,6 +348,7 @@ func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		v := s.newView(r)
 		v.Form["email"], v.Form["next"] = email, next
+		v.Providers = s.ssoLinks(next)
 		return s.showForm(w, r, "login", v, err)
 	}
 	if res.Pending != "" {

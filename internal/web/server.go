@@ -19,6 +19,7 @@ import (
 
 	"troupe/internal/app"
 	"troupe/internal/i18n"
+	"troupe/internal/sso"
 	"troupe/internal/troupe"
 )
 
@@ -33,6 +34,9 @@ type Config struct {
 	Proxies Proxies
 	// Uploads takes resumable uploads; nil answers their routes 404.
 	Uploads Uploads
+	// SSO are the identity providers people may sign in with; nil for
+	// none.
+	SSO *sso.Providers
 }
 
 // Server holds the handlers' dependencies.

@@ -37,6 +37,8 @@ type view struct {
 	// newIn is where the page's New menu creates items; the pages of a
 	// folder's content and of an item set it, elsewhere it is the root.
 	newIn newPlace
+	// Providers are the identity providers the sign-in page offers.
+	Providers []ssoLink
 }
 
 // T translates key into the page's language.

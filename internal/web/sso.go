@@ -1,0 +1,109 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"golang.org/x/oauth2"
+
+	"troupe/internal/app"
+	"troupe/internal/paths"
+	"troupe/internal/sso"
+	"troupe/internal/troupe"
+)
+
+// ssoCookie carries a sign-on's state while the browser is at the
+// provider; its path keeps it to the sign-on routes.
+const ssoCookie = "troupe_sso"
+
+// ssoLink is a provider as the sign-in page offers it.
+type ssoLink struct{ ID, Name, URL string }
+
+func (s *Server) ssoLinks(next string) []ssoLink {
+	var out []ssoLink
+	for _, p := range s.cfg.SSO.List() {
+		u := "/auth/sso/" + url.PathEscape(p.ID)
+		if next != "" && next != "/" {
+			u += "?next=" + url.QueryEscape(next)
+		}
+		out = append(out, ssoLink{ID: p.ID, Name: p.Name, URL: u})
+	}
+	return out
+}
+
+func randomToken() string {
+	var b [24]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+var errNoProvider = troupe.Errorf(troupe.CodeNotFound, "There is no such sign-in provider.")
+
+// pageSSOStart sends the browser to the provider, keeping the state,
+// nonce and PKCE verifier to check its answer against.
+func (s *Server) pageSSOStart(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("provider")
+	st := app.SSOState{Provider: id, State: randomToken(), Nonce: randomToken(), Verifier: oauth2.GenerateVerifier(),
+		Next: localPath(r.URL.Query().Get("next"))}
+	to, err := s.cfg.SSO.AuthURL(r.Context(), id, st.State, st.Nonce, st.Verifier)
+	if errors.Is(err, sso.ErrUnknown) {
+		return errNoProvider
+	}
+	if err != nil {
+		s.log.WarnContext(r.Context(), "identity provider unreachable", "provider", id, "err", err)
+		return troupe.Errorf(troupe.CodeUnavailable, "The sign-in provider cannot be reached right now. Try again in a moment.")
+	}
+	sealed, err := s.app.SealSSOState(r.Context(), st)
+	if err != nil {
+		return err
+	}
+	s.setCookie(w, r, &http.Cookie{Name: ssoCookie, Value: sealed, Path: "/auth/sso/", MaxAge: int(app.SSOStateAge.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// pageSSOCallback takes the provider's answer: the state must be the one
+// this browser left with, the ID token verified with the nonce sent, and
+// only then is anyone signed in.
+func (s *Server) pageSSOCallback(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("provider")
+	q := r.URL.Query()
+	var st app.SSOState
+	c, err := r.Cookie(ssoCookie)
+	if err == nil {
+		st, err = s.app.OpenSSOState(r.Context(), c.Value)
+	}
+	s.setCookie(w, r, &http.Cookie{Name: ssoCookie, Value: "", Path: "/auth/sso/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	if err != nil || st.Provider != id || q.Get("state") == "" || q.Get("state") != st.State {
+		return troupe.Errorf(troupe.CodeInvalidInput, "This sign-in did not start here or took too long: start again.")
+	}
+	if e := q.Get("error"); e != "" {
+		return troupe.Errorf(troupe.CodeUnauthenticated, "The sign-in provider did not sign you in (%s).", e)
+	}
+	claims, err := s.cfg.SSO.Exchange(r.Context(), id, q.Get("code"), st.Verifier, st.Nonce)
+	if errors.Is(err, sso.ErrUnknown) {
+		return errNoProvider
+	}
+	if err != nil {
+		s.log.WarnContext(r.Context(), "sign-in through a provider refused", "provider", id, "err", err)
+		return troupe.Errorf(troupe.CodeUnauthenticated, "The sign-in provider's answer could not be verified, so nobody was signed in. Start again.")
+	}
+	u, secret, err := s.app.SignInWithProvider(r.Context(), app.ProviderClaims{Provider: id, Subject: claims.Subject, Email: claims.Email,
+		EmailVerified: claims.EmailVerified, Name: claims.Name, Groups: claims.Groups}, s.client(r))
+	if err != nil {
+		return err
+	}
+	if err := s.signedIn(w, r, u, secret); err != nil {
+		return err
+	}
+	next := st.Next
+	if next == "" {
+		next = paths.Home()
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
