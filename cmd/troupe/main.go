@@ -218,7 +218,8 @@ func (m *Main) Run(ctx context.Context) error {
 	limits := map[troupe.Kind]int64{troupe.KindVideo: cfg.VideoUploadLimit}
 	maps.Copy(limits, m.UploadLimit)
 	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: limits,
-		Logger: m.Logger.With("component", "app"), MediaTools: tools, HLSMinDuration: m.HLSMinDuration})
+		Logger: m.Logger.With("component", "app"), MediaTools: tools, HLSMinDuration: m.HLSMinDuration,
+		DNSResolver: cfg.DNSResolver})
 	m.app = a
 	uploads, err := m.openUploads(a, media, cfg.UploadExpiry)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/google/uuid"
@@ -53,6 +54,9 @@ type Config struct {
 	// transcode.DefaultLadder).
 	HLSMinDuration time.Duration
 	HLSLadder      []transcode.Rung
+	// DNSResolver is the DNS server (host:port) that checks company
+	// domains' TXT records; empty, the system's.
+	DNSResolver string
 }
 
 // App runs the use cases.
@@ -74,6 +78,8 @@ type App struct {
 	// address.
 	views   viewBuffer
 	beacons tokenBuckets
+	// resolver looks up company domains' TXT records.
+	resolver *net.Resolver
 }
 
 // New returns an App and registers its background tasks with queue.
@@ -84,7 +90,8 @@ func New(db *store.DB, queue Queue, media *blob.Store, render *mail.Renderer, ha
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &App{db: db, queue: queue, media: media, render: render, hasher: hasher, cat: cat, cfg: cfg, log: logging.OrDiscard(cfg.Logger)}
+	a := &App{db: db, queue: queue, media: media, render: render, hasher: hasher, cat: cat, cfg: cfg, log: logging.OrDiscard(cfg.Logger),
+		resolver: newResolver(cfg.DNSResolver)}
 	db.WatchNotifications(a.live.signal)
 	db.WatchComments(a.commentLive.signal)
 	queue.Handle(taskPasswordReset, a.runPasswordReset)
@@ -94,6 +101,10 @@ func New(db *store.DB, queue Queue, media *blob.Store, render *mail.Renderer, ha
 	queue.Handle(taskDeleteMedia, a.runDeleteMedia)
 	queue.Handle(taskPurgeTrash, a.runPurgeTrash)
 	queue.Every(taskPurgeTrash, time.Hour)
+	queue.Handle(taskCheckDomains, a.runCheckDomains)
+	// Hourly, each verified domain being checked once its last check is a
+	// day old.
+	queue.Every(taskCheckDomains, time.Hour)
 	return a
 }
 

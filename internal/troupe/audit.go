@@ -42,6 +42,8 @@ const (
 	AuditSettingsUpdate      = "settings.update"
 	AuditDomainAdd           = "domain.add"
 	AuditDomainRemove        = "domain.remove"
+	AuditDomainVerified      = "domain.verified"
+	AuditDomainUnverified    = "domain.unverified"
 	AuditSubscriptionUpdate  = "subscription.update"
 	AuditMemberJoin          = "member.join"
 	AuditMemberRole          = "member.role"
@@ -101,7 +103,7 @@ var AuditActions = []string{
 	AuditApprovalOverride,
 	AuditSharingUpdate,
 	AuditSettingsUpdate,
-	AuditDomainAdd, AuditDomainRemove,
+	AuditDomainAdd, AuditDomainRemove, AuditDomainVerified, AuditDomainUnverified,
 	AuditSubscriptionUpdate,
 	AuditAPITokenCreate, AuditAPITokenRevoke,
 	AuditWorkspaceCreate,
@@ -193,7 +195,7 @@ func (e AuditEntry) Facts() AuditFacts {
 		if d != "" {
 			f.Settings = strings.Split(d, ",")
 		}
-	case AuditDomainAdd, AuditDomainRemove:
+	case AuditDomainAdd, AuditDomainRemove, AuditDomainVerified, AuditDomainUnverified:
 		f.Domain = e.Target
 	case AuditVideoDownload:
 		f.On = d == "true"

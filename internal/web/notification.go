@@ -166,6 +166,7 @@ var noteTargets = map[string]func(ws string) string{
 	app.NoteRequestApproved:    paths.Workspace,
 	app.NoteRoleChanged:        paths.Workspace,
 	app.NoteSeatLimit:          paths.Seats,
+	app.NoteDomainUnverified:   func(ws string) string { return paths.Settings(ws) + "#domains" },
 }
 
 // linksToItem are the kinds whose notification leads to the page (and
