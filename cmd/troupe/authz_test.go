@@ -67,6 +67,7 @@ func TestMembershipAuthorization(t *testing.T) {
 		inv := admin.do("GET", "/api/v1/workspaces/"+ws+"/invitations", nil).want(t, 200).json(t)["items"].([]any)[0].(map[string]any)["invitation_id"].(string)
 
 		base := "/api/v1/workspaces/" + ws
+		admin.do("PATCH", base, map[string]any{"domains": []string{"acme.com"}}).want(t, 200)
 		everyMember := map[string]int{"super_admin": 200, "developer": 200, "creator": 200, "viewer": 200}
 		adminOnly := func(status int) map[string]int { return map[string]int{"super_admin": status} }
 		routes := []struct {
@@ -78,6 +79,8 @@ func TestMembershipAuthorization(t *testing.T) {
 			{"PATCH", base, map[string]string{"description": "Our studio"}, adminOnly(200)},
 			{"GET", base + "/subscription", nil, adminOnly(200)},
 			{"PUT", base + "/subscription", map[string]any{"plan": "Team", "seats": 20}, adminOnly(200)},
+			{"GET", base + "/domains", nil, everyMember},
+			{"POST", base + "/domains/acme.com/verify", nil, adminOnly(200)},
 			{"GET", base + "/members", nil, everyMember},
 			{"GET", base + "/invitations", nil, everyMember},
 			{"POST", base + "/invitations", map[string]any{"emails": []string{"new@acme.com"}, "role": "viewer"}, adminOnly(200)},
@@ -156,6 +159,7 @@ func TestMembershipAuthorization(t *testing.T) {
 
 		t.Run("join requests and tokens are decided by Super Admins or owners", func(t *testing.T) {
 			admin.do("PATCH", base, map[string]any{"join_policy": "request", "domains": []string{"acme.com"}}).want(t, 200)
+			s.verifyDomain(t, admin, ws, "acme.com")
 			asker, _ := s.signedIn(t, "asker@acme.com")
 			asker.do("POST", base+"/join", nil).want(t, 200)
 			req := admin.do("GET", base+"/join-requests", nil).want(t, 200).json(t)["items"].([]any)[0].(map[string]any)["id"].(string)

@@ -58,6 +58,7 @@ func TestBrowserFindYourTeamFirstJourney(t *testing.T) {
 	base := api.post("/workspaces", url.Values{"name": {"Acme Studio"}}, 303).where()
 	api.post(base+"/settings", url.Values{"join_policy": {"domain"}}, 303)
 	api.post(base+"/settings/domains", url.Values{"domain": {"acme.com"}}, 303)
+	s.verifyDomain(t, api, base, "acme.com")
 
 	p := &browserPage{t: t, ctx: testkit.NewBrowserContext(t, browser), s: s, cat: cat, lang: lang}
 	p.do(testkit.SetLanguage(lang), chromedp.Navigate(s.url+"/signup"))

@@ -69,6 +69,7 @@ func TestBrowserMembersTableJourney(t *testing.T) {
 	api := s.login(t, "admin@acme.com")
 	base := api.post("/workspaces", url.Values{"name": {"Acme Studio"}}, 303).where()
 	api.post(base+"/settings/domains", url.Values{"domain": {"acme.com"}}, 303)
+	s.verifyDomain(t, api, base, "acme.com")
 	api.post(base+"/invite-link", url.Values{"role": {"viewer"}}, 303)
 	var invited []string
 	for i := 1; i <= 11; i++ {

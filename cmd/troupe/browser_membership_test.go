@@ -41,6 +41,7 @@ func TestBrowserJoinRequestJourney(t *testing.T) {
 	base := api.post("/workspaces", url.Values{"name": {"Acme Studio"}}, 303).where()
 	api.post(base+"/settings", url.Values{"join_policy": {"request"}}, 303)
 	api.post(base+"/settings/domains", url.Values{"domain": {"acme.com"}}, 303)
+	s.verifyDomain(t, api, base, "acme.com")
 
 	admin := &browserPage{t: t, ctx: browser, s: s, cat: cat, lang: lang}
 	admin.signIn("admin@acme.com", base+"/members")

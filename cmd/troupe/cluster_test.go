@@ -49,10 +49,11 @@ func startCluster(t *testing.T, bin string, n int, dbURL string) *cluster {
 	rr := &roundRobin{served: make([]atomic.Int64, n)}
 	front := httptest.NewServer(rr.handler())
 	t.Cleanup(front.Close)
-	c := &cluster{rr: rr, testServer: &testServer{url: front.URL, mail: box, spread: true}, bucket: testkit.NewS3Bucket(t)}
+	dnsServer := testkit.StartDNS(t)
+	c := &cluster{rr: rr, testServer: &testServer{url: front.URL, mail: box, spread: true, dns: dnsServer}, bucket: testkit.NewS3Bucket(t)}
 	for range n {
 		p := newServeProcess(t, bin, "-data-dir", t.TempDir(), "-database-url", dbURL, "-smtp-url", box.URL(),
-			"-blob-url", c.bucket.URL, "-trusted-proxies", "127.0.0.1/32", "-base-url", front.URL)
+			"-blob-url", c.bucket.URL, "-trusted-proxies", "127.0.0.1/32", "-base-url", front.URL, "-dns-resolver", dnsServer.Addr)
 		p.env = []string{"AWS_ACCESS_KEY_ID=" + c.bucket.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + c.bucket.SecretAccessKey}
 		p.start()
 		u, _ := url.Parse(p.base)
@@ -85,6 +86,7 @@ func TestClusterJourney(t *testing.T) {
 
 	// A join request and its approval.
 	admin.do("PATCH", wsPath, map[string]any{"domains": []string{"cluster.test"}, "join_policy": "request"}).want(t, 200)
+	c.verifyDomain(t, admin, ws, "cluster.test")
 	bob, _ := c.signedIn(t, "bob@cluster.test")
 	if res := bob.do("POST", wsPath+"/join", nil).want(t, 200).json(t); res["result"] != "requested" {
 		t.Fatalf("join request: %v", res)

@@ -41,6 +41,9 @@ type Config struct {
 	// the client is; Proxies is the list parsed.
 	TrustedProxies string
 	Proxies        web.Proxies
+	// DNSResolver is the DNS server (host:port) that checks company
+	// domains' TXT records; empty, the system's.
+	DNSResolver string
 	// VideoUploadLimit is the largest video upload in bytes, read from
 	// videoUploadLimit ("20GiB").
 	VideoUploadLimit int64
@@ -101,6 +104,7 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		{&c.LogLevel, "log-level", "TROUPE_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
 		{&c.videoUploadLimit, "video-upload-limit", "TROUPE_VIDEO_UPLOAD_LIMIT", "20GiB", "largest video upload, in bytes or with a unit (KiB, MiB, GiB, TiB)"},
 		{&c.uploadExpiry, "upload-expiry", "TROUPE_UPLOAD_EXPIRY", "24h", "how long an unfinished resumable upload may be resumed before it is removed"},
+		{&c.DNSResolver, "dns-resolver", "TROUPE_DNS_RESOLVER", "", "host:port of the DNS server that checks company domains' TXT records (default: the system's)"},
 		{&c.TrustedProxies, "trusted-proxies", "TROUPE_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose Forwarded/X-Forwarded-For/X-Forwarded-Proto are believed (default: none)"},
 		{&c.webhooksAllowHTTP, "webhooks-allow-http", "TROUPE_WEBHOOKS_ALLOW_HTTP", "false", "accept http:// webhook endpoints, not only https://"},
 		{&c.webhooksAllowPrivate, "webhooks-allow-private", "TROUPE_WEBHOOKS_ALLOW_PRIVATE", "false", "let webhooks reach loopback, private and link-local addresses (on-premise targets)"},
@@ -200,6 +204,11 @@ func (c *Config) complete() error {
 			h = u.Hostname()
 		}
 		c.MailFrom = "Troupe <no-reply@" + h + ">"
+	}
+	if c.DNSResolver != "" {
+		if _, port, err := net.SplitHostPort(c.DNSResolver); err != nil || port == "" {
+			problems = append(problems, fmt.Errorf("TROUPE_DNS_RESOLVER: %q is not host:port", c.DNSResolver))
+		}
 	}
 	if c.Proxies, err = web.ParseProxies(c.TrustedProxies); err != nil {
 		problems = append(problems, fmt.Errorf("TROUPE_TRUSTED_PROXIES: %w", err))

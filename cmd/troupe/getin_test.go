@@ -17,6 +17,7 @@ func TestUnverifiedCannotUseVerifiedOnlyPaths(t *testing.T) {
 		admin, _ := s.signedIn(t, "admin@acme.com")
 		ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201).json(t)["id"].(string)
 		admin.do("PATCH", "/api/v1/workspaces/"+ws, map[string]any{"domains": []string{"acme.com"}, "join_policy": "domain"}).want(t, 200)
+		s.verifyDomain(t, admin, ws, "acme.com")
 		reqWS := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme Approvals"}).want(t, 201).json(t)["id"].(string)
 		admin.do("PATCH", "/api/v1/workspaces/"+reqWS, map[string]any{"join_policy": "request"}).want(t, 200)
 		link := admin.do("PUT", "/api/v1/workspaces/"+reqWS+"/invite-link", map[string]any{"role": "viewer"}).want(t, 200).json(t)["token"].(string)

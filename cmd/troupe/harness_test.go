@@ -31,6 +31,8 @@ type testServer struct {
 	// for servers that count per client address behind a proxy.
 	spread  bool
 	clients atomic.Int64
+	// dns serves the TXT records that prove company domains.
+	dns *testkit.DNS
 }
 
 // startServer starts a server on e; env holds further variables, as
@@ -56,6 +58,7 @@ type serverOptions struct {
 func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServer {
 	t.Helper()
 	box := testkit.StartSMTP(t)
+	dnsServer := testkit.StartDNS(t)
 	dir := o.dataDir
 	if dir == "" {
 		dir = t.TempDir()
@@ -66,6 +69,7 @@ func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServe
 		"TROUPE_DATABASE_URL": e.URL,
 		"TROUPE_SMTP_URL":     box.URL(),
 		"TROUPE_BASE_URL":     "http://troupe.test", // replaced below once the port is known
+		"TROUPE_DNS_RESOLVER": dnsServer.Addr,
 	}
 	for i := 0; i+1 < len(o.env); i += 2 {
 		vars[o.env[i]] = o.env[i+1]
@@ -103,7 +107,7 @@ func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServe
 			t.Errorf("close: %v", err)
 		}
 	})
-	return &testServer{main: m, url: m.Config.BaseURL, mail: box}
+	return &testServer{main: m, url: m.Config.BaseURL, mail: box, dns: dnsServer}
 }
 
 // testUploadLimits keep uploads in tests small.
@@ -221,6 +225,25 @@ func (r response) want(t *testing.T, status int, code ...string) response {
 		}
 	}
 	return r
+}
+
+// verifyDomain publishes the workspace's TXT record for domain on the
+// server's DNS and verifies the domain through the API as admin.
+func (s *testServer) verifyDomain(t *testing.T, admin *apiClient, ws, domain string) {
+	t.Helper()
+	ws = strings.TrimPrefix(ws, "/w/")
+	base := "/api/v1/workspaces/" + ws + "/domains"
+	for _, it := range admin.do("GET", base, nil).want(t, 200).json(t)["items"].([]any) {
+		d := it.(map[string]any)
+		if d["domain"] == domain {
+			s.dns.AddTXT(domain, d["txt_record"].(string))
+			if got := admin.do("POST", base+"/"+domain+"/verify", nil).want(t, 200).json(t); got["verified"] != true {
+				t.Fatalf("verify %s: %v", domain, got)
+			}
+			return
+		}
+	}
+	t.Fatalf("the workspace %s has no domain %s", ws, domain)
 }
 
 // signupVerified creates a verified account through the API.

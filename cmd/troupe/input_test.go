@@ -84,6 +84,7 @@ func newInputFixture(t *testing.T, s *testServer, video []byte) *inputFixture {
 	a.do("DELETE", "/api/v1/items/"+trashed, nil).want(t, 204)
 	rough := idOf(t, a.upload(f.ws, "videos", map[string]string{"name": "Rough cut"}, "cut.mp4", bytes.NewReader(video)).want(t, 201))
 	a.do("PATCH", w, map[string]any{"domains": []string{"acme.com"}, "join_policy": "request"}).want(t, 200)
+	s.verifyDomain(t, a, f.ws, "acme.com")
 	bob, _ := s.signedIn(t, "bob@acme.com")
 	bob.do("POST", w+"/join", nil).want(t, 200)
 	f.colleague, _ = s.signedIn(t, "dana@acme.com")

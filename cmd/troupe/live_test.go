@@ -20,6 +20,7 @@ func TestLiveNotificationsReachEveryInstance(t *testing.T) {
 			admin, _ := a.signedIn(t, "admin@acme.com")
 			ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Acme"}).want(t, 201).json(t)["id"].(string)
 			admin.do("PATCH", "/api/v1/workspaces/"+ws, map[string]any{"domains": []string{"acme.com"}, "join_policy": "request"}).want(t, 200)
+			a.verifyDomain(t, admin, ws, "acme.com")
 			bob, _ := a.signedIn(t, "bob@acme.com")
 			carol, _ := a.signedIn(t, "carol@acme.com")
 			dave, _ := a.signedIn(t, "dave@acme.com")

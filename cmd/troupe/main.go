@@ -222,7 +222,8 @@ func (m *Main) Run(ctx context.Context) error {
 	maps.Copy(limits, m.UploadLimit)
 	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: limits,
 		Logger: m.Logger.With("component", "app"), MediaTools: tools, HLSMinDuration: m.HLSMinDuration,
-		Webhooks: app.WebhookConfig{AllowHTTP: cfg.WebhooksAllowHTTP, AllowPrivate: cfg.WebhooksAllowPrivate, Retries: m.WebhookRetries}})
+		Webhooks:    app.WebhookConfig{AllowHTTP: cfg.WebhooksAllowHTTP, AllowPrivate: cfg.WebhooksAllowPrivate, Retries: m.WebhookRetries},
+		DNSResolver: cfg.DNSResolver})
 	m.app = a
 	uploads, err := m.openUploads(a, media, cfg.UploadExpiry)
 	if err != nil {

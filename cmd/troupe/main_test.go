@@ -44,6 +44,19 @@ func TestConfig(t *testing.T) {
 		}
 	})
 
+	t.Run("the DNS resolver is host:port, the system's by default", func(t *testing.T) {
+		c, err := LoadConfig(nil, env(map[string]string{"TROUPE_DNS_RESOLVER": "127.0.0.1:5353"}), io.Discard)
+		if err != nil || c.DNSResolver != "127.0.0.1:5353" {
+			t.Fatalf("%q %v", c.DNSResolver, err)
+		}
+		if c, err := LoadConfig(nil, env(nil), io.Discard); err != nil || c.DNSResolver != "" {
+			t.Fatalf("default: %q %v", c.DNSResolver, err)
+		}
+		if _, err := LoadConfig([]string{"-dns-resolver", "1.1.1.1"}, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "TROUPE_DNS_RESOLVER") {
+			t.Fatalf("no port: %v", err)
+		}
+	})
+
 	t.Run("the video upload limit and the upload expiry", func(t *testing.T) {
 		c, err := LoadConfig(nil, env(nil), io.Discard)
 		if err != nil || c.VideoUploadLimit != 20<<30 || c.UploadExpiry != 24*time.Hour {

@@ -71,6 +71,7 @@ func TestDomainsDiscoveryAndJoinRequests(t *testing.T) {
 		}
 		admin.do("PATCH", wsPath, map[string]any{"domains": []string{"other.com"}}).want(t, 422, "validation_failed")
 		admin.do("PATCH", wsPath, map[string]any{"domains": []string{"acme.com"}, "join_policy": "request"}).want(t, 200)
+		s.verifyDomain(t, admin, ws, "acme.com")
 
 		gmail, _ := s.signedIn(t, "someone@gmail.com")
 		if items := gmail.do("GET", "/api/v1/discover", nil).want(t, 200).json(t)["items"].([]any); len(items) != 0 {

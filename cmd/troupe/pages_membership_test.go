@@ -84,6 +84,7 @@ func TestMembershipPagesAsPlainForms(t *testing.T) {
 		// From here on the workspace asks for approval and claims acme.com.
 		admin.post(base+"/settings", url.Values{"join_policy": {"request"}, "who_can_invite": {"admins"}, "invite_link_policy": {"admins"}}, 303)
 		admin.post(base+"/settings/domains", url.Values{"domain": {"acme.com"}}, 303)
+		s.verifyDomain(t, admin, base, "acme.com")
 
 		t.Run("suggestions invite in one click", func(t *testing.T) {
 			s.signedIn(t, "sam@acme.com")

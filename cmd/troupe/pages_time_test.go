@@ -71,6 +71,7 @@ func TestFrenchPagesSayDates(t *testing.T) {
 			alice.do("PUT", api+"/invite-link", map[string]any{"role": "creator", "expires_at": expires.Format(time.RFC3339)}).want(t, 200)
 			alice.do("PATCH", api, map[string]string{"join_policy": "request"}).want(t, 200)
 			alice.post("/w/"+ws+"/settings/domains", url.Values{"domain": {"acme.com"}}, 303)
+			s.verifyDomain(t, alice, ws, "acme.com")
 			dan, _ := s.signedIn(t, "dan@acme.com")
 			dan.post("/discover/"+ws+"/join", nil, 303)
 			bob := signIn("bob@acme.com")

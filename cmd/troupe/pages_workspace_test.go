@@ -167,7 +167,20 @@ func TestWorkspacePagesAsPlainForms(t *testing.T) {
 			contains(t, admin.post(base+"/settings/domains", url.Values{"domain": {"gmail.com"}}, 422).text(), "public mail provider", `value="gmail.com"`)
 			contains(t, admin.post(base+"/settings/domains", url.Values{"domain": {"other.org"}}, 422).text(), "only with a verified email address at it")
 			admin.post(base+"/settings/domains", url.Values{"domain": {"acme.com"}}, 303)
-			contains(t, admin.page(base+"/settings", 200), "Domain added.", `name="remove" value="acme.com"`)
+			contains(t, admin.page(base+"/settings", 200), "Domain added.", `name="remove" value="acme.com"`, "Waiting for DNS",
+				`value="troupe-verification=`, "Verify now", "Only verified domains let people in")
+			admin.post(base+"/settings/domains", url.Values{"verify": {"acme.com"}}, 303)
+			contains(t, admin.page(base+"/settings", 200), "Not verified: no TXT record found at the domain yet.",
+				"No troupe-verification TXT record was found at acme.com.", "Waiting for DNS")
+			s.dns.SetTXT("acme.com", "troupe-verification=not-ours")
+			admin.post(base+"/settings/domains", url.Values{"verify": {"acme.com"}}, 303)
+			contains(t, admin.page(base+"/settings", 200), "acme.com has a troupe-verification TXT record, but not this one")
+			states := admin.do("GET", "/api/v1/workspaces/"+strings.TrimPrefix(base, "/w/")+"/domains", nil).want(t, 200).json(t)["items"].([]any)
+			s.dns.SetTXT("acme.com", states[0].(map[string]any)["txt_record"].(string))
+			admin.post(base+"/settings/domains", url.Values{"verify": {"acme.com"}}, 303)
+			body = admin.page(base+"/settings", 200)
+			contains(t, body, "Domain verified: people with a verified address at it can now find this workspace.", ">Verified<")
+			lacks(t, body, "Waiting for DNS")
 			admin.post(base+"/settings/domains", url.Values{"remove": {"acme.com"}}, 303)
 			lacks(t, admin.page(base+"/settings", 200), `name="remove" value="acme.com"`)
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -59,6 +60,9 @@ type Config struct {
 	// Webhooks sets which endpoints webhooks may reach and how often a
 	// delivery is tried.
 	Webhooks WebhookConfig
+	// DNSResolver is the DNS server (host:port) that checks company
+	// domains' TXT records; empty, the system's.
+	DNSResolver string
 }
 
 // App runs the use cases.
@@ -82,6 +86,8 @@ type App struct {
 	beacons tokenBuckets
 	// hooks sends webhook deliveries.
 	hooks *http.Client
+	// resolver looks up company domains' TXT records.
+	resolver *net.Resolver
 }
 
 // New returns an App and registers its background tasks with queue.
@@ -92,7 +98,8 @@ func New(db *store.DB, queue Queue, media *blob.Store, render *mail.Renderer, ha
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &App{db: db, queue: queue, media: media, render: render, hasher: hasher, cat: cat, cfg: cfg, log: logging.OrDiscard(cfg.Logger)}
+	a := &App{db: db, queue: queue, media: media, render: render, hasher: hasher, cat: cat, cfg: cfg, log: logging.OrDiscard(cfg.Logger),
+		resolver: newResolver(cfg.DNSResolver)}
 	db.WatchNotifications(a.live.signal)
 	db.WatchComments(a.commentLive.signal)
 	queue.Handle(taskPasswordReset, a.runPasswordReset)
@@ -103,6 +110,10 @@ func New(db *store.DB, queue Queue, media *blob.Store, render *mail.Renderer, ha
 	queue.Handle(taskPurgeTrash, a.runPurgeTrash)
 	queue.Every(taskPurgeTrash, time.Hour)
 	a.startWebhooks()
+	queue.Handle(taskCheckDomains, a.runCheckDomains)
+	// Hourly, each verified domain being checked once its last check is a
+	// day old.
+	queue.Every(taskCheckDomains, time.Hour)
 	return a
 }
 

@@ -66,6 +66,7 @@ type env struct {
 	mail  *testkit.Mailbox
 	clock *clock
 	log   *logBuffer // what the use cases logged
+	dns   *testkit.DNS
 }
 
 func newEnv(t *testing.T, e testkit.Engine) *env {
@@ -115,13 +116,14 @@ func newEnvWith(t testing.TB, e testkit.Engine, cfg app.Config) *env {
 		t.Fatal(err)
 	}
 	log := &logBuffer{}
+	dnsServer := testkit.StartDNS(t)
 	a := app.New(db, queue, media, render, hasher, cat, app.Config{Now: c.Now, UploadLimit: uploadLimits,
 		Logger: slog.New(logging.NewHandler(slog.NewTextHandler(log, nil))), MediaTools: cfg.MediaTools,
-		HLSMinDuration: cfg.HLSMinDuration, Webhooks: cfg.Webhooks})
+		HLSMinDuration: cfg.HLSMinDuration, Webhooks: cfg.Webhooks, DNSResolver: dnsServer.Addr})
 	if err := queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return &env{app: a, db: db, media: media, mail: box, clock: c, log: log}
+	return &env{app: a, db: db, media: media, mail: box, clock: c, log: log, dns: dnsServer}
 }
 
 // uploadLimits keep test uploads small.
@@ -157,4 +159,26 @@ func forEngine(t *testing.T, fn func(t *testing.T, e *env)) {
 			fn(t, newEnv(t, engine))
 		})
 	}
+}
+
+// verifyDomain publishes the workspace's TXT record for domain on the
+// test DNS server and verifies the domain as admin.
+func (e *env) verifyDomain(t testing.TB, admin troupe.User, workspaceID, domain string) {
+	t.Helper()
+	ctx := context.Background()
+	states, _, err := e.app.ListDomains(ctx, admin, workspaceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range states {
+		if d.Domain == domain {
+			e.dns.AddTXT(domain, d.TXTRecord())
+			got, err := e.app.VerifyDomain(ctx, admin, workspaceID, domain, client)
+			if err != nil || !got.Verified() {
+				t.Fatalf("verify %s: %+v, %v", domain, got, err)
+			}
+			return
+		}
+	}
+	t.Fatalf("the workspace has no domain %s", domain)
 }

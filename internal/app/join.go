@@ -76,7 +76,8 @@ func (a *App) attempt(ctx context.Context, tx *store.Tx, userID, workspaceID str
 	at.JoinAttempt = troupe.JoinAttempt{Via: via, Role: role, Settings: w.Settings, SeatsTotal: w.Seats, SeatsUsed: w.SeatsUsed,
 		// Accepting a mailed invitation proves the address.
 		EmailVerified: rec.EmailVerified || via == troupe.ViaInvitation}
-	for _, d := range w.Domains {
+	// Only a domain proven by DNS lets its people in.
+	for _, d := range w.VerifiedDomains() {
 		if rec.EmailVerified && troupe.EmailDomain(rec.Email) == d {
 			at.DomainMatches = true
 		}
@@ -149,7 +150,7 @@ type Discoverable struct {
 }
 
 // Discover lists the workspaces a user with a verified company email can
-// find: those claiming their domain with policy request or domain. An
+// find: those claiming their domain, verified, with policy request or domain. An
 // unverified address finds nothing and is told why (email_unverified).
 func (a *App) Discover(ctx context.Context, actor troupe.User) (_ []Discoverable, opErr error) {
 	defer wrap(&opErr, "discover")
@@ -176,7 +177,7 @@ func (a *App) Discover(ctx context.Context, actor troupe.User) (_ []Discoverable
 	return out, nil
 }
 
-// Suggestions lists people of the workspace's domains who could be
+// Suggestions lists people of the workspace's verified domains who could be
 // invited (for those who may invite).
 func (a *App) Suggestions(ctx context.Context, actor troupe.User, workspaceID string) (_ []troupe.User, opErr error) {
 	defer wrap(&opErr, "suggestions")

@@ -16,6 +16,7 @@ const (
 	NoteRequestDenied      = "request_denied"
 	NoteRoleChanged        = "role_changed"
 	NoteSeatLimit          = "seat_limit"
+	NoteDomainUnverified   = "domain_unverified"
 )
 
 // notify stores a notification for userID inside tx; data is any JSON

@@ -26,6 +26,7 @@ func TestUnverifiedAccount(t *testing.T) {
 		if _, err := e.app.UpdateWorkspace(ctx, admin, w.ID, app.WorkspaceUpdate{JoinPolicy: &policy, Domains: &domains}, client); err != nil {
 			t.Fatal(err)
 		}
+		e.verifyDomain(t, admin, w.ID, domains[0])
 		newcomer, token := e.signup(t, "new@acme.io")
 
 		t.Run("finding and joining by domain wait for verification", func(t *testing.T) {

@@ -319,7 +319,7 @@ func (a *App) UpdateWorkspace(ctx context.Context, actor troupe.User, id string,
 				}
 			}
 		}
-		return tx.SetDomains(ctx, id, domains, a.now())
+		return tx.SetDomains(ctx, id, domains, newDomainToken, a.now())
 	})
 	if err != nil {
 		return WorkspaceView{}, err

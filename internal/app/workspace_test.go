@@ -433,6 +433,7 @@ func TestSeatRaceJoinsAndApprovals(t *testing.T) {
 			if _, err := e.app.UpdateWorkspace(ctx, admin, w.ID, app.WorkspaceUpdate{JoinPolicy: &policy, Domains: &domains}, client); err != nil {
 				t.Fatal(err)
 			}
+			e.verifyDomain(t, admin, w.ID, domains[0])
 			if _, err := e.app.UpdateSubscription(ctx, admin, w.ID, "Team", 6, client); err != nil {
 				t.Fatal(err)
 			}

@@ -7,12 +7,12 @@ import (
 	"troupe/internal/troupe"
 )
 
-// DiscoverWorkspaces returns the workspaces that claim domain and let
+// DiscoverWorkspaces returns the workspaces that claim domain, verified, and let
 // people of that domain find them (join policy request or domain), where
 // userID is not a member.
 func (q *Queries) DiscoverWorkspaces(ctx context.Context, domain, userID string) ([]troupe.Workspace, error) {
 	rows, err := q.query(ctx, `SELECT `+workspaceColumns+` FROM workspaces w
-		JOIN workspace_domains d ON d.workspace_id = w.id AND d.domain = ?
+		JOIN workspace_domains d ON d.workspace_id = w.id AND d.domain = ? AND d.verified_at IS NOT NULL
 		WHERE w.join_policy IN ('request', 'domain')
 		AND NOT EXISTS (SELECT 1 FROM members m WHERE m.workspace_id = w.id AND m.user_id = ?)
 		ORDER BY w.name, w.id LIMIT 50`, domain, userID)
@@ -32,11 +32,11 @@ func (q *Queries) DiscoverWorkspaces(ctx context.Context, domain, userID string)
 }
 
 // Suggestions returns users with a verified address at one of the
-// workspace's domains who let teammates find them, are not members and
+// workspace's verified domains who let teammates find them, are not members and
 // have no pending invitation or join request.
 func (q *Queries) Suggestions(ctx context.Context, workspaceID string, now time.Time, limit int) ([]troupe.User, error) {
 	rows, err := q.query(ctx, `SELECT `+userColumnsU+` FROM users u
-		JOIN workspace_domains d ON d.workspace_id = ? AND u.email_norm LIKE '%@' || d.domain
+		JOIN workspace_domains d ON d.workspace_id = ? AND d.verified_at IS NOT NULL AND u.email_norm LIKE '%@' || d.domain
 		WHERE u.email_verified_at IS NOT NULL AND u.discoverable
 		AND NOT EXISTS (SELECT 1 FROM members m WHERE m.workspace_id = d.workspace_id AND m.user_id = u.id)
 		AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.workspace_id = d.workspace_id AND i.email_norm = u.email_norm

@@ -169,3 +169,46 @@ func TestTokensBeforeScopesKeepTheirRights(t *testing.T) {
 		})
 	}
 }
+
+// Migration 24 leaves the domains added before it unverified, each with a
+// random token of its own, so none lets people in until its TXT record is
+// published and checked.
+func TestDomainsBeforeVerificationStartUnverified(t *testing.T) {
+	for _, e := range testkit.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.Open(ctx, e.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			if err := db.MigrateTo(ctx, 23); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC().Truncate(time.Millisecond)
+			ws := troupe.Workspace{ID: "w1", Name: "Studio", Settings: troupe.DefaultSettings}
+			err = db.Tx(ctx, func(tx *store.Tx) error {
+				return errors.Join(createOldWorkspace(ctx, tx, ws, now),
+					tx.Exec(ctx, `INSERT INTO workspace_domains (workspace_id, domain, created_at) VALUES ('w1', 'acme.com', 1), ('w1', 'acme.org', 1)`))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			states, err := db.Read().ListDomainStates(ctx, "w1")
+			if err != nil || len(states) != 2 {
+				t.Fatalf("%+v %v", states, err)
+			}
+			for _, d := range states {
+				if d.Verified() || d.CheckedAt != nil || len(d.Token) != 32 {
+					t.Errorf("%+v", d)
+				}
+			}
+			if states[0].Token == states[1].Token {
+				t.Error("two domains share a token")
+			}
+		})
+	}
+}

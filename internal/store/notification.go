@@ -12,9 +12,9 @@ import (
 )
 
 // visible keeps a workspace's notifications about other people (join
-// requests, arrivals, seats) from someone who is no longer its member;
+// requests, arrivals, seats, domains) from someone who is no longer its member;
 // those about the user's own request stay.
-const visible = `(kind NOT IN ('join_request', 'invitation_accepted', 'seat_limit')
+const visible = `(kind NOT IN ('join_request', 'invitation_accepted', 'seat_limit', 'domain_unverified')
 	OR EXISTS (SELECT 1 FROM members m WHERE m.workspace_id = notifications.workspace_id AND m.user_id = notifications.user_id))`
 
 // AddNotification stores a notification; once it commits, every

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 
 	"troupe/internal/troupe"
@@ -48,8 +49,14 @@ func (q *Queries) FindWorkspace(ctx context.Context, id string) (troupe.Workspac
 	if err != nil {
 		return w, err
 	}
-	w.Domains, err = q.ListDomains(ctx, id)
-	return w, err
+	if w.DomainStates, err = q.ListDomainStates(ctx, id); err != nil {
+		return w, err
+	}
+	w.Domains = make([]string, 0, len(w.DomainStates))
+	for _, d := range w.DomainStates {
+		w.Domains = append(w.Domains, d.Domain)
+	}
+	return w, nil
 }
 
 // FindWorkspaceSettings returns only a workspace's settings: cheaper than
@@ -155,30 +162,125 @@ func (q *Queries) ListUserWorkspaces(ctx context.Context, userID string) ([]MyWo
 
 // ListDomains returns a workspace's company domains.
 func (q *Queries) ListDomains(ctx context.Context, workspaceID string) ([]string, error) {
-	rows, err := q.query(ctx, `SELECT domain FROM workspace_domains WHERE workspace_id = ? ORDER BY domain`, workspaceID)
+	states, err := q.ListDomainStates(ctx, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	domains := make([]string, 0, len(states))
+	for _, d := range states {
+		domains = append(domains, d.Domain)
+	}
+	return domains, nil
+}
+
+const domainColumns = `workspace_id, domain, token, verified_at, checked_at, check_error, failures`
+
+func scanDomainState(row interface{ Scan(...any) error }) (string, troupe.DomainState, error) {
+	var ws string
+	var d troupe.DomainState
+	var verified, checked sql.NullInt64
+	if err := row.Scan(&ws, &d.Domain, &d.Token, &verified, &checked, &d.CheckError, &d.Failures); err != nil {
+		return "", d, translate(err)
+	}
+	d.VerifiedAt, d.CheckedAt = timeOrNil(verified), timeOrNil(checked)
+	return ws, d, nil
+}
+
+func timeOrNil(ms sql.NullInt64) *time.Time {
+	if !ms.Valid {
+		return nil
+	}
+	t := fromMillis(ms.Int64)
+	return &t
+}
+
+func millisOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return millis(*t)
+}
+
+// ListDomainStates returns a workspace's company domains with where their
+// proof by DNS stands.
+func (q *Queries) ListDomainStates(ctx context.Context, workspaceID string) ([]troupe.DomainState, error) {
+	rows, err := q.query(ctx, `SELECT `+domainColumns+` FROM workspace_domains WHERE workspace_id = ? ORDER BY domain`, workspaceID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	domains := []string{}
+	out := []troupe.DomainState{}
 	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
+		_, d, err := scanDomainState(rows)
+		if err != nil {
 			return nil, err
 		}
-		domains = append(domains, d)
+		out = append(out, d)
 	}
-	return domains, translate(rows.Err())
+	return out, translate(rows.Err())
 }
 
-// SetDomains replaces a workspace's domains.
-func (q *Queries) SetDomains(ctx context.Context, workspaceID string, domains []string, now time.Time) error {
-	if _, err := q.exec(ctx, `DELETE FROM workspace_domains WHERE workspace_id = ?`, workspaceID); err != nil {
+// WorkspaceDomain is a domain with the workspace claiming it.
+type WorkspaceDomain struct {
+	WorkspaceID string
+	troupe.DomainState
+}
+
+// VerifiedDomainsCheckedBefore returns up to limit verified domains last
+// checked before t (or never), oldest check first: the daily re-check's
+// batch.
+func (q *Queries) VerifiedDomainsCheckedBefore(ctx context.Context, t time.Time, limit int) ([]WorkspaceDomain, error) {
+	rows, err := q.query(ctx, `SELECT `+domainColumns+` FROM workspace_domains
+		WHERE verified_at IS NOT NULL AND (checked_at IS NULL OR checked_at < ?)
+		ORDER BY checked_at, workspace_id, domain LIMIT ?`, millis(t), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []WorkspaceDomain
+	for rows.Next() {
+		ws, d, err := scanDomainState(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, WorkspaceDomain{WorkspaceID: ws, DomainState: d})
+	}
+	return out, translate(rows.Err())
+}
+
+// SaveDomainCheck stores the outcome of a check of a workspace's domain:
+// its verification time (nil for unverified), when it was checked, why it
+// failed and how many checks in a row failed.
+func (q *Queries) SaveDomainCheck(ctx context.Context, workspaceID string, d troupe.DomainState) error {
+	res, err := q.exec(ctx, `UPDATE workspace_domains SET verified_at = ?, checked_at = ?, check_error = ?, failures = ?
+		WHERE workspace_id = ? AND domain = ?`, millisOrNil(d.VerifiedAt), millisOrNil(d.CheckedAt), d.CheckError, d.Failures, workspaceID, d.Domain)
+	if err != nil {
 		return err
 	}
+	return mustAffect(res)
+}
+
+// SetDomains replaces a workspace's domains. Domains it keeps keep their
+// token and verification; each new one gets the token tokens returns for
+// it.
+func (q *Queries) SetDomains(ctx context.Context, workspaceID string, domains []string, tokens func(domain string) string, now time.Time) error {
+	current, err := q.ListDomains(ctx, workspaceID)
+	if err != nil {
+		return err
+	}
+	for _, d := range current {
+		if !slices.Contains(domains, d) {
+			if _, err := q.exec(ctx, `DELETE FROM workspace_domains WHERE workspace_id = ? AND domain = ?`, workspaceID, d); err != nil {
+				return err
+			}
+		}
+	}
 	for _, d := range domains {
-		if _, err := q.exec(ctx, `INSERT INTO workspace_domains (workspace_id, domain, created_at) VALUES (?, ?, ?)`,
-			workspaceID, d, millis(now)); err != nil {
+		if slices.Contains(current, d) {
+			continue
+		}
+		if _, err := q.exec(ctx, `INSERT INTO workspace_domains (workspace_id, domain, token, created_at) VALUES (?, ?, ?, ?)`,
+			workspaceID, d, tokens(d), millis(now)); err != nil {
 			return err
 		}
 	}

@@ -42,6 +42,8 @@ const (
 	AuditSettingsUpdate      = "settings.update"
 	AuditDomainAdd           = "domain.add"
 	AuditDomainRemove        = "domain.remove"
+	AuditDomainVerified      = "domain.verified"
+	AuditDomainUnverified    = "domain.unverified"
 	AuditSubscriptionUpdate  = "subscription.update"
 	AuditMemberJoin          = "member.join"
 	AuditMemberRole          = "member.role"
@@ -107,7 +109,7 @@ var AuditActions = []string{
 	AuditApprovalOverride,
 	AuditSharingUpdate,
 	AuditSettingsUpdate,
-	AuditDomainAdd, AuditDomainRemove,
+	AuditDomainAdd, AuditDomainRemove, AuditDomainVerified, AuditDomainUnverified,
 	AuditSubscriptionUpdate,
 	AuditAPITokenCreate, AuditAPITokenRevoke,
 	AuditTwoFactorEnable, AuditTwoFactorDisable, AuditRecoveryCodesRenew,
@@ -201,7 +203,7 @@ func (e AuditEntry) Facts() AuditFacts {
 		if d != "" {
 			f.Settings = strings.Split(d, ",")
 		}
-	case AuditDomainAdd, AuditDomainRemove:
+	case AuditDomainAdd, AuditDomainRemove, AuditDomainVerified, AuditDomainUnverified:
 		f.Domain = e.Target
 	case AuditVideoDownload:
 		f.On = d == "true"

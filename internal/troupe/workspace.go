@@ -135,10 +135,12 @@ type Workspace struct {
 	Description string
 	Settings    Settings
 	Domains     []string
-	Plan        string
-	Seats       int
-	SeatsUsed   int
-	CreatedAt   time.Time
+	// DomainStates are the same domains with their proof by DNS.
+	DomainStates []DomainState
+	Plan         string
+	Seats        int
+	SeatsUsed    int
+	CreatedAt    time.Time
 }
 
 // Limits on workspace fields.

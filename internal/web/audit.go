@@ -265,6 +265,9 @@ func auditActorName(v *view, e troupe.AuditEntry, f troupe.AuditFacts) string {
 		if f.Email != "" {
 			return f.Email
 		}
+	case troupe.AuditDomainUnverified:
+		// Without an actor, the daily re-check found the record gone.
+		return v.T("audit.daily_check")
 	}
 	return v.T("audit.someone")
 }

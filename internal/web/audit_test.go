@@ -102,6 +102,11 @@ var auditSamples = []struct {
 		"Alice added the domain acme.com", "Alice a ajouté le domaine acme.com"},
 	{troupe.AuditEntry{Action: troupe.AuditDomainRemove, Target: "acme.com"},
 		"Alice removed the domain acme.com", "Alice a retiré le domaine acme.com"},
+	{troupe.AuditEntry{Action: troupe.AuditDomainVerified, Target: "acme.com"},
+		"Alice verified the domain acme.com by DNS", "Alice a vérifié le domaine acme.com par DNS"},
+	{troupe.AuditEntry{Action: troupe.AuditDomainUnverified, Target: "acme.com", Detail: "no_record"},
+		"Alice no longer found the TXT record of acme.com: the domain is unverified",
+		"Alice n'a plus trouvé l'enregistrement TXT de acme.com\u00a0: le domaine n'est plus vérifié"},
 	{troupe.AuditEntry{Action: troupe.AuditSubscriptionUpdate, Detail: "plan=Big Team seats=10->25"},
 		"Alice set the plan to Big Team with 25 seats (was 10)", "Alice a choisi l'offre Big Team avec 25 places (au lieu de 10)"},
 	{troupe.AuditEntry{Action: troupe.AuditAPITokenCreate, Detail: "CI"},
@@ -175,6 +180,7 @@ func TestAuditSentencesWithoutNames(t *testing.T) {
 		{troupe.AuditEntry{Action: troupe.AuditMemberRole, ActorEmail: "alice@acme.com", Detail: "viewer"},
 			"alice@acme.com changed a former member's role to Viewer"},
 		{troupe.AuditEntry{Action: troupe.AuditDomainAdd, Target: "acme.com"}, "Someone added the domain acme.com"},
+		{troupe.AuditEntry{Action: troupe.AuditDomainUnverified, Target: "acme.com"}, "The daily DNS check no longer found the TXT record of acme.com: the domain is unverified"},
 		{troupe.AuditEntry{Action: "comment.create", ActorName: "Alice"}, "Alice: comment.create"},
 	} {
 		if got := auditSentence(en, tc.entry); got != tc.want {

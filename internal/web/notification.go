@@ -167,6 +167,7 @@ var noteTargets = map[string]func(ws string) string{
 	app.NoteRoleChanged:        paths.Workspace,
 	app.NoteSeatLimit:          paths.Seats,
 	app.NoteWebhookDisabled:    paths.Webhooks,
+	app.NoteDomainUnverified:   func(ws string) string { return paths.Settings(ws) + "#domains" },
 }
 
 // linksToItem are the kinds whose notification leads to the page (and

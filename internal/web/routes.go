@@ -66,6 +66,8 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	t.signedIn("PATCH /api/v1/workspaces/{ws}", s.handleWorkspaceUpdate)
 	t.signedIn("GET /api/v1/workspaces/{ws}/subscription", s.handleSubscriptionGet)
 	t.signedIn("PUT /api/v1/workspaces/{ws}/subscription", s.handleSubscriptionPut)
+	t.signedIn("GET /api/v1/workspaces/{ws}/domains", s.handleDomainList)
+	t.signedIn("POST /api/v1/workspaces/{ws}/domains/{domain}/verify", s.handleDomainVerify)
 
 	// member
 	t.signedIn("GET /api/v1/workspaces/{ws}/members", s.handleMemberList)
@@ -425,6 +427,7 @@ func (t apiTable) signedIn(pattern string, h userAPIHandler) {
 var adminRoutes = map[string]bool{
 	"PATCH /api/v1/workspaces/{ws}":                           true,
 	"PUT /api/v1/workspaces/{ws}/subscription":                true,
+	"POST /api/v1/workspaces/{ws}/domains/{domain}/verify":    true,
 	"PATCH /api/v1/workspaces/{ws}/members/{user}":            true,
 	"DELETE /api/v1/workspaces/{ws}/members/{user}":           true,
 	"POST /api/v1/workspaces/{ws}/invitations":                true,

@@ -260,6 +260,9 @@ func settingsChanged(v *view, before, after app.WorkspaceView) string {
 // pageDomainsPost adds or removes one domain: the app checks the whole
 // new list.
 func (s *Server) pageDomainsPost(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	if domain := r.PostForm.Get("verify"); domain != "" {
+		return s.pageDomainVerify(w, r, u, v, domain)
+	}
 	domains, flashKey := slices.Clone(v.Workspace.Domains), "flash.domain_added"
 	if gone := r.PostForm.Get("remove"); gone != "" {
 		domains, flashKey = slices.DeleteFunc(domains, func(d string) bool { return d == gone }), "flash.domain_removed"
@@ -269,6 +272,22 @@ func (s *Server) pageDomainsPost(w http.ResponseWriter, r *http.Request, u troup
 	if _, err := s.app.UpdateWorkspace(r.Context(), u, v.Workspace.ID, app.WorkspaceUpdate{Domains: &domains}, s.client(r)); err != nil {
 		v.Form["domain"] = r.PostForm.Get("domain")
 		return s.settingsFailed(w, r, u, v, err)
+	}
+	s.flash(w, r, flashKey)
+	http.Redirect(w, r, paths.Settings(v.Workspace.ID)+"#domains", http.StatusSeeOther)
+	return nil
+}
+
+// pageDomainVerify checks a domain's TXT record at once ("Verify now");
+// the page then shows its state and, when it is not verified, why.
+func (s *Server) pageDomainVerify(w http.ResponseWriter, r *http.Request, u troupe.User, v *view, domain string) error {
+	d, err := s.app.VerifyDomain(r.Context(), u, v.Workspace.ID, domain, s.client(r))
+	if err != nil {
+		return s.settingsFailed(w, r, u, v, err)
+	}
+	flashKey := "flash.domain_verified"
+	if !d.Verified() || d.CheckError != "" {
+		flashKey = "flash.domain_check_failed." + d.CheckError
 	}
 	s.flash(w, r, flashKey)
 	http.Redirect(w, r, paths.Settings(v.Workspace.ID)+"#domains", http.StatusSeeOther)
@@ -326,6 +345,7 @@ type workspaceJSON struct {
 	Role             troupe.Role             `json:"role"`
 	JoinPolicy       troupe.JoinPolicy       `json:"join_policy"`
 	Domains          []string                `json:"domains"`
+	DomainStates     []domainStateJSON       `json:"domain_states"`
 	WhoCanInvite     troupe.WhoCanInvite     `json:"who_can_invite"`
 	InviteLinkPolicy troupe.LinkPolicy       `json:"invite_link_policy"`
 	DefaultAccess    troupe.DefaultAccess    `json:"default_access"`
@@ -349,7 +369,8 @@ func toWorkspaceJSON(w app.WorkspaceView) workspaceJSON {
 	}
 	s := w.Settings
 	out := workspaceJSON{ID: w.ID, Name: w.Name, Description: w.Description, Role: w.Role, JoinPolicy: s.JoinPolicy,
-		Domains: domains, WhoCanInvite: s.WhoCanInvite, InviteLinkPolicy: s.InviteLinkPolicy, DefaultAccess: s.DefaultAccess,
+		Domains: domains, DomainStates: toDomainStatesJSON(w.DomainStates, w.Can.ManageWorkspace), WhoCanInvite: s.WhoCanInvite,
+		InviteLinkPolicy: s.InviteLinkPolicy, DefaultAccess: s.DefaultAccess,
 		Downloads: s.Downloads, Publishing: s.Publishing, Approval: s.Approval, ApprovalRule: s.ApprovalRule,
 		LinkPassword: s.LinkPassword, LinkMaxDays: s.LinkMaxDays, Embedding: s.Embedding, Seats: seatsJSON{Total: w.Seats, Used: w.SeatsUsed},
 		RequireTwoFactor: s.RequireTwoFactor}
@@ -358,6 +379,51 @@ func toWorkspaceJSON(w app.WorkspaceView) workspaceJSON {
 		out.RequireTwoFactorSince = &at
 	}
 	return out
+}
+
+// domainStateJSON is a company domain and its proof by DNS; the TXT
+// record to publish only for Super Admins.
+type domainStateJSON struct {
+	Domain     string     `json:"domain"`
+	Verified   bool       `json:"verified"`
+	VerifiedAt *time.Time `json:"verified_at"`
+	CheckedAt  *time.Time `json:"checked_at"`
+	CheckError string     `json:"check_error,omitempty"`
+	TXTRecord  string     `json:"txt_record,omitempty"`
+}
+
+func toDomainStateJSON(d troupe.DomainState, admin bool) domainStateJSON {
+	out := domainStateJSON{Domain: d.Domain, Verified: d.Verified(), VerifiedAt: d.VerifiedAt, CheckedAt: d.CheckedAt, CheckError: d.CheckError}
+	if admin {
+		out.TXTRecord = d.TXTRecord()
+	}
+	return out
+}
+
+func toDomainStatesJSON(states []troupe.DomainState, admin bool) []domainStateJSON {
+	out := make([]domainStateJSON, 0, len(states))
+	for _, d := range states {
+		out = append(out, toDomainStateJSON(d, admin))
+	}
+	return out
+}
+
+func (s *Server) handleDomainList(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	states, admin, err := s.app.ListDomains(r.Context(), u, r.PathValue("ws"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, list[domainStateJSON]{Items: toDomainStatesJSON(states, admin)})
+	return nil
+}
+
+func (s *Server) handleDomainVerify(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	d, err := s.app.VerifyDomain(r.Context(), u, r.PathValue("ws"), r.PathValue("domain"), s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toDomainStateJSON(d, true))
+	return nil
 }
 
 func (s *Server) handleWorkspaceList(w http.ResponseWriter, r *http.Request, u troupe.User) error {
