@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,6 +44,9 @@ const badMark = "@@bad@@"
 type inputFixture struct {
 	s                                   *testServer
 	admin, guest, colleague, unverified *apiClient
+	// Two-factor: an account setting it up, one with it on, and a browser
+	// half-way through signing in with it.
+	enrolling, enrolled, halfSignedIn   *apiClient
 	ws, memberID, folder, draft, video  string
 	slug, invitationID, invitationToken string
 	tokenID, linkToken                  string
@@ -91,6 +95,16 @@ func newInputFixture(t *testing.T, s *testServer, video []byte) *inputFixture {
 	f.unverified = s.client(t)
 	f.unverified.do("POST", "/api/v1/auth/signup", map[string]string{"email": "new@acme.com", "password": "correct horse 1", "name": "New"}).want(t, 201)
 	f.unverified.do("POST", "/api/v1/auth/login", map[string]string{"email": "new@acme.com", "password": "correct horse 1"}).want(t, 200)
+	f.enrolling, _ = s.signedIn(t, "erin@acme.com")
+	f.enrolling.do("POST", "/api/v1/me/two-factor", nil).want(t, 200)
+	f.enrolled, _ = s.signedIn(t, "finn@acme.com")
+	var clock atomic.Int64
+	enableTwoFactor(t, f.enrolled, &clock)
+	f.halfSignedIn = s.client(t)
+	f.halfSignedIn.do("POST", "/api/v1/auth/login", map[string]string{"email": "finn@acme.com", "password": "correct horse 1"}).want(t, 200)
+	// A webhook endpoint with a delivery shows the webhook forms.
+	hook := idOf(t, a.do("POST", w+"/webhooks", map[string]any{"url": "https://hooks.example.com/troupe", "events": []string{"item.created"}}).want(t, 201))
+	a.do("POST", w+"/webhooks/"+hook+"/test", nil).want(t, 202)
 
 	// A draft waiting for the admin's review shows the approval forms.
 	review := idOf(t, carla.do("POST", w+"/drafts", map[string]any{"name": "Review me"}).want(t, 201))
@@ -274,15 +288,20 @@ func TestBadTextIsRefusedEverywhere(t *testing.T) {
 		// is recent); what is compared is what comes after.
 		var forms []pageForm
 		for c, seeds := range map[*apiClient][]string{
-			f.admin:      {"/", "/w/" + f.ws, "/account", "/workspaces", "/discover", "/notifications", "/invitations/" + f.invitationToken, f.offerPage},
-			f.guest:      {"/", "/invitations/" + f.invitationToken, "/join/" + f.linkToken, "/discover"},
-			f.colleague:  {"/discover"},
-			f.unverified: {"/account"},
+			f.admin:        {"/", "/w/" + f.ws, "/account", "/workspaces", "/discover", "/notifications", "/invitations/" + f.invitationToken, f.offerPage, "/w/" + f.ws + "/settings/webhooks"},
+			f.guest:        {"/", "/invitations/" + f.invitationToken, "/join/" + f.linkToken, "/discover"},
+			f.colleague:    {"/discover"},
+			f.unverified:   {"/account"},
+			f.enrolling:    {"/account"},
+			f.enrolled:     {"/account"},
+			f.halfSignedIn: {"/login/two-factor"},
 			s.client(t): {"/login", "/signup", "/forgot-password", "/reset-password?token=x", "/verify-email?token=x",
-				"/invitations/" + f.invitationToken, "/join/" + f.linkToken, "/v/" + f.slug},
+				"/invitations/" + f.invitationToken, "/join/" + f.linkToken, "/v/" + f.slug, "/e/" + f.slug},
 		} {
 			forms = append(forms, crawl(t, c, seeds, 400)...)
 		}
+		forms = append(forms, formsAnswered(t, f.enrolling, "/account",
+			f.enrolling.do("POST", "/account/two-factor", url.Values{}).want(t, 200))...)
 		before := f.snapshot(t)
 
 		t.Run("API", func(t *testing.T) {
@@ -309,6 +328,18 @@ func TestBadTextIsRefusedEverywhere(t *testing.T) {
 				_, pattern := mux.Handler(req)
 				covered[pattern] = true
 				f.sweepForm(rf, form)
+			}
+			// A script, not a form, posts to these; they refuse bad text
+			// all the same.
+			scripted := map[string]func() response{
+				"POST /v/{slug}/events": func() response {
+					return s.client(t).do("POST", "/v/"+f.slug+"/events", `{"session":"\u0000abcdefghijklmnopq","watched":[]}`,
+						"Content-Type", "text/plain")
+				},
+			}
+			for pattern, send := range scripted {
+				covered[pattern] = true
+				rf.check(send(), pattern, false)
 			}
 			var missing []string
 			for _, p := range routes.PageRoutes() {
@@ -685,16 +716,49 @@ func crawl(t *testing.T, c *apiClient, seeds []string, limit int) []pageForm {
 					queue = append(queue, l)
 				}
 			case "form":
-				form := readPageForm(c, page, n)
-				key := form.method + " " + form.action
-				for _, fl := range form.fields {
-					key += " " + fl[0]
-				}
-				if !formSeen[key] {
-					formSeen[key] = true
-					forms = append(forms, form)
+				for _, form := range pageFormsOf(c, page, n) {
+					key := form.method + " " + form.action
+					for _, fl := range form.fields {
+						key += " " + fl[0]
+					}
+					if !formSeen[key] {
+						formSeen[key] = true
+						forms = append(forms, form)
+					}
 				}
 			}
+		}
+	}
+	return forms
+}
+
+// pageFormsOf is the form n of page, and the same form once more for
+// each of its buttons that posts it elsewhere (formaction).
+func pageFormsOf(c *apiClient, page string, n *html.Node) []pageForm {
+	form := readPageForm(c, page, n)
+	out := []pageForm{form}
+	for d := range n.Descendants() {
+		if d.Type == html.ElementNode && (d.Data == "button" || d.Data == "input") && attr(d, "formaction") != "" {
+			other := form
+			other.action = attr(d, "formaction")
+			out = append(out, other)
+		}
+	}
+	return out
+}
+
+// formsAnswered are the forms of a page that answers a form (such as the
+// setup of two-factor sign-in, shown once in answer to its start).
+func formsAnswered(t *testing.T, c *apiClient, page string, res response) []pageForm {
+	t.Helper()
+	doc, err := html.Parse(bytes.NewReader(res.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var forms []pageForm
+	for n := range doc.Descendants() {
+		if n.Type == html.ElementNode && n.Data == "form" {
+			forms = append(forms, pageFormsOf(c, page, n)...)
 		}
 	}
 	return forms
