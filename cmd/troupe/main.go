@@ -27,6 +27,7 @@ import (
 	"troupe/internal/logging"
 	"troupe/internal/mail"
 	"troupe/internal/password"
+	"troupe/internal/sso"
 	"troupe/internal/store"
 	"troupe/internal/transcode"
 	"troupe/internal/troupe"
@@ -233,8 +234,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
+	var providers *sso.Providers
+	if len(cfg.Providers) > 0 {
+		providers = sso.New(cfg.Providers, cfg.BaseURL, &http.Client{Timeout: 10 * time.Second})
+	}
 	srv, err := web.NewServer(a, cat, m.Logger, web.Config{BaseURL: cfg.BaseURL, Version: versionString(), Proxies: cfg.Proxies,
-		Uploads: uploads})
+		Uploads: uploads, SSO: providers})
 	if err != nil {
 		return err
 	}

@@ -218,6 +218,8 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.anyone("POST /verify-email", s.pageVerifyEmailPost)
 	t.anyone("GET /login", s.pageLogin)
 	t.anyone("POST /login", s.pageLoginPost)
+	t.anyone("GET /auth/sso/{provider}", s.pageSSOStart)
+	t.anyone("GET /auth/sso/{provider}/callback", s.pageSSOCallback)
 	t.anyone("GET /login/two-factor", s.pageLoginCode)
 	t.anyone("POST /login/two-factor", s.pageLoginCodePost)
 	t.anyone("POST /logout", s.pageLogout)
