@@ -54,6 +54,8 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	t.signedIn("PATCH /api/v1/me", s.handleMeUpdate)
 	t.signedIn("PUT /api/v1/me/email", s.handleEmailChange)
 	t.anyone("POST /api/v1/auth/two-factor", s.handleLoginCode)
+	t.signedIn("GET /api/v1/me/identities", s.handleIdentityList)
+	t.signedIn("DELETE /api/v1/me/identities/{provider}", s.handleIdentityUnlink)
 	t.signedIn("POST /api/v1/me/two-factor", s.handleTwoFactorEnroll)
 	t.signedIn("POST /api/v1/me/two-factor/confirm", s.handleTwoFactorConfirm)
 	t.signedIn("DELETE /api/v1/me/two-factor", s.handleTwoFactorDisable)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -105,5 +106,45 @@ func (s *Server) pageSSOCallback(w http.ResponseWriter, r *http.Request) error {
 		next = paths.Home()
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+type identityJSON struct {
+	Provider     string    `json:"provider"`
+	ProviderName string    `json:"provider_name"`
+	Email        string    `json:"email"`
+	CreatedAt    time.Time `json:"created_at"`
+	LastUsedAt   time.Time `json:"last_used_at"`
+}
+
+// providerName is how the configuration names provider id.
+func (s *Server) providerName(id string) string {
+	for _, p := range s.cfg.SSO.List() {
+		if p.ID == id {
+			return p.Name
+		}
+	}
+	return id
+}
+
+func (s *Server) handleIdentityList(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	ids, err := s.app.ListIdentities(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	out := list[identityJSON]{Items: make([]identityJSON, 0, len(ids))}
+	for _, id := range ids {
+		out.Items = append(out.Items, identityJSON{Provider: id.Provider, ProviderName: s.providerName(id.Provider), Email: id.Email,
+			CreatedAt: id.CreatedAt, LastUsedAt: id.LastUsedAt})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) handleIdentityUnlink(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	if err := s.app.UnlinkIdentity(r.Context(), u, r.PathValue("provider")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
