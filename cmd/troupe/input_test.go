@@ -12,6 +12,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -282,12 +283,32 @@ func TestBadTextIsRefusedEverywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	routes.Handler()
-	forEngine(t, func(t *testing.T, s *testServer) {
+	for _, e := range testkit.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) { badTextEverywhere(t, e, routes, video) })
+	}
+}
+
+// badTextEverywhere is TestBadTextIsRefusedEverywhere on one engine, with
+// a single sign-on provider whose identity shows the account's unlink
+// form.
+func badTextEverywhere(t *testing.T, e testkit.Engine, routes *web.Server, video []byte) {
+	port := testkit.OIDCPort(t)
+	cfg, _ := json.Marshal([]map[string]any{{"id": "acme-id", "name": "Acme ID", "issuer": "http://127.0.0.1:" + strconv.Itoa(port) + "/",
+		"client_id": "troupe", "client_secret": "troupe-secret"}})
+	s := startServerWith(t, e, serverOptions{env: []string{"TROUPE_OIDC_PROVIDERS", string(cfg)}})
+	op := testkit.StartOIDCProvider(t, port, []testkit.OIDCUser{{ID: "u-ivy", Username: "ivy", Password: "ivy-password",
+		Email: "ivy@acme.com", EmailVerified: true}}, s.url+"/auth/sso/acme-id/callback")
+	{
 		f := newInputFixture(t, s, video)
+		browser, res := op.SignInAt(t, s.url+"/auth/sso/acme-id", "ivy", "ivy-password")
+		res.Body.Close()
+		ivy := &apiClient{t: t, base: s.url, http: &http.Client{Jar: browser.Jar, Timeout: 20 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 		// The crawl is made of good requests, which may write (a visit
 		// is recent); what is compared is what comes after.
 		var forms []pageForm
 		for c, seeds := range map[*apiClient][]string{
+			ivy:            {"/account"},
 			f.admin:        {"/", "/w/" + f.ws, "/account", "/workspaces", "/discover", "/notifications", "/invitations/" + f.invitationToken, f.offerPage, "/w/" + f.ws + "/settings/webhooks"},
 			f.guest:        {"/", "/invitations/" + f.invitationToken, "/join/" + f.linkToken, "/discover"},
 			f.colleague:    {"/discover"},
@@ -397,7 +418,7 @@ func TestBadTextIsRefusedEverywhere(t *testing.T) {
 				}
 			}
 		}
-	})
+	}
 }
 
 // snapshot reads back what the admin can see of the workspace and of

@@ -233,6 +233,7 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.signedIn("POST /account/profile", s.pageAccountProfile)
 	t.signedIn("POST /account/password", s.pageAccountPassword)
 	t.signedIn("POST /account/notifications", s.pageAccountNotifications)
+	t.signedIn("POST /account/identities/{provider}/unlink", s.pageIdentityUnlink)
 	t.signedIn("POST /account/two-factor", s.pageTwoFactorStart)
 	t.signedIn("POST /account/two-factor/confirm", s.pageTwoFactorConfirm)
 	t.signedIn("POST /account/two-factor/disable", s.pageTwoFactorDisable)

@@ -148,3 +148,12 @@ func (s *Server) handleIdentityUnlink(w http.ResponseWriter, r *http.Request, u 
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+func (s *Server) pageIdentityUnlink(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	if err := s.app.UnlinkIdentity(r.Context(), u, r.PathValue("provider")); err != nil {
+		return s.accountForm(w, r, u, s.accountView(r, u), err)
+	}
+	s.flash(w, r, "flash.identity_unlinked")
+	http.Redirect(w, r, paths.Account()+"#identities", http.StatusSeeOther)
+	return nil
+}

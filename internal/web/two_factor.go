@@ -133,6 +133,10 @@ type accountPage struct {
 	TwoFactor     app.TwoFactorStatus
 	Setup         *twoFactorSetupView
 	RecoveryCodes string
+	// Identities are the account's identities at providers, with each
+	// provider's name; SSO says whether any provider is configured.
+	Identities []identityJSON
+	SSO        bool
 }
 
 type twoFactorSetupView struct {
@@ -144,7 +148,16 @@ type twoFactorSetupView struct {
 
 func (s *Server) accountData(r *http.Request, u troupe.User) (accountPage, error) {
 	st, err := s.app.TwoFactorState(r.Context(), u)
-	return accountPage{TwoFactor: st}, err
+	if err != nil {
+		return accountPage{}, err
+	}
+	p := accountPage{TwoFactor: st, SSO: len(s.cfg.SSO.List()) > 0}
+	ids, err := s.app.ListIdentities(r.Context(), u)
+	for _, id := range ids {
+		p.Identities = append(p.Identities, identityJSON{Provider: id.Provider, ProviderName: s.providerName(id.Provider), Email: id.Email,
+			CreatedAt: id.CreatedAt, LastUsedAt: id.LastUsedAt})
+	}
+	return p, err
 }
 
 func setupView(setup app.TwoFactorSetup) (*twoFactorSetupView, error) {
