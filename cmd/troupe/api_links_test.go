@@ -208,7 +208,18 @@ func TestShareLinks(t *testing.T) {
 				t.Fatalf("workspace: %v", w)
 			}
 			admin.do("PATCH", api, map[string]any{"link_max_days": 12}).want(t, 422, "validation_failed")
-			// Publishing makes a link too: it needs the video's password now.
+			// Changing what a link lets out is publishing: an editor who may
+			// not publish may not loosen a link either.
+			editor, editorID := s.member(t, admin, ws, "ed@acme.com", "creator")
+			admin.do("PUT", "/api/v1/items/"+id+"/sharing", map[string]any{"general_access": "restricted",
+				"shares": []map[string]string{{"user_id": editorID, "level": "edit"}}}).want(t, 200)
+			editor.do("PATCH", "/api/v1/links/"+l["id"].(string), map[string]any{"embed": "anywhere"}).want(t, 403, "forbidden")
+			admin.do("PATCH", api, map[string]any{"link_password": "optional"}).want(t, 200)
+
+			// Publishing makes a link too: it needs the video's password when
+			// the workspace asks for one.
+			admin.do("DELETE", v+"/publish", nil).want(t, 204)
+			admin.do("PATCH", api, map[string]any{"link_password": "required"}).want(t, 200)
 			admin.do("DELETE", v+"/password", nil).want(t, 204)
 			admin.do("POST", v+"/publish", nil).want(t, 422, "validation_failed")
 			admin.do("PUT", v+"/password", map[string]string{"password": "default-pass"}).want(t, 204)
@@ -217,6 +228,9 @@ func TestShareLinks(t *testing.T) {
 				l["default"] != true || l["has_password"] != true || l["expires_at"] == nil {
 				t.Fatalf("the default link under the workspace's rules: %v", l)
 			}
+			// Under a workspace that asks for passwords, the default link's
+			// cannot be removed.
+			admin.do("DELETE", v+"/password", nil).want(t, 422, "validation_failed")
 		})
 	}
 }

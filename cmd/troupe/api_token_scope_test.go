@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,6 +57,9 @@ func TestAPITokenScopes(t *testing.T) {
 				as(tok).do("POST", api+"/invitations", map[string]any{"emails": []string{"x@acme.com"}, "role": "viewer"}).want(t, 403, "insufficient_scope")
 			}
 			as(adminTok).do("PATCH", api, map[string]string{"publishing": "allowed"}).want(t, 200)
+			// Pages are for browsers: no token reaches one, whatever its scope.
+			as(adminTok).do("GET", "/w/"+ws, nil).want(t, 403)
+			as(read).do("POST", "/w/"+ws+"/settings/api-tokens", url.Values{"name": {"sneaky"}, "scope": {"admin"}}).want(t, 403)
 			as(adminTok).do("GET", api+"/audit-log", nil).want(t, 200)
 			list := admin.do("GET", api+"/api-tokens", nil).want(t, 200).json(t)["items"].([]any)
 			scopes := map[string]string{}

@@ -85,6 +85,8 @@ func TestMembershipAuthorization(t *testing.T) {
 			{"GET", base + "/invitations", nil, everyMember},
 			{"POST", base + "/invitations", map[string]any{"emails": []string{"new@acme.com"}, "role": "viewer"}, adminOnly(200)},
 			{"POST", base + "/invitations/" + inv + "/resend", nil, adminOnly(204)},
+			{"GET", base + "/sso", nil, adminOnly(200)},
+			{"PUT", base + "/sso", map[string]any{"provider": ""}, adminOnly(200)},
 			{"GET", base + "/audit-log", nil, adminOnly(200)},
 			{"GET", base + "/audit-log?format=csv", nil, adminOnly(200)},
 			{"GET", base + "/suggestions", nil, adminOnly(200)},

@@ -224,7 +224,7 @@ func (m *Main) Run(ctx context.Context) error {
 	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: limits,
 		Logger: m.Logger.With("component", "app"), MediaTools: tools, HLSMinDuration: m.HLSMinDuration,
 		Webhooks:    app.WebhookConfig{AllowHTTP: cfg.WebhooksAllowHTTP, AllowPrivate: cfg.WebhooksAllowPrivate, Retries: m.WebhookRetries},
-		DNSResolver: cfg.DNSResolver})
+		DNSResolver: cfg.DNSResolver, SSOProviders: providerInfos(cfg.Providers)})
 	m.app = a
 	uploads, err := m.openUploads(a, media, cfg.UploadExpiry)
 	if err != nil {
@@ -384,4 +384,13 @@ func (m *Main) close(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// providerInfos names the configured identity providers for the app.
+func providerInfos(cfgs []sso.Config) []app.ProviderInfo {
+	out := make([]app.ProviderInfo, len(cfgs))
+	for i, c := range cfgs {
+		out[i] = app.ProviderInfo{ID: c.ID, Name: c.Name}
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"troupe/internal/testkit"
@@ -125,6 +126,84 @@ func TestSingleSignOn(t *testing.T) {
 			started.do("GET", "/auth/sso/acme-id/callback?code=x&state=forged", nil).want(t, 400)
 			started.do("GET", "/api/v1/me", nil).want(t, 401)
 			s.client(t).do("GET", "/auth/sso/nobody", nil).want(t, 404)
+		})
+	}
+}
+
+// A workspace's single sign-on: its provider at its verified domain,
+// required (password sign-in refused with the reason, except for a Super
+// Admin with two-factor), and the roles the provider's groups give at
+// each sign-in, audited, never demoting the last Super Admin.
+func TestWorkspaceSingleSignOn(t *testing.T) {
+	for _, e := range testkit.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			port := testkit.OIDCPort(t)
+			cfg, _ := json.Marshal([]map[string]any{{"id": "studio-id", "name": "Studio ID", "issuer": "http://127.0.0.1:" + strconv.Itoa(port) + "/",
+				"client_id": "troupe", "client_secret": "troupe-secret"}})
+			s := startServerWith(t, e, serverOptions{env: []string{"TROUPE_OIDC_PROVIDERS", string(cfg)}})
+			op := testkit.StartOIDCProvider(t, port, []testkit.OIDCUser{
+				{ID: "u-admin", Username: "admin", Password: "admin-password", Email: "admin@studio.test", EmailVerified: true},
+				{ID: "u-bob", Username: "bob", Password: "bob-password", Email: "bob@studio.test", EmailVerified: true, Groups: []string{"editors"}},
+			}, s.url+"/auth/sso/studio-id/callback")
+
+			admin, _ := s.signedIn(t, "admin@studio.test")
+			ws := admin.do("POST", "/api/v1/workspaces", map[string]string{"name": "Studio"}).want(t, 201).json(t)["id"].(string)
+			api := "/api/v1/workspaces/" + ws
+			s.member(t, admin, ws, "bob@studio.test", "creator")
+			var clock atomic.Int64
+			enableTwoFactor(t, admin, &clock)
+
+			// Only a configured provider; only Super Admins.
+			admin.do("PUT", api+"/sso", map[string]any{"provider": "elsewhere"}).want(t, 422, "validation_failed")
+			admin.do("PATCH", api, map[string]any{"domains": []string{"studio.test"}}).want(t, 200)
+			s.verifyDomain(t, admin, ws, "studio.test")
+			set := admin.do("PUT", api+"/sso", map[string]any{"provider": "studio-id", "required": true, "break_glass": true,
+				"default_role": "viewer", "group_roles": map[string]string{"editors": "developer"}}).want(t, 200).json(t)
+			if set["provider"] != "studio-id" || set["required"] != true || set["group_roles"].(map[string]any)["editors"] != "developer" {
+				t.Fatalf("saved: %v", set)
+			}
+
+			// Bob's password no longer signs him in, and he is told why.
+			refused := s.client(t).do("POST", "/api/v1/auth/login", map[string]string{"email": "bob@studio.test", "password": "correct horse 1"}).
+				want(t, 403, "sso_required").json(t)
+			if !strings.Contains(refused["detail"].(string), "Studio ID") {
+				t.Fatalf("refusal: %v", refused)
+			}
+			// The Super Admin with two-factor keeps the password as a way in.
+			if res := s.client(t).do("POST", "/api/v1/auth/login", map[string]string{"email": "admin@studio.test", "password": "correct horse 1"}).
+				want(t, 200).json(t); res["two_factor_required"] != true {
+				t.Fatalf("break glass: %v", res)
+			}
+
+			// Through the provider, Bob's group makes him a Developer, audited.
+			c, res := op.SignInAt(t, s.url+"/auth/sso/studio-id", "bob", "bob-password")
+			res.Body.Close()
+			meRes, err := c.Get(s.url + "/api/v1/me")
+			if err != nil || meRes.StatusCode != 200 {
+				t.Fatalf("bob's sign-on: %v %v", meRes, err)
+			}
+			meRes.Body.Close()
+			var role string
+			for _, m := range admin.do("GET", api+"/members", nil).want(t, 200).json(t)["items"].([]any) {
+				if m := m.(map[string]any); m["email"] == "bob@studio.test" {
+					role, _ = m["role"].(string)
+				}
+			}
+			if role != "developer" {
+				t.Fatalf("bob's role after sign-on: %q", role)
+			}
+			log := admin.do("GET", api+"/audit-log", nil).want(t, 200)
+			if !strings.Contains(string(log.body), "member.role_sso") {
+				t.Fatalf("no member.role_sso in the audit log: %.500s", log.body)
+			}
+			// The last Super Admin, in no mapped group, stays Super Admin.
+			_, res = op.SignInAt(t, s.url+"/auth/sso/studio-id", "admin", "admin-password")
+			res.Body.Close()
+			for _, m := range admin.do("GET", api+"/members", nil).want(t, 200).json(t)["items"].([]any) {
+				if m := m.(map[string]any); m["email"] == "admin@studio.test" && m["role"] != "super_admin" {
+					t.Fatalf("the last Super Admin was demoted: %v", m)
+				}
+			}
 		})
 	}
 }

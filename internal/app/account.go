@@ -284,6 +284,9 @@ func (a *App) login(ctx context.Context, email, pass string, c Client) (troupe.U
 		}
 		return troupe.User{}, "", err
 	}
+	if err := a.passwordRefused(ctx, a.db.Read(), rec); err != nil {
+		return troupe.User{}, "", err
+	}
 	if rec.TwoFactor {
 		return rec.User, "", nil
 	}

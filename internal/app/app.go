@@ -63,6 +63,9 @@ type Config struct {
 	// DNSResolver is the DNS server (host:port) that checks company
 	// domains' TXT records; empty, the system's.
 	DNSResolver string
+	// SSOProviders are the identity providers configured on the server,
+	// which workspaces may choose for single sign-on.
+	SSOProviders []ProviderInfo
 }
 
 // App runs the use cases.

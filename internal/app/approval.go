@@ -223,7 +223,7 @@ func (a *App) Decide(ctx context.Context, actor troupe.User, id string, d troupe
 		if err := a.audit(ctx, tx, it.WorkspaceID, actor, action, id, it.Name, c); err != nil {
 			return err
 		}
-		if err := a.emit(ctx, tx, it.WorkspaceID, troupe.EventApprovalDecided, map[string]any{"item_id": it.ID,
+		if err := a.emitAbout(ctx, tx, it.WorkspaceID, it.ID, troupe.EventApprovalDecided, map[string]any{"item_id": it.ID,
 			"item_name": it.Name, "reviewer_id": actor.ID, "decision": d, "comment": comment, "status": status}); err != nil {
 			return err
 		}

@@ -252,7 +252,7 @@ func (a *App) AddComment(ctx context.Context, actor troupe.User, itemID string, 
 		if it.Permissions.CanShare {
 			out.Unreachable = blind
 		}
-		if err := a.emit(ctx, tx, it.WorkspaceID, troupe.EventCommentCreated, map[string]any{"id": cm.ID, "item_id": it.ID,
+		if err := a.emitAbout(ctx, tx, it.WorkspaceID, it.ID, troupe.EventCommentCreated, map[string]any{"id": cm.ID, "item_id": it.ID,
 			"item_name": it.Name, "author_id": actor.ID, "parent_id": cm.ParentID, "body": cm.Body,
 			"position_ms": cm.PositionMS, "end_ms": cm.EndMS}); err != nil {
 			return err

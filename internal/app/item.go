@@ -214,7 +214,7 @@ func (a *App) insertItem(ctx context.Context, tx *store.Tx, actor troupe.User, i
 	if err := tx.CreateItem(ctx, *it); err != nil {
 		return err
 	}
-	return a.emit(ctx, tx, it.WorkspaceID, troupe.EventItemCreated, itemEvent(it.ID, it.Kind, it.Name, it.ParentID, "owner_id", it.OwnerID))
+	return a.emitAbout(ctx, tx, it.WorkspaceID, it.ID, troupe.EventItemCreated, itemEvent(it.ID, it.Kind, it.Name, it.ParentID, "owner_id", it.OwnerID))
 }
 
 // ItemPatch lists what to change on an item; nil stays. ParentID set to
@@ -376,7 +376,7 @@ func (a *App) TrashItem(ctx context.Context, actor troupe.User, id string, c Cli
 		if err := tx.TrashItem(ctx, id, actor.ID, a.now()); err != nil {
 			return err
 		}
-		return a.emit(ctx, tx, it.WorkspaceID, troupe.EventItemTrashed, itemEvent(it.ID, it.Kind, it.Name, it.ParentID, "trashed_by", actor.ID))
+		return a.emitAbout(ctx, tx, it.WorkspaceID, it.ID, troupe.EventItemTrashed, itemEvent(it.ID, it.Kind, it.Name, it.ParentID, "trashed_by", actor.ID))
 	})
 }
 

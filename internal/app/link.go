@@ -252,8 +252,12 @@ func (a *App) UpdateLink(ctx context.Context, actor troupe.User, id string, p Li
 		upd.PasswordHash = &hash
 	}
 	err = a.db.Tx(ctx, func(tx *store.Tx) error {
-		l, it, _, err := a.link(ctx, tx, actor, id)
+		l, it, role, err := a.link(ctx, tx, actor, id)
 		if err != nil {
+			return err
+		}
+		// Changing what a link lets out is publishing: the same right.
+		if err := publishAllowed(role, s); err != nil {
 			return err
 		}
 		if l.Default {

@@ -60,6 +60,9 @@ func (a *App) SignInWithProvider(ctx context.Context, pc ProviderClaims, c Clien
 				return err
 			}
 		}
+		if err := a.applySSORoles(ctx, tx, user, pc, c); err != nil {
+			return err
+		}
 		session, err = a.newSession(ctx, tx, user.ID, c)
 		return err
 	})
@@ -191,4 +194,138 @@ func (a *App) OpenSSOState(ctx context.Context, sealed string) (SSOState, error)
 		return SSOState{}, errSSOState
 	}
 	return st, nil
+}
+
+// ProviderInfo names an identity provider configured on the server.
+type ProviderInfo struct{ ID, Name string }
+
+func (a *App) providerIDs() []string {
+	ids := make([]string, len(a.cfg.SSOProviders))
+	for i, p := range a.cfg.SSOProviders {
+		ids[i] = p.ID
+	}
+	return ids
+}
+
+func (a *App) providerName(id string) string {
+	for _, p := range a.cfg.SSOProviders {
+		if p.ID == id {
+			return p.Name
+		}
+	}
+	return id
+}
+
+// GetWorkspaceSSO returns a workspace's single sign-on (Super Admins).
+func (a *App) GetWorkspaceSSO(ctx context.Context, actor troupe.User, workspaceID string) (_ troupe.WorkspaceSSO, opErr error) {
+	defer wrap(&opErr, "get workspace sso")
+	q := a.db.Read()
+	_, can, err := a.permissions(ctx, q, workspaceID, actor)
+	if err != nil {
+		return troupe.WorkspaceSSO{}, err
+	}
+	if err := allow(can.ManageWorkspace, "Only a Super Admin can see the workspace's single sign-on."); err != nil {
+		return troupe.WorkspaceSSO{}, err
+	}
+	return q.FindWorkspaceSSO(ctx, workspaceID)
+}
+
+// SaveWorkspaceSSO sets a workspace's single sign-on (Super Admins): the
+// provider its members at its verified domains sign in with, whether
+// they must, and the roles groups give.
+func (a *App) SaveWorkspaceSSO(ctx context.Context, actor troupe.User, workspaceID string, s troupe.WorkspaceSSO, c Client) (_ troupe.WorkspaceSSO, opErr error) {
+	defer wrap(&opErr, "save workspace sso")
+	var v troupe.Validation
+	s.Validate(&v, a.providerIDs())
+	if err := v.Err(); err != nil {
+		return troupe.WorkspaceSSO{}, err
+	}
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		_, can, err := a.permissions(ctx, &tx.Queries, workspaceID, actor)
+		if err != nil {
+			return err
+		}
+		if err := allow(can.ManageWorkspace, "Only a Super Admin can change the workspace's single sign-on."); err != nil {
+			return err
+		}
+		if err := tx.SaveWorkspaceSSO(ctx, workspaceID, s, a.now()); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, workspaceID, actor, "settings.update", workspaceID, "sso", c)
+	})
+	return s, err
+}
+
+// ssoRequired is the refusal of a password sign-in that the account's
+// organisation wants made through provider name.
+func ssoRequired(name string) error {
+	return troupe.Errorf(troupe.CodeSSORequired, "Your organisation asks you to sign in with %s.", name)
+}
+
+// passwordRefused says whether a workspace requiring single sign-on at
+// the account's address refuses it a password sign-in: all of them do,
+// except to one of their Super Admins with two-factor on where they keep
+// that way in (break glass).
+func (a *App) passwordRefused(ctx context.Context, q *store.Queries, rec store.UserRecord) error {
+	if !rec.EmailVerified {
+		return nil
+	}
+	ws, err := q.SSOWorkspacesAt(ctx, troupe.EmailDomain(rec.Email))
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		if !w.Required {
+			continue
+		}
+		m, ok, err := memberIfAny(ctx, q, w.WorkspaceID, rec.ID)
+		if err != nil {
+			return err
+		}
+		if w.BreakGlass && ok && m.Role == troupe.RoleSuperAdmin && rec.TwoFactor {
+			continue
+		}
+		return ssoRequired(a.providerName(w.Provider))
+	}
+	return nil
+}
+
+// applySSORoles gives the member, in each workspace whose sign-on is
+// this provider at their verified address, the role their groups map to,
+// recorded in the audit log; the last Super Admin keeps that role.
+func (a *App) applySSORoles(ctx context.Context, tx *store.Tx, user troupe.User, pc ProviderClaims, c Client) error {
+	if !user.EmailVerified {
+		return nil
+	}
+	ws, err := tx.SSOWorkspacesAt(ctx, troupe.EmailDomain(user.Email))
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		if w.Provider != pc.Provider {
+			continue
+		}
+		role := w.RoleFromGroups(pc.Groups)
+		m, ok, err := memberIfAny(ctx, &tx.Queries, w.WorkspaceID, user.ID)
+		if err != nil || !ok || role == "" || role == m.Role {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if m.Role == troupe.RoleSuperAdmin {
+			if n, err := tx.CountSuperAdmins(ctx, w.WorkspaceID); err != nil {
+				return err
+			} else if n <= 1 {
+				continue
+			}
+		}
+		if err := tx.UpdateMemberRole(ctx, w.WorkspaceID, user.ID, role); err != nil {
+			return err
+		}
+		if err := a.audit(ctx, tx, w.WorkspaceID, user, "member.role_sso", user.ID, troupe.RoleChangeDetail(m.Role, role), c); err != nil {
+			return err
+		}
+	}
+	return nil
 }

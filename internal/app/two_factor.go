@@ -236,21 +236,15 @@ func (a *App) PendingTwoFactor(ctx context.Context, actor troupe.User) (_ TwoFac
 	return TwoFactorSetup{Secret: secret, URL: key.URL()}, nil
 }
 
-// codeGuard counts a code attempt of the account: refused once too many
-// wrong codes were tried, and from one address too many attempts.
-func (a *App) codeGuard(ctx context.Context, userID string, c Client) error {
-	if err := a.exceeded(ctx, limitCodeFail, userID); err != nil {
-		return err
+// codeGuard counts an attempt at a code against the account before the
+// code is checked, so that attempts sent at once cannot all pass the
+// count, and against the client's address; a right code gives its count
+// back (keep the ticket for that).
+func (a *App) codeGuard(ctx context.Context, userID string, c Client) (ticket, error) {
+	if err := a.hit(ctx, limitLoginIP, c.address()); err != nil {
+		return ticket{}, err
 	}
-	return a.hit(ctx, limitLoginIP, c.address())
-}
-
-// codeFailed records a wrong code and returns the error to show.
-func (a *App) codeFailed(ctx context.Context, userID string) error {
-	if err := a.record(ctx, limitCodeFail, userID); err != nil {
-		return err
-	}
-	return errInvalidCode
+	return a.take(ctx, limitCodeFail, userID, 1)
 }
 
 // ConfirmTwoFactor turns the actor's pending secret on with a first code
@@ -274,7 +268,8 @@ func (a *App) ConfirmTwoFactor(ctx context.Context, actor troupe.User, code stri
 	if t.ConfirmedAt != nil {
 		return nil, troupe.Errorf(troupe.CodeConflict, "Two-factor authentication is already on.")
 	}
-	if err := a.codeGuard(ctx, actor.ID, c); err != nil {
+	guard, err := a.codeGuard(ctx, actor.ID, c)
+	if err != nil {
 		return nil, err
 	}
 	secret, err := a.openTOTP(ctx, actor.ID, t.Sealed)
@@ -283,8 +278,9 @@ func (a *App) ConfirmTwoFactor(ctx context.Context, actor troupe.User, code stri
 	}
 	step, ok := a.matchTOTP(secret, code)
 	if !ok {
-		return nil, a.codeFailed(ctx, actor.ID)
+		return nil, errInvalidCode
 	}
+	_ = a.giveBack(ctx, guard)
 	codes, hashes, err := a.newRecoveryCodes(ctx, actor.ID)
 	if err != nil {
 		return nil, err
@@ -487,7 +483,8 @@ func (a *App) LoginWithCode(ctx context.Context, pending, code string, c Client)
 	if err := requireCode(code); err != nil {
 		return troupe.User{}, "", err
 	}
-	if err := a.codeGuard(ctx, userID, c); err != nil {
+	guard, err := a.codeGuard(ctx, userID, c)
+	if err != nil {
 		return troupe.User{}, "", err
 	}
 	t, err := a.db.Read().FindTwoFactor(ctx, userID)
@@ -526,10 +523,11 @@ func (a *App) LoginWithCode(ctx context.Context, pending, code string, c Client)
 		return err
 	})
 	if troupe.ErrorCode(err) == troupe.CodeNotFound {
-		return troupe.User{}, "", a.codeFailed(ctx, userID)
+		return troupe.User{}, "", errInvalidCode
 	}
 	if err != nil {
 		return troupe.User{}, "", err
 	}
+	_ = a.giveBack(ctx, guard)
 	return rec.User, session, nil
 }

@@ -196,7 +196,7 @@ func (a *App) Publish(ctx context.Context, actor troupe.User, id string, c Clien
 				return err
 			}
 		}
-		if err := a.emit(ctx, tx, it.WorkspaceID, troupe.EventVideoPublished, itemEvent(it.ID, it.Kind, it.Name, it.ParentID,
+		if err := a.emitAbout(ctx, tx, it.WorkspaceID, it.ID, troupe.EventVideoPublished, itemEvent(it.ID, it.Kind, it.Name, it.ParentID,
 			"slug", l.Slug, "path", paths.PublicVideo(l.Slug), "published_by", actor.ID)); err != nil {
 			return err
 		}
@@ -217,7 +217,7 @@ func (a *App) Unpublish(ctx context.Context, actor troupe.User, id string, c Cli
 		if err := tx.DeleteItemLinks(ctx, id, a.now()); err != nil {
 			return err
 		}
-		if err := a.emit(ctx, tx, it.WorkspaceID, troupe.EventVideoUnpublished, itemEvent(it.ID, it.Kind, it.Name, it.ParentID,
+		if err := a.emitAbout(ctx, tx, it.WorkspaceID, it.ID, troupe.EventVideoUnpublished, itemEvent(it.ID, it.Kind, it.Name, it.ParentID,
 			"unpublished_by", actor.ID)); err != nil {
 			return err
 		}
@@ -250,6 +250,19 @@ func (a *App) SetVideoPassword(ctx context.Context, actor troupe.User, id, pw st
 		it, _, err := a.editVideo(ctx, tx, actor, id)
 		if err != nil {
 			return err
+		}
+		if hash == "" {
+			// A workspace that asks for a password on links keeps it on the
+			// default link once published.
+			s, err := tx.FindWorkspaceSettings(ctx, it.WorkspaceID)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.FindDefaultLink(ctx, id); err == nil && s.LinkPassword == troupe.LinkPasswordRequired {
+				var v troupe.Validation
+				v.Add("password", "required", "This workspace asks for a password on every link: change it rather than remove it.")
+				return v.Err()
+			}
 		}
 		if err := tx.SetVideoPassword(ctx, id, hash); err != nil {
 			return err

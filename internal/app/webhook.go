@@ -309,6 +309,41 @@ func (a *App) emit(ctx context.Context, tx *store.Tx, workspaceID, event string,
 	return nil
 }
 
+// emitAbout is emit for an event about item itemID: it goes only to the
+// endpoints whose creator can see the item, so that a webhook carries
+// nothing its owner could not read in the app (an endpoint without a
+// creator, who has left, gets nothing).
+func (a *App) emitAbout(ctx context.Context, tx *store.Tx, workspaceID, itemID, event string, data any) error {
+	eps, err := tx.SubscribedWebhookEndpoints(ctx, workspaceID, event)
+	if err != nil {
+		return err
+	}
+	for _, e := range eps {
+		if e.CreatedBy == "" {
+			continue
+		}
+		owner, err := tx.FindUserByID(ctx, e.CreatedBy)
+		if troupe.ErrorCode(err) == troupe.CodeNotFound {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		switch _, _, err := a.access(ctx, &tx.Queries, owner.User, itemID); troupe.ErrorCode(err) {
+		case troupe.CodeNotFound, troupe.CodeForbidden, troupe.CodeTwoFactorRequired:
+			continue
+		default:
+			if err != nil {
+				return err
+			}
+		}
+		if _, err := a.enqueueDelivery(ctx, tx, e, event, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (a *App) enqueueDelivery(ctx context.Context, tx *store.Tx, e store.WebhookEndpointRecord, event string, data any) (troupe.WebhookDelivery, error) {
 	now := a.now()
 	id := "msg_" + newID()
@@ -486,6 +521,6 @@ func (a *App) emitProcessed(ctx context.Context, tx *store.Tx, it troupe.Item, p
 	if it.Kind != troupe.KindVideo || (p.State != troupe.ProcessingReady && p.State != troupe.ProcessingFailed) {
 		return nil
 	}
-	return a.emit(ctx, tx, it.WorkspaceID, troupe.EventVideoProcessed, itemEvent(it.ID, it.Kind, it.Name, it.ParentID,
+	return a.emitAbout(ctx, tx, it.WorkspaceID, it.ID, troupe.EventVideoProcessed, itemEvent(it.ID, it.Kind, it.Name, it.ParentID,
 		"state", p.State, "error", p.Error))
 }

@@ -129,7 +129,7 @@ func TestWebhookEventsFromActions(t *testing.T) {
 		ctx := context.Background()
 		tm := e.team(t)
 		r := testkit.StartReceiver(t)
-		e.endpoint(t, tm.dev, tm.ws, r)
+		e.endpoint(t, tm.admin, tm.ws, r)
 		other := testkit.StartReceiver(t)
 		e.endpoint(t, tm.admin, tm.ws, other, troupe.EventCommentCreated)
 
@@ -212,7 +212,7 @@ func TestWebhookRetryAndRedeliver(t *testing.T) {
 		r := testkit.StartReceiver(t)
 		h := e.endpoint(t, tm.dev, tm.ws, r, troupe.EventItemCreated)
 		r.FailNext(2)
-		f := e.folder(t, tm.creator, tm.ws, "", "Retried")
+		f := e.folder(t, tm.dev, tm.ws, "", "Retried")
 		ev := r.WaitFor(troupe.EventItemCreated, func(ev testkit.WebhookEvent) bool { return ev.Data["id"] == f.ID }, 10*time.Second)
 		if n := r.Attempts(ev.ID); n != 3 {
 			t.Fatalf("%d attempts, want 3", n)
@@ -238,7 +238,7 @@ func TestWebhookRetryAndRedeliver(t *testing.T) {
 		// Past every retry, the delivery has failed, with what the
 		// receiver said.
 		r.FailNext(3)
-		f2 := e.folder(t, tm.creator, tm.ws, "", "Lost")
+		f2 := e.folder(t, tm.dev, tm.ws, "", "Lost")
 		ds = e.deliveries(t, tm.dev, tm.ws, h.ID, func(ds []troupe.WebhookDelivery) bool {
 			return len(ds) == 2 && ds[0].Status == troupe.DeliveryFailed
 		})
@@ -257,7 +257,7 @@ func TestWebhookDisabledAfterThreeDaysOfFailures(t *testing.T) {
 		r := testkit.StartReceiver(t)
 		h := e.endpoint(t, tm.dev, tm.ws, r, troupe.EventItemCreated)
 		r.FailNext(1 << 20)
-		e.folder(t, tm.creator, tm.ws, "", "One")
+		e.folder(t, tm.dev, tm.ws, "", "One")
 		e.deliveries(t, tm.dev, tm.ws, h.ID, func(ds []troupe.WebhookDelivery) bool {
 			return len(ds) == 1 && ds[0].Status == troupe.DeliveryFailed
 		})
@@ -265,7 +265,7 @@ func TestWebhookDisabledAfterThreeDaysOfFailures(t *testing.T) {
 			t.Fatalf("after a day of failures: %+v", got)
 		}
 		e.clock.Advance(3*24*time.Hour + time.Hour)
-		e.folder(t, tm.creator, tm.ws, "", "Two")
+		e.folder(t, tm.dev, tm.ws, "", "Two")
 		deadline := time.Now().Add(15 * time.Second)
 		for {
 			got, err := e.app.GetWebhook(ctx, tm.dev, tm.ws, h.ID)
@@ -296,6 +296,31 @@ func TestWebhookDisabledAfterThreeDaysOfFailures(t *testing.T) {
 		got, err := e.app.UpdateWebhook(ctx, tm.dev, tm.ws, h.ID, app.WebhookChange{Enabled: &on}, client)
 		if err != nil || !got.Enabled || got.AutoDisabled || got.FailingSince != nil {
 			t.Fatalf("enabled again: %+v %v", got, err)
+		}
+	})
+}
+
+// An event about an item goes only to endpoints whose creator can see
+// it: a Developer's endpoint hears nothing of a Creator's private folder,
+// a Super Admin's hears of it.
+func TestWebhookEventsFollowTheirCreatorsAccess(t *testing.T) {
+	webhookEnv(t, func(t *testing.T, e *env) {
+		tm := e.team(t)
+		devs, admins := testkit.StartReceiver(t), testkit.StartReceiver(t)
+		e.endpoint(t, tm.dev, tm.ws, devs, troupe.EventItemCreated)
+		e.endpoint(t, tm.admin, tm.ws, admins, troupe.EventItemCreated)
+		private := e.folder(t, tm.creator, tm.ws, "", "Private plans")
+		mine := e.folder(t, tm.dev, tm.ws, "", "Dev notes")
+		byID := func(id string) func(testkit.WebhookEvent) bool {
+			return func(ev testkit.WebhookEvent) bool { return ev.Data["id"] == id }
+		}
+		admins.WaitFor(troupe.EventItemCreated, byID(private.ID), 10*time.Second)
+		admins.WaitFor(troupe.EventItemCreated, byID(mine.ID), 10*time.Second)
+		devs.WaitFor(troupe.EventItemCreated, byID(mine.ID), 10*time.Second)
+		for _, ev := range devs.Events() {
+			if ev.Data["id"] == private.ID {
+				t.Fatalf("the Developer's endpoint heard of a folder its creator cannot see: %+v", ev)
+			}
 		}
 	})
 }

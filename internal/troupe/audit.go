@@ -47,6 +47,7 @@ const (
 	AuditSubscriptionUpdate  = "subscription.update"
 	AuditMemberJoin          = "member.join"
 	AuditMemberRole          = "member.role"
+	AuditMemberRoleSSO       = "member.role_sso"
 	AuditMemberRemove        = "member.remove"
 	AuditMemberLeave         = "member.leave"
 	AuditInvitationCreate    = "invitation.create"
@@ -96,7 +97,7 @@ const (
 // order the log's filter offers them. A test in app holds it to the code
 // that writes entries.
 var AuditActions = []string{
-	AuditMemberJoin, AuditMemberRole, AuditMemberRemove, AuditMemberLeave,
+	AuditMemberJoin, AuditMemberRole, AuditMemberRoleSSO, AuditMemberRemove, AuditMemberLeave,
 	AuditInvitationCreate, AuditInvitationResend, AuditInvitationRevoke, AuditInvitationAccept, AuditInvitationDecline,
 	AuditInvitationRole,
 	AuditInviteLinkCreate, AuditInviteLinkUpdate, AuditInviteLinkReset, AuditInviteLinkDelete,
@@ -161,7 +162,7 @@ func (e AuditEntry) Facts() AuditFacts {
 	var f AuditFacts
 	d := e.Detail
 	switch e.Action {
-	case AuditMemberRole:
+	case AuditMemberRole, AuditMemberRoleSSO:
 		if from, to, ok := strings.Cut(d, "->"); ok {
 			f.FromRole, f.Role = Role(from), Role(to)
 		} else {

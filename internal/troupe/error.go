@@ -137,6 +137,9 @@ const (
 	// CodeInsufficientScope: the API token's scope does not reach the
 	// route (read for GET, write for changes, admin for administration).
 	CodeInsufficientScope Code = "insufficient_scope"
+	// CodeSSORequired: the account's organisation asks it to sign in
+	// through its identity provider, not with a password.
+	CodeSSORequired Code = "sso_required"
 	// CodeTwoFactorRequired: the workspace requires two-factor sign-in
 	// and the member's grace period is over.
 	CodeTwoFactorRequired Code = "two_factor_required"
@@ -175,7 +178,7 @@ var Codes = []Code{
 	CodeInvalidCredentials, CodeTokenInvalid, CodeTokenExpired, CodeUnavailable,
 	CodeSeatLimitReached, CodeInvitationExpired, CodeInvitationInvalid, CodeEmailMismatch,
 	CodeEmailUnverified, CodeAlreadyMember, CodeLastSuperAdmin, CodeLinkInvalid,
-	CodeRequestPending, CodePublicDomain, CodeInsufficientScope, CodeTwoFactorRequired, CodeInvalidCode,
+	CodeRequestPending, CodePublicDomain, CodeInsufficientScope, CodeSSORequired, CodeTwoFactorRequired, CodeInvalidCode,
 	CodeItemTrashed, CodeFileTooLarge, CodeUnsupportedMedia, CodeApprovalRequired,
 	CodePasswordRequired, CodeWrongPassword, CodeLinkExpired, CodeInvalidCaptions,
 }

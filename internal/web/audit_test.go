@@ -78,6 +78,8 @@ var auditSamples = []struct {
 		"Alice allowed downloads of “Launch”", "Alice a autorisé le téléchargement de «\u00a0Launch\u00a0»"},
 	{troupe.AuditEntry{Action: troupe.AuditVideoDownload, Detail: "false"},
 		"Alice stopped downloads of a deleted item", "Alice a interdit le téléchargement de «\u00a0élément supprimé\u00a0»"},
+	{troupe.AuditEntry{Action: troupe.AuditMemberRoleSSO, Detail: "viewer->developer"},
+		"Alice's role went from Viewer to Developer through single sign-on", "Alice est passé·e de Lecteur à Développeur par l’authentification unique"},
 	{troupe.AuditEntry{Action: troupe.AuditVideoLinkCreate, TargetName: "Launch"},
 		"Alice made a new link to “Launch”", "Alice a créé un nouveau lien vers «\u00a0Launch\u00a0»"},
 	{troupe.AuditEntry{Action: troupe.AuditVideoLinkUpdate, TargetName: "Launch"},

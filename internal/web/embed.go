@@ -61,13 +61,16 @@ func (s *Server) pageEmbedUnlock(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if pass != "" {
-		site := http.SameSiteLaxMode
+		// Over https the cookie is sent from other sites' frames, kept
+		// apart per embedding site (Partitioned) where browsers block
+		// third-party cookies otherwise.
+		site, partitioned := http.SameSiteLaxMode, false
 		if s.isSecure(r) {
-			site = http.SameSiteNoneMode
+			site, partitioned = http.SameSiteNoneMode, true
 		}
 		for _, path := range []string{paths.PublicVideo(slug), paths.Embed(slug)} {
 			s.setCookie(w, r, &http.Cookie{Name: passCookie, Value: pass, Path: path, MaxAge: int(app.VisitorPassAge.Seconds()),
-				HttpOnly: true, SameSite: site})
+				HttpOnly: true, SameSite: site, Partitioned: partitioned})
 		}
 	}
 	http.Redirect(w, r, paths.Embed(slug), http.StatusSeeOther)

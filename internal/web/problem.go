@@ -49,6 +49,7 @@ var statusOf = map[troupe.Code]int{
 	troupe.CodeWrongPassword:      http.StatusUnauthorized,
 	troupe.CodeLinkExpired:        http.StatusGone,
 	troupe.CodeInsufficientScope:  http.StatusForbidden,
+	troupe.CodeSSORequired:        http.StatusForbidden,
 	troupe.CodeInvalidCaptions:    http.StatusUnprocessableEntity,
 	troupe.CodeFileTooLarge:       http.StatusRequestEntityTooLarge,
 	troupe.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,

@@ -66,6 +66,8 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	t.signedIn("POST /api/v1/workspaces", s.handleWorkspaceCreate)
 	t.signedIn("GET /api/v1/workspaces/{ws}", s.handleWorkspaceGet)
 	t.signedIn("PATCH /api/v1/workspaces/{ws}", s.handleWorkspaceUpdate)
+	t.signedIn("GET /api/v1/workspaces/{ws}/sso", s.handleWorkspaceSSOGet)
+	t.signedIn("PUT /api/v1/workspaces/{ws}/sso", s.handleWorkspaceSSOPut)
 	t.signedIn("GET /api/v1/workspaces/{ws}/subscription", s.handleSubscriptionGet)
 	t.signedIn("PUT /api/v1/workspaces/{ws}/subscription", s.handleSubscriptionPut)
 	t.signedIn("GET /api/v1/workspaces/{ws}/domains", s.handleDomainList)
@@ -253,6 +255,7 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	t.member("GET /w/{ws}/settings", s.pageSettings)
 	t.member("POST /w/{ws}/settings", s.pageSettingsPost)
 	t.member("POST /w/{ws}/settings/domains", s.pageDomainsPost)
+	t.member("POST /w/{ws}/settings/sso", s.pageWorkspaceSSOPost)
 	t.member("GET /w/{ws}/settings/seats", s.pageSeats)
 	t.member("POST /w/{ws}/settings/seats", s.pageSeatsPost)
 
@@ -559,6 +562,11 @@ func (s *Server) requirePageUser(h userPageHandler) pageHandler {
 		if u == nil {
 			http.Redirect(w, r, paths.LoginThen(r.URL.RequestURI()), http.StatusSeeOther)
 			return nil
+		}
+		// Pages are for people in browsers: an API token, whose scope only
+		// the API's routes know, reaches none of them.
+		if u.TokenWorkspace != "" {
+			return troupe.Errorf(troupe.CodeForbidden, "API tokens work with the API (/api/v1), not with pages.")
 		}
 		return h(w, r, *u)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -155,5 +156,74 @@ func (s *Server) pageIdentityUnlink(w http.ResponseWriter, r *http.Request, u tr
 	}
 	s.flash(w, r, "flash.identity_unlinked")
 	http.Redirect(w, r, paths.Account()+"#identities", http.StatusSeeOther)
+	return nil
+}
+
+type workspaceSSOJSON struct {
+	Provider    string                 `json:"provider"`
+	Required    bool                   `json:"required"`
+	BreakGlass  bool                   `json:"break_glass"`
+	DefaultRole troupe.Role            `json:"default_role"`
+	GroupRoles  map[string]troupe.Role `json:"group_roles"`
+}
+
+func toWorkspaceSSOJSON(s troupe.WorkspaceSSO) workspaceSSOJSON {
+	groups := s.GroupRoles
+	if groups == nil {
+		groups = map[string]troupe.Role{}
+	}
+	return workspaceSSOJSON{Provider: s.Provider, Required: s.Required, BreakGlass: s.BreakGlass, DefaultRole: s.DefaultRole, GroupRoles: groups}
+}
+
+func (s *Server) handleWorkspaceSSOGet(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	out, err := s.app.GetWorkspaceSSO(r.Context(), u, r.PathValue("ws"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toWorkspaceSSOJSON(out))
+	return nil
+}
+
+func (s *Server) handleWorkspaceSSOPut(w http.ResponseWriter, r *http.Request, u troupe.User) error {
+	in := workspaceSSOJSON{BreakGlass: true}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	out, err := s.app.SaveWorkspaceSSO(r.Context(), u, r.PathValue("ws"), troupe.WorkspaceSSO{Provider: in.Provider, Required: in.Required,
+		BreakGlass: in.BreakGlass, DefaultRole: in.DefaultRole, GroupRoles: in.GroupRoles}, s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toWorkspaceSSOJSON(out))
+	return nil
+}
+
+// parseGroupRoles reads "group = role" lines; a line without "=" is a
+// group of the empty role, which validation refuses with its name.
+func parseGroupRoles(text string) map[string]troupe.Role {
+	out := map[string]troupe.Role{}
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		g, r, _ := strings.Cut(line, "=")
+		out[strings.TrimSpace(g)] = troupe.Role(strings.TrimSpace(r))
+	}
+	return out
+}
+
+func (s *Server) pageWorkspaceSSOPost(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {
+	f := r.PostForm
+	in := troupe.WorkspaceSSO{Provider: f.Get("sso_provider"), Required: f.Get("sso_required") != "", BreakGlass: f.Get("sso_break_glass") != "",
+		DefaultRole: troupe.Role(f.Get("sso_default_role")), GroupRoles: parseGroupRoles(f.Get("sso_group_roles"))}
+	if _, err := s.app.SaveWorkspaceSSO(r.Context(), u, v.Workspace.ID, in, s.client(r)); err != nil {
+		for _, k := range []string{"sso_provider", "sso_default_role", "sso_group_roles"} {
+			v.Form[k] = f.Get(k)
+		}
+		return s.settingsFailed(w, r, u, v, err)
+	}
+	s.flash(w, r, "flash.sso_saved")
+	http.Redirect(w, r, paths.Settings(v.Workspace.ID)+"#sso", http.StatusSeeOther)
 	return nil
 }

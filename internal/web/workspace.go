@@ -10,6 +10,7 @@ import (
 
 	"troupe/internal/app"
 	"troupe/internal/paths"
+	"troupe/internal/sso"
 	"troupe/internal/troupe"
 )
 
@@ -134,6 +135,10 @@ func (s *Server) pageWorkspaceSwitch(w http.ResponseWriter, r *http.Request, u t
 // settingsPage is the settings page's data besides the form values.
 type settingsPage struct {
 	Subscription app.Subscription
+	// SSO is the workspace's single sign-on, Providers the identity
+	// providers the server offers (the section shows only when there are).
+	SSO       troupe.WorkspaceSSO
+	Providers []sso.Config
 }
 
 // loadSettings fills the settings forms from the workspace, keeping what
@@ -145,12 +150,19 @@ func (s *Server) loadSettings(r *http.Request, u troupe.User, v *view) (settings
 	if err != nil {
 		return settingsPage{}, err
 	}
-	for k, val := range settingValues(*ws) {
+	p := settingsPage{Subscription: sub, Providers: s.cfg.SSO.List()}
+	if p.SSO, err = s.app.GetWorkspaceSSO(r.Context(), u, ws.ID); err != nil {
+		return settingsPage{}, err
+	}
+	values := settingValues(*ws)
+	values["sso_provider"], values["sso_default_role"] = p.SSO.Provider, string(p.SSO.DefaultRole)
+	values["sso_group_roles"] = p.SSO.GroupRoleLines()
+	for k, val := range values {
 		if _, typed := v.Form[k]; !typed {
 			v.Form[k] = val
 		}
 	}
-	return settingsPage{Subscription: sub}, nil
+	return p, nil
 }
 
 func (s *Server) pageSettings(w http.ResponseWriter, r *http.Request, u troupe.User, v *view) error {

@@ -65,22 +65,55 @@ var ErrForbiddenAddress = errors.New("webhook: the endpoint's address is not pub
 // not otherwise be.
 var metadata = []netip.Addr{netip.MustParseAddr("169.254.169.254"), netip.MustParseAddr("fd00:ec2::254")}
 
-var uniqueLocal = netip.MustParsePrefix("fc00::/7")
+// notPublic are ranges that are not the public internet beyond what
+// netip's predicates cover: unique local, shared address space (carrier
+// NAT, where some clouds keep their metadata service), benchmarking,
+// IETF protocol assignments, reserved, and "this network".
+var notPublic = []netip.Prefix{
+	netip.MustParsePrefix("fc00::/7"), netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("192.0.0.0/24"), netip.MustParsePrefix("240.0.0.0/4"), netip.MustParsePrefix("0.0.0.0/8"),
+}
+
+// Translated IPv6 ranges carry an IPv4 address, which is what they reach:
+// the well-known NAT64 prefix (the last 32 bits) and 6to4 (bits 16 to
+// 48). The local-use NAT64 prefix only ever reaches a local network.
+var (
+	nat64      = netip.MustParsePrefix("64:ff9b::/96")
+	localNAT64 = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixToFour  = netip.MustParsePrefix("2002::/16")
+)
 
 // Allowed reports whether the client may dial ip: a public unicast
-// address, not loopback, private (RFC 1918, fc00::/7), link-local,
-// unspecified, multicast or a metadata address.
+// address, not loopback, private (RFC 1918, fc00::/7), shared or
+// reserved, link-local, unspecified, multicast or a metadata address;
+// an IPv6 address that carries an IPv4 one (NAT64, 6to4) is judged by
+// that one.
 func Allowed(ip netip.Addr) bool {
 	ip = ip.Unmap()
+	if ip.Is6() {
+		b := ip.As16()
+		switch {
+		case localNAT64.Contains(ip):
+			return false
+		case nat64.Contains(ip):
+			return Allowed(netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}))
+		case sixToFour.Contains(ip):
+			return Allowed(netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}))
+		}
+	}
 	for _, m := range metadata {
 		if ip == m {
 			return false
 		}
 	}
-	return ip.IsValid() && !ip.IsLoopback() && !ip.IsPrivate() && !uniqueLocal.Contains(ip) &&
+	for _, p := range notPublic {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return ip.IsValid() && !ip.IsLoopback() && !ip.IsPrivate() &&
 		!ip.IsLinkLocalUnicast() && !ip.IsLinkLocalMulticast() && !ip.IsInterfaceLocalMulticast() &&
-		!ip.IsUnspecified() && !ip.IsMulticast() && ip != netip.IPv4Unspecified() &&
-		!netip.MustParsePrefix("0.0.0.0/8").Contains(ip) && ip != netip.AddrFrom4([4]byte{255, 255, 255, 255})
+		!ip.IsUnspecified() && !ip.IsMulticast() && ip != netip.AddrFrom4([4]byte{255, 255, 255, 255})
 }
 
 // control refuses, on the socket about to connect, an address Allowed

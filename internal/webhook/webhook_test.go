@@ -43,6 +43,8 @@ func TestAllowed(t *testing.T) {
 		"169.254.169.254": false, "169.254.1.1": false, "fe80::1": false, "fd00:ec2::254": false,
 		"0.0.0.0": false, "::": false, "224.0.0.1": false, "ff02::1": false, "255.255.255.255": false,
 		"::ffff:127.0.0.1": false, "::ffff:10.1.2.3": false, "::ffff:169.254.169.254": false,
+		"100.100.100.200": false, "100.64.0.1": false, "198.18.0.1": false, "192.0.0.8": false, "240.0.0.1": false,
+		"64:ff9b::a00:1": false, "64:ff9b::808:808": true, "64:ff9b:1::7f00:1": false, "2002:a00:1::1": false, "2002:808:808::1": true,
 	} {
 		if got := webhook.Allowed(netip.MustParseAddr(addr)); got != want {
 			t.Errorf("Allowed(%s) = %v, want %v", addr, got, want)
