@@ -15,6 +15,10 @@ import (
 	"time"
 )
 
+// EnvOIDCProvider names a built test OpenID provider to run instead of
+// building one.
+const EnvOIDCProvider = "TROUPE_TEST_OIDC_PROVIDER"
+
 // OIDCUser is a person at the test OpenID provider.
 type OIDCUser struct {
 	ID            string
@@ -51,6 +55,11 @@ func OIDCPort(t testing.TB) int { return freePort(t) }
 func StartOIDCProvider(t testing.TB, port int, users []OIDCUser, redirectURIs ...string) OIDCProvider {
 	t.Helper()
 	oidcBuild.Do(func() {
+		// .ci/run builds it once for every package's tests.
+		if built := os.Getenv(EnvOIDCProvider); built != "" {
+			oidcBinary = built
+			return
+		}
 		dir, err := os.MkdirTemp("", "troupe-oidc")
 		if err != nil {
 			oidcBuildErr = err
