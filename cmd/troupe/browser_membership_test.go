@@ -66,7 +66,7 @@ func TestBrowserJoinRequestJourney(t *testing.T) {
 	admin.eval(`(() => { const s = document.querySelector(".notif-panel .decide-form select"); s.value = "developer"; return true; })()`)
 	admin.do(chromedp.Click(chromedp.CSS(".notif-panel .decide-form button[type=submit]")))
 	admin.wantHeading("members.title")
-	admin.waitText(`tr[data-email="bob@acme.com"] .badge`, cat.T(lang, "status.active"))
+	admin.waitText(`tr[data-email="bob@acme.com"] .cell-status .badge`, cat.T(lang, "status.active"))
 	admin.waitText(`tr[data-email="bob@acme.com"] select option:checked`, cat.T(lang, "role.developer"))
 	admin.waitText("[data-unread-count]", "0")
 	admin.check("members-after-approval")

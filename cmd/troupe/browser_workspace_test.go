@@ -69,7 +69,7 @@ func TestBrowserInviteJourney(t *testing.T) {
 	)
 	admin.waitText(".toast", cat.T(lang, "flash.invited_many", "count", 2))
 	for _, email := range []string{"ana@northstudio.com", "leo@northstudio.com"} {
-		admin.waitText(`tr[data-email="`+email+`"] .badge`, cat.T(lang, "status.invited"))
+		admin.waitText(`tr[data-email="`+email+`"] .cell-status .badge`, cat.T(lang, "status.invited"))
 	}
 	admin.check("members")
 
@@ -94,8 +94,8 @@ func TestBrowserInviteJourney(t *testing.T) {
 
 	admin.do(chromedp.Click(chromedp.CSS(`a.nav-item[href$="/members"]`)))
 	admin.wantHeading("members.title")
-	admin.waitText(`tr[data-email="ana@northstudio.com"] .badge`, cat.T(lang, "status.active"))
-	admin.waitText(`tr[data-email="leo@northstudio.com"] .badge`, cat.T(lang, "status.invited"))
+	admin.waitText(`tr[data-email="ana@northstudio.com"] .cell-status .badge`, cat.T(lang, "status.active"))
+	admin.waitText(`tr[data-email="leo@northstudio.com"] .cell-status .badge`, cat.T(lang, "status.invited"))
 	admin.waitText("#seats-text strong", seats(2))
 	admin.check("members-after")
 }
