@@ -126,6 +126,15 @@ func TestSingleSignOn(t *testing.T) {
 			started.do("GET", "/auth/sso/acme-id/callback?code=x&state=forged", nil).want(t, 400)
 			started.do("GET", "/api/v1/me", nil).want(t, 401)
 			s.client(t).do("GET", "/auth/sso/nobody", nil).want(t, 404)
+
+			// The identity routes are the signed-in person's own: not the
+			// anonymous's, not an API token's.
+			s.client(t).do("GET", "/api/v1/me/identities", nil).want(t, 401, "unauthenticated")
+			s.client(t).do("DELETE", "/api/v1/me/identities/acme-id", nil).want(t, 401, "unauthenticated")
+			ws := bobPass.do("POST", "/api/v1/workspaces", map[string]string{"name": "Bob's"}).want(t, 201).json(t)["id"].(string)
+			tok := bobPass.do("POST", "/api/v1/workspaces/"+ws+"/api-tokens", map[string]string{"name": "ci"}).want(t, 201).json(t)["token"].(string)
+			s.withToken(t, tok).do("GET", "/api/v1/me/identities", nil).want(t, 403, "forbidden")
+			s.withToken(t, tok).do("DELETE", "/api/v1/me/identities/acme-id", nil).want(t, 403, "forbidden")
 		})
 	}
 }

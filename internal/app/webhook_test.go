@@ -324,3 +324,21 @@ func TestWebhookEventsFollowTheirCreatorsAccess(t *testing.T) {
 		}
 	})
 }
+
+// Without TROUPE_WEBHOOKS_ALLOW_HTTP an endpoint must be https.
+func TestWebhookNeedsHTTPS(t *testing.T) {
+	for _, engine := range testkit.Engines(t) {
+		t.Run(engine.Name, func(t *testing.T) {
+			e := newEnvWith(t, engine, app.Config{MediaTools: mediatools.Find()})
+			tm := e.team(t)
+			ctx := context.Background()
+			_, err := e.app.CreateWebhook(ctx, tm.dev, tm.ws, app.WebhookInput{URL: "http://hooks.example.com/t",
+				Events: []string{troupe.EventItemCreated}}, client)
+			wantCode(t, err, troupe.CodeValidation)
+			if _, err := e.app.CreateWebhook(ctx, tm.dev, tm.ws, app.WebhookInput{URL: "https://hooks.example.com/t",
+				Events: []string{troupe.EventItemCreated}}, client); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
