@@ -135,11 +135,11 @@ func TestBrowserReviewLoopJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#"+thread+" .comment-reply-form textarea"), "Moved it to 0:01."),
 		chromedp.Click(chromedp.CSS("#"+thread+" .comment-reply-form button[type=submit]")))
 	carla.waitTrue("the reply is listed", `(() => { const r = document.querySelector("#`+thread+` .comment-replies"); return !!r && r.textContent.includes("Moved it to 0:01."); })()`)
-	vera.waitWithin(10*time.Second, "the reply arrives live", `(() => { const r = document.querySelector("#`+thread+` .comment-replies"); return !!r && r.textContent.includes("Moved it to 0:01."); })()`)
+	vera.waitWithin(20*time.Second, "the reply arrives live", `(() => { const r = document.querySelector("#`+thread+` .comment-replies"); return !!r && r.textContent.includes("Moved it to 0:01."); })()`)
 	carla.do(chromedp.Click(chromedp.CSS("#" + thread + ` > .comment .comment-actions form[action$="/resolve"] button`)))
 	carla.waitText(".toast", T("flash.comment_resolved"))
 	carla.waitTrue("the thread is resolved", `(() => { const c = document.querySelector("#`+thread+`"); return !c || c.classList.contains("resolved"); })()`)
-	vera.waitWithin(10*time.Second, "the thread is resolved on the Viewer's side", `(() => { const c = document.querySelector("#`+thread+`"); return !c || c.classList.contains("resolved"); })()`)
+	vera.waitWithin(20*time.Second, "the thread is resolved on the Viewer's side", `(() => { const c = document.querySelector("#`+thread+`"); return !c || c.classList.contains("resolved"); })()`)
 
 	// The Creator asks again.
 	askVera(carla, "Fixed, please look again")
