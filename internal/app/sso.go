@@ -313,11 +313,12 @@ func (a *App) applySSORoles(ctx context.Context, tx *store.Tx, user troupe.User,
 			}
 			continue
 		}
-		if m.Role == troupe.RoleSuperAdmin {
-			if n, err := tx.CountSuperAdmins(ctx, w.WorkspaceID); err != nil {
+		switch err := a.keepOneSuperAdmin(ctx, tx, w.WorkspaceID, m); troupe.ErrorCode(err) {
+		case troupe.CodeLastSuperAdmin:
+			continue
+		default:
+			if err != nil {
 				return err
-			} else if n <= 1 {
-				continue
 			}
 		}
 		if err := tx.UpdateMemberRole(ctx, w.WorkspaceID, user.ID, role); err != nil {

@@ -148,9 +148,5 @@ func plainError(w http.ResponseWriter, err error) error {
 		return err
 	}
 	setRetryAfter(w, err)
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(httpStatus(code))
-	w.Write([]byte(troupe.ErrorMessage(err) + "\n"))
-	return nil
+	return plainStatus(w, httpStatus(code), troupe.ErrorMessage(err))
 }

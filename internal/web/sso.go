@@ -128,17 +128,22 @@ func (s *Server) providerName(id string) string {
 	return id
 }
 
+// identitiesJSON are ids with their providers' names, never nil.
+func (s *Server) identitiesJSON(ids []troupe.Identity) []identityJSON {
+	out := make([]identityJSON, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, identityJSON{Provider: id.Provider, ProviderName: s.providerName(id.Provider), Email: id.Email,
+			CreatedAt: id.CreatedAt, LastUsedAt: id.LastUsedAt})
+	}
+	return out
+}
+
 func (s *Server) handleIdentityList(w http.ResponseWriter, r *http.Request, u troupe.User) error {
 	ids, err := s.app.ListIdentities(r.Context(), u)
 	if err != nil {
 		return err
 	}
-	out := list[identityJSON]{Items: make([]identityJSON, 0, len(ids))}
-	for _, id := range ids {
-		out.Items = append(out.Items, identityJSON{Provider: id.Provider, ProviderName: s.providerName(id.Provider), Email: id.Email,
-			CreatedAt: id.CreatedAt, LastUsedAt: id.LastUsedAt})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, list[identityJSON]{Items: s.identitiesJSON(ids)})
 	return nil
 }
 

@@ -151,13 +151,8 @@ func (s *Server) accountData(r *http.Request, u troupe.User) (accountPage, error
 	if err != nil {
 		return accountPage{}, err
 	}
-	p := accountPage{TwoFactor: st, SSO: len(s.cfg.SSO.List()) > 0}
 	ids, err := s.app.ListIdentities(r.Context(), u)
-	for _, id := range ids {
-		p.Identities = append(p.Identities, identityJSON{Provider: id.Provider, ProviderName: s.providerName(id.Provider), Email: id.Email,
-			CreatedAt: id.CreatedAt, LastUsedAt: id.LastUsedAt})
-	}
-	return p, err
+	return accountPage{TwoFactor: st, SSO: len(s.cfg.SSO.List()) > 0, Identities: s.identitiesJSON(ids)}, err
 }
 
 func setupView(setup app.TwoFactorSetup) (*twoFactorSetupView, error) {
