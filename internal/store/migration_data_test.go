@@ -17,21 +17,14 @@ func TestCommentLevelMigrationKeepsEdit(t *testing.T) {
 	for _, e := range testkit.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := store.Open(ctx, e.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if err := db.MigrateTo(ctx, 13); err != nil {
-				t.Fatal(err)
-			}
+			db := openAt(t, e, 13)
 			now := time.Now().UTC().Truncate(time.Millisecond)
 			ws := troupe.Workspace{ID: "w1", Name: "Studio", Settings: troupe.DefaultSettings}
 			item := func(id string) troupe.Item {
 				return troupe.Item{ID: id, WorkspaceID: ws.ID, Kind: troupe.KindDraft, Name: id, OwnerID: "u1", CreatedAt: now, UpdatedAt: now}
 			}
 			const oldView, oldEdit = troupe.Level(1), troupe.Level(2)
-			err = db.Tx(ctx, func(tx *store.Tx) error {
+			err := db.Tx(ctx, func(tx *store.Tx) error {
 				err := errors.Join(
 					tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: "u1", Email: "ada@example.com", Name: "Ada"}, PasswordHash: "h"}, now),
 					tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: "u2", Email: "bo@example.com", Name: "Bo"}, PasswordHash: "h"}, now),
@@ -81,14 +74,7 @@ func TestPublishedVideosBecomeDefaultLinks(t *testing.T) {
 	for _, e := range testkit.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := store.Open(ctx, e.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if err := db.MigrateTo(ctx, 17); err != nil {
-				t.Fatal(err)
-			}
+			db := openAt(t, e, 17)
 			now := time.Now().UTC().Truncate(time.Millisecond)
 			ws := troupe.Workspace{ID: "w1", Name: "Studio", Settings: troupe.DefaultSettings}
 			ws.Settings.Publishing = troupe.PermAllowed
@@ -97,7 +83,7 @@ func TestPublishedVideosBecomeDefaultLinks(t *testing.T) {
 					MediaKey: "k" + id, MediaType: "video/mp4", CreatedAt: now, UpdatedAt: now}
 			}
 			const slug = "AAAAAAAAAAAAAAAAAAAAAAAA"
-			err = db.Tx(ctx, func(tx *store.Tx) error {
+			err := db.Tx(ctx, func(tx *store.Tx) error {
 				return errors.Join(
 					tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: "u1", Email: "ada@example.com", Name: "Ada"}, PasswordHash: "h"}, now),
 					createOldWorkspace(ctx, tx, ws, now), tx.CreateItem(ctx, video("published")), tx.CreateItem(ctx, video("draft")),
@@ -132,17 +118,10 @@ func TestTokensBeforeScopesKeepTheirRights(t *testing.T) {
 	for _, e := range testkit.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := store.Open(ctx, e.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if err := db.MigrateTo(ctx, 19); err != nil {
-				t.Fatal(err)
-			}
+			db := openAt(t, e, 19)
 			now := time.Now().UTC().Truncate(time.Millisecond)
 			ws := troupe.Workspace{ID: "w1", Name: "Studio", Settings: troupe.DefaultSettings}
-			err = db.Tx(ctx, func(tx *store.Tx) error {
+			err := db.Tx(ctx, func(tx *store.Tx) error {
 				err := errors.Join(
 					tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: "u1", Email: "ada@example.com", Name: "Ada"}, PasswordHash: "h"}, now),
 					tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: "u2", Email: "bo@example.com", Name: "Bo"}, PasswordHash: "h"}, now),
@@ -177,17 +156,10 @@ func TestDomainsBeforeVerificationStartUnverified(t *testing.T) {
 	for _, e := range testkit.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := store.Open(ctx, e.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if err := db.MigrateTo(ctx, 23); err != nil {
-				t.Fatal(err)
-			}
+			db := openAt(t, e, 23)
 			now := time.Now().UTC().Truncate(time.Millisecond)
 			ws := troupe.Workspace{ID: "w1", Name: "Studio", Settings: troupe.DefaultSettings}
-			err = db.Tx(ctx, func(tx *store.Tx) error {
+			err := db.Tx(ctx, func(tx *store.Tx) error {
 				return errors.Join(createOldWorkspace(ctx, tx, ws, now),
 					tx.Exec(ctx, `INSERT INTO workspace_domains (workspace_id, domain, created_at) VALUES ('w1', 'acme.com', 1), ('w1', 'acme.org', 1)`))
 			})
@@ -211,4 +183,20 @@ func TestDomainsBeforeVerificationStartUnverified(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openAt opens e's database migrated up to version only, closed when the
+// test ends.
+func openAt(t *testing.T, e testkit.Engine, version int64) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, e.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.MigrateTo(ctx, version); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
