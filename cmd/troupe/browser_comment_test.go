@@ -75,7 +75,9 @@ func TestBrowserCommentJourney(t *testing.T) {
 		if (Math.abs(at - 0.3) > 0.05) return "marker at " + at;
 		return m.getAttribute("aria-label").includes("0:03") ? "" : "label " + m.getAttribute("aria-label");
 	})()`)
-	// Hovering shows the comment; a click seeks there.
+	// Hovering shows the comment; a click seeks there, once the player
+	// knows the video's length (a loaded test run can take a while).
+	p.waitWithin(30*time.Second, "the video is loaded", `document.querySelector(".media-card video").readyState >= 1`)
 	p.eval(`(() => { document.querySelector(".media-card video").currentTime = 8; return true; })()`)
 	p.do(chromedp.Click(chromedp.CSS("[data-comment-markers] .comment-marker")))
 	p.waitTrue("the marker seeks", `Math.abs(document.querySelector(".media-card video").currentTime - 3) < 0.5`)
