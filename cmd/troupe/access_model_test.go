@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/url"
 	"slices"
@@ -316,10 +317,10 @@ func runAccessModel(t *testing.T, seed uint64, clients map[string]*apiClient, us
 			}
 		}
 		base := "/api/v1/workspaces/" + ws
-		sameSet(t, seed, "root of "+u, root, listAll(t, c, base+"/items?"))
-		sameSet(t, seed, "search of "+u, all, listAll(t, c, base+"/items?q="+url.QueryEscape("ITEM")+"&"))
-		sameSet(t, seed, "recent of "+u, all, listAll(t, c, base+"/recent?"))
-		sameSet(t, seed, "shared with "+u, shared, listAll(t, c, base+"/shared-with-me?"))
+		sameList(t, m, seed, u, "root of "+u, root, listAll(t, c, base+"/items?"))
+		sameList(t, m, seed, u, "search of "+u, all, listAll(t, c, base+"/items?q="+url.QueryEscape("ITEM")+"&"))
+		sameList(t, m, seed, u, "recent of "+u, all, listAll(t, c, base+"/recent?"))
+		sameList(t, m, seed, u, "shared with "+u, shared, listAll(t, c, base+"/shared-with-me?"))
 		// The complete set in one stream: the same items, each with the
 		// model's level.
 		var streamed []string
@@ -340,7 +341,7 @@ func runAccessModel(t *testing.T, seed uint64, clients map[string]*apiClient, us
 					kids = append(kids, k)
 				}
 			}
-			sameSet(t, seed, "folder "+id+" for "+u, kids, listAll(t, c, base+"/items?parent="+id+"&"))
+			sameList(t, m, seed, u, "folder "+id+" for "+u, kids, listAll(t, c, base+"/items?parent="+id+"&"))
 		}
 	}
 }
@@ -367,21 +368,35 @@ func visibleSet(t *testing.T, c *apiClient, path string) map[string]string {
 	return out
 }
 
-// listAll walks a list's pages, 7 items at a time so cursors are exercised.
-func listAll(t *testing.T, c *apiClient, path string) []string {
+// listAll walks a list's pages, 7 items at a time so cursors are
+// exercised, and returns each item's id with the level it shows.
+func listAll(t *testing.T, c *apiClient, path string) map[string]string {
 	t.Helper()
-	var out []string
+	out := map[string]string{}
 	cursor := ""
 	for {
 		page := c.do("GET", path+"limit=7&cursor="+url.QueryEscape(cursor), nil).want(t, 200).json(t)
-		for _, it := range page["items"].([]any) {
-			out = append(out, it.(map[string]any)["id"].(string))
+		for _, raw := range page["items"].([]any) {
+			it := raw.(map[string]any)
+			out[it["id"].(string)] = it["permissions"].(map[string]any)["level"].(string)
 		}
 		next, _ := page["next_cursor"].(string)
 		if next == "" {
 			return out
 		}
 		cursor = next
+	}
+}
+
+// sameList holds a list to the model: the same items, each at the
+// model's level for u.
+func sameList(t *testing.T, m *accessModel, seed uint64, u, what string, want []string, got map[string]string) {
+	t.Helper()
+	sameSet(t, seed, what, want, slices.Collect(maps.Keys(got)))
+	for id, level := range got {
+		if w := m.level(u, id).String(); level != w {
+			t.Fatalf("seed %d: %s: %s at %s, model says %s", seed, what, id, level, w)
+		}
 	}
 }
 

@@ -351,6 +351,12 @@ func (a *App) summarize(ctx context.Context, q *store.Queries, v store.Viewer, r
 	if err != nil {
 		return err
 	}
+	fillSummaries(views, chains, role)
+	return nil
+}
+
+// fillSummaries sets each view's access summary from its chain.
+func fillSummaries(views []ItemView, chains map[string]store.AccessChain, role troupe.Role) {
 	for i := range views {
 		c := chains[views[i].ID]
 		for j := range c.Steps {
@@ -358,7 +364,6 @@ func (a *App) summarize(ctx context.Context, q *store.Queries, v store.Viewer, r
 		}
 		views[i].Access = troupe.SummarizeAccess(c.Steps, c.People, c.Public)
 	}
-	return nil
 }
 
 // What a refused action on an item lacks (troupe.Refusal.Need).

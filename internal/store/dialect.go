@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -75,6 +76,18 @@ func (d Dialect) planEachTime(args []any) []any {
 		return args
 	}
 	return append([]any{pgx.QueryExecModeExec}, args...)
+}
+
+// idList is a list of ids as one argument, and the SQL that reads it
+// back as rows (column value) to use after IN: one statement whatever the
+// number of ids, prepared once and planned without hundreds of
+// parameters. The ids must not contain commas.
+func (d Dialect) idList(ids []string) (string, any) {
+	if d == Postgres {
+		return `SELECT unnest(string_to_array(?, ','))`, strings.Join(ids, ",")
+	}
+	raw, _ := json.Marshal(ids)
+	return `SELECT value FROM json_each(?)`, string(raw)
 }
 
 // translate turns driver errors into the domain's: no rows becomes

@@ -29,13 +29,34 @@ const grantOf = `(SELECT COALESCE(MAX(CASE WHEN a.owner_id = ? THEN ` + levelEdi
 	LEFT JOIN item_shares s ON s.item_id = a.id AND s.user_id = ?
 	WHERE t.descendant_id = i.id)`
 
-// visibleTo holds when ownership, a share or workspace access on item i
-// or a folder above it lets a user see i (grantOf > 0, written as EXISTS
-// so that it stops at the first reason and PostgreSQL can plan it as a
-// semi-join). Arguments: user, user.
-const visibleTo = `EXISTS (SELECT 1 FROM item_tree t JOIN items a ON a.id = t.ancestor_id
-	LEFT JOIN item_shares s ON s.item_id = a.id AND s.user_id = ?
-	WHERE t.descendant_id = i.id AND (a.owner_id = ? OR a.workspace_level > 0 OR s.level IS NOT NULL))`
+// visibleRoots are, for one statement, the roots of a user's access that
+// can sit above an item: folders with workspace access, folders the user
+// owns, and whatever is shared with them (items themselves need no root:
+// visibleTo reads their own owner and workspace level). A few thousand
+// ids at most, read once per statement through their indexes.
+// Arguments: workspace, user, workspace, user.
+const visibleRoots = `roots AS MATERIALIZED (SELECT a.id FROM items a
+		WHERE a.workspace_id = ? AND a.kind = 'folder' AND a.workspace_level > 0
+	UNION ALL SELECT a.id FROM items a WHERE a.owner_id = ? AND a.workspace_id = ? AND a.kind = 'folder'
+	UNION ALL SELECT s.item_id FROM item_shares s WHERE s.user_id = ?)`
+
+// visibleTo holds when a user may see item i (grantOf > 0): they own it,
+// it has workspace access, or i or a folder above it is one of the
+// statement's visibleRoots. The roots are probed as one hash table built
+// for the statement (an IN kept inside IS TRUE is not turned into a join
+// repeated for each row), and the EXISTS stays a probe per candidate row
+// (PostgreSQL's OFFSET 0 keeps it from being turned into a hash of every
+// visible item), so a page stops at its last row: a few index reads per
+// candidate instead of an items and a shares lookup per folder above it.
+// Arguments: user.
+func (d Dialect) visibleTo() string {
+	var keep string
+	if d == Postgres {
+		keep = ` OFFSET 0`
+	}
+	return `(i.owner_id = ? OR i.workspace_level > 0 OR EXISTS (SELECT 1 FROM item_tree t
+		WHERE t.descendant_id = i.id AND (t.ancestor_id IN (SELECT r.id FROM roots r)) IS TRUE` + keep + `))`
+}
 
 // ownGrant is grantOf for item i alone, leaving out the folders above.
 // Arguments: user, user.
@@ -200,12 +221,16 @@ func (q *Queries) ListChildren(ctx context.Context, v Viewer, parentID string, p
 		where += ` AND (` + rank + `, i.name_norm, i.id) > (?, ?, ?)`
 		args = append(args, int(key[0]-'0'), key[1:], id)
 	}
-	query := `SELECT * FROM (SELECT ` + summaryColumns + `, ` + expr + ` AS grant_level, ` + rank + ` AS kind_rank, i.name_norm` +
-		itemFrom + where + `) x`
-	if parentID == "" {
-		query += ` WHERE x.grant_level > 0`
+	if parentID == "" && !v.All {
+		// ownGrant > 0, read from the row itself and a hash of v's shares
+		// built once (see visibleTo): the level is then computed for the
+		// page's rows only.
+		where += ` AND (i.owner_id = ? OR i.workspace_level > 0
+			OR (i.id IN (SELECT s.item_id FROM item_shares s WHERE s.user_id = ?)) IS TRUE)`
+		args = append(args, v.UserID, v.UserID)
 	}
-	query += ` ORDER BY x.kind_rank, x.name_norm, x.id LIMIT ?`
+	query := `SELECT ` + summaryColumns + `, ` + expr + `, ` + rank + `, i.name_norm` + itemFrom + where +
+		` ORDER BY ` + rank + `, i.name_norm, i.id LIMIT ?`
 	rows, err := q.query(ctx, query, append(args, f.Limit+1)...)
 	if err != nil {
 		return nil, "", err
@@ -223,9 +248,9 @@ func (q *Queries) ListChildren(ctx context.Context, v Viewer, parentID string, p
 
 // ListVisible lists the items of a workspace that v may see, most recently
 // updated first (Recent), or, with a name query, those whose name
-// contains it, by name (search). Trashed items never show.
+// contains it, by name (search). Trashed items never show. The rows'
+// Grant is left to ListAccessChains, which reads their chains anyway.
 func (q *Queries) ListVisible(ctx context.Context, v Viewer, query string, f ItemFilter) ([]ItemRow, string, error) {
-	expr, gargs := v.grant(grantOf)
 	args := []any{f.WorkspaceID}
 	where := ` WHERE i.workspace_id = ? AND i.trashed_at IS NULL`
 	var kind string
@@ -259,8 +284,10 @@ func (q *Queries) ListVisible(ctx context.Context, v Viewer, query string, f Ite
 		}
 		cursorOf = func(r ItemRow) string { return encodeTimeCursor(r.UpdatedAt, r.ID) }
 	}
-	from := itemFrom
+	from, with := itemFrom, ""
+	var wargs []any
 	if !v.All {
+		with, wargs = `WITH `+visibleRoots+` `, []any{f.WorkspaceID, v.UserID, f.WorkspaceID, v.UserID}
 		if query != "" && q.d == Postgres {
 			// Sort the name's matches first, then check access in that
 			// order until the page is full. Left to itself, PostgreSQL
@@ -268,32 +295,30 @@ func (q *Queries) ListVisible(ctx context.Context, v Viewer, query string, f Ite
 			// workers that a busy server cannot spare).
 			from = ` FROM (SELECT i.*, ` + q.d.searchOrder() + ` AS sort_key` + itemFrom + where +
 				` ORDER BY sort_key, i.id OFFSET 0) i`
-			where, order = ` WHERE `+visibleTo, ` ORDER BY i.sort_key, i.id`
+			where, order = ` WHERE `+q.d.visibleTo(), ` ORDER BY i.sort_key, i.id`
 		} else {
-			where += ` AND ` + visibleTo
+			where += ` AND ` + q.d.visibleTo()
 		}
-		args = append(args, v.UserID, v.UserID)
+		args = append(args, v.UserID)
 	}
-	all := append(append(gargs, args...), f.Limit+1)
+	all := append(append(wargs, args...), f.Limit+1)
 	if query != "" {
 		all = q.d.planEachTime(all)
 	}
-	rows, err := q.query(ctx, `SELECT `+summaryColumns+`, `+expr+from+where+order+` LIMIT ?`, all...)
+	rows, err := q.query(ctx, with+`SELECT `+summaryColumns+from+where+order+` LIMIT ?`, all...)
 	if err != nil {
 		return nil, "", err
 	}
 	return scanPage(rows, f.Limit, func(rows *sql.Rows) (ItemRow, error) {
-		var g troupe.Level
-		r, err := scanItem(rows, false, &g)
-		r.Grant = g
-		return r, err
+		return scanItem(rows, false)
 	}, cursorOf)
 }
 
 // ListSharedWith lists the items shared with userID directly (not those
-// they own), most recently shared first.
+// they own), most recently shared first. The rows' Grant is left to
+// ListAccessChains.
 func (q *Queries) ListSharedWith(ctx context.Context, userID string, f ItemFilter) ([]ItemRow, string, error) {
-	args := []any{userID, userID, userID, f.WorkspaceID, userID}
+	args := []any{userID, f.WorkspaceID, userID}
 	where := ` WHERE sh.user_id = ? AND i.workspace_id = ? AND i.owner_id <> ? AND i.trashed_at IS NULL`
 	var kind string
 	kind, args = f.kindClause(args)
@@ -306,17 +331,16 @@ func (q *Queries) ListSharedWith(ctx context.Context, userID string, f ItemFilte
 		where += ` AND (sh.created_at, i.id) < (?, ?)`
 		args = append(args, at, id)
 	}
-	rows, err := q.query(ctx, `SELECT `+summaryColumns+`, `+grantOf+`, sh.created_at`+itemFrom+
+	rows, err := q.query(ctx, `SELECT `+summaryColumns+`, sh.created_at`+itemFrom+
 		` JOIN item_shares sh ON sh.item_id = i.id`+where+` ORDER BY sh.created_at DESC, i.id DESC LIMIT ?`,
 		append(args, f.Limit+1)...)
 	if err != nil {
 		return nil, "", err
 	}
 	return scanPage(rows, f.Limit, func(rows *sql.Rows) (ItemRow, error) {
-		var g troupe.Level
 		var shared int64
-		r, err := scanItem(rows, false, &g, &shared)
-		r.Grant, r.sortKey = g, encodeTimeCursor(fromMillis(shared), r.ID)
+		r, err := scanItem(rows, false, &shared)
+		r.sortKey = encodeTimeCursor(fromMillis(shared), r.ID)
 		return r, err
 	}, func(r ItemRow) string { return r.sortKey })
 }
@@ -729,35 +753,30 @@ type AccessChain struct {
 // one query, whatever the number of items: a page of a list costs one
 // more query, not one per row. Each item and folder of the page's chains
 // is read once (the rows of a folder share the folders above them), with
-// the level sharing gives v over it and its shares; the chains, the
-// people and their count are put together here.
+// its shares; the chains, the grants, the people and their count are put
+// together here, from what the chains already hold, since every folder
+// above a step is a later step of the same chain.
 func (q *Queries) ListAccessChains(ctx context.Context, v Viewer, ids []string) (map[string]AccessChain, error) {
 	out := make(map[string]AccessChain, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	// Nodes are aliased i so that grantOf reads them; it runs for the
-	// folders above only, as the reader sees the items themselves. Share
-	// rows come with depth -1 and the node's id first.
-	grant, gargs := v.grant(grantOf)
-	args := make([]any, 0, len(ids)+len(gargs))
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	args = append(args, gargs...)
-	rows, err := q.query(ctx, `WITH c AS MATERIALIZED (SELECT descendant_id, ancestor_id, depth FROM item_tree
-			WHERE descendant_id IN (`+placeholders(len(ids))+`)),
-		n AS MATERIALIZED (SELECT i.id, i.name, i.owner_id, i.workspace_level,
+	// Share rows come with depth -1 and the node's id first. Each folder
+	// above is read with each chain it is in (from items_folder_steps,
+	// without the table, cheaper than gathering the nodes first), and the
+	// steps are put in order here.
+	in, list := q.d.idList(ids)
+	rows, err := q.query(ctx, `SELECT i.id, 0, i.id, i.name, i.owner_id, i.workspace_level,
 			CASE WHEN COALESCE(i.public_slug, '') <> '' AND i.trashed_at IS NULL
-				AND (SELECT w.publishing FROM workspaces w WHERE w.id = i.workspace_id) <> 'off' THEN 1 ELSE 0 END AS public,
-			CASE WHEN i.id IN (SELECT ancestor_id FROM c WHERE depth > 0) THEN `+grant+` ELSE `+levelEdit+` END AS grant_level
-			FROM items i WHERE i.id IN (SELECT ancestor_id FROM c))
-		SELECT c.descendant_id, c.depth, n.id, n.name, n.owner_id, n.workspace_level, n.public, n.grant_level, '', 0
-			FROM c JOIN n ON n.id = c.ancestor_id
+				AND (SELECT w.publishing FROM workspaces w WHERE w.id = i.workspace_id) <> 'off' THEN 1 ELSE 0 END, '', 0
+			FROM items i WHERE i.id IN (`+in+`)
 		UNION ALL
-		SELECT s.item_id, -1, s.item_id, '', '', 0, 0, 0, s.user_id, s.level
-			FROM item_shares s WHERE s.item_id IN (SELECT id FROM n)
-		ORDER BY 1, 2`, args...)
+		SELECT t.descendant_id, t.depth, a.id, a.name, a.owner_id, a.workspace_level, 0, '', 0
+			FROM item_tree t JOIN items a ON a.id = t.ancestor_id AND a.kind = 'folder'
+			WHERE t.descendant_id IN (`+in+`) AND t.depth > 0
+		UNION ALL
+		SELECT s.item_id, -1, s.item_id, '', '', 0, 0, s.user_id, s.level FROM item_shares s
+			WHERE s.item_id IN (SELECT t.ancestor_id FROM item_tree t WHERE t.descendant_id IN (`+in+`))`, list, list, list)
 	if err != nil {
 		return nil, err
 	}
@@ -768,8 +787,8 @@ func (q *Queries) ListAccessChains(ctx context.Context, v Viewer, ids []string) 
 		var id, user string
 		var s troupe.AccessStep
 		var public int
-		var g, level troupe.Level
-		if err := rows.Scan(&id, &s.Depth, &s.ID, &s.Name, &s.OwnerID, &s.Workspace, &public, &g, &user, &level); err != nil {
+		var level troupe.Level
+		if err := rows.Scan(&id, &s.Depth, &s.ID, &s.Name, &s.OwnerID, &s.Workspace, &public, &user, &level); err != nil {
 			return nil, translate(err)
 		}
 		if s.Depth < 0 {
@@ -783,15 +802,17 @@ func (q *Queries) ListAccessChains(ctx context.Context, v Viewer, ids []string) 
 		if s.Depth == 0 {
 			c.Public = public == 1
 		}
-		c.Steps, c.Grants = append(c.Steps, s), append(c.Grants, g)
+		c.Steps = append(c.Steps, s)
 		out[id] = c
 	}
 	if err := rows.Err(); err != nil {
 		return nil, translate(err)
 	}
-	// The people: everyone with a share on a step or owning one, but the
-	// item's owner, each counted once.
 	for id, c := range out {
+		slices.SortFunc(c.Steps, func(a, b troupe.AccessStep) int { return a.Depth - b.Depth })
+		c.Grants = chainGrants(v, c.Steps, shares)
+		// The people: everyone with a share on a step or owning one, but
+		// the item's owner, each counted once.
 		people := map[string]bool{}
 		for i := range c.Steps {
 			st := &c.Steps[i]
@@ -807,6 +828,25 @@ func (q *Queries) ListAccessChains(ctx context.Context, v Viewer, ids []string) 
 		out[id] = c
 	}
 	return out, nil
+}
+
+// chainGrants is grantOf for each step of a chain (nearest first): the
+// highest of what ownership, v's share and workspace access give on that
+// step and on every step after it, the folders above.
+func chainGrants(v Viewer, steps []troupe.AccessStep, shares map[string]map[string]troupe.Level) []troupe.Level {
+	grants := make([]troupe.Level, len(steps))
+	g := troupe.LevelNone
+	for i := len(steps) - 1; i >= 0; i-- {
+		st := steps[i]
+		switch {
+		case v.All || st.OwnerID == v.UserID:
+			g = troupe.LevelEdit
+		default:
+			g = max(g, st.Workspace, shares[st.ID][v.UserID])
+		}
+		grants[i] = g
+	}
+	return grants
 }
 
 // VisibleFilter selects the complete set of items a viewer may see.
