@@ -46,16 +46,15 @@ func (d Dialect) rebind(query string) string {
 	return b.String()
 }
 
-// searchOrder is the ORDER BY expression of a search by name. SQLite walks
-// the name index in order and stops at the page's end; on PostgreSQL an
-// expression the index cannot provide makes the planner find the matches
-// through the trigram index and sort them, far cheaper than walking every
-// name to find those containing the text.
-func (d Dialect) searchOrder() string {
+// keepSubquery ends a subquery that PostgreSQL must run as written: an
+// OFFSET 0 keeps the planner from merging it into the query around it
+// (turning an EXISTS into a hash of every row it could match, or sorting
+// a subquery's rows again). SQLite runs such subqueries as written.
+func (d Dialect) keepSubquery() string {
 	if d == Postgres {
-		return `(i.name_norm || '')`
+		return ` OFFSET 0`
 	}
-	return `i.name_norm`
+	return ``
 }
 
 // joinInOrder joins the next table after the ones before it: SQLite's

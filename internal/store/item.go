@@ -50,12 +50,8 @@ const visibleRoots = `roots AS MATERIALIZED (SELECT a.id FROM items a
 // candidate instead of an items and a shares lookup per folder above it.
 // Arguments: user.
 func (d Dialect) visibleTo() string {
-	var keep string
-	if d == Postgres {
-		keep = ` OFFSET 0`
-	}
 	return `(i.owner_id = ? OR i.workspace_level > 0 OR EXISTS (SELECT 1 FROM item_tree t
-		WHERE t.descendant_id = i.id AND (t.ancestor_id IN (SELECT r.id FROM roots r)) IS TRUE` + keep + `))`
+		WHERE t.descendant_id = i.id AND (t.ancestor_id IN (SELECT r.id FROM roots r)) IS TRUE` + d.keepSubquery() + `))`
 }
 
 // ownGrant is grantOf for item i alone, leaving out the folders above.
@@ -251,29 +247,42 @@ func (q *Queries) ListChildren(ctx context.Context, v Viewer, parentID string, p
 // contains it, by name (search). Trashed items never show. The rows'
 // Grant is left to ListAccessChains, which reads their chains anyway.
 func (q *Queries) ListVisible(ctx context.Context, v Viewer, query string, f ItemFilter) ([]ItemRow, string, error) {
-	args := []any{f.WorkspaceID}
-	where := ` WHERE i.workspace_id = ? AND i.trashed_at IS NULL`
-	var kind string
-	kind, args = f.kindClause(args)
-	where += kind
+	// Arguments in the statement's order: the roots, the search's matches,
+	// the rows' conditions, the access check and the limit.
+	var with, from = "", itemFrom
+	var args []any
+	if !v.All {
+		with, args = `WITH `+visibleRoots+` `, []any{f.WorkspaceID, v.UserID, f.WorkspaceID, v.UserID}
+	}
 	order := ` ORDER BY i.updated_at DESC, i.id DESC`
 	var cursorOf func(ItemRow) string
 	if query != "" {
-		order = ` ORDER BY ` + q.d.searchOrder() + `, i.id`
-		// The name filter comes first: it is cheap, and spares the access
-		// check of every item that does not match.
-		where += ` AND i.name_norm LIKE ? ESCAPE '\'`
-		args = append(args, "%"+escapeLike(troupe.NormalizeName(query))+"%")
+		// The matches come from the name index alone, in its order (no row
+		// is read for a name that does not match, and nothing is sorted),
+		// and their rows are read until the page is full: each page costs
+		// about the same, however many names match and however far the
+		// cursor is.
+		match := ` WHERE m.workspace_id = ? AND m.name_norm LIKE ? ESCAPE '\'`
+		args = append(args, f.WorkspaceID, "%"+escapeLike(troupe.NormalizeName(query))+"%")
 		if f.Cursor != "" {
 			key, id, err := decodeCursor(f.Cursor)
 			if err != nil {
 				return nil, "", err
 			}
-			where += ` AND (i.name_norm, i.id) > (?, ?)`
+			match += ` AND (m.name_norm, m.id) > (?, ?)`
 			args = append(args, key, id)
 		}
+		from = ` FROM (SELECT m.id, m.name_norm FROM items m` + match + ` ORDER BY m.name_norm, m.id` + q.d.keepSubquery() +
+			`) m JOIN items i ON i.id = m.id`
+		order = ` ORDER BY m.name_norm, m.id`
 		cursorOf = func(r ItemRow) string { return encodeCursor(troupe.NormalizeName(r.Name), r.ID) }
-	} else {
+	}
+	where := ` WHERE i.workspace_id = ? AND i.trashed_at IS NULL`
+	args = append(args, f.WorkspaceID)
+	var kind string
+	kind, args = f.kindClause(args)
+	where += kind
+	if query == "" {
 		if f.Cursor != "" {
 			at, id, err := decodeTimeCursor(f.Cursor)
 			if err != nil {
@@ -284,28 +293,15 @@ func (q *Queries) ListVisible(ctx context.Context, v Viewer, query string, f Ite
 		}
 		cursorOf = func(r ItemRow) string { return encodeTimeCursor(r.UpdatedAt, r.ID) }
 	}
-	from, with := itemFrom, ""
-	var wargs []any
 	if !v.All {
-		with, wargs = `WITH `+visibleRoots+` `, []any{f.WorkspaceID, v.UserID, f.WorkspaceID, v.UserID}
-		if query != "" && q.d == Postgres {
-			// Sort the name's matches first, then check access in that
-			// order until the page is full. Left to itself, PostgreSQL
-			// checks every match before sorting (or sorts in parallel
-			// workers that a busy server cannot spare).
-			from = ` FROM (SELECT i.*, ` + q.d.searchOrder() + ` AS sort_key` + itemFrom + where +
-				` ORDER BY sort_key, i.id OFFSET 0) i`
-			where, order = ` WHERE `+q.d.visibleTo(), ` ORDER BY i.sort_key, i.id`
-		} else {
-			where += ` AND ` + q.d.visibleTo()
-		}
+		where += ` AND ` + q.d.visibleTo()
 		args = append(args, v.UserID)
 	}
-	all := append(append(wargs, args...), f.Limit+1)
+	args = append(args, f.Limit+1)
 	if query != "" {
-		all = q.d.planEachTime(all)
+		args = q.d.planEachTime(args)
 	}
-	rows, err := q.query(ctx, with+`SELECT `+summaryColumns+from+where+order+` LIMIT ?`, all...)
+	rows, err := q.query(ctx, with+`SELECT `+summaryColumns+from+where+order+` LIMIT ?`, args...)
 	if err != nil {
 		return nil, "", err
 	}
