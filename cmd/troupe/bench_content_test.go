@@ -162,6 +162,35 @@ func (cb *contentBench) timeVisibleSet(b *testing.B, session string) {
 	b.ReportMetric(float64(residentKB(b, cb.pid))/1024, "server-RSS-MB")
 }
 
+// timePages walks a list from its first page to its last, b.N times,
+// and reports the latency of a page (p50, p99) and the list's length.
+func (cb *contentBench) timePages(b *testing.B, session, path string) {
+	client := &http.Client{}
+	var lat []time.Duration
+	items, pages := 0, 0
+	for b.Loop() {
+		items, pages = 0, 0
+		for cursor := ""; ; {
+			start := time.Now()
+			var page struct {
+				Items      []json.RawMessage `json:"items"`
+				NextCursor string            `json:"next_cursor"`
+			}
+			if err := json.Unmarshal(get(b, client, cb.base+path+url.QueryEscape(cursor), session), &page); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(start))
+			items, pages = items+len(page.Items), pages+1
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
+		}
+	}
+	reportLatency(b, lat)
+	b.ReportMetric(float64(items), "items")
+	b.ReportMetric(float64(pages), "pages")
+}
+
 func (cb *contentBench) permissionPath(rng *rand.Rand) string {
 	return fmt.Sprintf("/api/v1/items/%s/permissions?user=%s", cb.items[rng.IntN(len(cb.items))], cb.users[rng.IntN(len(cb.users))])
 }
@@ -171,7 +200,8 @@ func (cb *contentBench) permissionPath(rng *rand.Rand) string {
 // members, on each engine, over HTTP against a separate server process:
 // the permission check (one client: p50; eight clients: throughput), a
 // folder of 500 items listed by a member with 50 shares, "Shared with
-// me", search by name, the complete visible set of a member and of a
+// me", search by name, every page of Recent, search, the root, the
+// folder and "Shared with me" walked to the end, the complete visible set of a member and of a
 // Super Admin in one stream, and the server's resident memory.
 func BenchmarkContent(b *testing.B) {
 	bin := buildTroupe(b)
@@ -197,30 +227,6 @@ func BenchmarkContent(b *testing.B) {
 			b.Run("folder-500-first-page", func(b *testing.B) {
 				cb.timeGets(b, cb.heavy, func(int) string { return folder + "&limit=200" })
 			})
-			b.Run("folder-500-all-pages", func(b *testing.B) {
-				client := &http.Client{}
-				lat := make([]time.Duration, 0, b.N)
-				for b.Loop() {
-					start := time.Now()
-					n, cursor := 0, ""
-					for {
-						var page struct {
-							Items      []json.RawMessage `json:"items"`
-							NextCursor string            `json:"next_cursor"`
-						}
-						json.Unmarshal(get(b, client, cb.base+folder+"&limit=200&cursor="+cursor, cb.heavy), &page)
-						n += len(page.Items)
-						if cursor = page.NextCursor; cursor == "" {
-							break
-						}
-					}
-					if n != 500 {
-						b.Fatalf("listed %d items, want 500", n)
-					}
-					lat = append(lat, time.Since(start))
-				}
-				reportLatency(b, lat)
-			})
 			b.Run("shared-with-me", func(b *testing.B) {
 				cb.timeGets(b, cb.heavy, func(int) string {
 					return "/api/v1/workspaces/" + cb.gen.WorkspaceID + "/shared-with-me"
@@ -237,6 +243,22 @@ func BenchmarkContent(b *testing.B) {
 					return "/api/v1/workspaces/" + cb.gen.WorkspaceID + "/items?q=" + url.QueryEscape(words[i%len(words)])
 				})
 			})
+			// Every page of each list, to its end, at the default page size
+			// and the largest, for the member who sees about 30 %.
+			ws := "/api/v1/workspaces/" + cb.gen.WorkspaceID
+			for _, list := range []struct{ name, path string }{
+				{"recent", ws + "/recent?"},
+				{"search", ws + "/items?q=video&"},
+				{"root", ws + "/items?"},
+				{"folder-500", folder + "&"},
+				{"shared-with-me", ws + "/shared-with-me?"},
+			} {
+				for _, size := range []int{50, 200} {
+					b.Run(fmt.Sprintf("pages-%s-%d", list.name, size), func(b *testing.B) {
+						cb.timePages(b, cb.heavy, list.path+fmt.Sprintf("limit=%d&cursor=", size))
+					})
+				}
+			}
 			for _, who := range []struct{ name, session string }{{"member", cb.heavy}, {"super-admin", cb.admin}} {
 				b.Run("visible-set-"+who.name, func(b *testing.B) {
 					cb.timeVisibleSet(b, who.session)
