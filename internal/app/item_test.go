@@ -221,7 +221,9 @@ func TestItemLifecycle(t *testing.T) {
 			t.Fatalf("purged early: %d %v", n, err)
 		}
 		e.clock.Advance(2 * time.Hour)
-		if n, err := e.app.PurgeTrash(ctx); err != nil || n != 1 {
+		// The hourly purge task runs on the same clock and may get there
+		// first: either way the entry is purged once, and gone.
+		if n, err := e.app.PurgeTrash(ctx); err != nil || n > 1 {
 			t.Fatalf("purge: %d %v", n, err)
 		}
 		_, err = e.app.GetItem(ctx, tm.admin, d.ID)

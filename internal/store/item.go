@@ -30,7 +30,8 @@ const grantOf = `(SELECT COALESCE(MAX(CASE WHEN a.owner_id = ? THEN ` + levelEdi
 	WHERE t.descendant_id = i.id)`
 
 // visibleRoots are, for one statement, the roots of a user's access that
-// can sit above an item: folders with workspace access, folders the user
+// can sit above an item: folders with workspace access (from
+// items_workspace_access), folders the user
 // owns, and whatever is shared with them (items themselves need no root:
 // visibleTo reads their own owner and workspace level). A few thousand
 // ids at most, read once per statement through their indexes.
@@ -858,13 +859,15 @@ type VisibleFilter struct {
 // v owns, items with workspace access, items shared with v) expanded to
 // their subtrees through the closure table, the highest grant winning.
 // It is grantOf's rule computed from the grants down rather than from
-// each item up; the closure table is read from the roots (by its ancestor
-// index), never scanned whole. Arguments: user, workspace, user, user,
-// workspace.
+// each item up; the roots come from their indexes (items_workspace_access,
+// items_owner, item_shares_user) and the closure table is read from them
+// (by its ancestor index), never scanned whole. Arguments: workspace,
+// user, workspace, user, workspace.
 func (d Dialect) visibleGrants() string {
 	return `WITH roots AS (
-		SELECT a.id, CASE WHEN a.owner_id = ? THEN ` + levelEdit + ` ELSE a.workspace_level END AS g
-		FROM items a WHERE a.workspace_id = ? AND (a.owner_id = ? OR a.workspace_level > 0)
+		SELECT a.id, a.workspace_level AS g FROM items a WHERE a.workspace_id = ? AND a.workspace_level > 0
+		UNION ALL
+		SELECT a.id, ` + levelEdit + ` FROM items a WHERE a.owner_id = ? AND a.workspace_id = ?
 		UNION ALL
 		SELECT s.item_id, s.level FROM item_shares s JOIN items a ON a.id = s.item_id
 		WHERE s.user_id = ? AND a.workspace_id = ?
@@ -887,7 +890,7 @@ func (q *Queries) EachVisible(ctx context.Context, v Viewer, f VisibleFilter, fn
 	} else {
 		query = q.d.visibleGrants() + ` SELECT ` + summaryColumns + `, g.g FROM grants g JOIN items i ON i.id = g.id
 			WHERE i.trashed_at IS NULL`
-		args = []any{v.UserID, f.WorkspaceID, v.UserID, v.UserID, f.WorkspaceID}
+		args = []any{f.WorkspaceID, v.UserID, f.WorkspaceID, v.UserID, f.WorkspaceID}
 	}
 	query, args = f.where(query, args)
 	// Owners' names are read once, not looked up again for every row.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -1039,7 +1040,10 @@ func (s *Server) handleVisibleItems(w http.ResponseWriter, r *http.Request, u tr
 	}()
 	started, sent := false, 0
 	var writeErr error
-	enc := json.NewEncoder(w)
+	// A batch is encoded into one buffer and written at once: one pass
+	// through the response's writers per batch, not one per line.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	rc := http.NewResponseController(w)
 	for batch := range batches {
 		if writeErr != nil {
@@ -1049,13 +1053,17 @@ func (s *Server) handleVisibleItems(w http.ResponseWriter, r *http.Request, u tr
 			startNDJSON(w)
 			started = true
 		}
+		buf.Reset()
 		for _, it := range batch {
 			if writeErr = enc.Encode(visibleItemJSON{itemJSON: toItemJSON(it, false), Level: it.Permissions.Level.String()}); writeErr != nil {
 				break
 			}
-			sent++
 		}
 		if writeErr == nil {
+			_, writeErr = w.Write(buf.Bytes())
+		}
+		if writeErr == nil {
+			sent += len(batch)
 			writeErr = rc.Flush()
 		}
 		if writeErr != nil {

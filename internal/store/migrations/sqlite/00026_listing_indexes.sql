@@ -1,7 +1,8 @@
 -- +goose Up
--- The folders with workspace access, read as roots of every member's
--- access when a list checks what they may see (visibleRoots).
-CREATE INDEX items_shared_folders ON items (workspace_id, id) WHERE kind = 'folder' AND workspace_level > 0;
+-- The items with workspace access, read as roots of every member's access
+-- when a list checks what they may see (visibleRoots: the folders) and
+-- for the complete visible set (visibleGrants: all of them).
+CREATE INDEX items_workspace_access ON items (workspace_id, kind, id, workspace_level) WHERE workspace_level > 0;
 -- A folder's listing in its order (folders first, then by name), so that
 -- a page reads its own rows and stops, at any depth of the list.
 CREATE INDEX items_children ON items (parent_id, (CASE WHEN kind = 'folder' THEN 0 ELSE 1 END), name_norm, id);
@@ -19,4 +20,4 @@ CREATE INDEX items_parent ON items (parent_id, name_norm);
 DROP INDEX items_folder_steps;
 DROP INDEX items_root_children;
 DROP INDEX items_children;
-DROP INDEX items_shared_folders;
+DROP INDEX items_workspace_access;
