@@ -37,6 +37,7 @@ type DB struct {
 	// listener that stops with the DB on PostgreSQL.
 	sessions   sessionCache
 	public     publicCache
+	access     *accessGraph
 	fresh      *freshness // nil on SQLite
 	instance   string     // names this instance's heartbeats
 	notes      *noteWatchers
@@ -136,7 +137,7 @@ func openPostgres(ctx context.Context, dsn, listenDSN string, log *slog.Logger) 
 	}
 	fresh := newFreshness()
 	d := &DB{dialect: Postgres, write: db, read: db, wait: DefaultPoolWait, fresh: fresh,
-		sessions: newSessionCache(fresh), public: newPublicCache(fresh), instance: rand.Text(), notes: &noteWatchers{}, comments: &noteWatchers{}, log: log}
+		sessions: newSessionCache(fresh), public: newPublicCache(fresh), access: newAccessGraph(fresh), instance: rand.Text(), notes: &noteWatchers{}, comments: &noteWatchers{}, log: log}
 	if listenDSN == "" {
 		listenDSN = dsn
 	}
@@ -200,7 +201,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxIdleConns(8)
 	caches := sqliteCachesOf(path)
 	return &DB{dialect: SQLite, path: path, write: write, read: read, wait: DefaultPoolWait, readStmts: newStmtCache(read),
-		sessions: caches.sessions, public: caches.public, notes: &noteWatchers{}, comments: &noteWatchers{}}, nil
+		sessions: caches.sessions, public: caches.public, access: caches.access, notes: &noteWatchers{}, comments: &noteWatchers{}}, nil
 }
 
 // Dialect returns the engine behind db.
@@ -237,7 +238,7 @@ func (db *DB) Close() error {
 // Read returns queries that run on the reader pool, outside any
 // transaction.
 func (db *DB) Read() *Queries {
-	return &Queries{pool: pool{db.read, db.wait}, d: db.dialect, stmts: db.readStmts, sessions: db.sessions, public: db.public, notes: db.localNotes(), commentNotes: db.localComments()}
+	return &Queries{pool: pool{db.read, db.wait}, d: db.dialect, stmts: db.readStmts, sessions: db.sessions, public: db.public, access: db.access, notes: db.localNotes(), commentNotes: db.localComments()}
 }
 
 // Tx runs fn inside one write transaction and commits when fn returns nil.
@@ -253,7 +254,9 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", translate(err))
 	}
 	var hooks []func()
-	tx := &Tx{Queries: Queries{q: sqlTx, d: db.dialect, sessions: db.sessions, public: db.public, notes: db.localNotes(), commentNotes: db.localComments(), committed: &hooks}, tx: sqlTx}
+	touched := false
+	tx := &Tx{Queries: Queries{q: sqlTx, d: db.dialect, sessions: db.sessions, public: db.public, access: db.access, accessTouched: &touched,
+		notes: db.localNotes(), commentNotes: db.localComments(), committed: &hooks}, tx: sqlTx}
 	// Roll back on a panic too, so the one SQLite writer is not left
 	// holding an open transaction.
 	committed := false
@@ -309,6 +312,10 @@ type Queries struct {
 	stmts    *stmtCache
 	sessions sessionCache
 	public   publicCache
+	// access answers checks from memory; accessTouched (in a transaction)
+	// says whether it already knows the transaction changes access.
+	access        *accessGraph
+	accessTouched *bool
 	// notes hears of notifications at commit where no listener does
 	// (SQLite); nil on PostgreSQL.
 	notes *noteWatchers
@@ -346,15 +353,34 @@ func (q *Queries) exec(ctx context.Context, query string, args ...any) (sql.Resu
 	} else {
 		res, err = q.pool.exec(ctx, query, args...)
 	}
+	if err == nil {
+		q.wrote(query)
+	}
 	return res, translate(err)
 }
 
 func (q *Queries) queryRow(ctx context.Context, query string, args ...any) scanner {
 	query = q.d.rebind(query)
+	var r scanner
 	if on := q.on(ctx, query); on != nil {
-		return row{row: on.QueryRowContext(ctx, query, args...)}
+		r = row{row: on.QueryRowContext(ctx, query, args...)}
+	} else {
+		r = q.pool.queryRow(ctx, query, args...)
 	}
-	return q.pool.queryRow(ctx, query, args...)
+	return wroteOnScan{r, func() { q.wrote(query) }}
+}
+
+// wroteOnScan notes a statement's write once its row is read: outside a
+// transaction, that is when it has committed.
+type wroteOnScan struct {
+	scanner
+	wrote func()
+}
+
+func (w wroteOnScan) Scan(dest ...any) error {
+	err := w.scanner.Scan(dest...)
+	w.wrote()
+	return err
 }
 
 func (q *Queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -366,6 +392,9 @@ func (q *Queries) query(ctx context.Context, query string, args ...any) (*sql.Ro
 	} else {
 		rows, err = q.pool.query(ctx, query, args...)
 	}
+	// Writes read through query run in transactions, where the note waits
+	// for the commit.
+	q.wrote(query)
 	return rows, translate(err)
 }
 

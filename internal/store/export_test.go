@@ -24,3 +24,23 @@ func (db *DB) MigrateTo(ctx context.Context, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// AccessGraphHits counts the checks answered from the access snapshot.
+func (db *DB) AccessGraphHits() int { return db.access.hitCount() }
+
+// ChainFromMemory is FindItemChain from the access snapshot alone; ok is
+// false while there is none to answer (one is then being read).
+func (db *DB) ChainFromMemory(id, actorID, userID string) (ItemChain, bool) {
+	s := db.access.snapshot(db.read, db.dialect)
+	if s == nil {
+		return ItemChain{}, false
+	}
+	return s.chain(id, actorID, userID)
+}
+
+// ChainFromDatabase is FindItemChain read from the database alone.
+func (db *DB) ChainFromDatabase(ctx context.Context, id, actorID, userID string) (ItemChain, error) {
+	q := db.Read()
+	q.access = nil
+	return q.FindItemChain(ctx, id, actorID, userID)
+}

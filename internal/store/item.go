@@ -646,6 +646,13 @@ type ItemChain struct {
 // something — userID owns it, has a share on it, or the workspace may use
 // it — come back: the others add nothing to the access.
 func (q *Queries) FindItemChain(ctx context.Context, id, actorID, userID string) (ItemChain, error) {
+	if q.q == nil {
+		if s := q.access.snapshot(q.pool.db, q.d); s != nil {
+			if c, ok := s.chain(id, actorID, userID); ok {
+				return c, nil
+			}
+		}
+	}
 	// The item and the roles are read once (head, materialised so that
 	// neither engine repeats them), then joined to the steps that matter;
 	// an item with none still answers one row.

@@ -24,6 +24,9 @@ const (
 	notificationChannel = "troupe_notification"
 	// commentChannel names the item whose comments changed.
 	commentChannel = "troupe_comment"
+	// accessChannel says that items, trees, shares or members changed
+	// (see accessGraph).
+	accessChannel = "troupe_access"
 	// heartbeatChannel carries "instance:sent", each instance's heartbeats
 	// to itself (see freshness).
 	heartbeatChannel = "troupe_heartbeat"
@@ -73,7 +76,7 @@ func (db *DB) listenOnce(ctx context.Context, listenDSN, dsn string) (heard bool
 		return false, err
 	}
 	defer closeConn(ctx, conn)
-	for _, ch := range []string{authChannel, publicChannel, notificationChannel, commentChannel, heartbeatChannel} {
+	for _, ch := range []string{authChannel, publicChannel, notificationChannel, commentChannel, accessChannel, heartbeatChannel} {
 		setCtx, cancel := context.WithTimeout(ctx, dialTimeout)
 		_, err := conn.Exec(setCtx, "LISTEN "+ch)
 		cancel()
@@ -113,6 +116,8 @@ func (db *DB) listenOnce(ctx context.Context, listenDSN, dsn string) (heard bool
 			} else {
 				db.public.forgetItem(n.Payload)
 			}
+		case accessChannel:
+			db.access.changed()
 		case notificationChannel:
 			db.notes.signal(n.Payload)
 		case commentChannel:
@@ -176,4 +181,5 @@ func (db *DB) resetCaches(on bool) {
 	db.fresh.forget()
 	db.sessions.reset(on)
 	db.public.reset(on)
+	db.access.reset(on)
 }

@@ -35,6 +35,7 @@ var sqliteCaches sync.Map // absolute path → *fileCaches
 type fileCaches struct {
 	public   publicCache
 	sessions sessionCache
+	access   *accessGraph
 }
 
 // sqliteCachesOf returns the caches of the SQLite file at path, on.
@@ -42,9 +43,10 @@ func sqliteCachesOf(path string) *fileCaches {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	c := &fileCaches{public: newPublicCache(nil), sessions: newSessionCache(nil)}
+	c := &fileCaches{public: newPublicCache(nil), sessions: newSessionCache(nil), access: newAccessGraph(nil)}
 	c.public.reset(true)
 	c.sessions.reset(true)
+	c.access.reset(true)
 	shared, _ := sqliteCaches.LoadOrStore(path, c)
 	return shared.(*fileCaches)
 }

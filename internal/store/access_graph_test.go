@@ -1,0 +1,137 @@
+package store_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"troupe/internal/store"
+	"troupe/internal/testkit"
+	"troupe/internal/troupe"
+)
+
+// The access snapshot answers every check exactly as the database does,
+// is never used once a change commits, and on PostgreSQL stops answering
+// within the cache bound after another instance's change.
+func TestAccessGraphAnswersAsTheDatabase(t *testing.T) {
+	for _, e := range testkit.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := open(t, e)
+			now := time.Now().UTC().Truncate(time.Millisecond)
+			users := []string{"ga", "gb", "gc", "gd"}
+			tx := func(fn func(tx *store.Tx) error) {
+				t.Helper()
+				if err := db.Tx(ctx, fn); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tx(func(tx *store.Tx) error {
+				for _, u := range users {
+					if err := tx.CreateUser(ctx, store.UserRecord{User: troupe.User{ID: u, Email: u + "@example.com", Name: u}, PasswordHash: "h"}, now); err != nil {
+						return err
+					}
+				}
+				if err := tx.CreateWorkspace(ctx, troupe.Workspace{ID: "gw", Name: "Graph"}, now); err != nil {
+					return err
+				}
+				for u, role := range map[string]troupe.Role{"ga": troupe.RoleSuperAdmin, "gb": troupe.RoleCreator, "gc": troupe.RoleViewer} {
+					if err := tx.AddMember(ctx, "gw", u, role, now); err != nil {
+						return err
+					}
+				}
+				for _, it := range []troupe.Item{
+					{ID: "f1", Kind: troupe.KindFolder, Name: "Top", OwnerID: "gb", Workspace: troupe.LevelView},
+					{ID: "f2", Kind: troupe.KindFolder, Name: "Middle", ParentID: "f1", OwnerID: "ga"},
+					{ID: "v1", Kind: troupe.KindVideo, Name: "Deep", ParentID: "f2", OwnerID: "gb"},
+					{ID: "v2", Kind: troupe.KindVideo, Name: "Alone", OwnerID: "ga"},
+					{ID: "d1", Kind: troupe.KindDraft, Name: "Binned", ParentID: "f1", OwnerID: "gc"},
+				} {
+					it.WorkspaceID, it.CreatedAt, it.UpdatedAt = "gw", now, now
+					if err := tx.CreateItem(ctx, it); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.SetSharing(ctx, "f2", troupe.LevelNone, map[string]troupe.Level{"gc": troupe.LevelEdit, "gd": troupe.LevelView}, now); err != nil {
+					return err
+				}
+				return tx.TrashItem(ctx, "d1", "gc", now)
+			})
+			items := []string{"f1", "f2", "v1", "v2", "d1", "missing"}
+			// same waits for a snapshot and holds each of its answers to
+			// the database's.
+			same := func(step string) {
+				t.Helper()
+				if !settles(5*time.Second, func() bool { _, ok := db.ChainFromMemory("f1", "ga", "ga"); return ok }) {
+					t.Fatalf("%s: no snapshot was read", step)
+				}
+				for _, id := range items {
+					for _, actor := range users {
+						for _, user := range users {
+							want, err := db.ChainFromDatabase(ctx, id, actor, user)
+							got, ok := db.ChainFromMemory(id, actor, user)
+							if troupe.ErrorCode(err) == troupe.CodeNotFound {
+								if ok {
+									t.Fatalf("%s: %s for %s knows a missing item: %+v", step, id, user, got)
+								}
+								continue
+							}
+							if err != nil || !ok || !reflect.DeepEqual(got, want) {
+								t.Fatalf("%s: %s asked by %s for %s:\nmemory   %+v (%v)\ndatabase %+v (%v)", step, id, actor, user, got, ok, want, err)
+							}
+						}
+					}
+				}
+			}
+			// stale holds that a committed change leaves no snapshot to use.
+			stale := func(step string) {
+				t.Helper()
+				if c, ok := db.ChainFromMemory("f1", "ga", "ga"); ok {
+					t.Fatalf("%s: the old snapshot still answers: %+v", step, c)
+				}
+			}
+			same("seeded")
+			for _, change := range []struct {
+				step string
+				fn   func(tx *store.Tx) error
+			}{
+				{"shared", func(tx *store.Tx) error {
+					_, err := tx.SetSharing(ctx, "v1", troupe.LevelComment, map[string]troupe.Level{"gd": troupe.LevelEdit}, now)
+					return err
+				}},
+				{"moved", func(tx *store.Tx) error { return tx.MoveItem(ctx, "v1", "f1", now) }},
+				{"renamed", func(tx *store.Tx) error {
+					name := "Renamed"
+					return tx.UpdateItem(ctx, "f1", store.ItemUpdate{Name: &name}, now)
+				}},
+				{"role changed", func(tx *store.Tx) error { return tx.UpdateMemberRole(ctx, "gw", "gc", troupe.RoleCreator) }},
+				{"trashed", func(tx *store.Tx) error { return tx.TrashItem(ctx, "f2", "ga", now) }},
+			} {
+				tx(change.fn)
+				stale(change.step)
+				same(change.step)
+			}
+			if db.AccessGraphHits() == 0 {
+				t.Fatal("no check was answered from memory")
+			}
+			if e.Name == "sqlite" {
+				return
+			}
+			// Another instance's change: announced through the database.
+			other := open(t, e)
+			if err := other.Tx(ctx, func(tx *store.Tx) error {
+				_, err := tx.SetSharing(ctx, "v2", troupe.LevelView, nil, now)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			changed := time.Now()
+			if !settles(time.Second, func() bool { _, ok := db.ChainFromMemory("f1", "ga", "ga"); return !ok }) {
+				t.Fatal("another instance's change went unseen for a second")
+			}
+			t.Logf("another instance's change made the snapshot stale after %s", time.Since(changed))
+			same("changed elsewhere")
+		})
+	}
+}
