@@ -10,11 +10,13 @@ import (
 	"troupe/internal/troupe"
 )
 
-// accessGraph answers permission checks (FindItemChain) from memory: a
-// snapshot of every item's place, owner, name and workspace level, every
-// share and every role, read in one consistent transaction. A check then
-// walks the item's folders in memory instead of asking the database, which
-// on PostgreSQL costs more CPU than everything else a check does.
+// accessGraph answers permission checks (FindItemChain) and the access
+// summaries of lists (ListAccessChains) from memory: a snapshot of every
+// item's place, owner, name, workspace level and publication, every share,
+// every role and each workspace's publishing, read in one consistent
+// transaction. A check then walks the item's folders in memory instead of
+// asking the database, which on PostgreSQL costs more CPU than everything
+// else a check does.
 //
 // The snapshot is all or nothing: any change to items, trees, shares or
 // members — this instance's own when it commits, other instances' when the
@@ -50,20 +52,22 @@ type accessSnapshot struct {
 	epoch  uint64
 	items  map[string]int32 // id → index in nodes
 	nodes  []accessNode
-	shares map[shareKey]troupe.Level
+	shares map[int32][]userLevel // by item
 	roles  map[roleKey]troupe.Role
+	// publishing says, by workspace, whether its videos may be public.
+	publishing map[string]bool
 }
 
 type accessNode struct {
 	id, workspace, owner, name string
 	parent                     int32 // -1 at the root
 	level                      troupe.Level
-	trashed                    bool
+	trashed, folder, published bool
 }
 
-type shareKey struct {
-	item int32
-	user string
+type userLevel struct {
+	user  string
+	level troupe.Level
 }
 
 type roleKey struct{ workspace, user string }
@@ -156,7 +160,7 @@ func readAccessSnapshot(ctx context.Context, db *sql.DB, d Dialect) (*accessSnap
 		return nil, err
 	}
 	defer tx.Rollback() //nolint:errcheck // read only
-	s := &accessSnapshot{items: map[string]int32{}, shares: map[shareKey]troupe.Level{}, roles: map[roleKey]troupe.Role{}}
+	s := &accessSnapshot{items: map[string]int32{}, shares: map[int32][]userLevel{}, roles: map[roleKey]troupe.Role{}, publishing: map[string]bool{}}
 	// The same owner and workspace ids recur on most items: keep one copy.
 	intern := map[string]string{}
 	same := func(v string) string {
@@ -168,13 +172,14 @@ func readAccessSnapshot(ctx context.Context, db *sql.DB, d Dialect) (*accessSnap
 	}
 	parents := []string{}
 	err = scanAll(ctx, tx, `SELECT id, workspace_id, COALESCE(parent_id, ''), owner_id, name, workspace_level,
-		CASE WHEN trashed_at IS NULL THEN 0 ELSE 1 END FROM items`, func(rows *sql.Rows) error {
+		CASE WHEN trashed_at IS NULL THEN 0 ELSE 1 END, CASE WHEN kind = 'folder' THEN 1 ELSE 0 END,
+		CASE WHEN COALESCE(public_slug, '') <> '' THEN 1 ELSE 0 END FROM items`, func(rows *sql.Rows) error {
 		if len(s.nodes) >= maxGraphItems {
 			return errGraphTooLarge
 		}
 		var n accessNode
 		var parent string
-		if err := rows.Scan(&n.id, &n.workspace, &parent, &n.owner, &n.name, &n.level, &n.trashed); err != nil {
+		if err := rows.Scan(&n.id, &n.workspace, &parent, &n.owner, &n.name, &n.level, &n.trashed, &n.folder, &n.published); err != nil {
 			return err
 		}
 		n.workspace, n.owner = same(n.workspace), same(n.owner)
@@ -203,7 +208,7 @@ func readAccessSnapshot(ctx context.Context, db *sql.DB, d Dialect) (*accessSnap
 			return err
 		}
 		if i, ok := s.items[item]; ok {
-			s.shares[shareKey{i, same(user)}] = level
+			s.shares[i] = append(s.shares[i], userLevel{same(user), level})
 		}
 		return nil
 	})
@@ -217,6 +222,18 @@ func readAccessSnapshot(ctx context.Context, db *sql.DB, d Dialect) (*accessSnap
 			return err
 		}
 		s.roles[roleKey{same(k.workspace), same(k.user)}] = role
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = scanAll(ctx, tx, `SELECT id, CASE WHEN publishing <> 'off' THEN 1 ELSE 0 END FROM workspaces`, func(rows *sql.Rows) error {
+		var id string
+		var on bool
+		if err := rows.Scan(&id, &on); err != nil {
+			return err
+		}
+		s.publishing[same(id)] = on
 		return nil
 	})
 	if err != nil {
@@ -254,7 +271,7 @@ func (s *accessSnapshot) chain(id, actorID, userID string) (ItemChain, bool) {
 			return ItemChain{}, false // a loop: never in a consistent tree
 		}
 		a := &s.nodes[j]
-		share, shared := s.shares[shareKey{j, userID}]
+		share, shared := s.shareOf(j, userID)
 		if a.owner == userID || shared || a.level > 0 {
 			c.Chain = append(c.Chain, AccessSource{ItemID: a.id, ItemName: a.name, Depth: depth,
 				OwnerID: a.owner, Share: share, Workspace: a.level})
@@ -263,10 +280,64 @@ func (s *accessSnapshot) chain(id, actorID, userID string) (ItemChain, bool) {
 	return c, true
 }
 
+// snapshot is the access snapshot when q may answer from it: on the read
+// pool, outside transactions, which must see their own writes.
+func (q *Queries) snapshot() *accessSnapshot {
+	if q.q != nil {
+		return nil
+	}
+	return q.access.snapshot(q.pool.db, q.d)
+}
+
+func (s *accessSnapshot) shareOf(item int32, userID string) (troupe.Level, bool) {
+	for _, sh := range s.shares[item] {
+		if sh.user == userID {
+			return sh.level, true
+		}
+	}
+	return troupe.LevelNone, false
+}
+
+// accessChains is what ListAccessChains reads, from the snapshot: each
+// item's steps (the item, then the folders above it, nearest first) and
+// the shares on every step, by step id; ok is false when the snapshot
+// does not know an item.
+func (s *accessSnapshot) accessChains(ids []string) (out map[string]AccessChain, shares map[string]map[string]troupe.Level, ok bool) {
+	out = make(map[string]AccessChain, len(ids))
+	shares = map[string]map[string]troupe.Level{}
+	for _, id := range ids {
+		i, known := s.items[id]
+		if !known {
+			return nil, nil, false
+		}
+		n := &s.nodes[i]
+		c := AccessChain{Public: n.published && !n.trashed && s.publishing[n.workspace]}
+		for depth, j := 0, i; j >= 0; depth, j = depth+1, s.nodes[j].parent {
+			if depth > len(s.nodes) {
+				return nil, nil, false
+			}
+			a := &s.nodes[j]
+			if depth > 0 && !a.folder {
+				continue
+			}
+			c.Steps = append(c.Steps, troupe.AccessStep{ID: a.id, Name: a.name, Depth: depth, OwnerID: a.owner, Workspace: a.level})
+			if on := s.shares[j]; len(on) > 0 && shares[a.id] == nil {
+				m := make(map[string]troupe.Level, len(on))
+				for _, sh := range on {
+					m[sh.user] = sh.level
+				}
+				shares[a.id] = m
+			}
+		}
+		out[id] = c
+	}
+	return out, shares, true
+}
+
 // changesAccess matches the statements that change what a snapshot holds:
-// writes to items, trees, shares and members, and deletions that cascade
-// to them.
-var changesAccess = regexp.MustCompile(`(?is)\b(?:(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:items|item_tree|item_shares|members)|DELETE\s+FROM\s+(?:workspaces|users))\b`)
+// writes to items, trees, shares and members, a workspace's settings, and
+// deletions that cascade to them.
+var changesAccess = regexp.MustCompile(`(?is)\b(?:(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:items|item_tree|item_shares|members)|UPDATE\s+workspaces|DELETE\s+FROM\s+(?:workspaces|users))\b`)
 
 // accessStatements remembers, per statement text, whether it matches
 // changesAccess: statements are constants, matched once.

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+
+	"troupe/internal/troupe"
 )
 
 // SessionCacheHits counts the sessions served from the cache.
@@ -43,4 +45,19 @@ func (db *DB) ChainFromDatabase(ctx context.Context, id, actorID, userID string)
 	q := db.Read()
 	q.access = nil
 	return q.FindItemChain(ctx, id, actorID, userID)
+}
+
+// ChainsFromMemory is ListAccessChains' reading from the access snapshot
+// alone.
+func (db *DB) ChainsFromMemory(ids []string) (map[string]AccessChain, map[string]map[string]troupe.Level, bool) {
+	s := db.access.snapshot(db.read, db.dialect)
+	if s == nil {
+		return nil, nil, false
+	}
+	return s.accessChains(ids)
+}
+
+// ChainsFromDatabase is ListAccessChains' reading from the database.
+func (db *DB) ChainsFromDatabase(ctx context.Context, ids []string) (map[string]AccessChain, map[string]map[string]troupe.Level, error) {
+	return db.Read().readAccessChains(ctx, ids)
 }

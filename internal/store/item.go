@@ -646,11 +646,9 @@ type ItemChain struct {
 // something — userID owns it, has a share on it, or the workspace may use
 // it — come back: the others add nothing to the access.
 func (q *Queries) FindItemChain(ctx context.Context, id, actorID, userID string) (ItemChain, error) {
-	if q.q == nil {
-		if s := q.access.snapshot(q.pool.db, q.d); s != nil {
-			if c, ok := s.chain(id, actorID, userID); ok {
-				return c, nil
-			}
+	if s := q.snapshot(); s != nil {
+		if c, ok := s.chain(id, actorID, userID); ok {
+			return c, nil
 		}
 	}
 	// The item and the roles are read once (head, materialised so that
@@ -761,59 +759,21 @@ type AccessChain struct {
 // together here, from what the chains already hold, since every folder
 // above a step is a later step of the same chain.
 func (q *Queries) ListAccessChains(ctx context.Context, v Viewer, ids []string) (map[string]AccessChain, error) {
-	out := make(map[string]AccessChain, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return map[string]AccessChain{}, nil
 	}
-	// Share rows come with depth -1 and the node's id first. Each folder
-	// above is read with each chain it is in (from items_folder_steps,
-	// without the table, cheaper than gathering the nodes first), and the
-	// steps are put in order here.
-	in, list := q.d.idList(ids)
-	rows, err := q.query(ctx, `SELECT i.id, 0, i.id, i.name, i.owner_id, i.workspace_level,
-			CASE WHEN COALESCE(i.public_slug, '') <> '' AND i.trashed_at IS NULL
-				AND (SELECT w.publishing FROM workspaces w WHERE w.id = i.workspace_id) <> 'off' THEN 1 ELSE 0 END, '', 0
-			FROM items i WHERE i.id IN (`+in+`)
-		UNION ALL
-		SELECT t.descendant_id, t.depth, a.id, a.name, a.owner_id, a.workspace_level, 0, '', 0
-			FROM item_tree t JOIN items a ON a.id = t.ancestor_id AND a.kind = 'folder'
-			WHERE t.descendant_id IN (`+in+`) AND t.depth > 0
-		UNION ALL
-		SELECT s.item_id, -1, s.item_id, '', '', 0, 0, s.user_id, s.level FROM item_shares s
-			WHERE s.item_id IN (SELECT t.ancestor_id FROM item_tree t WHERE t.descendant_id IN (`+in+`))`, list, list, list)
-	if err != nil {
-		return nil, err
+	var out map[string]AccessChain
+	var shares map[string]map[string]troupe.Level
+	if snap := q.snapshot(); snap != nil {
+		out, shares, _ = snap.accessChains(ids)
 	}
-	defer rows.Close()
-	// shares holds each node's shares: user → level.
-	shares := map[string]map[string]troupe.Level{}
-	for rows.Next() {
-		var id, user string
-		var s troupe.AccessStep
-		var public int
-		var level troupe.Level
-		if err := rows.Scan(&id, &s.Depth, &s.ID, &s.Name, &s.OwnerID, &s.Workspace, &public, &user, &level); err != nil {
-			return nil, translate(err)
+	if out == nil {
+		var err error
+		if out, shares, err = q.readAccessChains(ctx, ids); err != nil {
+			return nil, err
 		}
-		if s.Depth < 0 {
-			if shares[id] == nil {
-				shares[id] = map[string]troupe.Level{}
-			}
-			shares[id][user] = level
-			continue
-		}
-		c := out[id]
-		if s.Depth == 0 {
-			c.Public = public == 1
-		}
-		c.Steps = append(c.Steps, s)
-		out[id] = c
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(err)
 	}
 	for id, c := range out {
-		slices.SortFunc(c.Steps, func(a, b troupe.AccessStep) int { return a.Depth - b.Depth })
 		c.Grants = chainGrants(v, c.Steps, shares)
 		// The people: everyone with a share on a step or owning one, but
 		// the item's owner, each counted once.
@@ -832,6 +792,63 @@ func (q *Queries) ListAccessChains(ctx context.Context, v Viewer, ids []string) 
 		out[id] = c
 	}
 	return out, nil
+}
+
+// readAccessChains is ListAccessChains' reading from the database.
+func (q *Queries) readAccessChains(ctx context.Context, ids []string) (map[string]AccessChain, map[string]map[string]troupe.Level, error) {
+	// Share rows come with depth -1 and the node's id first. Each folder
+	// above is read with each chain it is in (from items_folder_steps,
+	// without the table, cheaper than gathering the nodes first), and the
+	// steps are put in order here.
+	in, list := q.d.idList(ids)
+	out := make(map[string]AccessChain, len(ids))
+	rows, err := q.query(ctx, `SELECT i.id, 0, i.id, i.name, i.owner_id, i.workspace_level,
+			CASE WHEN COALESCE(i.public_slug, '') <> '' AND i.trashed_at IS NULL
+				AND (SELECT w.publishing FROM workspaces w WHERE w.id = i.workspace_id) <> 'off' THEN 1 ELSE 0 END, '', 0
+			FROM items i WHERE i.id IN (`+in+`)
+		UNION ALL
+		SELECT t.descendant_id, t.depth, a.id, a.name, a.owner_id, a.workspace_level, 0, '', 0
+			FROM item_tree t JOIN items a ON a.id = t.ancestor_id AND a.kind = 'folder'
+			WHERE t.descendant_id IN (`+in+`) AND t.depth > 0
+		UNION ALL
+		SELECT s.item_id, -1, s.item_id, '', '', 0, 0, s.user_id, s.level FROM item_shares s
+			WHERE s.item_id IN (SELECT t.ancestor_id FROM item_tree t WHERE t.descendant_id IN (`+in+`))`, list, list, list)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	// shares holds each node's shares: user → level.
+	shares := map[string]map[string]troupe.Level{}
+	for rows.Next() {
+		var id, user string
+		var s troupe.AccessStep
+		var public int
+		var level troupe.Level
+		if err := rows.Scan(&id, &s.Depth, &s.ID, &s.Name, &s.OwnerID, &s.Workspace, &public, &user, &level); err != nil {
+			return nil, nil, translate(err)
+		}
+		if s.Depth < 0 {
+			if shares[id] == nil {
+				shares[id] = map[string]troupe.Level{}
+			}
+			shares[id][user] = level
+			continue
+		}
+		c := out[id]
+		if s.Depth == 0 {
+			c.Public = public == 1
+		}
+		c.Steps = append(c.Steps, s)
+		out[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, translate(err)
+	}
+	for id, c := range out {
+		slices.SortFunc(c.Steps, func(a, b troupe.AccessStep) int { return a.Depth - b.Depth })
+		out[id] = c
+	}
+	return out, shares, nil
 }
 
 // chainGrants is grantOf for each step of a chain (nearest first): the
