@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"troupe/internal/troupe"
@@ -340,8 +341,15 @@ func (s *accessSnapshot) accessChains(ids []string) (out map[string]AccessChain,
 var changesAccess = regexp.MustCompile(`(?is)\b(?:(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:items|item_tree|item_shares|members)|UPDATE\s+workspaces|DELETE\s+FROM\s+(?:workspaces|users))\b`)
 
 // accessStatements remembers, per statement text, whether it matches
-// changesAccess: statements are constants, matched once.
-var accessStatements sync.Map // string → bool
+// changesAccess: most statements are constants, matched once. Past
+// maxRememberedStatements (statements built from their arguments) the
+// rest are matched each time.
+var (
+	accessStatements     sync.Map // string → bool
+	rememberedStatements atomic.Int32
+)
+
+const maxRememberedStatements = 10_000
 
 // wrote notes that query ran: a statement that changes access makes the
 // snapshot stale once it commits (at once outside a transaction).
@@ -352,7 +360,9 @@ func (q *Queries) wrote(query string) {
 	changes, ok := accessStatements.Load(query)
 	if !ok {
 		changes = changesAccess.MatchString(query)
-		accessStatements.Store(query, changes)
+		if rememberedStatements.Add(1) <= maxRememberedStatements {
+			accessStatements.Store(query, changes)
+		}
 	}
 	if !changes.(bool) {
 		return
