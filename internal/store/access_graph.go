@@ -47,7 +47,7 @@ const buildCostInChecks = 100
 
 // maxGraphItems bounds the memory a snapshot may take (about 200 bytes an
 // item): a larger database is checked from the database only.
-const maxGraphItems = 2_000_000
+const maxGraphItems = 1_000_000
 
 type accessSnapshot struct {
 	epoch  uint64
