@@ -57,6 +57,17 @@ func (d Dialect) keepSubquery() string {
 	return ``
 }
 
+// indexedBy names the index a SQLite query must walk, where its statistics
+// mislead it: an index's average rows per value hides that one value
+// (NULL, the root of every workspace) holds a whole workspace's top level.
+// PostgreSQL keeps per-value statistics and chooses well.
+func (d Dialect) indexedBy(index string) string {
+	if d == Postgres {
+		return ``
+	}
+	return ` INDEXED BY ` + index
+}
+
 // joinInOrder joins the next table after the ones before it: SQLite's
 // planner keeps a CROSS JOIN's order (PostgreSQL allows no ON clause on
 // one, and plans a plain join well).

@@ -226,7 +226,11 @@ func (q *Queries) ListChildren(ctx context.Context, v Viewer, parentID string, p
 			OR (i.id IN (SELECT s.item_id FROM item_shares s WHERE s.user_id = ?)) IS TRUE)`
 		args = append(args, v.UserID, v.UserID)
 	}
-	query := `SELECT ` + summaryColumns + `, ` + expr + `, ` + rank + `, i.name_norm` + itemFrom + where +
+	from := itemFrom
+	if parentID == "" {
+		from += q.d.indexedBy("items_root_access")
+	}
+	query := `SELECT ` + summaryColumns + `, ` + expr + `, ` + rank + `, i.name_norm` + from + where +
 		` ORDER BY ` + rank + `, i.name_norm, i.id LIMIT ?`
 	rows, err := q.query(ctx, query, append(args, f.Limit+1)...)
 	if err != nil {
