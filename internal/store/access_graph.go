@@ -351,12 +351,9 @@ var (
 
 const maxRememberedStatements = 10_000
 
-// wrote notes that query ran: a statement that changes access makes the
-// snapshot stale once it commits (at once outside a transaction).
-func (q *Queries) wrote(query string) {
-	if q.access == nil {
-		return
-	}
+// changesAccessData reports whether query is a statement that changes
+// what a snapshot holds (see changesAccess).
+func changesAccessData(query string) bool {
 	changes, ok := accessStatements.Load(query)
 	if !ok {
 		changes = changesAccess.MatchString(query)
@@ -364,7 +361,13 @@ func (q *Queries) wrote(query string) {
 			accessStatements.Store(query, changes)
 		}
 	}
-	if !changes.(bool) {
+	return changes.(bool)
+}
+
+// wrote notes that query ran: a statement that changes access makes the
+// snapshot stale once it commits (at once outside a transaction).
+func (q *Queries) wrote(query string) {
+	if q.access == nil || !changesAccessData(query) {
 		return
 	}
 	if q.accessTouched != nil {

@@ -367,6 +367,9 @@ func (q *Queries) queryRow(ctx context.Context, query string, args ...any) scann
 	} else {
 		r = q.pool.queryRow(ctx, query, args...)
 	}
+	if q.access == nil || !changesAccessData(query) {
+		return r // a read: nothing to note
+	}
 	return wroteOnScan{r, func() { q.wrote(query) }}
 }
 
