@@ -19,53 +19,67 @@ import (
 // same requests sent straight to the S3 server (a presigned URL of the
 // same object): bytes per second from 8 clients, for players' open-ended
 // ranges and for 256 KiB chunks, in alternating pairs (see compareRanges).
+// "proxied" passes every byte through Troupe (the default); "redirect"
+// answers each request with a redirect to a signed URL of the bucket
+// (TROUPE_MEDIA_REDIRECT), which the client follows.
 func BenchmarkS3Range(b *testing.B) {
 	bin := filepath.Join(b.TempDir(), "troupe")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("build: %v\n%s", err, out)
 	}
 	file := benchVideo(b)
-	for _, e := range testkit.Engines(b) {
-		b.Run(e.Name, func(b *testing.B) {
-			bucket := testkit.NewS3Bucket(b)
-			dir := b.TempDir()
-			out, err := exec.Command(bin, "generate", "-data-dir", dir, "-database-url", e.URL, "-seed", "1",
-				"-members", "3", "-items", "10", "-depth", "2", "-big-folder", "2", "-heavy-sharers", "0", "-shares-each", "0").Output()
-			if err != nil {
-				b.Fatalf("generate: %v", err)
-			}
-			var gen struct {
-				WorkspaceID string `json:"workspace_id"`
-				AdminEmail  string `json:"admin_email"`
-				Password    string `json:"password"`
-			}
-			if err := json.Unmarshal(out, &gen); err != nil {
-				b.Fatal(err)
-			}
-			base, _ := startServe(b, bin, dir, e.URL, "TROUPE_BLOB_URL="+bucket.URL,
-				"AWS_ACCESS_KEY_ID="+bucket.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+bucket.SecretAccessKey)
-			sb := &shareBench{base: base, session: login(b, base, gen.AdminEmail, gen.Password)}
-			sb.call(b, "PATCH", "/api/v1/workspaces/"+gen.WorkspaceID, map[string]string{"publishing": "allowed"}, 200)
-			id := uploadVideo(b, base, sb.session, gen.WorkspaceID, "Launch", file)
-			page := "/v/" + sb.call(b, "POST", "/api/v1/videos/"+id+"/publish", nil, 200)["slug"].(string)
-			signed, err := s3.NewPresignClient(bucket.Client).PresignGetObject(context.Background(),
-				&s3.GetObjectInput{Bucket: aws.String(bucket.Name), Key: aws.String("media/" + id)}, s3.WithPresignExpires(time.Hour))
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, open := range []bool{true, false} {
-				name := "player-open-ended"
-				if !open {
-					name = "256KiB-chunks"
+	for _, mode := range []string{"proxied", "redirect"} {
+		for _, e := range testkit.Engines(b) { // a database of its own per mode
+			b.Run(e.Name+"/"+mode, func(b *testing.B) {
+				env := []string{}
+				if mode == "redirect" {
+					env = append(env, "TROUPE_MEDIA_REDIRECT=5m")
 				}
-				b.Run(name, func(b *testing.B) {
-					r := compareRanges(b, base+page+"/media", signed.URL, len(file), open)
-					b.ReportMetric(r.ours/(1<<20), "troupe-MiB/s")
-					b.ReportMetric(r.theirs/(1<<20), "s3-MiB/s")
-					b.ReportMetric(r.ratio, "ratio")
-					b.ReportMetric(r.ratioMin, "ratio-min")
-				})
-			}
+				benchS3Range(b, bin, e, file, env)
+			})
+		}
+	}
+}
+
+// benchS3Range runs BenchmarkS3Range's loads on a server started with env.
+func benchS3Range(b *testing.B, bin string, e testkit.Engine, file []byte, env []string) {
+	bucket := testkit.NewS3Bucket(b)
+	dir := b.TempDir()
+	out, err := exec.Command(bin, "generate", "-data-dir", dir, "-database-url", e.URL, "-seed", "1",
+		"-members", "3", "-items", "10", "-depth", "2", "-big-folder", "2", "-heavy-sharers", "0", "-shares-each", "0").Output()
+	if err != nil {
+		b.Fatalf("generate: %v", err)
+	}
+	var gen struct {
+		WorkspaceID string `json:"workspace_id"`
+		AdminEmail  string `json:"admin_email"`
+		Password    string `json:"password"`
+	}
+	if err := json.Unmarshal(out, &gen); err != nil {
+		b.Fatal(err)
+	}
+	base, _ := startServe(b, bin, dir, e.URL, append(env, "TROUPE_BLOB_URL="+bucket.URL,
+		"AWS_ACCESS_KEY_ID="+bucket.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+bucket.SecretAccessKey)...)
+	sb := &shareBench{base: base, session: login(b, base, gen.AdminEmail, gen.Password)}
+	sb.call(b, "PATCH", "/api/v1/workspaces/"+gen.WorkspaceID, map[string]string{"publishing": "allowed"}, 200)
+	id := uploadVideo(b, base, sb.session, gen.WorkspaceID, "Launch", file)
+	page := "/v/" + sb.call(b, "POST", "/api/v1/videos/"+id+"/publish", nil, 200)["slug"].(string)
+	signed, err := s3.NewPresignClient(bucket.Client).PresignGetObject(context.Background(),
+		&s3.GetObjectInput{Bucket: aws.String(bucket.Name), Key: aws.String("media/" + id)}, s3.WithPresignExpires(time.Hour))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, open := range []bool{true, false} {
+		name := "player-open-ended"
+		if !open {
+			name = "256KiB-chunks"
+		}
+		b.Run(name, func(b *testing.B) {
+			r := compareRanges(b, base+page+"/media", signed.URL, len(file), open)
+			b.ReportMetric(r.ours/(1<<20), "troupe-MiB/s")
+			b.ReportMetric(r.theirs/(1<<20), "s3-MiB/s")
+			b.ReportMetric(r.ratio, "ratio")
+			b.ReportMetric(r.ratioMin, "ratio-min")
 		})
 	}
 }

@@ -180,7 +180,9 @@ func rangeLoad(b *testing.B, url string, size, n int, open bool) float64 {
 				req.Reset()
 				req.SetRequestURI(url)
 				req.Header.Set("Range", rg)
-				if err := client.Do(req, res); err != nil || res.StatusCode() != 206 || len(res.Body()) != want {
+				// Redirects to the bucket (TROUPE_MEDIA_REDIRECT) are
+				// followed with the same Range header.
+				if err := client.DoRedirects(req, res, 1); err != nil || res.StatusCode() != 206 || len(res.Body()) != want {
 					b.Errorf("range %s: %v %d %d", rg, err, res.StatusCode(), len(res.Body()))
 					return
 				}

@@ -52,6 +52,10 @@ type Config struct {
 	// resumed before its bytes are removed, read from uploadExpiry.
 	UploadExpiry time.Duration
 	uploadExpiry string
+	// MediaRedirect, when positive, sends requests for video and audio
+	// bytes on S3 to signed URLs valid that long, read from mediaRedirect.
+	MediaRedirect time.Duration
+	mediaRedirect string
 	// WebhooksAllowHTTP accepts http:// webhook endpoints, and
 	// WebhooksAllowPrivate endpoints on loopback, private and link-local
 	// addresses (on-premise targets, tests), read from their texts.
@@ -104,6 +108,7 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		{&c.LogLevel, "log-level", "TROUPE_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
 		{&c.videoUploadLimit, "video-upload-limit", "TROUPE_VIDEO_UPLOAD_LIMIT", "20GiB", "largest video upload, in bytes or with a unit (KiB, MiB, GiB, TiB)"},
 		{&c.uploadExpiry, "upload-expiry", "TROUPE_UPLOAD_EXPIRY", "24h", "how long an unfinished resumable upload may be resumed before it is removed"},
+		{&c.mediaRedirect, "media-redirect", "TROUPE_MEDIA_REDIRECT", "0", "with media on S3: answer requests for video and audio bytes with a redirect to a URL of the bucket signed for this long, such as 1h (default 0: every byte passes through the server)"},
 		{&c.DNSResolver, "dns-resolver", "TROUPE_DNS_RESOLVER", "", "host:port of the DNS server that checks company domains' TXT records (default: the system's)"},
 		{&c.TrustedProxies, "trusted-proxies", "TROUPE_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose Forwarded/X-Forwarded-For/X-Forwarded-Proto are believed (default: none)"},
 		{&c.webhooksAllowHTTP, "webhooks-allow-http", "TROUPE_WEBHOOKS_ALLOW_HTTP", "false", "accept http:// webhook endpoints, not only https://"},
@@ -225,6 +230,12 @@ func (c *Config) complete() error {
 	}
 	if c.UploadExpiry, err = time.ParseDuration(c.uploadExpiry); err != nil || c.UploadExpiry < time.Hour {
 		problems = append(problems, fmt.Errorf("TROUPE_UPLOAD_EXPIRY %q must be a duration of an hour or more, such as 24h", c.uploadExpiry))
+	}
+	if c.MediaRedirect, err = time.ParseDuration(c.mediaRedirect); err != nil || c.MediaRedirect < 0 ||
+		c.MediaRedirect > blob.MaxSignedLifetime || (c.MediaRedirect > 0 && c.MediaRedirect < time.Second) {
+		problems = append(problems, fmt.Errorf("TROUPE_MEDIA_REDIRECT %q must be 0 or a duration from 1s to 168h, such as 1h", c.mediaRedirect))
+	} else if c.MediaRedirect > 0 && !strings.HasPrefix(c.BlobURL, "s3://") {
+		problems = append(problems, errors.New("TROUPE_MEDIA_REDIRECT needs media on S3 (TROUPE_BLOB_URL=s3://…): a folder has no URLs to redirect to"))
 	}
 	if c.WebhooksAllowHTTP, err = strconv.ParseBool(c.webhooksAllowHTTP); err != nil {
 		problems = append(problems, fmt.Errorf("TROUPE_WEBHOOKS_ALLOW_HTTP %q must be true or false", c.webhooksAllowHTTP))

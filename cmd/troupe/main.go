@@ -222,7 +222,7 @@ func (m *Main) Run(ctx context.Context) error {
 	limits := map[troupe.Kind]int64{troupe.KindVideo: cfg.VideoUploadLimit}
 	maps.Copy(limits, m.UploadLimit)
 	a := app.New(db, m.queue, media, render, hasher, cat, app.Config{Now: m.Now, UploadLimit: limits,
-		Logger: m.Logger.With("component", "app"), MediaTools: tools, HLSMinDuration: m.HLSMinDuration,
+		Logger: m.Logger.With("component", "app"), MediaTools: tools, HLSMinDuration: m.HLSMinDuration, MediaRedirect: cfg.MediaRedirect,
 		Webhooks:    app.WebhookConfig{AllowHTTP: cfg.WebhooksAllowHTTP, AllowPrivate: cfg.WebhooksAllowPrivate, Retries: m.WebhookRetries},
 		DNSResolver: cfg.DNSResolver, SSOProviders: providerInfos(cfg.Providers)})
 	m.app = a
@@ -238,8 +238,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if len(cfg.Providers) > 0 {
 		providers = sso.New(cfg.Providers, cfg.BaseURL, &http.Client{Timeout: 10 * time.Second})
 	}
+	mediaOrigin := ""
+	if cfg.MediaRedirect > 0 {
+		mediaOrigin = media.SignedOrigin()
+	}
 	srv, err := web.NewServer(a, cat, m.Logger, web.Config{BaseURL: cfg.BaseURL, Version: versionString(), Proxies: cfg.Proxies,
-		Uploads: uploads, SSO: providers})
+		Uploads: uploads, SSO: providers, MediaOrigin: mediaOrigin})
 	if err != nil {
 		return err
 	}

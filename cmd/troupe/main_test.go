@@ -76,6 +76,24 @@ func TestConfig(t *testing.T) {
 		}
 	})
 
+	t.Run("media redirects", func(t *testing.T) {
+		s3 := map[string]string{"TROUPE_BLOB_URL": "s3://media?endpoint=http://127.0.0.1:7070&region=us-east-1"}
+		if c, err := LoadConfig(nil, env(s3), io.Discard); err != nil || c.MediaRedirect != 0 {
+			t.Fatalf("default: %s %v", c.MediaRedirect, err)
+		}
+		if c, err := LoadConfig([]string{"-media-redirect", "5m"}, env(s3), io.Discard); err != nil || c.MediaRedirect != 5*time.Minute {
+			t.Fatalf("5m: %s %v", c.MediaRedirect, err)
+		}
+		for _, bad := range []string{"soon", "-1m", "500ms", "169h"} {
+			if _, err := LoadConfig([]string{"-media-redirect", bad}, env(s3), io.Discard); err == nil || !strings.Contains(err.Error(), "TROUPE_MEDIA_REDIRECT") {
+				t.Errorf("accepted %q: %v", bad, err)
+			}
+		}
+		if _, err := LoadConfig([]string{"-media-redirect", "5m"}, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "needs media on S3") {
+			t.Errorf("a folder store with redirects: %v", err)
+		}
+	})
+
 	t.Run("secrets can come from files", func(t *testing.T) {
 		f := t.TempDir() + "/db"
 		if err := writeFile(f, "postgres://u:secret@db/troupe\n"); err != nil {

@@ -57,6 +57,11 @@ type Config struct {
 	// transcode.DefaultLadder).
 	HLSMinDuration time.Duration
 	HLSLadder      []transcode.Rung
+	// MediaRedirect, when positive and media is on S3, answers requests
+	// for a video's or voice's bytes, once access is decided, with a
+	// redirect to a URL of object storage signed for that long, instead
+	// of passing the bytes through the server.
+	MediaRedirect time.Duration
 	// Webhooks sets which endpoints webhooks may reach and how often a
 	// delivery is tried.
 	Webhooks WebhookConfig

@@ -177,6 +177,10 @@ type MediaFile struct {
 	Name        string
 	// ETag names the stored file: a new upload is a new file.
 	ETag string
+	// SignURL, when set, is how the bytes are read instead: a signed URL
+	// of object storage answering with the given headers
+	// (Config.MediaRedirect). File is then nil and Size unknown.
+	SignURL func(ctx context.Context, h blob.ResponseHeaders) (string, error)
 }
 
 // Range is the part of a media file a request reads first (see
@@ -198,7 +202,7 @@ func (a *App) OpenMedia(ctx context.Context, actor troupe.User, id string, poste
 	if poster {
 		key, contentType = it.PosterKey, "image/jpeg"
 	}
-	return a.openFile(ctx, it.Item, key, contentType, first)
+	return a.openFile(ctx, it.Item, key, contentType, first, true)
 }
 
 type deletePayload struct {

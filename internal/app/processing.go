@@ -749,7 +749,7 @@ func (a *App) OpenVideoDerived(ctx context.Context, actor troupe.User, id, file 
 	if err != nil {
 		return MediaFile{}, err
 	}
-	return a.openFile(ctx, it.Item, key, contentType, first)
+	return a.openFile(ctx, it.Item, key, contentType, first, !strings.HasPrefix(file, FileHLS))
 }
 
 // OpenPublicDerived opens a file processing made of the video published
@@ -766,7 +766,8 @@ func (a *App) OpenPublicDerived(ctx context.Context, slug, pass, file string, fi
 	if err != nil {
 		return MediaFile{}, PublicPage{}, err
 	}
-	f, err := a.openFile(ctx, troupe.Item{ID: v.ItemID, Name: p.Name, UpdatedAt: v.UpdatedAt}, key, contentType, first)
+	f, err := a.openFile(ctx, troupe.Item{ID: v.ItemID, Name: p.Name, UpdatedAt: v.UpdatedAt}, key, contentType, first,
+		!strings.HasPrefix(file, FileHLS))
 	return f, p, err
 }
 

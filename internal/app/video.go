@@ -311,13 +311,24 @@ func (a *App) OpenVideoFile(ctx context.Context, actor troupe.User, id string, d
 			return MediaFile{}, err
 		}
 	}
-	return a.openFile(ctx, it.Item, it.MediaKey, it.MediaType, first)
+	return a.openFile(ctx, it.Item, it.MediaKey, it.MediaType, first, true)
 }
 
 // openFile opens a stored media file of it.
-func (a *App) openFile(ctx context.Context, it troupe.Item, key, contentType string, first Range) (MediaFile, error) {
+// openFile opens the file key of it for a request reading first; a file
+// some player fetches with scripts (HLS's, cross-origin reads needing
+// the bucket's CORS) is not redirectable.
+func (a *App) openFile(ctx context.Context, it troupe.Item, key, contentType string, first Range, redirectable bool) (MediaFile, error) {
 	if key == "" || it.TrashedAt != nil {
 		return MediaFile{}, troupe.Errorf(troupe.CodeNotFound, "This item has no such file.")
+	}
+	etag := `"` + troupe.HashSecret(key)[:20] + `"`
+	if redirectable && a.redirects(contentType, first) {
+		ttl := a.cfg.MediaRedirect
+		return MediaFile{ContentType: contentType, ModTime: it.UpdatedAt, Name: it.Name, ETag: etag,
+			SignURL: func(ctx context.Context, h blob.ResponseHeaders) (string, error) {
+				return a.media.SignedURL(ctx, key, ttl, h)
+			}}, nil
 	}
 	r, err := a.media.Open(ctx, key, first)
 	if errors.Is(err, blob.ErrNotFound) {
@@ -326,8 +337,19 @@ func (a *App) openFile(ctx context.Context, it troupe.Item, key, contentType str
 	if err != nil {
 		return MediaFile{}, err
 	}
-	return MediaFile{File: r, ContentType: contentType, Size: r.Size(), ModTime: it.UpdatedAt, Name: it.Name,
-		ETag: `"` + troupe.HashSecret(key)[:20] + `"`}, nil
+	return MediaFile{File: r, ContentType: contentType, Size: r.Size(), ModTime: it.UpdatedAt, Name: it.Name, ETag: etag}, nil
+}
+
+// redirects holds when a request for a file of contentType, reading first,
+// is sent to object storage (Config.MediaRedirect): the bulk of a video's
+// or voice's bytes (the upload, renditions), for a GET that reads bytes.
+// Images are small; HEAD and conditional requests (first is empty) are
+// answered here.
+func (a *App) redirects(contentType string, first Range) bool {
+	if a.cfg.MediaRedirect <= 0 || !a.media.CanSign() || first.Length == 0 {
+		return false
+	}
+	return strings.HasPrefix(contentType, "video/") || strings.HasPrefix(contentType, "audio/")
 }
 
 // PublicPage is what a published video's public page may show: nothing
@@ -517,7 +539,7 @@ func (a *App) OpenPublicMedia(ctx context.Context, slug, pass string, poster, do
 	if poster {
 		key, contentType = p.video.PosterKey, "image/jpeg"
 	}
-	f, err := a.openFile(ctx, it, key, contentType, first)
+	f, err := a.openFile(ctx, it, key, contentType, first, true)
 	return f, p, err
 }
 

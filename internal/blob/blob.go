@@ -327,8 +327,13 @@ type File struct {
 // Size is the file's length in bytes.
 func (f *File) Size() int64 { return f.size }
 
-// Close closes the file.
-func (f *File) Close() error { return f.closer.Close() }
+// Close closes the file; a nil File (a redirect's) has nothing to close.
+func (f *File) Close() error {
+	if f == nil {
+		return nil
+	}
+	return f.closer.Close()
+}
 
 // WriteRange writes n bytes of the file from offset to w, as a response's
 // body: w's ReadFrom is given the source itself wherever the kernel can

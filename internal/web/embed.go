@@ -23,7 +23,7 @@ func allowFraming(w http.ResponseWriter, ancestors string) {
 	}
 	h := w.Header()
 	h.Del("X-Frame-Options")
-	csp := baseHeaders.Get("Content-Security-Policy")
+	csp := h.Get("Content-Security-Policy")
 	h.Set("Content-Security-Policy", strings.Replace(csp, "frame-ancestors 'none'", "frame-ancestors "+ancestors, 1))
 }
 

@@ -61,19 +61,25 @@ func firstRange(r *http.Request) app.Range {
 	return app.Range{Offset: start, Length: end - start + 1}
 }
 
-// serveMedia streams a stored file with Range, If-Range and HEAD support.
+// serveMedia streams a stored file with Range, If-Range and HEAD support,
+// or redirects to where object storage serves it (app.Config.MediaRedirect).
 func serveMedia(w http.ResponseWriter, r *http.Request, f app.MediaFile, cacheControl string, download bool) {
+	disposition := "inline"
+	if download {
+		disposition = "attachment"
+	}
+	disposition = contentDisposition(disposition, strings.ReplaceAll(f.Name, "/", "_"))
+	if f.SignURL != nil {
+		redirectMedia(w, r, f, cacheControl, disposition)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", f.ContentType)
 	h.Set("Cache-Control", cacheControl)
 	h.Set("ETag", f.ETag)
 	// A media file is never a page: no script, no forms, no plugins.
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; media-src 'self'")
-	disposition := "inline"
-	if download {
-		disposition = "attachment"
-	}
-	h.Set("Content-Disposition", contentDisposition(disposition, strings.ReplaceAll(f.Name, "/", "_")))
+	h.Set("Content-Disposition", disposition)
 	if rg := r.Header.Get("Range"); strings.Count(rg, ",") >= maxRanges {
 		h.Set("Content-Range", "bytes */"+strconv.FormatInt(f.Size, 10))
 		h.Del("Content-Type")
@@ -104,6 +110,26 @@ func serveMedia(w http.ResponseWriter, r *http.Request, f app.MediaFile, cacheCo
 		w = largeCopies{w}
 	}
 	http.ServeContent(w, r, "", f.ModTime, f.ReadSeeker)
+}
+
+// redirectMedia answers with a temporary redirect to a signed URL that
+// object storage answers with the headers the file would have here (the
+// Range header goes with the redirected request). The redirect itself is
+// never kept: each request is decided anew.
+func redirectMedia(w http.ResponseWriter, r *http.Request, f app.MediaFile, cacheControl, disposition string) {
+	signed, err := f.SignURL(r.Context(), blob.ResponseHeaders{ContentType: f.ContentType, ContentDisposition: disposition,
+		CacheControl: cacheControl})
+	if err != nil {
+		http.Error(w, "The file cannot be read now.", http.StatusServiceUnavailable)
+		return
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	// The signature is a bearer secret for its lifetime: no page it leads
+	// to learns it from a Referer.
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Location", signed)
+	w.WriteHeader(http.StatusTemporaryRedirect)
 }
 
 // plainGet is the part of a file of size bytes a GET asks for when it is

@@ -169,7 +169,7 @@ var hsts = []string{"max-age=31536000"}
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		for k, v := range baseHeaders {
+		for k, v := range s.headers {
 			h[k] = v
 		}
 		if s.isSecure(r) {

@@ -37,6 +37,10 @@ type Config struct {
 	// SSO are the identity providers people may sign in with; nil for
 	// none.
 	SSO *sso.Providers
+	// MediaOrigin is where media requests may be redirected to (the
+	// bucket's origin, with app.Config.MediaRedirect): pages may play
+	// media from there. Empty, only from their own origin.
+	MediaOrigin string
 }
 
 // Server holds the handlers' dependencies.
@@ -49,6 +53,8 @@ type Server struct {
 	static  *static
 	metrics *metrics
 	secure  bool
+	// headers are set on every response: baseHeaders, with MediaOrigin.
+	headers http.Header
 	// apiRoutes lists the API's patterns as registered, for the test that
 	// holds the OpenAPI document to them.
 	apiRoutes []string
@@ -74,7 +80,11 @@ func NewServer(a *app.App, cat *i18n.Catalog, log *slog.Logger, cfg Config) (*Se
 	if err != nil {
 		return nil, fmt.Errorf("base url: %w", err)
 	}
-	s := &Server{app: a, cat: cat, log: log, cfg: cfg, static: st, secure: base.Scheme == "https"}
+	s := &Server{app: a, cat: cat, log: log, cfg: cfg, static: st, secure: base.Scheme == "https", headers: baseHeaders}
+	if cfg.MediaOrigin != "" {
+		s.headers = baseHeaders.Clone()
+		s.headers.Set("Content-Security-Policy", s.headers.Get("Content-Security-Policy")+"; media-src 'self' "+cfg.MediaOrigin)
+	}
 	if s.pages, err = newPages(cat, st); err != nil {
 		return nil, err
 	}
