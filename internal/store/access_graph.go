@@ -50,24 +50,30 @@ const buildCostInChecks = 100
 const maxGraphItems = 1_000_000
 
 type accessSnapshot struct {
-	epoch  uint64
-	items  map[string]int32 // id → index in nodes
-	nodes  []accessNode
-	shares map[int32][]userLevel // by item
-	roles  map[roleKey]troupe.Role
+	epoch uint64
+	items map[string]int32 // id → index in nodes
+	nodes []accessNode
+	// users numbers the owners and the people shared with, so that lists
+	// compare numbers rather than ids.
+	users map[string]int32
+	roles map[roleKey]troupe.Role
 	// publishing says, by workspace, whether its videos may be public.
 	publishing map[string]bool
 }
 
 type accessNode struct {
 	id, workspace, owner, name string
+	kind                       troupe.Kind
 	parent                     int32 // -1 at the root
+	ownerRef                   int32 // owner in users
 	level                      troupe.Level
 	trashed, folder, published bool
+	shares                     []userLevel
 }
 
 type userLevel struct {
 	user  string
+	ref   int32 // user in users
 	level troupe.Level
 }
 
@@ -161,7 +167,7 @@ func readAccessSnapshot(ctx context.Context, db *sql.DB, d Dialect) (*accessSnap
 		return nil, err
 	}
 	defer tx.Rollback() //nolint:errcheck // read only
-	s := &accessSnapshot{items: map[string]int32{}, shares: map[int32][]userLevel{}, roles: map[roleKey]troupe.Role{}, publishing: map[string]bool{}}
+	s := &accessSnapshot{items: map[string]int32{}, users: map[string]int32{}, roles: map[roleKey]troupe.Role{}, publishing: map[string]bool{}}
 	// The same owner and workspace ids recur on most items: keep one copy.
 	intern := map[string]string{}
 	same := func(v string) string {
@@ -173,17 +179,20 @@ func readAccessSnapshot(ctx context.Context, db *sql.DB, d Dialect) (*accessSnap
 	}
 	parents := []string{}
 	err = scanAll(ctx, tx, `SELECT id, workspace_id, COALESCE(parent_id, ''), owner_id, name, workspace_level,
-		CASE WHEN trashed_at IS NULL THEN 0 ELSE 1 END, CASE WHEN kind = 'folder' THEN 1 ELSE 0 END,
+		CASE WHEN trashed_at IS NULL THEN 0 ELSE 1 END, kind,
 		CASE WHEN COALESCE(public_slug, '') <> '' THEN 1 ELSE 0 END FROM items`, func(rows *sql.Rows) error {
 		if len(s.nodes) >= maxGraphItems {
 			return errGraphTooLarge
 		}
 		var n accessNode
 		var parent string
-		if err := rows.Scan(&n.id, &n.workspace, &parent, &n.owner, &n.name, &n.level, &n.trashed, &n.folder, &n.published); err != nil {
+		var kind string
+		if err := rows.Scan(&n.id, &n.workspace, &parent, &n.owner, &n.name, &n.level, &n.trashed, &kind, &n.published); err != nil {
 			return err
 		}
-		n.workspace, n.owner = same(n.workspace), same(n.owner)
+		n.workspace, n.owner, n.kind = same(n.workspace), same(n.owner), troupe.Kind(same(kind))
+		n.folder = n.kind == troupe.KindFolder
+		n.ownerRef = s.userRef(n.owner)
 		s.items[n.id] = int32(len(s.nodes))
 		s.nodes = append(s.nodes, n)
 		parents = append(parents, parent)
@@ -209,7 +218,7 @@ func readAccessSnapshot(ctx context.Context, db *sql.DB, d Dialect) (*accessSnap
 			return err
 		}
 		if i, ok := s.items[item]; ok {
-			s.shares[i] = append(s.shares[i], userLevel{same(user), level})
+			s.nodes[i].shares = append(s.nodes[i].shares, userLevel{same(user), s.userRef(user), level})
 		}
 		return nil
 	})
@@ -290,8 +299,28 @@ func (q *Queries) snapshot() *accessSnapshot {
 	return q.access.snapshot(q.pool.db, q.d)
 }
 
+// userRef numbers user, the same number each time.
+func (s *accessSnapshot) userRef(user string) int32 {
+	if r, ok := s.users[user]; ok {
+		return r
+	}
+	r := int32(len(s.users))
+	s.users[user] = r
+	return r
+}
+
+// sharedWith holds when item is shared with the user numbered ref.
+func (s *accessSnapshot) sharedWith(item, ref int32) bool {
+	for _, sh := range s.nodes[item].shares {
+		if sh.ref == ref {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *accessSnapshot) shareOf(item int32, userID string) (troupe.Level, bool) {
-	for _, sh := range s.shares[item] {
+	for _, sh := range s.nodes[item].shares {
 		if sh.user == userID {
 			return sh.level, true
 		}
@@ -322,7 +351,7 @@ func (s *accessSnapshot) accessChains(ids []string) (out map[string]AccessChain,
 				continue
 			}
 			c.Steps = append(c.Steps, troupe.AccessStep{ID: a.id, Name: a.name, Depth: depth, OwnerID: a.owner, Workspace: a.level})
-			if on := s.shares[j]; len(on) > 0 && shares[a.id] == nil {
+			if on := a.shares; len(on) > 0 && shares[a.id] == nil {
 				m := make(map[string]troupe.Level, len(on))
 				for _, sh := range on {
 					m[sh.user] = sh.level

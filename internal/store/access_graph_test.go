@@ -47,6 +47,11 @@ func TestAccessGraphAnswersAsTheDatabase(t *testing.T) {
 					{ID: "v1", Kind: troupe.KindVideo, Name: "Deep", ParentID: "f2", OwnerID: "gb"},
 					{ID: "v2", Kind: troupe.KindVideo, Name: "Alone", OwnerID: "ga"},
 					{ID: "d1", Kind: troupe.KindDraft, Name: "Binned", ParentID: "f1", OwnerID: "gc"},
+					// A tree no workspace access reaches: only its share
+					// shows it.
+					{ID: "f3", Kind: troupe.KindFolder, Name: "Private", OwnerID: "ga"},
+					{ID: "f4", Kind: troupe.KindFolder, Name: "Inner", ParentID: "f3", OwnerID: "ga"},
+					{ID: "v3", Kind: troupe.KindVideo, Name: "Hidden clip", ParentID: "f4", OwnerID: "ga"},
 				} {
 					it.WorkspaceID, it.CreatedAt, it.UpdatedAt = "gw", now, now
 					if err := tx.CreateItem(ctx, it); err != nil {
@@ -56,9 +61,12 @@ func TestAccessGraphAnswersAsTheDatabase(t *testing.T) {
 				if _, err := tx.SetSharing(ctx, "f2", troupe.LevelNone, map[string]troupe.Level{"gc": troupe.LevelEdit, "gd": troupe.LevelView}, now); err != nil {
 					return err
 				}
+				if _, err := tx.SetSharing(ctx, "f3", troupe.LevelNone, map[string]troupe.Level{"gd": troupe.LevelView}, now); err != nil {
+					return err
+				}
 				return tx.TrashItem(ctx, "d1", "gc", now)
 			})
-			items := []string{"f1", "f2", "v1", "v2", "d1", "missing"}
+			items := []string{"f1", "f2", "v1", "v2", "d1", "f3", "f4", "v3", "missing"}
 			// same waits for a snapshot and holds each of its answers to
 			// the database's.
 			// pass holds every answer the snapshot gives to the database's;
@@ -105,7 +113,7 @@ func TestAccessGraphAnswersAsTheDatabase(t *testing.T) {
 				if _, _, ok := db.ChainsFromMemory(items); ok {
 					t.Fatalf("%s: the chains of a missing item came from memory", step)
 				}
-				return true
+				return samePages(t, db, step, users)
 			}
 			// same waits for a snapshot and holds a whole pass of its
 			// answers to the database's.
@@ -183,4 +191,41 @@ func TestAccessGraphAnswersAsTheDatabase(t *testing.T) {
 			}
 		})
 	}
+}
+
+// samePages holds every page of Recent and search (all kinds and videos
+// only, pages of 1, 2 and 50) that the snapshot decides for each user to
+// the database's, to the last page; false when the snapshot went stale.
+func samePages(t *testing.T, db *store.DB, step string, users []string) bool {
+	t.Helper()
+	ctx := context.Background()
+	for _, u := range users {
+		for _, query := range []string{"", "e"} {
+			for _, kind := range []troupe.Kind{"", troupe.KindVideo} {
+				for _, limit := range []int{1, 2, 50} {
+					f := store.ItemFilter{WorkspaceID: "gw", Kind: kind, Limit: limit}
+					for page := 0; ; page++ {
+						got, gotNext, ok, err := db.VisibleFromMemory(ctx, store.Viewer{UserID: u}, query, f)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !ok {
+							return false
+						}
+						want, wantNext, err := db.VisibleFromDatabase(ctx, store.Viewer{UserID: u}, query, f)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !reflect.DeepEqual(got, want) || gotNext != wantNext {
+							t.Fatalf("%s: page %d of %q (kind %q, %d) for %s:\nmemory   %+v %q\ndatabase %+v %q", step, page, query, kind, limit, u, got, gotNext, want, wantNext)
+						}
+						if f.Cursor = gotNext; gotNext == "" {
+							break
+						}
+					}
+				}
+			}
+		}
+	}
+	return true
 }

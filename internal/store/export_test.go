@@ -61,3 +61,18 @@ func (db *DB) ChainsFromMemory(ids []string) (map[string]AccessChain, map[string
 func (db *DB) ChainsFromDatabase(ctx context.Context, ids []string) (map[string]AccessChain, map[string]map[string]troupe.Level, error) {
 	return db.Read().readAccessChains(ctx, ids)
 }
+
+// VisibleFromMemory is ListVisible's page decided by the access snapshot;
+// ok is false while there is none to answer.
+func (db *DB) VisibleFromMemory(ctx context.Context, v Viewer, query string, f ItemFilter) ([]ItemRow, string, bool, error) {
+	s := db.access.snapshot(db.read, db.dialect)
+	if s == nil {
+		return nil, "", false, nil
+	}
+	return db.Read().visiblePage(ctx, s, v, query, f)
+}
+
+// VisibleFromDatabase is ListVisible's page decided by the database.
+func (db *DB) VisibleFromDatabase(ctx context.Context, v Viewer, query string, f ItemFilter) ([]ItemRow, string, error) {
+	return db.Read().readVisible(ctx, v, query, f)
+}

@@ -252,6 +252,17 @@ func (q *Queries) ListChildren(ctx context.Context, v Viewer, parentID string, p
 // contains it, by name (search). Trashed items never show. The rows'
 // Grant is left to ListAccessChains, which reads their chains anyway.
 func (q *Queries) ListVisible(ctx context.Context, v Viewer, query string, f ItemFilter) ([]ItemRow, string, error) {
+	if s := q.snapshot(); s != nil && !v.All {
+		if rows, next, ok, err := q.visiblePage(ctx, s, v, query, f); ok || err != nil {
+			return rows, next, err
+		}
+	}
+	return q.readVisible(ctx, v, query, f)
+}
+
+// readVisible is ListVisible from the database alone: its access is
+// decided by the statement (visibleTo).
+func (q *Queries) readVisible(ctx context.Context, v Viewer, query string, f ItemFilter) ([]ItemRow, string, error) {
 	// Arguments in the statement's order: the roots, the search's matches,
 	// the rows' conditions, the access check and the limit.
 	var with, from = "", itemFrom
