@@ -7,8 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"troupe/internal/troupe"
 )
 
 // accessGraph answers permission checks (FindItemChain) and the access
@@ -48,36 +46,6 @@ const buildCostInChecks = 100
 // maxGraphItems bounds the memory a snapshot may take (about 200 bytes an
 // item): a larger database is checked from the database only.
 const maxGraphItems = 1_000_000
-
-type accessSnapshot struct {
-	epoch uint64
-	items map[string]int32 // id → index in nodes
-	nodes []accessNode
-	// users numbers the owners and the people shared with, so that lists
-	// compare numbers rather than ids.
-	users map[string]int32
-	roles map[roleKey]troupe.Role
-	// publishing says, by workspace, whether its videos may be public.
-	publishing map[string]bool
-}
-
-type accessNode struct {
-	id, workspace, owner, name string
-	kind                       troupe.Kind
-	parent                     int32 // -1 at the root
-	ownerRef                   int32 // owner in users
-	level                      troupe.Level
-	trashed, folder, published bool
-	shares                     []userLevel
-}
-
-type userLevel struct {
-	user  string
-	ref   int32 // user in users
-	level troupe.Level
-}
-
-type roleKey struct{ workspace, user string }
 
 func newAccessGraph(fresh *freshness) *accessGraph { return &accessGraph{fresh: fresh} }
 
@@ -152,144 +120,6 @@ func (g *accessGraph) hitCount() int {
 	return g.hits
 }
 
-// errGraphTooLarge stops reading a snapshot past maxGraphItems.
-var errGraphTooLarge = troupe.Errorf(troupe.CodeInternal, "too many items to check from memory")
-
-// readAccessSnapshot reads every item, share and role in one read
-// transaction, so that the snapshot is a state the database was in.
-func readAccessSnapshot(ctx context.Context, db *sql.DB, d Dialect) (*accessSnapshot, error) {
-	var opts *sql.TxOptions
-	if d == Postgres {
-		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
-	}
-	tx, err := db.BeginTx(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback() //nolint:errcheck // read only
-	s := &accessSnapshot{items: map[string]int32{}, users: map[string]int32{}, roles: map[roleKey]troupe.Role{}, publishing: map[string]bool{}}
-	// The same owner and workspace ids recur on most items: keep one copy.
-	intern := map[string]string{}
-	same := func(v string) string {
-		if w, ok := intern[v]; ok {
-			return w
-		}
-		intern[v] = v
-		return v
-	}
-	parents := []string{}
-	err = scanAll(ctx, tx, `SELECT id, workspace_id, COALESCE(parent_id, ''), owner_id, name, workspace_level,
-		CASE WHEN trashed_at IS NULL THEN 0 ELSE 1 END, kind,
-		CASE WHEN COALESCE(public_slug, '') <> '' THEN 1 ELSE 0 END FROM items`, func(rows *sql.Rows) error {
-		if len(s.nodes) >= maxGraphItems {
-			return errGraphTooLarge
-		}
-		var n accessNode
-		var parent string
-		var kind string
-		if err := rows.Scan(&n.id, &n.workspace, &parent, &n.owner, &n.name, &n.level, &n.trashed, &kind, &n.published); err != nil {
-			return err
-		}
-		n.workspace, n.owner, n.kind = same(n.workspace), same(n.owner), troupe.Kind(same(kind))
-		n.folder = n.kind == troupe.KindFolder
-		n.ownerRef = s.userRef(n.owner)
-		s.items[n.id] = int32(len(s.nodes))
-		s.nodes = append(s.nodes, n)
-		parents = append(parents, parent)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for i, p := range parents {
-		s.nodes[i].parent = -1
-		if p != "" {
-			j, ok := s.items[p]
-			if !ok {
-				return nil, troupe.Errorf(troupe.CodeInternal, "item %s has no parent %s", s.nodes[i].id, p)
-			}
-			s.nodes[i].parent = j
-		}
-	}
-	err = scanAll(ctx, tx, `SELECT item_id, user_id, level FROM item_shares`, func(rows *sql.Rows) error {
-		var item, user string
-		var level troupe.Level
-		if err := rows.Scan(&item, &user, &level); err != nil {
-			return err
-		}
-		if i, ok := s.items[item]; ok {
-			s.nodes[i].shares = append(s.nodes[i].shares, userLevel{same(user), s.userRef(user), level})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	err = scanAll(ctx, tx, `SELECT workspace_id, user_id, role FROM members`, func(rows *sql.Rows) error {
-		var k roleKey
-		var role troupe.Role
-		if err := rows.Scan(&k.workspace, &k.user, &role); err != nil {
-			return err
-		}
-		s.roles[roleKey{same(k.workspace), same(k.user)}] = role
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	err = scanAll(ctx, tx, `SELECT id, CASE WHEN publishing <> 'off' THEN 1 ELSE 0 END FROM workspaces`, func(rows *sql.Rows) error {
-		var id string
-		var on bool
-		if err := rows.Scan(&id, &on); err != nil {
-			return err
-		}
-		s.publishing[same(id)] = on
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s, tx.Commit()
-}
-
-func scanAll(ctx context.Context, tx *sql.Tx, query string, each func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, query)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-// chain is FindItemChain from the snapshot; ok is false when the snapshot
-// does not know the item (the database then answers).
-func (s *accessSnapshot) chain(id, actorID, userID string) (ItemChain, bool) {
-	i, ok := s.items[id]
-	if !ok {
-		return ItemChain{}, false
-	}
-	n := &s.nodes[i]
-	c := ItemChain{WorkspaceID: n.workspace, OwnerID: n.owner, Trashed: n.trashed,
-		ActorRole: s.roles[roleKey{n.workspace, actorID}], UserRole: s.roles[roleKey{n.workspace, userID}]}
-	for depth, j := 0, i; j >= 0; depth, j = depth+1, s.nodes[j].parent {
-		if depth > len(s.nodes) {
-			return ItemChain{}, false // a loop: never in a consistent tree
-		}
-		a := &s.nodes[j]
-		share, shared := s.shareOf(j, userID)
-		if a.owner == userID || shared || a.level > 0 {
-			c.Chain = append(c.Chain, AccessSource{ItemID: a.id, ItemName: a.name, Depth: depth,
-				OwnerID: a.owner, Share: share, Workspace: a.level})
-		}
-	}
-	return c, true
-}
-
 // snapshot is the access snapshot when q may answer from it: on the read
 // pool, outside transactions, which must see their own writes.
 func (q *Queries) snapshot() *accessSnapshot {
@@ -297,71 +127,6 @@ func (q *Queries) snapshot() *accessSnapshot {
 		return nil
 	}
 	return q.access.snapshot(q.pool.db, q.d)
-}
-
-// userRef numbers user, the same number each time.
-func (s *accessSnapshot) userRef(user string) int32 {
-	if r, ok := s.users[user]; ok {
-		return r
-	}
-	r := int32(len(s.users))
-	s.users[user] = r
-	return r
-}
-
-// sharedWith holds when item is shared with the user numbered ref.
-func (s *accessSnapshot) sharedWith(item, ref int32) bool {
-	for _, sh := range s.nodes[item].shares {
-		if sh.ref == ref {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *accessSnapshot) shareOf(item int32, userID string) (troupe.Level, bool) {
-	for _, sh := range s.nodes[item].shares {
-		if sh.user == userID {
-			return sh.level, true
-		}
-	}
-	return troupe.LevelNone, false
-}
-
-// accessChains is what ListAccessChains reads, from the snapshot: each
-// item's steps (the item, then the folders above it, nearest first) and
-// the shares on every step, by step id; ok is false when the snapshot
-// does not know an item.
-func (s *accessSnapshot) accessChains(ids []string) (out map[string]AccessChain, shares map[string]map[string]troupe.Level, ok bool) {
-	out = make(map[string]AccessChain, len(ids))
-	shares = map[string]map[string]troupe.Level{}
-	for _, id := range ids {
-		i, known := s.items[id]
-		if !known {
-			return nil, nil, false
-		}
-		n := &s.nodes[i]
-		c := AccessChain{Public: n.published && !n.trashed && s.publishing[n.workspace]}
-		for depth, j := 0, i; j >= 0; depth, j = depth+1, s.nodes[j].parent {
-			if depth > len(s.nodes) {
-				return nil, nil, false
-			}
-			a := &s.nodes[j]
-			if depth > 0 && !a.folder {
-				continue
-			}
-			c.Steps = append(c.Steps, troupe.AccessStep{ID: a.id, Name: a.name, Depth: depth, OwnerID: a.owner, Workspace: a.level})
-			if on := a.shares; len(on) > 0 && shares[a.id] == nil {
-				m := make(map[string]troupe.Level, len(on))
-				for _, sh := range on {
-					m[sh.user] = sh.level
-				}
-				shares[a.id] = m
-			}
-		}
-		out[id] = c
-	}
-	return out, shares, true
 }
 
 // changesAccess matches the statements that change what a snapshot holds:

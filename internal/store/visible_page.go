@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
+	"sync"
 
 	"troupe/internal/troupe"
 )
@@ -40,18 +42,19 @@ func (q *Queries) visiblePage(ctx context.Context, s *accessSnapshot, v Viewer, 
 	}
 	var picked []pageCandidate
 	seen := s.viewer(v.UserID)
+	defer seen.release()
 	for batch := 4 * (f.Limit + 1); len(picked) <= f.Limit; batch = min(2*batch, maxCandidateBatch) {
 		cands, err := q.pageCandidates(ctx, query, f, after, afterID, batch)
 		if err != nil {
 			return nil, "", false, err
 		}
 		for _, c := range cands {
-			i, known := s.items[c.id]
+			i, known := s.find(c.id)
 			if !known {
 				return nil, "", false, nil
 			}
 			n := &s.nodes[i]
-			if n.trashed || (f.Kind != "" && n.kind != f.Kind) || !s.sees(seen, i) {
+			if n.trashed || (f.Kind != "" && s.kinds[n.kind] != f.Kind) || !s.sees(seen, i) {
 				continue
 			}
 			if picked = append(picked, c); len(picked) > f.Limit {
@@ -136,7 +139,11 @@ func (q *Queries) rowsByID(ctx context.Context, cands []pageCandidate) ([]ItemRo
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]ItemRow, len(ids))
+	at := make(map[string]int, len(ids))
+	for k, id := range ids {
+		at[id] = k
+	}
+	found := make([]ItemRow, len(ids))
 	err = func(rows *sql.Rows) error {
 		defer rows.Close()
 		for rows.Next() {
@@ -144,20 +151,15 @@ func (q *Queries) rowsByID(ctx context.Context, cands []pageCandidate) ([]ItemRo
 			if err != nil {
 				return err
 			}
-			byID[r.ID] = r
+			found[at[r.ID]] = r
 		}
 		return translate(rows.Err())
 	}(rows)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ItemRow, 0, len(ids))
-	for _, id := range ids {
-		if r, found := byID[id]; found {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	// Keep the order; a row not read left a zero item behind.
+	return slices.DeleteFunc(found, func(r ItemRow) bool { return r.ID == "" }), nil
 }
 
 // visibility is what one page learnt of the folders it walked through:
@@ -165,6 +167,7 @@ func (q *Queries) rowsByID(ctx context.Context, cands []pageCandidate) ([]ItemRo
 type visibility struct {
 	user  int32 // the viewer in the snapshot's users, -1 if in none
 	known []int8
+	buf   *[]int8 // known's memory, from knownPool
 }
 
 const (
@@ -173,21 +176,29 @@ const (
 	hiddenBelow
 )
 
-// viewer prepares sees for user.
+// knownPool keeps visibility's slices between pages: one is as long as
+// the snapshot has items.
+var knownPool = sync.Pool{New: func() any { return new([]int8) }}
+
+// viewer prepares sees for user; release gives its memory back.
 func (s *accessSnapshot) viewer(user string) *visibility {
-	ref, ok := s.users[user]
-	if !ok {
-		ref = -1
+	buf := knownPool.Get().(*[]int8)
+	if cap(*buf) < len(s.nodes) {
+		*buf = make([]int8, len(s.nodes))
 	}
-	return &visibility{user: ref, known: make([]int8, len(s.nodes))}
+	known := (*buf)[:len(s.nodes)]
+	clear(known)
+	return &visibility{user: s.userRef(user), known: known, buf: buf}
 }
+
+func (v *visibility) release() { knownPool.Put(v.buf) }
 
 // sees holds when v's user may see node i, by visibleTo's rule: they own
 // it, it has workspace access or is shared with them, or a folder above
 // it has workspace access, is theirs or is shared with them.
 func (s *accessSnapshot) sees(v *visibility, i int32) bool {
 	n := &s.nodes[i]
-	if n.ownerRef == v.user || n.level > 0 || s.sharedWith(i, v.user) {
+	if _, shared := s.shareOf(i, v.user); n.owner == v.user || n.level > 0 || shared {
 		return true
 	}
 	var path []int32
@@ -201,7 +212,7 @@ func (s *accessSnapshot) sees(v *visibility, i int32) bool {
 			return false // a loop: never in a consistent tree
 		}
 		path = append(path, j)
-		if a := &s.nodes[j]; a.ownerRef == v.user || a.level > 0 || s.sharedWith(j, v.user) {
+		if _, shared := s.shareOf(j, v.user); s.nodes[j].owner == v.user || s.nodes[j].level > 0 || shared {
 			found = true
 			break
 		}
