@@ -176,6 +176,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := db.Migrate(ctx, jobs.Migrate(db)); err != nil {
 		return err
 	}
+	db.ReadAccessEarly()
 	cat, err := i18n.Load()
 	if err != nil {
 		return err

@@ -93,6 +93,20 @@ func (g *accessGraph) snapshot(db *sql.DB, d Dialect) *accessSnapshot {
 	return nil
 }
 
+// prepare starts reading a snapshot now if none is held or being read,
+// rather than at a check that finds none.
+func (g *accessGraph) prepare(db *sql.DB, d Dialect) {
+	if g == nil || db == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.on && g.cur == nil && !g.building {
+		g.building, g.missed = true, 0
+		go g.build(db, d, g.epoch)
+	}
+}
+
 // build reads a snapshot and keeps it unless something changed since epoch.
 func (g *accessGraph) build(db *sql.DB, d Dialect, epoch uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -229,3 +229,21 @@ func samePages(t *testing.T, db *store.DB, step string, users []string) bool {
 	}
 	return true
 }
+
+// ReadAccessEarly reads the snapshot before any check asks for it;
+// without it nothing is read until a check finds no snapshot.
+func TestReadAccessEarly(t *testing.T) {
+	for _, e := range testkit.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			db := open(t, e)
+			time.Sleep(100 * time.Millisecond)
+			if db.AccessSnapshotHeld() {
+				t.Fatal("a snapshot was read before anyone asked")
+			}
+			db.ReadAccessEarly()
+			if !settles(10*time.Second, db.AccessSnapshotHeld) {
+				t.Fatal("no snapshot read early")
+			}
+		})
+	}
+}

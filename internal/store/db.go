@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -38,8 +39,9 @@ type DB struct {
 	sessions   sessionCache
 	public     publicCache
 	access     *accessGraph
-	fresh      *freshness // nil on SQLite
-	instance   string     // names this instance's heartbeats
+	early      atomic.Bool // see ReadAccessEarly
+	fresh      *freshness  // nil on SQLite
+	instance   string      // names this instance's heartbeats
 	notes      *noteWatchers
 	comments   *noteWatchers
 	stopListen context.CancelFunc

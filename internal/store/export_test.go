@@ -76,3 +76,12 @@ func (db *DB) VisibleFromMemory(ctx context.Context, v Viewer, query string, f I
 func (db *DB) VisibleFromDatabase(ctx context.Context, v Viewer, query string, f ItemFilter) ([]ItemRow, string, error) {
 	return db.Read().readVisible(ctx, v, query, f)
 }
+
+// AccessSnapshotHeld says whether a snapshot that may answer is held,
+// without asking for one (which would start reading one).
+func (db *DB) AccessSnapshotHeld() bool {
+	g := db.access
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.cur != nil && g.on && g.cur.epoch == g.epoch
+}

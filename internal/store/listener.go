@@ -182,4 +182,17 @@ func (db *DB) resetCaches(on bool) {
 	db.sessions.reset(on)
 	db.public.reset(on)
 	db.access.reset(on)
+	if on && db.early.Load() {
+		db.access.prepare(db.read, db.dialect)
+	}
+}
+
+// ReadAccessEarly reads the access snapshot as soon as it may answer —
+// now, or on PostgreSQL once the listener hears — and again whenever the
+// listener comes back, rather than at the first check that finds none: a
+// server's first lists and checks then find it read, and the tables it
+// reads in the caches. Call it once the schema is migrated.
+func (db *DB) ReadAccessEarly() {
+	db.early.Store(true)
+	db.access.prepare(db.read, db.dialect)
 }
