@@ -86,9 +86,7 @@ func (g *accessGraph) snapshot(db *sql.DB, d Dialect) *accessSnapshot {
 	}
 	g.missed++
 	if g.on && !g.building && g.missed*buildCostInChecks > g.lastSize {
-		g.building, g.missed = true, 0
-		epoch := g.epoch
-		go g.build(db, d, epoch)
+		g.startBuild(db, d)
 	}
 	return nil
 }
@@ -102,9 +100,14 @@ func (g *accessGraph) prepare(db *sql.DB, d Dialect) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.on && g.cur == nil && !g.building {
-		g.building, g.missed = true, 0
-		go g.build(db, d, g.epoch)
+		g.startBuild(db, d)
 	}
+}
+
+// startBuild reads a snapshot in the background; g.mu is held.
+func (g *accessGraph) startBuild(db *sql.DB, d Dialect) {
+	g.building, g.missed = true, 0
+	go g.build(db, d, g.epoch)
 }
 
 // build reads a snapshot and keeps it unless something changed since epoch.

@@ -39,14 +39,14 @@ type accessSnapshot struct {
 type span struct{ from, to int32 }
 
 type accessNode struct {
-	id, name                   span
-	shares                     span
-	parent                     int32 // -1 at the root
-	owner                      int32 // in users
-	workspace                  int32 // in workspaces
-	level                      troupe.Level
-	kind                       uint8 // in kinds
-	trashed, folder, published bool
+	id, name           span
+	shares             span
+	parent             int32 // -1 at the root
+	owner              int32 // in users
+	workspace          int32 // in workspaces
+	level              troupe.Level
+	kind               uint8 // in kinds
+	trashed, published bool
 }
 
 type userLevel struct {
@@ -115,33 +115,27 @@ func (b *snapshotBuilder) span(v string) span {
 }
 
 func (b *snapshotBuilder) user(id string) int32 {
-	if r, ok := b.s.users[id]; ok {
-		return r
-	}
-	r := int32(len(b.s.userIDs))
-	b.s.users[id] = r
-	b.s.userIDs = append(b.s.userIDs, id)
-	return r
+	return number(b.s.users, &b.s.userIDs, id)
 }
 
 func (b *snapshotBuilder) workspace(id string) int32 {
-	if r, ok := b.workspaces[id]; ok {
-		return r
-	}
-	r := int32(len(b.s.workspaces))
-	b.workspaces[id] = r
-	b.s.workspaces = append(b.s.workspaces, id)
-	return r
+	return number(b.workspaces, &b.s.workspaces, id)
 }
 
 func (b *snapshotBuilder) kind(k troupe.Kind) uint8 {
-	if r, ok := b.kinds[k]; ok {
-		return r
+	return number(b.kinds, &b.s.kinds, k)
+}
+
+// number is v's number in numbers, given the next one (its place in list,
+// where v is added) the first time.
+func number[V comparable, N int32 | uint8](numbers map[V]N, list *[]V, v V) N {
+	if n, ok := numbers[v]; ok {
+		return n
 	}
-	r := uint8(len(b.s.kinds))
-	b.kinds[k] = r
-	b.s.kinds = append(b.s.kinds, k)
-	return r
+	n := N(len(*list))
+	numbers[v] = n
+	*list = append(*list, v)
+	return n
 }
 
 // buildIndex fills the id index: twice as many slots as nodes, at least.
@@ -191,7 +185,6 @@ func readAccessSnapshot(ctx context.Context, db *sql.DB, d Dialect) (*accessSnap
 		}
 		n.id, n.name = b.span(id), b.span(name)
 		n.workspace, n.owner, n.kind = b.workspace(workspace), b.user(owner), b.kind(kind)
-		n.folder = kind == troupe.KindFolder
 		s.nodes = append(s.nodes, n)
 		parents = append(parents, parent)
 		return nil
@@ -331,7 +324,7 @@ func (s *accessSnapshot) accessChains(ids []string) (out map[string]AccessChain,
 				return nil, nil, false
 			}
 			a := &s.nodes[j]
-			if depth > 0 && !a.folder {
+			if depth > 0 && s.kinds[a.kind] != troupe.KindFolder {
 				continue
 			}
 			stepID := s.str(a.id)
