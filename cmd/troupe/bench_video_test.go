@@ -229,8 +229,7 @@ func compareRanges(b *testing.B, ourURL, theirURL string, size int, open bool) r
 }
 
 // startServeFile serves the stored file with http.ServeFile from a process
-// of its own (this test binary, see TestMain), as troupe serves it from
-// its own, and returns its URL.
+// of its own, as troupe serves it from its own, and returns its URL.
 func startServeFile(b *testing.B, stored string) string {
 	// A hard link: the very file troupe serves (same inode, same pages in
 	// the page cache), under a name that gives http.ServeFile its type.
@@ -238,9 +237,15 @@ func startServeFile(b *testing.B, stored string) string {
 	if err := os.Link(stored, path); err != nil {
 		b.Fatal(err)
 	}
-	port := freePort(b)
+	return "http://" + startHelper(b, serveFileEnv+"="+path) + "/same.mp4"
+}
+
+// startHelper starts this test binary as one of the yardsticks of
+// TestMain, chosen by env, and returns the address it listens on.
+func startHelper(b *testing.B, env ...string) string {
+	addr := "127.0.0.1:" + freePort(b)
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), serveFileEnv+"="+path, serveFileAddrEnv+"=127.0.0.1:"+port)
+	cmd.Env = append(append(os.Environ(), helperAddrEnv+"="+addr), env...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
@@ -250,15 +255,14 @@ func startServeFile(b *testing.B, stored string) string {
 		cmd.Wait()
 	})
 	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
-		if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
+		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			break
+			return addr
 		}
 		if time.Since(start) > 10*time.Second {
-			b.Fatal("ServeFile server not listening")
+			b.Fatalf("%v: not listening", env)
 		}
 	}
-	return "http://127.0.0.1:" + port + "/same.mp4"
 }
 
 // BenchmarkSharePage measures the public share page over HTTP against a
