@@ -107,7 +107,27 @@ func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServe
 			t.Errorf("close: %v", err)
 		}
 	})
+	awaitReady(t, m.Config.BaseURL)
 	return &testServer{main: m, url: m.Config.BaseURL, mail: box, dns: dnsServer}
+}
+
+// awaitReady waits until the server at base says it is ready, as a load
+// balancer would before sending it traffic: once it has read its access
+// snapshot (see store.DB.ReadAccessEarly).
+func awaitReady(t *testing.T, base string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		res, err := http.Get(base + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready after 30s: %v %v", res, err)
+		}
+	}
 }
 
 // testUploadLimits keep uploads in tests small.

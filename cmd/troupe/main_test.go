@@ -166,10 +166,7 @@ func TestServeCreatesDataDirAndAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close(context.Background())
-	res, err := http.Get("http://" + m.Addr() + "/readyz")
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("readyz: %v %v", res, err)
-	}
+	awaitReady(t, "http://"+m.Addr())
 	for _, p := range []string{dir + "/troupe.db", dir + "/media"} {
 		if !exists(p) {
 			t.Fatalf("%s was not created", p)

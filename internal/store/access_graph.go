@@ -35,8 +35,9 @@ type accessGraph struct {
 	// missed counts the checks read from the database since the snapshot
 	// went stale; a new one is built when they reach its cost.
 	missed   int
-	lastSize int // items in the last snapshot built
-	hits     int // for tests
+	lastSize int  // items in the last snapshot built
+	tried    bool // a first read ended, kept or not
+	hits     int  // for tests
 }
 
 // buildCostInChecks is about how many single checks from the database
@@ -117,7 +118,7 @@ func (g *accessGraph) build(db *sql.DB, d Dialect, epoch uint64) {
 	s, err := readAccessSnapshot(ctx, db, d)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.building = false
+	g.building, g.tried = false, true
 	if err != nil {
 		// Checks keep reading the database; the next attempt waits for as
 		// many of them as a large snapshot would cost.
@@ -129,6 +130,17 @@ func (g *accessGraph) build(db *sql.DB, d Dialect, epoch uint64) {
 		s.epoch = epoch
 		g.cur = s
 	}
+}
+
+// warm reports whether a first read of a snapshot ended (whether it was
+// kept or not), or whether there is no graph to read.
+func (g *accessGraph) warm() bool {
+	if g == nil {
+		return true
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.tried
 }
 
 func (g *accessGraph) hitCount() int {

@@ -247,3 +247,39 @@ func TestReadAccessEarly(t *testing.T) {
 		})
 	}
 }
+
+// A server is ready once its first access snapshot is read, so that a
+// load balancer sends it lists when they are fast, and at the latest
+// after MaxWarmUp.
+func TestReadyWaitsForTheFirstSnapshot(t *testing.T) {
+	ctx := context.Background()
+	for _, e := range testkit.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			slow := open(t, e)
+			if err := slow.Ready(ctx); err != nil {
+				t.Fatalf("not ready before any snapshot was asked for: %v", err)
+			}
+			slow.HoldAccessReads()
+			slow.ReadAccessEarly()
+			err := slow.Ready(ctx)
+			if e, ok := troupe.AsError(err); !ok || e.Code != troupe.CodeUnavailable || e.RetryAfter != time.Second {
+				t.Fatalf("ready while the snapshot is read: %v", err)
+			}
+			slow.AgeWarmUp(store.MaxWarmUp)
+			if err := slow.Ready(ctx); err != nil {
+				t.Fatalf("still not ready after MaxWarmUp: %v", err)
+			}
+			slow.ReleaseAccessReads()
+
+			// On SQLite the caches are the file's, shared with slow.
+			db := open(t, e)
+			db.ReadAccessEarly()
+			if !settles(10*time.Second, func() bool { return db.Ready(ctx) == nil }) {
+				t.Fatal("never ready")
+			}
+			if !db.AccessSnapshotHeld() {
+				t.Fatal("ready before the snapshot was read")
+			}
+		})
+	}
+}

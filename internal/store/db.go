@@ -39,9 +39,10 @@ type DB struct {
 	sessions   sessionCache
 	public     publicCache
 	access     *accessGraph
-	early      atomic.Bool // see ReadAccessEarly
-	fresh      *freshness  // nil on SQLite
-	instance   string      // names this instance's heartbeats
+	early      atomic.Bool  // see ReadAccessEarly
+	earlyAt    atomic.Int64 // when it was called, in Unix nanoseconds
+	fresh      *freshness   // nil on SQLite
+	instance   string       // names this instance's heartbeats
 	notes      *noteWatchers
 	comments   *noteWatchers
 	stopListen context.CancelFunc

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"troupe/internal/troupe"
 )
@@ -85,3 +86,21 @@ func (db *DB) AccessSnapshotHeld() bool {
 	defer g.mu.Unlock()
 	return g.cur != nil && g.on && g.cur.epoch == g.epoch
 }
+
+// HoldAccessReads makes the access graph behave as if a snapshot were
+// being read, so that none is started.
+func (db *DB) HoldAccessReads() {
+	db.access.mu.Lock()
+	defer db.access.mu.Unlock()
+	db.access.building = true
+}
+
+// ReleaseAccessReads undoes HoldAccessReads.
+func (db *DB) ReleaseAccessReads() {
+	db.access.mu.Lock()
+	defer db.access.mu.Unlock()
+	db.access.building = false
+}
+
+// AgeWarmUp moves the moment ReadAccessEarly was called d into the past.
+func (db *DB) AgeWarmUp(d time.Duration) { db.earlyAt.Add(-int64(d)) }

@@ -191,8 +191,24 @@ func (db *DB) resetCaches(on bool) {
 // now, or on PostgreSQL once the listener hears — and again whenever the
 // listener comes back, rather than at the first check that finds none: a
 // server's first lists and checks then find it read, and the tables it
-// reads in the caches. Call it once the schema is migrated.
+// reads in the caches. Until that first read ends, for at most
+// MaxWarmUp, Ready says the server is warming up, so that a load balancer
+// sends it traffic once its lists are as fast as they will be. Call it
+// once the schema is migrated.
 func (db *DB) ReadAccessEarly() {
+	db.earlyAt.Store(time.Now().UnixNano())
 	db.early.Store(true)
 	db.access.prepare(db.read, db.dialect)
+}
+
+// MaxWarmUp bounds how long Ready waits for the first access snapshot
+// (see ReadAccessEarly): a server whose snapshot takes longer, or never
+// comes (a listener that cannot listen), is ready without it.
+const MaxWarmUp = 30 * time.Second
+
+// warmingUp reports whether the first access snapshot asked for by
+// ReadAccessEarly is still being waited for.
+func (db *DB) warmingUp() bool {
+	return db.early.Load() && !db.access.warm() &&
+		time.Since(time.Unix(0, db.earlyAt.Load())) < MaxWarmUp
 }

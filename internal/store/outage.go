@@ -34,6 +34,7 @@ const (
 	msgUnreachable = "The database cannot be reached right now."
 	msgPoolBusy    = "Every database connection is busy right now."
 	msgFull        = "The database's disk is full."
+	msgWarmingUp   = "The server is starting: it is reading who may see what."
 )
 
 // SetPoolWait changes how long operations wait for a free connection.
@@ -113,8 +114,8 @@ func outageMessage(err error) string {
 }
 
 // Ready reports, as an unavailable *troupe.Error saying why, whether the
-// database can serve: it answers a query and, on SQLite, its disk has
-// room for writes.
+// database can serve: it answers a query, on SQLite its disk has room for
+// writes, and the first access snapshot is read (see ReadAccessEarly).
 func (db *DB) Ready(ctx context.Context) error {
 	if err := db.Ping(ctx); err != nil {
 		if e, ok := troupe.AsError(err); ok && e.Code == troupe.CodeUnavailable {
@@ -124,6 +125,9 @@ func (db *DB) Ready(ctx context.Context) error {
 	}
 	if db.dialect == SQLite && diskspace.Full(filepath.Dir(db.path)) {
 		return &troupe.Error{Code: troupe.CodeUnavailable, Message: msgFull}
+	}
+	if db.warmingUp() {
+		return &troupe.Error{Code: troupe.CodeUnavailable, Message: msgWarmingUp, RetryAfter: time.Second}
 	}
 	return nil
 }
