@@ -126,8 +126,11 @@ func TestBrowserReviewLoopJourney(t *testing.T) {
 	vera.waitTrue("changes requested", status("changes_requested")+` && `+decision("request_changes"))
 	vera.check("review-changes-requested")
 
-	// The Creator finds it on the page, replies and resolves the thread.
+	// The Creator finds it on the page, replies and resolves the thread,
+	// once the list was fetched again as the live stream started (it is
+	// replaced then).
 	carla.do(chromedp.Navigate(s.url + item))
+	carla.waitTrue("the list is live", `document.querySelector("[data-comments]").dataset.synced === "1"`)
 	carla.waitTrue("changes requested", status("changes_requested")+` && `+decision("request_changes"))
 	carla.waitText(`#approval [data-reviewer="vera"] [data-reviewer-comment]`, "See my comment at 0:03.")
 	carla.waitTrue("still gated", gated)

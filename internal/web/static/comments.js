@@ -224,9 +224,12 @@
     if (window.EventSource && panel.dataset.stream) {
       // The stream's first event (and the first after a reconnection)
       // refreshes too: a comment made between the page and the stream, or
-      // while the stream was cut, is not missed.
+      // while the stream was cut, is not missed. data-synced then says the
+      // list is the live one.
       var source = new EventSource(panel.dataset.stream);
-      source.addEventListener("comments", function () { refresh(); });
+      source.addEventListener("comments", function () {
+        refresh().then(function () { panel.dataset.synced = "1"; });
+      });
       source.addEventListener("error", function () {
         if (source.readyState === EventSource.CLOSED && window.Troupe) window.Troupe.toast(panel.dataset.liveError, { error: true });
       });
