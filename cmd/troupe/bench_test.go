@@ -77,17 +77,8 @@ func startServe(b *testing.B, bin, dir, dbURL string, env ...string) (string, in
 		cmd.Wait()
 	})
 	base := "http://127.0.0.1:" + port
-	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
-		if res, err := http.Get(base + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return base, cmd.Process.Pid
-			}
-		}
-		if time.Since(start) > 30*time.Second {
-			b.Fatal("not ready after 30s")
-		}
-	}
+	awaitReady(b, base, 30*time.Second)
+	return base, cmd.Process.Pid
 }
 
 func freePort(tb testing.TB) string {

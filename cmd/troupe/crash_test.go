@@ -79,16 +79,8 @@ func (p *serveProcess) start() time.Time {
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
 	}
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if res, err := http.Get(p.base + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return time.Now()
-			}
-		}
-	}
-	p.t.Fatal("the server was not ready after a minute")
-	return time.Time{}
+	awaitReady(p.t, p.base, time.Minute)
+	return time.Now()
 }
 
 // kill stops the server with SIGKILL: no shutdown, no flush.

@@ -107,25 +107,28 @@ func startServerWith(t *testing.T, e testkit.Engine, o serverOptions) *testServe
 			t.Errorf("close: %v", err)
 		}
 	})
-	awaitReady(t, m.Config.BaseURL)
+	awaitReady(t, m.Config.BaseURL, 30*time.Second)
 	return &testServer{main: m, url: m.Config.BaseURL, mail: box, dns: dnsServer}
 }
 
-// awaitReady waits until the server at base says it is ready, as a load
-// balancer would before sending it traffic: once it has read its access
-// snapshot (see store.DB.ReadAccessEarly).
-func awaitReady(t *testing.T, base string) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+// awaitReady waits, at most within, until the server at base says it is
+// ready, as a load balancer would before sending it traffic: its database
+// and media store answer and it has read its access snapshot (see
+// store.DB.ReadAccessEarly).
+func awaitReady(tb testing.TB, base string, within time.Duration) {
+	tb.Helper()
+	for deadline := time.Now().Add(within); ; time.Sleep(5 * time.Millisecond) {
 		res, err := http.Get(base + "/readyz")
+		var body []byte
 		if err == nil {
+			body, _ = io.ReadAll(res.Body)
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
 				return
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not ready after 30s: %v %v", res, err)
+			tb.Fatalf("not ready after %s: %v %s", within, err, body)
 		}
 	}
 }

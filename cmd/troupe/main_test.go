@@ -166,7 +166,7 @@ func TestServeCreatesDataDirAndAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close(context.Background())
-	awaitReady(t, "http://"+m.Addr())
+	awaitReady(t, "http://"+m.Addr(), 30*time.Second)
 	for _, p := range []string{dir + "/troupe.db", dir + "/media"} {
 		if !exists(p) {
 			t.Fatalf("%s was not created", p)

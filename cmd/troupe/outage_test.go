@@ -72,22 +72,6 @@ func wantNames(t *testing.T, c *apiClient, ws string, want ...string) {
 	}
 }
 
-// waitReady polls /readyz until it answers 200.
-func waitReady(t *testing.T, c *apiClient, within time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		r := c.do("GET", "/readyz", nil)
-		if r.status == http.StatusOK {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready after %s: %d %s", within, r.status, r.body)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 // newDraftForm is the page form that creates a draft.
 func newDraftForm(name string) url.Values {
 	return url.Values{"kind": {"draft"}, "name": {name}}
@@ -123,7 +107,7 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 
 	cluster.Start()
-	waitReady(t, c, 30*time.Second)
+	awaitReady(t, c.base, 30*time.Second)
 	wantNames(t, c, ws, "Before")
 	c.do("POST", "/api/v1/workspaces/"+ws+"/drafts", map[string]any{"name": "After"}).want(t, 201)
 	wantNames(t, c, ws, "After", "Before")
@@ -245,7 +229,7 @@ func TestDiskFull(t *testing.T) {
 			wantNames(t, c, ws, names...)
 
 			free()
-			waitReady(t, c, 10*time.Second)
+			awaitReady(t, c.base, 10*time.Second)
 			c.upload(ws, "avatars", map[string]string{"name": "Face"}, "face.png", bytes.NewReader(pngFile(200<<10))).want(t, 201)
 			c.do("POST", "/api/v1/workspaces/"+ws+"/drafts", map[string]any{"name": "After"}).want(t, 201)
 			wantNames(t, c, ws, append(names, "Face", "After")...)

@@ -39,8 +39,7 @@ type DB struct {
 	sessions   sessionCache
 	public     publicCache
 	access     *accessGraph
-	early      atomic.Bool  // see ReadAccessEarly
-	earlyAt    atomic.Int64 // when it was called, in Unix nanoseconds
+	earlyAt    atomic.Int64 // when ReadAccessEarly was called (Unix ns); 0 before
 	fresh      *freshness   // nil on SQLite
 	instance   string       // names this instance's heartbeats
 	notes      *noteWatchers

@@ -182,7 +182,7 @@ func (db *DB) resetCaches(on bool) {
 	db.sessions.reset(on)
 	db.public.reset(on)
 	db.access.reset(on)
-	if on && db.early.Load() {
+	if on && db.earlyAt.Load() != 0 {
 		db.access.prepare(db.read, db.dialect)
 	}
 }
@@ -197,7 +197,6 @@ func (db *DB) resetCaches(on bool) {
 // once the schema is migrated.
 func (db *DB) ReadAccessEarly() {
 	db.earlyAt.Store(time.Now().UnixNano())
-	db.early.Store(true)
 	db.access.prepare(db.read, db.dialect)
 }
 
@@ -209,6 +208,6 @@ const MaxWarmUp = 30 * time.Second
 // warmingUp reports whether the first access snapshot asked for by
 // ReadAccessEarly is still being waited for.
 func (db *DB) warmingUp() bool {
-	return db.early.Load() && !db.access.warm() &&
-		time.Since(time.Unix(0, db.earlyAt.Load())) < MaxWarmUp
+	at := db.earlyAt.Load()
+	return at != 0 && !db.access.warm() && time.Since(time.Unix(0, at)) < MaxWarmUp
 }
